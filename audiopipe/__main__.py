@@ -1,0 +1,5 @@
+import sys
+
+from audiopipe.cli import main
+
+sys.exit(main())

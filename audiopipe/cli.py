@@ -1,0 +1,102 @@
+"""The command line: ``audiopipe build|voices``.  A thin layer over :mod:`audiopipe.pipeline`.
+
+One error boundary: an :class:`AudiopipeError` prints ``error: <one line>``
+and exits 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiopipe import __version__
+from audiopipe.errors import AudiopipeError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audiopipe", description="Render bilingual (English + Mandarin) podcast episodes from YAML manifests.")
+    parser.add_argument("--version", action="version", version=f"audiopipe {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = sub.add_parser("build", help="render an episode manifest to MP3 (and segments, report)",
+                           description="Render episodes/<slug>.yaml to DIR/<slug>/<slug>.mp3 with "
+                           "per-segment files and report.json.")
+    build.add_argument("manifest", type=Path, help="the episode manifest (YAML)")
+    build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                       help="output folder (default: output)")
+    build.add_argument("--engine", metavar="NAME", help="use this engine for every segment "
+                       "(default: each voice profile's engine)")
+    build.add_argument("--cache", type=Path, metavar="DIR",
+                       help="take cache folder (default: $AUDIOPIPE_CACHE or .cache/audiopipe)")
+    build.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
+    build.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
+    build.add_argument("--jobs", type=int, default=2, metavar="N", help="parallel workers (default: 2)")
+    build.set_defaults(func=_cmd_build)
+
+    voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
+                            description="List the voice profiles in voices/ and every engine's voices.")
+    voices.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
+    voices.add_argument("--engine", metavar="NAME", help="list only this engine's voices")
+    voices.set_defaults(func=_cmd_voices)
+    return parser
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from audiopipe.pipeline import BuildOptions, build
+    from audiopipe.synth import tty_progress
+    if args.engine is not None:
+        from audiopipe.engines import get_engine
+        get_engine(args.engine)   # an unknown name fails before anything else
+    options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
+                           voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
+                           log=_say, progress=tty_progress)
+    episode = build(args.manifest, options)
+    minutes, seconds = divmod(episode.duration_ms / 1000, 60)
+    print(f"built {episode.mp3}: {int(minutes)}:{seconds:04.1f}, "
+          f"{episode.loudness.integrated_lufs:.1f} LUFS, true peak {episode.loudness.true_peak_dbtp:.1f} dBTP, "
+          f"in {episode.seconds:.1f} s ({episode.synthesized} synthesized, {episode.cached} cached)")
+    for warning in episode.warnings:
+        _say(f"warning: {warning}")
+    return 0
+
+
+def _cmd_voices(args: argparse.Namespace) -> int:
+    from audiopipe.engines import ENGINE_NAMES, get_engine
+    from audiopipe.voices import find_voices_dir, load_profiles
+    profiles = load_profiles(args.voices or find_voices_dir(Path.cwd()))
+    print("profiles:")
+    for name, p in sorted(profiles.items()):
+        where = p.path or "built-in"
+        voices = ", ".join(f"{e}={v}" for e, v in p.voices.items())
+        print(f"  {name:<14} {p.language}  engine={p.engine}  {voices}  rate={p.rate:+d}%  ({where})")
+    names = [args.engine] if args.engine else list(ENGINE_NAMES)
+    for name in names:
+        engine = get_engine(name)
+        print(f"{name} voices ({engine.version()}):")
+        for v in engine.list_voices():
+            print(f"  {v.lang:<3} {v.name:<24} {v.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.func(args)
+        return code
+    except AudiopipeError as exc:
+        _say(f"error: {exc.message}")
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted; finished takes are cached, so a re-run continues where this stopped")
+        return 130

@@ -1,0 +1,190 @@
+"""The offline engine: libespeak-ng from the ``espeakng-loader`` wheel, through ctypes.
+
+espeak-ng keeps global state, so calls are serialized; it is far faster than
+real time, so one at a time is plenty.  Word events give the timings: their
+``text_position`` is a 1-based character index into the text (one event per
+character group for Chinese).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import ClassVar
+
+from audiopipe.engines.base import Engine, Take, VoiceInfo, VoiceSettings, Word
+from audiopipe.errors import EngineError
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000
+_CHARS_UTF8 = 1
+_ENDPAUSE = 0x1000
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH = 1, 2, 3
+_BASE_RATE = 175       # espeak's default words per minute
+_BASE_PITCH = 50       # espeak's default pitch (0..100)
+_BASE_VOLUME = 100     # espeak's default amplitude (0..200)
+
+_DEFAULT_VOICES = {"en": "en-us", "zh": "cmn"}
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                             ctypes.POINTER(_Event))
+
+
+class _VoiceStruct(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_char_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+class EspeakEngine(Engine):
+    name: ClassVar[str] = "espeak"
+    max_chunk_bytes: ClassVar[int] = 8000
+    concurrency: ClassVar[int] = 1
+    offline: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as exc:  # pragma: no cover - broken install
+            raise EngineError("espeak: the espeakng-loader package is missing; run `make install`") from exc
+        self._lock = threading.Lock()
+        try:
+            self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        except OSError as exc:  # pragma: no cover - broken install
+            raise EngineError(f"espeak: cannot load libespeak-ng ({exc}); reinstall espeakng-loader") from exc
+        lib = self._lib
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Info.restype = ctypes.c_char_p
+        lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
+        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        data = espeakng_loader.get_data_path().encode()
+        self.rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT)
+        if self.rate <= 0:
+            raise EngineError("espeak: libespeak-ng failed to initialize; reinstall espeakng-loader")
+        self._chunks: list[bytes] = []
+        self._events: list[tuple[int, int, int]] = []
+        self._callback = _Callback(self._on_audio)  # keep a reference: C holds the pointer
+        lib.espeak_SetSynthCallback(self._callback)
+        self._version = (lib.espeak_Info(None) or b"unknown").decode()
+
+    def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], count: int,
+                  events: ctypes._Pointer[_Event]) -> int:
+        if count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        i = 0
+        while events[i].type != _EVENT_LIST_TERMINATED:
+            event = events[i]
+            if event.type == _EVENT_WORD:
+                self._events.append((event.text_position, event.length, event.sample))
+            i += 1
+        return 0
+
+    def version(self) -> str:
+        return f"espeak-ng {self._version}"
+
+    def default_voice(self, lang: str) -> str:
+        return _DEFAULT_VOICES[lang]
+
+    def check_voice(self, settings: VoiceSettings) -> None:
+        with self._lock:
+            ok = self._lib.espeak_SetVoiceByName(settings.voice.encode()) == 0
+        if not ok:
+            raise EngineError(f"espeak: unknown voice {settings.voice!r}; "
+                              "`audiopipe voices` lists them (e.g. en-us, en-gb, cmn)")
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Take:
+        data = text.encode("utf-8")
+        with self._lock:
+            lib = self._lib
+            if lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+                raise EngineError(f"espeak: unknown voice {settings.voice!r}; `audiopipe voices` lists them")
+            lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
+            lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
+            lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
+            self._chunks, self._events = [], []
+            status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
+            lib.espeak_Synchronize()
+            chunks, events = self._chunks, self._events
+            self._chunks, self._events = [], []
+        if status != 0:
+            raise EngineError(f"espeak: synthesis failed with status {status}")
+        pcm = b"".join(chunks)
+        total_ms = len(pcm) // 2 * 1000 // self.rate
+        return Take(pcm, self.rate, tuple(_words(text, events, self.rate, total_ms)))
+
+    def list_voices(self) -> list[VoiceInfo]:
+        with self._lock:
+            array = self._lib.espeak_ListVoices(None)
+            found = []
+            i = 0
+            while array[i]:
+                voice = array[i].contents
+                langs = voice.languages or b""
+                lang = langs[1:].split(b"\0", 1)[0].decode("utf-8", "replace")
+                ident = (voice.identifier or b"").decode("utf-8", "replace")
+                name = (voice.name or b"").decode("utf-8", "replace")
+                found.append((lang, ident, name))
+                i += 1
+        out = []
+        for lang, ident, name in found:
+            short = "en" if lang.startswith("en") else "zh" if lang in ("cmn", "yue", "zh", "cmn-latn-pinyin") or lang.startswith("cmn") else lang
+            if short in ("en", "zh"):
+                out.append(VoiceInfo("espeak", lang, short, f"{name} ({ident})"))
+        return out
+
+
+def _words(text: str, events: list[tuple[int, int, int]], rate: int, total_ms: int) -> list[Word]:
+    """Word timings from espeak's word events.
+
+    A word's text runs from its event's position to the next event's, so the
+    words together give back the whole text, punctuation included; a word
+    lasts until the next one starts.  Events inside the previous word (espeak
+    sends several for the parts of a number) are dropped.
+    """
+    starts: list[tuple[int, int]] = []      # (0-based char index, ms)
+    reach = -1
+    for pos, length, sample in events:
+        index = pos - 1
+        if index < 0 or index >= len(text) or index < reach or (starts and index <= starts[-1][0]):
+            continue
+        reach = index + max(length, 1)
+        starts.append((index, sample * 1000 // rate))
+    words = []
+    for i, (index, start) in enumerate(starts):
+        next_index, end = starts[i + 1] if i + 1 < len(starts) else (len(text), total_ms)
+        if i == 0:
+            index = 0
+        word = text[index:next_index].strip()
+        if word:
+            words.append(Word(start, max(start, end), word))
+    return words

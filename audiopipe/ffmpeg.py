@@ -1,0 +1,129 @@
+"""The one place where ffmpeg is found and run.
+
+ffmpeg comes from the ``imageio-ffmpeg`` wheel, so no system package is
+needed.  That build has no ffprobe: everything here decodes through ffmpeg.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from audiopipe.errors import ToolError
+
+WORK_RATE = 44100
+"""Sample rate of the pipeline's working audio (mono, 16-bit PCM)."""
+
+
+@functools.lru_cache(maxsize=1)
+def executable() -> str:
+    override = os.environ.get("AUDIOPIPE_FFMPEG")
+    if override:
+        return override
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ToolError("ffmpeg: the imageio-ffmpeg package is missing; run `make install`") from exc
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as exc:  # pragma: no cover - a broken install
+        raise ToolError(f"ffmpeg: {exc}; reinstall with `make install`") from exc
+
+
+def _last_lines(stderr: bytes, n: int = 2) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return " | ".join(lines[-n:]) if lines else "no message"
+
+
+def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> bytes:
+    """Run ffmpeg with *args*; return stdout; raise ToolError with its stderr."""
+    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    try:
+        proc = subprocess.run(cmd, input=input, capture_output=True, check=False)
+    except OSError as exc:
+        raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
+    if proc.returncode != 0:
+        raise ToolError(f"{what}: ffmpeg failed: {_last_lines(proc.stderr)}")
+    return proc.stdout
+
+
+def run_stderr(args: Sequence[str], *, what: str = "ffmpeg") -> str:
+    """Run ffmpeg at info log level and return its stderr (for analysis filters)."""
+    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "info", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False)
+    except OSError as exc:
+        raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
+    if proc.returncode != 0:
+        raise ToolError(f"{what}: ffmpeg failed: {_last_lines(proc.stderr)}")
+    return proc.stderr.decode("utf-8", "replace")
+
+
+def decode_file(path: Path, rate: int = WORK_RATE, max_seconds: float | None = None) -> bytes:
+    """Decode any audio ffmpeg reads to mono 16-bit PCM at *rate*."""
+    args = ["-i", str(path), "-vn", "-ac", "1", "-ar", str(rate)]
+    if max_seconds is not None:
+        args += ["-t", f"{max_seconds:.3f}"]
+    return run([*args, "-f", "s16le", "-acodec", "pcm_s16le", "-"], what=str(path))
+
+
+def decode_bytes(data: bytes, fmt: str | None = None, rate: int = WORK_RATE, what: str = "audio") -> bytes:
+    """Decode encoded audio bytes (e.g. an engine's MP3) to mono PCM at *rate*."""
+    args = (["-f", fmt] if fmt else []) + ["-i", "pipe:0", "-vn", "-ac", "1", "-ar", str(rate)]
+    return run([*args, "-f", "s16le", "-acodec", "pcm_s16le", "-"], input=data, what=what)
+
+
+def resample_pcm(pcm: bytes, src_rate: int, dst_rate: int = WORK_RATE) -> bytes:
+    """Resample mono 16-bit PCM (soxr, high quality)."""
+    if src_rate == dst_rate:
+        return pcm
+    return run(
+        ["-f", "s16le", "-ar", str(src_rate), "-ac", "1", "-i", "pipe:0",
+         "-af", "aresample=resampler=soxr", "-ar", str(dst_rate), "-f", "s16le", "-"],
+        input=pcm, what="resample",
+    )
+
+
+def mp3_encoder_args(bitrate_kbps: int) -> list[str]:
+    return ["-ac", "1", "-ar", str(WORK_RATE), "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
+            "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"]
+
+
+def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rate: int = WORK_RATE) -> None:
+    """Encode a stream of mono 16-bit PCM blocks at *rate* into an MP3 file."""
+    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+           "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+           *mp3_encoder_args(bitrate_kbps), str(out)]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise ToolError(f"{out}: cannot run ffmpeg ({exc})") from exc
+    assert proc.stdin is not None and proc.stderr is not None
+    try:
+        for block in blocks:
+            proc.stdin.write(block)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    stderr = proc.stderr.read()
+    proc.wait()
+    if proc.returncode != 0:
+        raise ToolError(f"{out}: MP3 encoding failed: {_last_lines(stderr)}")
+
+
+def encode_mp3(pcm: bytes, out: Path, bitrate_kbps: int, rate: int = WORK_RATE) -> None:
+    encode_mp3_stream([pcm], out, bitrate_kbps, rate)
+
+
+def probe_audio(path: Path) -> None:
+    """Raise ToolError unless ffmpeg decodes at least some audio from *path*."""
+    pcm = decode_file(path, max_seconds=1.0)
+    if not pcm:
+        raise ToolError(f"{path}: ffmpeg found no audio in it")

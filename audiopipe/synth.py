@@ -1,0 +1,134 @@
+"""Segments -> takes, through the engines, in parallel, behind the cache."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from audiopipe import audio, ffmpeg
+from audiopipe.cache import TakeCache, TakeInfo, take_key
+from audiopipe.engines import Engine, VoiceSettings, Word, get_engine
+from audiopipe.errors import AudiopipeError, EngineError
+from audiopipe.segments import Segment, chunk_text
+from audiopipe.voices import VoiceProfile
+
+
+@dataclass(frozen=True)
+class Job:
+    segment: Segment
+    settings: VoiceSettings
+    text: str            # the text actually spoken
+    key: str
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    info: TakeInfo
+    cached: bool
+
+
+def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
+         engine_override: str | None = None) -> list[Job]:
+    """Decide engine, voice and cache key for every segment; check every voice first."""
+    jobs = []
+    checked: set[tuple[str, str]] = set()
+    for seg in segments:
+        profile = profiles[seg.profile]
+        engine_name = engine_override or profile.engine
+        engine = get_engine(engine_name)
+        voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
+        settings = VoiceSettings(engine_name, voice, seg.lang, profile.rate, profile.pitch, profile.volume)
+        if (engine_name, voice) not in checked:
+            try:
+                engine.check_voice(settings)
+            except EngineError as exc:
+                where = profile.path or f"voice profile {profile.name}"
+                raise AudiopipeError(f"{where}: {exc.message}") from None
+            checked.add((engine_name, voice))
+        text = " ".join(seg.text.split()) if seg.lang == "en" else seg.text.strip()
+        jobs.append(Job(seg, settings, text, take_key(settings, engine.version(), text)))
+    return jobs
+
+
+def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...]]:
+    """Speak *text* in chunks within the engine's limit; return working-rate PCM and word timings."""
+    pieces: list[bytes] = []
+    words: list[Word] = []
+    offset_ms = 0
+    rate = None
+    for chunk in chunk_text(text, engine.max_chunk_bytes, lambda s: len(s.encode("utf-8"))):
+        if not chunk.strip():
+            continue
+        take = engine.synthesize(chunk, settings)
+        if rate is not None and take.rate != rate:
+            raise EngineError(f"{engine.name}: chunks came back at different sample rates")
+        rate = take.rate
+        pieces.append(take.pcm)
+        words.extend(Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in take.words)
+        offset_ms += take.duration_ms
+    if rate is None or not any(pieces):
+        raise EngineError(f"{engine.name}: no audio came back")
+    pcm = ffmpeg.resample_pcm(b"".join(pieces), rate, ffmpeg.WORK_RATE)
+    return pcm, tuple(words)
+
+
+def _make(job: Job, cache: TakeCache) -> Result:
+    hit = cache.get(job.key)
+    if hit is not None:
+        return Result(job, hit, cached=True)
+    engine = get_engine(job.settings.engine)
+    try:
+        pcm, words = synthesize_take(engine, job.text, job.settings)
+    except EngineError as exc:
+        raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
+    samples = audio.to_float(pcm)
+    lead, trail = audio.edge_silence_ms(samples)
+    loud = audio.measure_pcm(pcm)
+    info = TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
+                    len(samples) * 1000 // ffmpeg.WORK_RATE, words,
+                    loud.integrated_lufs, loud.true_peak_dbtp, lead, trail)
+    cache.put(info, pcm)
+    return Result(job, info, cached=False)
+
+
+def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
+        progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Make every job's take (from the cache when there); results in job order.
+
+    A failure stops the run after the takes under way finish; every take
+    already made is in the cache, so a re-run makes only what is missing.
+    """
+    done = 0
+    lock = threading.Lock()
+
+    def one(job: Job) -> Result:
+        nonlocal done
+        result = _make(job, cache)
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(one, job) for job in jobs]
+        results = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException:
+                for other in futures:
+                    other.cancel()
+                raise
+    return results
+
+
+def tty_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rsynthesizing {done}/{total}" + end)
+        sys.stderr.flush()
