@@ -81,10 +81,11 @@ def _date(path: Path, data: yamlio.LineDict) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        for parse in (dt.date.fromisoformat, lambda v: dt.datetime.fromisoformat(v).date()):
+            try:
+                return parse(value.strip())
+            except ValueError:
+                pass
     raise _fail(path, data, "date", f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-20")
 
 

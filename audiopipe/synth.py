@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -49,9 +50,18 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
                 where = profile.path or f"voice profile {profile.name}"
                 raise AudiopipeError(f"{where}: {exc.message}") from None
             checked.add((engine_name, voice))
-        text = " ".join(seg.text.split()) if seg.lang == "en" else seg.text.strip()
+        text = spoken_text(seg.text)
         jobs.append(Job(seg, settings, text, take_key(settings, engine.version(), text)))
     return jobs
+
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+
+
+def spoken_text(text: str) -> str:
+    """The text as sent to the engine: whitespace collapsed, none left beside Chinese characters."""
+    return _SPACE_BY_CJK.sub("", " ".join(text.split()))
 
 
 def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...]]:

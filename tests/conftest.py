@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audiopipe import ffmpeg
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never write into the repository: the take cache lives in a tmp dir."""
+    monkeypatch.setenv("AUDIOPIPE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("AUDIOPIPE_SHOW", raising=False)
+    monkeypatch.delenv("AUDIOPIPE_VOICES", raising=False)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+TWO_STORIES = """
+    title: "Two stories"
+    date: 2026-11-20
+    episode: 7
+    description: "A short test episode & its <description>."
+    stories:
+      - title: Markets
+        en: "Markets opened higher on Monday, with the yuan at 6.3903 per dollar."
+        zh: "周一市场高开，人民币兑美元汇率为6.3903。"
+      - title: Shipping
+        en: "Shipping rates fell for a third week in a row."
+        zh: "航运价格连续第三周下跌。"
+"""
+
+
+@pytest.fixture
+def two_stories(tmp_path: Path) -> Path:
+    return write(tmp_path / "episodes" / "two-stories.yaml", TWO_STORIES)
+
+
+def decode_seconds(path: Path) -> float:
+    """Decode an audio file end to end with ffmpeg; its duration in seconds."""
+    pcm = ffmpeg.decode_file(path)
+    return len(pcm) / 2 / ffmpeg.WORK_RATE
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def run_module(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    import sys
+    return subprocess.run([sys.executable, "-m", "audiopipe", *args], cwd=cwd, capture_output=True,
+                          text=True, check=False)
