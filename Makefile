@@ -20,6 +20,7 @@ episode: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m mypy
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy

@@ -27,7 +27,8 @@ def to_float(pcm: bytes) -> Samples:
 
 def to_pcm(samples: Samples) -> bytes:
     clipped = np.clip(samples * 32768.0, -32768, 32767)
-    return np.round(clipped).astype("<i2").tobytes()
+    data: bytes = np.round(clipped).astype("<i2").tobytes()
+    return data
 
 
 def write_wav(path: Path, pcm: bytes, rate: int = ffmpeg.WORK_RATE) -> None:

@@ -104,13 +104,17 @@ def stinger_samples(spec: Path | str | None, kind: str, target_lufs: float) -> S
     return audio.fade(samples.astype(np.float32), 2, 30)
 
 
+def _constant(samples: Samples) -> Callable[[], Samples]:
+    return lambda: samples
+
+
 def build_timeline(results: Sequence[Result], cache: TakeCache, show: Show,
                    intro: Samples | None, outro: Samples | None) -> Timeline:
     clips: list[Clip] = []
     pos = 0
     ms = RATE // 1000
     if intro is not None:
-        clips.append(Clip("intro", 0, len(intro), lambda s=intro: s))
+        clips.append(Clip("intro", 0, len(intro), _constant(intro)))
         pos = len(intro) + show.after_intro_ms * ms
     previous_story: int | None = None
     for i, result in enumerate(results):
@@ -124,7 +128,7 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, show: Show,
         previous_story = seg.story
     if outro is not None:
         pos += show.before_outro_ms * ms
-        clips.append(Clip("outro", pos, len(outro), lambda s=outro: s))
+        clips.append(Clip("outro", pos, len(outro), _constant(outro)))
         pos += len(outro)
     return Timeline(tuple(clips), pos)
 

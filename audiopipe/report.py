@@ -17,7 +17,7 @@ def make_report(manifest: Manifest, timeline: Timeline, loudness: Loudness,
                 segment_files: dict[int, str], synthesized: int, cached: int,
                 elapsed_s: float) -> dict[str, Any]:
     segments = []
-    chapters = []
+    chapters: list[dict[str, Any]] = []
     for clip in timeline.speech():
         assert clip.result is not None
         job, info = clip.result.job, clip.result.info
