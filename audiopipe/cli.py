@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
     build.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     build.add_argument("--jobs", type=int, default=2, metavar="N", help="parallel workers (default: 2)")
+    build.add_argument("--fit", action="store_true",
+                       help="land in the show's duration window: adjust gaps and speaking rate (at most "
+                       "the show's max_rate_change_pct, default 15%%), or say how much to cut")
+    build.add_argument("--strict", action="store_true",
+                       help="fail, writing nothing, when the episode is outside the duration window")
     build.set_defaults(func=_cmd_build)
 
     voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
@@ -56,6 +61,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         get_engine(args.engine)   # an unknown name fails before anything else
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
+                           fit=args.fit, strict=args.strict,
                            log=_say, progress=tty_progress)
     episode = build(args.manifest, options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)

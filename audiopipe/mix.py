@@ -1,14 +1,16 @@
-"""Takes + stingers + gaps -> a timeline -> mastered audio, streamed to the MP3 encoder.
+"""Takes + stingers + gaps (+ an optional music bed) -> a timeline, rendered in blocks.
 
-Every take is trimmed to its speech (keeping a short, consistent pause),
-faded at both edges, and levelled to the show's loudness target; stingers
-are levelled a little under it.  The sum streams through a look-ahead peak
-limiter in blocks, so an hour of audio never sits in memory at once.
+Every take is trimmed to its speech plus a consistent short pause, faded at
+both edges and levelled (see :mod:`audiopipe.master`).  Stingers may overlap
+the speech with a crossfade; a music bed under the speech is ducked while
+anyone speaks.  Rendering streams one block at a time, loading each clip
+when it is reached and dropping it after, so an hour never sits in memory.
 """
 
 from __future__ import annotations
 
-import subprocess
+import hashlib
+import wave
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +20,17 @@ import numpy as np
 from audiopipe import audio, ffmpeg, stingers
 from audiopipe.audio import Samples
 from audiopipe.cache import TakeCache
-from audiopipe.errors import ToolError
 from audiopipe.manifest import BUILTIN_STINGER
+from audiopipe.master import LevelCache, ceiling_dbfs, level_gain_db
 from audiopipe.show import Show
 from audiopipe.synth import Result
 
 RATE = ffmpeg.WORK_RATE
 EDGE_PAUSE_MS = 80        # silence kept at each end of a take after trimming
 FADE_MS = 10              # fade on every take edge
-STINGER_UNDER_LU = 3.0    # stingers sit this far under the speech
-BLOCK = RATE              # one second per streamed block
-PEAK_MARGIN_DB = 0.7      # limiter ceiling under the true-peak target (inter-sample peaks, MP3)
+BLOCK = RATE              # one second per rendered block
+DUCK_ATTACK_MS = 250      # the bed goes down this long before speech starts
+DUCK_RELEASE_MS = 700     # and comes back up over this long after it ends
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Clip:
     length: int                        # in samples
     load: Callable[[], Samples]        # the clip's final samples (levelled, faded)
     result: Result | None = None       # the take, for speech
+    gain_db: float = 0.0
+    trimmed_ms: int = 0                # cut from the take's start (word timings shift by it)
+    tag: str = ""                      # identifies the mastered clip (for cached segment files)
 
     @property
     def end(self) -> int:
@@ -53,9 +58,18 @@ class Clip:
 
 
 @dataclass(frozen=True)
+class Bed:
+    samples: Samples                   # levelled, one loop
+    start: int
+    end: int
+    duck_gain: float                   # linear gain under speech
+
+
+@dataclass(frozen=True)
 class Timeline:
     clips: tuple[Clip, ...]
     length: int
+    bed: Bed | None = None
 
     @property
     def duration_ms(self) -> int:
@@ -65,78 +79,133 @@ class Timeline:
         return [c for c in self.clips if c.kind == "speech"]
 
 
-def speech_loader(result: Result, cache: TakeCache, target_lufs: float) -> tuple[int, Callable[[], Samples]]:
-    """Length and loader of a take trimmed to its speech plus a consistent pause, levelled, faded."""
-    info = result.info
-    pause = EDGE_PAUSE_MS
-    cut_start = max(0, info.lead_ms - pause) * RATE // 1000
-    cut_end = max(0, info.trail_ms - pause) * RATE // 1000
-    total = _wav_samples(cache.wav_path(info.key))
-    loudness = info.loudness_lufs if info.loudness_lufs > -70 else target_lufs
-    gain = audio.db_to_gain(target_lufs - loudness)
-
-    def load() -> Samples:
-        pcm, _ = audio.read_wav(cache.wav_path(info.key))
-        samples = audio.to_float(pcm)
-        samples = samples[cut_start: max(cut_start, len(samples) - cut_end)]
-        return audio.fade(samples * np.float32(gain), FADE_MS, FADE_MS)
-    return max(0, total - cut_start - cut_end), load
-
-
 def _wav_samples(path: Path) -> int:
-    import wave
     with wave.open(str(path), "rb") as src:
         return src.getnframes()
 
 
-def stinger_samples(spec: Path | str | None, kind: str, target_lufs: float) -> Samples | None:
+def speech_clip(result: Result, cache: TakeCache, levels: LevelCache, show: Show, start: int) -> Clip:
+    """The take trimmed to speech + a consistent pause, faded, levelled to the show's target."""
+    info = result.info
+    cut_start_ms = max(0, info.lead_ms - EDGE_PAUSE_MS)
+    cut_start = cut_start_ms * RATE // 1000
+    cut_end = max(0, info.trail_ms - EDGE_PAUSE_MS) * RATE // 1000
+    length = max(0, _wav_samples(cache.wav_path(info.key)) - cut_start - cut_end)
+
+    def shaped() -> Samples:
+        pcm, _ = audio.read_wav(cache.wav_path(info.key))
+        samples = audio.to_float(pcm)[cut_start:cut_start + length]
+        return audio.fade(samples, FADE_MS, FADE_MS)
+
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    tag = LevelCache.tag("speech", info.key, EDGE_PAUSE_MS, FADE_MS, show.target_lufs, ceiling)
+    gain = levels.gain(tag)
+    if gain is None:
+        gain = level_gain_db(shaped(), info.loudness_lufs, show.target_lufs, ceiling)
+        levels.put_gain(tag, gain)
+    factor = np.float32(audio.db_to_gain(gain))
+
+    def load() -> Samples:
+        return shaped() * factor
+    return Clip("speech", start, length, load, result, gain, cut_start_ms,
+                LevelCache.tag(tag, gain, show.bitrate_kbps))
+
+
+def stinger_clip(spec: Path | str | None, kind: str, show: Show, levels: LevelCache) -> Clip | None:
+    """The intro or outro, levelled to match the programme; None when there is none."""
     if spec is None:
         return None
-    if spec == BUILTIN_STINGER:
-        samples = stingers.chime(kind)
-    else:
-        samples = audio.to_float(ffmpeg.decode_file(Path(spec)))
-    if not len(samples):
+    raw = stingers.chime(kind) if spec == BUILTIN_STINGER else audio.to_float(ffmpeg.decode_file(Path(spec)))
+    if not len(raw):
         return None
-    loud = audio.measure_pcm(audio.to_pcm(samples))
-    if loud.integrated_lufs > -70:
-        samples = samples * np.float32(audio.db_to_gain(target_lufs - STINGER_UNDER_LU - loud.integrated_lufs))
-    return audio.fade(samples.astype(np.float32), 2, 30)
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    tag = LevelCache.tag("stinger", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, ceiling)
+    gain = levels.gain(tag)
+    if gain is None:
+        loud = audio.measure_pcm(audio.to_pcm(raw))
+        gain = level_gain_db(raw, loud.integrated_lufs, show.target_lufs - show.stinger_under_lu, ceiling)
+        levels.put_gain(tag, gain)
+    samples = audio.fade(raw * np.float32(audio.db_to_gain(gain)), 2, 30)
+    return Clip(kind, 0, len(samples), lambda: samples, None, gain)
 
 
-def _constant(samples: Samples) -> Callable[[], Samples]:
-    return lambda: samples
+def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) -> Bed | None:
+    if show.bed is None or not speech:
+        return None
+    raw = audio.to_float(ffmpeg.decode_file(show.bed))
+    if not len(raw):
+        return None
+    tag = LevelCache.tag("bed", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, show.bed_under_lu)
+    gain = levels.gain(tag)
+    if gain is None:
+        loud = audio.measure_pcm(audio.to_pcm(raw)).integrated_lufs
+        gain = 0.0 if loud <= -70 else show.target_lufs - show.bed_under_lu - loud
+        levels.put_gain(tag, gain)
+    start = max(0, speech[0].start - RATE)
+    end = min(length, speech[-1].end + RATE)
+    return Bed(raw * np.float32(audio.db_to_gain(gain)), start, end, audio.db_to_gain(-show.duck_db))
 
 
-def build_timeline(results: Sequence[Result], cache: TakeCache, show: Show,
-                   intro: Samples | None, outro: Samples | None) -> Timeline:
+def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCache, show: Show,
+                   intro: Clip | None, outro: Clip | None, gap_scale: float = 1.0) -> Timeline:
+    """Place every part: intro, speech with gaps (longer between stories), outro."""
     clips: list[Clip] = []
-    pos = 0
     ms = RATE // 1000
+
+    def gap(value_ms: int) -> int:
+        return int(value_ms * gap_scale) * ms
+    pos = 0
     if intro is not None:
-        clips.append(Clip("intro", 0, len(intro), _constant(intro)))
-        pos = len(intro) + show.after_intro_ms * ms
+        overlap = min(show.intro_overlap_ms * ms, intro.length // 2)
+        if overlap:
+            shaped = audio.fade(intro.load(), 0, show.intro_overlap_ms)
+            intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db)  # type: ignore[misc]
+        clips.append(intro)
+        pos = intro.length - overlap if overlap else intro.length + gap(show.after_intro_ms)
     previous_story: int | None = None
     for i, result in enumerate(results):
         seg = result.job.segment
         if i > 0:
             same_story = seg.story is not None and seg.story == previous_story
-            pos += (show.gap_in_story_ms if same_story else show.gap_between_stories_ms) * ms
-        length, load = speech_loader(result, cache, show.target_lufs)
-        clips.append(Clip("speech", pos, length, load, result))
-        pos += length
+            pos += gap(show.gap_in_story_ms if same_story else show.gap_between_stories_ms)
+        clip = speech_clip(result, cache, levels, show, pos)
+        clips.append(clip)
+        pos = clip.end
         previous_story = seg.story
     if outro is not None:
-        pos += show.before_outro_ms * ms
-        clips.append(Clip("outro", pos, len(outro), _constant(outro)))
-        pos += len(outro)
-    return Timeline(tuple(clips), pos)
+        overlap = min(show.outro_overlap_ms * ms, outro.length // 2)
+        if overlap:
+            shaped = audio.fade(outro.load(), show.outro_overlap_ms, 30)
+            start = max(0, pos - overlap)
+        else:
+            shaped = outro.load()
+            start = pos + gap(show.before_outro_ms)
+        clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db))  # type: ignore[misc]
+        pos = start + outro.length
+    speech = [c for c in clips if c.kind == "speech"]
+    return Timeline(tuple(clips), pos, _bed(show, levels, speech, pos))
+
+
+def _duck_weight(speech: Sequence[Clip], b0: int, b1: int) -> Samples:
+    """1 while anyone speaks, 0 far from speech, with attack/release ramps between."""
+    attack, release = DUCK_ATTACK_MS * RATE // 1000, DUCK_RELEASE_MS * RATE // 1000
+    t = np.arange(b0, b1, dtype=np.float64)
+    weight = np.zeros(b1 - b0, dtype=np.float64)
+    for clip in speech:
+        if clip.end + release < b0 or clip.start - attack > b1:
+            continue
+        up = np.clip((t - (clip.start - attack)) / attack, 0.0, 1.0)
+        down = np.clip(((clip.end + release) - t) / release, 0.0, 1.0)
+        np.maximum(weight, np.minimum(up, down), out=weight)
+    return weight.astype(np.float32)
 
 
 def render(timeline: Timeline, block: int = BLOCK) -> Iterator[Samples]:
     """The summed timeline in blocks; each clip is loaded when reached and dropped after."""
     loaded: dict[int, Samples] = {}
     clips = sorted(enumerate(timeline.clips), key=lambda ic: ic[1].start)
+    speech = timeline.speech()
+    bed = timeline.bed
     for b0 in range(0, timeline.length, block):
         b1 = min(timeline.length, b0 + block)
         out = np.zeros(b1 - b0, dtype=np.float32)
@@ -152,57 +221,22 @@ def render(timeline: Timeline, block: int = BLOCK) -> Iterator[Samples]:
             s0, s1 = max(b0, clip.start), min(b1, clip.start + len(data))
             if s1 > s0:
                 out[s0 - b0:s1 - b0] += data[s0 - clip.start:s1 - clip.start]
+        if bed is not None and b1 > bed.start and b0 < bed.end:
+            s0, s1 = max(b0, bed.start), min(b1, bed.end)
+            idx = (np.arange(s0, s1) - bed.start) % len(bed.samples)
+            music = bed.samples[idx]
+            weight = _duck_weight(speech, s0, s1)
+            music = music * (1.0 - weight * (1.0 - bed.duck_gain))
+            fade_in = np.clip((np.arange(s0, s1) - bed.start) / RATE, 0, 1)
+            fade_out = np.clip((bed.end - np.arange(s0, s1)) / (2 * RATE), 0, 1)
+            out[s0 - b0:s1 - b0] += (music * fade_in * fade_out).astype(np.float32)
         yield out
 
 
-def master(blocks: Iterator[Samples], ceiling_dbfs: float) -> Iterator[bytes]:
-    """Blocks through the peak limiter, as 16-bit PCM."""
-    limiter = audio.PeakLimiter(ceiling_dbfs)
-    for block in blocks:
-        out = limiter.process(block)
-        if len(out):
-            yield audio.to_pcm(out)
-    tail = limiter.process(np.zeros(0, dtype=np.float32), final=True)
-    if len(tail):
-        yield audio.to_pcm(tail)
+def speech_seconds(timeline: Timeline) -> float:
+    return sum(c.length for c in timeline.speech()) / RATE
 
 
-def encode(pcm_blocks: Iterator[bytes], out: Path, bitrate_kbps: int) -> audio.Loudness:
-    """Encode to MP3 and measure the audio on its way in, in one ffmpeg process."""
-    cmd = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "info", "-nostats", "-y",
-           "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
-           "-af", audio.ebur128_filter(), *ffmpeg.mp3_encoder_args(bitrate_kbps), str(out)]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ToolError(f"{out}: cannot run ffmpeg ({exc})") from exc
-    assert proc.stdin is not None and proc.stderr is not None
-    import threading
-    err: list[bytes] = []
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    try:
-        for block in pcm_blocks:
-            proc.stdin.write(block)
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        reader.join()
-        raise
-    proc.wait()
-    reader.join()
-    stderr = b"".join(err).decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise ToolError(f"{out}: MP3 encoding failed: {stderr.strip().splitlines()[-1:]}")
-    return audio.parse_ebur128(stderr)
-
-
-def encode_clip(clip: Clip, out: Path, show: Show) -> None:
-    """One segment on its own, mastered like the episode, for QA."""
-    samples = clip.load()[: clip.length]
-    limiter = audio.PeakLimiter(show.true_peak_dbtp - PEAK_MARGIN_DB)
-    body = limiter.process(samples, final=True)
-    ffmpeg.encode_mp3(audio.to_pcm(body), out, show.bitrate_kbps)
+def gap_seconds(timeline: Timeline) -> float:
+    return max(0.0, timeline.length / RATE - speech_seconds(timeline)
+               - sum(c.length for c in timeline.clips if c.kind != "speech") / RATE)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiopipe import mix, synth
+from audiopipe import master, mix, synth, timing
 from audiopipe.audio import Loudness
 from audiopipe.cache import TakeCache, default_cache_dir
+from audiopipe.errors import AudiopipeError
 from audiopipe.fsutil import atomic_path
 from audiopipe.langs import ISO639_2
 from audiopipe.manifest import Manifest, load_manifest
@@ -30,6 +31,8 @@ class BuildOptions:
     voices_dir: Path | None = None
     show_file: Path | None = None
     workers: int = 2
+    fit: bool = False                    # adjust rate and gaps to land in the duration window
+    strict: bool = False                 # fail (write nothing) when outside the window
     log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[int, int], None] | None = None
 
@@ -57,26 +60,37 @@ def load(manifest_path: Path, options: BuildOptions) -> tuple[Show, dict[str, Vo
 
 def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
     t0 = time.perf_counter()
-    manifest_path = Path(manifest_path)
-    show, profiles, manifest = load(manifest_path, options)
+    show, profiles, manifest = load(Path(manifest_path), options)
     segments = segments_of(manifest)
     jobs = synth.plan(segments, profiles, options.engine)
     cache = TakeCache(options.cache_dir or default_cache_dir())
-    results = synth.run(jobs, cache, options.workers, options.progress)
-    synthesized = sum(not r.cached for r in results)
-    options.log(f"takes: {synthesized} synthesized, {len(results) - synthesized} from cache")
+    levels = master.LevelCache(cache.root)
+    calibration = timing.Calibration(cache.root)
+    intro = mix.stinger_clip(manifest.intro, "intro", show, levels)
+    outro = mix.stinger_clip(manifest.outro, "outro", show, levels)
+    _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
 
-    intro = mix.stinger_samples(manifest.intro, "intro", show.target_lufs)
-    outro = mix.stinger_samples(manifest.outro, "outro", show.target_lufs)
-    timeline = mix.build_timeline(results, cache, show, intro, outro)
+    results = synth.run(jobs, cache, options.workers, options.progress, calibration)
+    timeline = mix.build_timeline(results, cache, levels, show, intro, outro)
+    made = [r for r in results if not r.cached]
+    lo, hi = show.window
+    if options.fit and not lo <= timeline.duration_ms / 1000 <= hi:
+        timeline, results, extra = _fit(timeline, results, segments, profiles, options, show,
+                                        cache, levels, calibration, intro, outro)
+        made += extra
+    warnings = _duration_warnings(manifest, show, timeline, results, calibration, options)
+    synthesized = len({r.info.key for r in made})
+    options.log(f"takes: {synthesized} synthesized, {len(results) - sum(not r.cached for r in results)}"
+                " from cache")
 
     folder = options.out_dir / manifest.slug
     mp3 = folder / f"{manifest.slug}.mp3"
-    segment_files = _write_segments(timeline, folder, show, options.workers)
+    segment_files = _write_segments(timeline, folder, show, levels, options.workers)
     engines = sorted({r.info.engine for r in results})
     with atomic_path(mp3) as tmp:
-        loudness = mix.encode(mix.master(mix.render(timeline), show.true_peak_dbtp - mix.PEAK_MARGIN_DB),
-                              tmp, show.bitrate_kbps)
+        ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
+        loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
+                                          show.bitrate_kbps)
         write_tags(tmp, EpisodeTags(
             title=manifest.title, show=show.title, artist=show.author, date=manifest.date.isoformat(),
             episode=manifest.episode, description=manifest.description,
@@ -84,47 +98,129 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
             comment=f"made with audiopipe; engines: {', '.join(engines)}"))
     elapsed = time.perf_counter() - t0
     write_report(folder / "report.json",
-                 make_report(manifest, timeline, loudness, segment_files, synthesized,
+                 make_report(manifest, show, timeline, loudness, segment_files, synthesized,
                              len(results) - synthesized, elapsed))
-
-    warnings = []
-    lo = show.target_seconds * (1 - show.tolerance_pct / 100)
-    hi = show.target_seconds * (1 + show.tolerance_pct / 100)
-    seconds = timeline.duration_ms / 1000
-    if not lo <= seconds <= hi:
-        warnings.append(f"{manifest.path}: the episode runs {_mmss(seconds)}, outside "
-                        f"{_mmss(lo)}-{_mmss(hi)}; "
-                        + ("cut the script" if seconds > hi else "add to the script"))
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
                    len(results) - synthesized, loudness, elapsed, tuple(warnings))
 
 
-def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, workers: int) -> dict[int, str]:
-    """segments/NN-<lang>.mp3 for QA; files of segments that no longer exist are removed."""
+def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: timing.Calibration,
+                  show: Show, intro: mix.Clip | None, outro: mix.Clip | None,
+                  log: Callable[[str], None]) -> float:
+    """Before synthesis: each story's estimated time, and how far the episode is from its target."""
+    rate = mix.RATE
+    total = ((intro.length if intro else 0) + (outro.length if outro else 0)) / rate
+    total += ((show.after_intro_ms if intro else 0) + (show.before_outro_ms if outro else 0)) / 1000
+    by_story: dict[int | str, list[tuple[str, float]]] = {}
+    previous = None
+    for i, job in enumerate(jobs):
+        seg = job.segment
+        est = calibration.estimate_ms(job.text, job.settings) / 1000
+        key: int | str = seg.story if seg.story is not None else f"segment {seg.index}"
+        by_story.setdefault(key, []).append((seg.lang, est))
+        if i:
+            same = seg.story is not None and seg.story == previous
+            total += (show.gap_in_story_ms if same else show.gap_between_stories_ms) / 1000
+        previous = seg.story
+        total += est
+    titles = {s.number: s.title for s in manifest.stories}
+    log("budget (estimated before synthesis):")
+    for key, parts in by_story.items():
+        title = titles.get(key) if isinstance(key, int) else None
+        name = (f"story {key}" + (f" {title!r}" if title else "")) if isinstance(key, int) else key
+        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in parts)
+        log(f"  {name:<44} {timing.mmss(sum(s for _, s in parts)):>5}  ({detail})")
+    diff = total - show.target_seconds
+    log(f"  {'episode':<44} {timing.mmss(total):>5}  (target {timing.mmss(show.target_seconds)}, "
+        f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
+    return total
+
+
+def _fit(timeline: mix.Timeline, results: list[synth.Result], segments: Sequence[object],
+         profiles: dict[str, VoiceProfile], options: BuildOptions, show: Show, cache: TakeCache,
+         levels: master.LevelCache, calibration: timing.Calibration,
+         intro: mix.Clip | None, outro: mix.Clip | None
+         ) -> tuple[mix.Timeline, list[synth.Result], list[synth.Result]]:
+    """Re-time the episode into its window: gaps first, then speaking rate (re-synthesized, cached)."""
+    made: list[synth.Result] = []
+    speed_total, gap_total = 1.0, 1.0
+    for _round in range(3):
+        total = timeline.duration_ms / 1000
+        speech = mix.speech_seconds(timeline)
+        gaps = _gap_seconds(timeline)
+        fit = timing.plan_fit(total, speech, gaps, show.window, show.max_rate_change_pct)
+        if fit.gap_scale == 1.0 and fit.speed == 1.0:
+            break
+        max_change = show.max_rate_change_pct / 100
+        new_speed = min(max(speed_total * fit.speed, 1 - max_change), 1 + max_change)
+        new_gaps = min(max(gap_total * fit.gap_scale, timing.GAP_SCALE_RANGE[0]), timing.GAP_SCALE_RANGE[1])
+        if abs(new_speed - speed_total) < 1e-3 and abs(new_gaps - gap_total) < 1e-3:
+            break   # at the bounds: nothing more to gain
+        speed_total, gap_total = new_speed, new_gaps
+        if abs(speed_total - 1.0) > 1e-3:
+            jobs = synth.plan(segments, profiles, options.engine, speed=speed_total)  # type: ignore[arg-type]
+            results = synth.run(jobs, cache, options.workers, options.progress, calibration)
+            made += [r for r in results if not r.cached]
+        timeline = mix.build_timeline(results, cache, levels, show, intro, outro, gap_scale=gap_total)
+        options.log(f"fit: speech x{speed_total:.3f} speed, gaps x{gap_total:.2f} -> "
+                    f"{timing.mmss(timeline.duration_ms / 1000)}")
+    return timeline, results, made
+
+
+def _gap_seconds(timeline: mix.Timeline) -> float:
+    """Silence placed between the parts of the episode (overlaps count as none)."""
+    clips = timeline.clips
+    return sum(max(0, b.start - a.end) for a, b in zip(clips, clips[1:])) / mix.RATE
+
+
+def _duration_warnings(manifest: Manifest, show: Show, timeline: mix.Timeline,
+                       results: Sequence[synth.Result], calibration: timing.Calibration,
+                       options: BuildOptions) -> list[str]:
+    lo, hi = show.window
+    seconds = timeline.duration_ms / 1000
+    if lo <= seconds <= hi:
+        return []
+    over = seconds - hi if seconds > hi else seconds - lo
+    # how much text that is, split between the languages as the speech is
+    speech = {lang: sum(c.length for c in timeline.speech()
+                        if c.result and c.result.job.segment.lang == lang) / mix.RATE for lang in ("en", "zh")}
+    share = {lang: speech[lang] / max(1e-9, sum(speech.values())) for lang in speech}
+    per_min: dict[str, float] = {}
+    for r in results:
+        per_min.setdefault(r.job.segment.lang, calibration.units_per_min(r.job.settings))
+    en_words = round(abs(over) * share["en"] * per_min.get("en", 170) / 60)
+    zh_chars = round(abs(over) * share["zh"] * per_min.get("zh", 250) / 60)
+    action = "cut" if over > 0 else "add"
+    message = (f"{manifest.path}: the episode runs {timing.mmss(seconds)}, outside {timing.mmss(lo)}-"
+               f"{timing.mmss(hi)}; {action} about {abs(round(over))} s of script (~{en_words} English words "
+               f"and ~{zh_chars} Chinese characters)")
+    if options.fit:
+        message += f" — --fit could not close the gap within ±{show.max_rate_change_pct}% speaking rate"
+    if options.strict:
+        raise AudiopipeError(message + "; nothing was written (--strict)")
+    return [message + ("" if options.fit else "; or build with --fit")]
+
+
+def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, levels: master.LevelCache,
+                    workers: int) -> dict[int, master.SegmentFile]:
+    """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
     seg_dir = folder / "segments"
     seg_dir.mkdir(parents=True, exist_ok=True)
-    names: dict[int, str] = {}
+    ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
     jobs = []
     for clip in timeline.speech():
         assert clip.result is not None
         seg = clip.result.job.segment
-        name = f"{seg.index:02d}-{seg.lang}.mp3"
-        names[seg.index] = f"segments/{name}"
-        jobs.append((clip, seg_dir / name))
+        jobs.append((seg.index, clip, seg_dir / f"{seg.index:02d}-{seg.lang}.mp3"))
 
-    def one(item: tuple[mix.Clip, Path]) -> None:
-        with atomic_path(item[1]) as tmp:
-            mix.encode_clip(item[0], tmp, show)
+    def one(item: tuple[int, mix.Clip, Path]) -> tuple[int, master.SegmentFile]:
+        index, clip, dest = item
+        return index, master.segment_file(clip.load, clip.tag, levels, ceiling, show.bitrate_kbps, dest)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(one, jobs))
-    keep = {path.name for _, path in jobs}
+        files = dict(pool.map(one, jobs))
+    keep = {dest.name for _, _, dest in jobs}
     for stale in seg_dir.glob("*.mp3"):
         if stale.name not in keep:
             os.unlink(stale)
-    return names
-
-
-def _mmss(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 60}:{s % 60:02d}"
+    return files

@@ -14,6 +14,7 @@ from audiopipe.cache import TakeCache, TakeInfo, take_key
 from audiopipe.engines import Engine, VoiceSettings, Word, get_engine
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.segments import Segment, chunk_text
+from audiopipe.timing import Calibration, speed_to_rate
 from audiopipe.voices import VoiceProfile
 
 
@@ -33,8 +34,11 @@ class Result:
 
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
-         engine_override: str | None = None) -> list[Job]:
-    """Decide engine, voice and cache key for every segment; check every voice first."""
+         engine_override: str | None = None, speed: float = 1.0) -> list[Job]:
+    """Decide engine, voice and cache key for every segment; check every voice first.
+
+    *speed* scales every profile's speaking rate (``--fit``).
+    """
     jobs = []
     checked: set[tuple[str, str]] = set()
     for seg in segments:
@@ -42,7 +46,8 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
         engine_name = engine_override or profile.engine
         engine = get_engine(engine_name)
         voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
-        settings = VoiceSettings(engine_name, voice, seg.lang, profile.rate, profile.pitch, profile.volume)
+        rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
+        settings = VoiceSettings(engine_name, voice, seg.lang, rate, profile.pitch, profile.volume)
         if (engine_name, voice) not in checked:
             try:
                 engine.check_voice(settings)
@@ -86,9 +91,11 @@ def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple
     return pcm, tuple(words)
 
 
-def _make(job: Job, cache: TakeCache) -> Result:
+def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result:
     hit = cache.get(job.key)
     if hit is not None:
+        if calibration is not None:
+            calibration.record(job.settings, job.key, job.text, hit.duration_ms - hit.lead_ms - hit.trail_ms)
         return Result(job, hit, cached=True)
     engine = get_engine(job.settings.engine)
     try:
@@ -102,11 +109,14 @@ def _make(job: Job, cache: TakeCache) -> Result:
                     len(samples) * 1000 // ffmpeg.WORK_RATE, words,
                     loud.integrated_lufs, loud.true_peak_dbtp, lead, trail)
     cache.put(info, pcm)
+    if calibration is not None:
+        calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)
     return Result(job, info, cached=False)
 
 
 def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
-        progress: Callable[[int, int], None] | None = None) -> list[Result]:
+        progress: Callable[[int, int], None] | None = None,
+        calibration: Calibration | None = None) -> list[Result]:
     """Make every job's take (from the cache when there); results in job order.
 
     A failure stops the run after the takes under way finish; every take
@@ -117,23 +127,27 @@ def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
 
     def one(job: Job) -> Result:
         nonlocal done
-        result = _make(job, cache)
+        result = _make(job, cache, calibration)
         with lock:
             done += 1
             if progress:
                 progress(done, len(jobs))
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(one, job) for job in jobs]
-        results = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except BaseException:
-                for other in futures:
-                    other.cancel()
-                raise
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(one, job) for job in jobs]
+            results = []
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException:
+                    for other in futures:
+                        other.cancel()
+                    raise
+    finally:
+        if calibration is not None:
+            calibration.save()
     return results
 
 
