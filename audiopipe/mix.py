@@ -235,8 +235,3 @@ def render(timeline: Timeline, block: int = BLOCK) -> Iterator[Samples]:
 
 def speech_seconds(timeline: Timeline) -> float:
     return sum(c.length for c in timeline.speech()) / RATE
-
-
-def gap_seconds(timeline: Timeline) -> float:
-    return max(0.0, timeline.length / RATE - speech_seconds(timeline)
-               - sum(c.length for c in timeline.clips if c.kind != "speech") / RATE)
