@@ -28,3 +28,6 @@ typecheck: $(STAMP)
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiopipe import audio, ffmpeg
+from audiopipe import audio, ffmpeg, loudness
 from audiopipe.audio import Loudness, Samples
 from audiopipe.errors import ToolError
 from audiopipe.fsutil import atomic_path, write_text
@@ -48,7 +48,7 @@ def level_gain_db(samples: Samples, measured_lufs: float, target_lufs: float, ce
     gain = target_lufs - measured_lufs
     for _ in range(3):
         limited = limit(samples * np.float32(audio.db_to_gain(gain)), ceiling)
-        loud = audio.measure_pcm(audio.to_pcm(limited)).integrated_lufs
+        loud = loudness.integrated_lufs(limited, RATE)
         if loud <= -70 or abs(target_lufs - loud) < 0.15:
             break
         gain += target_lufs - loud

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiopipe import audio, ffmpeg, stingers
+from audiopipe import audio, ffmpeg, loudness, stingers
 from audiopipe.audio import Samples
 from audiopipe.cache import TakeCache
 from audiopipe.manifest import BUILTIN_STINGER
@@ -122,8 +122,7 @@ def stinger_clip(spec: Path | str | None, kind: str, show: Show, levels: LevelCa
     tag = LevelCache.tag("stinger", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, ceiling)
     gain = levels.gain(tag)
     if gain is None:
-        loud = audio.measure_pcm(audio.to_pcm(raw))
-        gain = level_gain_db(raw, loud.integrated_lufs, show.target_lufs - show.stinger_under_lu, ceiling)
+        gain = level_gain_db(raw, loudness.integrated_lufs(raw, RATE), show.target_lufs - show.stinger_under_lu, ceiling)
         levels.put_gain(tag, gain)
     samples = audio.fade(raw * np.float32(audio.db_to_gain(gain)), 2, 30)
     return Clip(kind, 0, len(samples), lambda: samples, None, gain)
@@ -138,7 +137,7 @@ def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) ->
     tag = LevelCache.tag("bed", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, show.bed_under_lu)
     gain = levels.gain(tag)
     if gain is None:
-        loud = audio.measure_pcm(audio.to_pcm(raw)).integrated_lufs
+        loud = loudness.integrated_lufs(raw, RATE)
         gain = 0.0 if loud <= -70 else show.target_lufs - show.bed_under_lu - loud
         levels.put_gain(tag, gain)
     start = max(0, speech[0].start - RATE)

@@ -60,6 +60,14 @@ def load(manifest_path: Path, options: BuildOptions) -> tuple[Show, dict[str, Vo
 
 def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
     t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+    mark = [t0]
+
+    def stage(name: str) -> None:
+        now = time.perf_counter()
+        stages[name] = round(now - mark[0], 4)
+        mark[0] = now
+
     show, profiles, manifest = load(Path(manifest_path), options)
     segments = segments_of(manifest)
     jobs = synth.plan(segments, profiles, options.engine)
@@ -70,7 +78,9 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     outro = mix.stinger_clip(manifest.outro, "outro", show, levels)
     _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
 
+    stage("load")
     results = synth.run(jobs, cache, options.workers, options.progress, calibration)
+    stage("synthesize")
     timeline = mix.build_timeline(results, cache, levels, show, intro, outro)
     made = [r for r in results if not r.cached]
     lo, hi = show.window
@@ -83,11 +93,13 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     options.log(f"takes: {synthesized} synthesized, {len(results) - sum(not r.cached for r in results)}"
                 " from cache")
 
+    stage("timeline")
     folder = options.out_dir / manifest.slug
     mp3 = folder / f"{manifest.slug}.mp3"
-    segment_files = _write_segments(timeline, folder, show, levels, options.workers)
     engines = sorted({r.info.engine for r in results})
-    with atomic_path(mp3) as tmp:
+    with ThreadPoolExecutor(max_workers=1) as side, atomic_path(mp3) as tmp:
+        # the QA segment files are encoded beside the episode, on the other core
+        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
         ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
         loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
                                           show.bitrate_kbps)
@@ -96,10 +108,13 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
             episode=manifest.episode, description=manifest.description,
             languages=tuple(ISO639_2[lang] for lang in manifest.order),
             comment=f"made with audiopipe; engines: {', '.join(engines)}"))
+        segment_files = pending.result()
+    stage("master_encode_tag")
     elapsed = time.perf_counter() - t0
-    write_report(folder / "report.json",
-                 make_report(manifest, show, timeline, loudness, segment_files, synthesized,
-                             len(results) - synthesized, elapsed))
+    report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
+                         len(results) - synthesized, elapsed)
+    report["build"]["stages"] = stages
+    write_report(folder / "report.json", report)
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
                    len(results) - synthesized, loudness, elapsed, tuple(warnings))
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from audiopipe import audio, ffmpeg
+from audiopipe import audio, ffmpeg, loudness
 from audiopipe.cache import TakeCache, TakeInfo, take_key
 from audiopipe.engines import Engine, VoiceSettings, Word, get_engine
 from audiopipe.errors import AudiopipeError, EngineError
@@ -104,7 +104,7 @@ def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result
         raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
     samples = audio.to_float(pcm)
     lead, trail = audio.edge_silence_ms(samples)
-    loud = audio.measure_pcm(pcm)
+    loud = loudness.measure(samples, ffmpeg.WORK_RATE)
     info = TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
                     len(samples) * 1000 // ffmpeg.WORK_RATE, words,
                     loud.integrated_lufs, loud.true_peak_dbtp, lead, trail)

@@ -1,0 +1,212 @@
+"""audiopipe benchmarks: `make bench` (or `python bench/run.py [--smoke]`).
+
+Prints a table and writes output/bench.json.  Every figure is the median of
+several runs, and every ratio compares two figures measured in this same run.
+Builds run as separate processes (as a producer runs them), so wall time
+includes start-up and peak memory is that process's own maximum RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "episodes" / "morning-ledger.yaml"
+
+EN = ["Factory output in region {n} grew faster than expected, led by machinery and electronics.",
+      "Retail sales in district {n} slowed as shoppers waited for the year-end discount season.",
+      "Exchange number {n} said trading volumes reached a six-month high on Friday.",
+      "Analysts at bank {n} expect the central bank to keep its lending rate unchanged until spring."]
+ZH = ["第{n}区十月份工业产出增长快于预期，机械和电子行业领涨。",
+      "第{n}区由于消费者等待年底折扣季，零售销售略有放缓。",
+      "第{n}号交易所表示，周五成交量创下六个月来的新高。",
+      "第{n}家银行的分析人士预计，央行在明年春季之前将维持贷款利率不变。"]
+SECONDS_PER_STORY = 24.5   # measured: one generated story with the offline engine, gaps included
+
+
+def generated_manifest(path: Path, minutes: float) -> Path:
+    """A manifest of unique stories (no two takes alike) that runs about *minutes*."""
+    stories = max(1, round((minutes * 60 - 8) / SECONDS_PER_STORY))
+    lines = [f'title: "Generated {minutes:g} minutes"', "date: 2026-11-20", "stories:"]
+    for i in range(stories):
+        lines += [f'  - title: "Story {i + 1}"',
+                  f'    en: "{EN[i % 4].format(n=i + 1)} {EN[(i + 1) % 4].format(n=i + 2)}"',
+                  f'    zh: "{ZH[i % 4].format(n=i + 1)}{ZH[(i + 1) % 4].format(n=i + 2)}"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_process(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process; raises when it fails."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    assert proc.stderr is not None
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:4])}… failed ({proc.returncode}): {err.strip()[-400:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def build(manifest: Path, out: Path, cache: Path, extra: list[str] | None = None) -> dict[str, Any]:
+    env = {**os.environ, "AUDIOPIPE_CACHE": str(cache)}
+    wall, rss = run_process([sys.executable, "-m", "audiopipe", "build", str(manifest), "--out", str(out),
+                             *(extra or [])], env)
+    report = json.loads((out / manifest.stem / "report.json").read_text(encoding="utf-8"))
+    return {"wall_s": wall, "peak_mb": rss, "audio_s": report["episode"]["duration_ms"] / 1000,
+            "stages": report["build"]["stages"], "mp3": str(out / manifest.stem / f"{manifest.stem}.mp3")}
+
+
+def bare_encode(mp3: Path, work: Path) -> float:
+    """A bare ffmpeg libmp3lame encode of the same final audio, same settings: the floor of the last step."""
+    sys.path.insert(0, str(REPO))
+    from audiopipe import ffmpeg
+    pcm = work / "final.pcm"
+    pcm.write_bytes(ffmpeg.decode_file(mp3))
+    wall, _ = run_process([ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                           "-f", "s16le", "-ar", "44100", "-ac", "1", "-i", str(pcm),
+                           *ffmpeg.mp3_encoder_args(96), str(work / "bare.mp3")])
+    return wall
+
+
+BASELINE = r'''
+import sys, yaml, imageio_ffmpeg
+from pydub import AudioSegment
+from audiopipe.engines import get_engine, VoiceSettings
+AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
+manifest = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+engine = get_engine("espeak")
+episode = AudioSegment.silent(duration=0, frame_rate=22050)
+for story in manifest["stories"]:
+    for lang, voice in (("en", "en-us"), ("zh", "cmn")):
+        take = engine.synthesize(" ".join(str(story[lang]).split()), VoiceSettings("espeak", voice, lang))
+        episode += AudioSegment(take.pcm, sample_width=2, frame_rate=take.rate, channels=1)
+        episode += AudioSegment.silent(duration=700, frame_rate=take.rate)
+episode.set_frame_rate(44100).export(sys.argv[2], format="mp3", bitrate="96k")
+'''
+
+
+def baseline(manifest: Path, work: Path) -> tuple[float, float]:
+    """What a producer would write by hand: synthesize one after another, concatenate with pydub, export."""
+    script = work / "baseline.py"
+    script.write_text(BASELINE, encoding="utf-8")
+    return run_process([sys.executable, str(script), str(manifest), str(work / "baseline.mp3")])
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark audiopipe; writes a table and a JSON file.")
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run: checks the script works")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median), default 3")
+    parser.add_argument("--out", type=Path, default=REPO / "output" / "bench.json")
+    args = parser.parse_args(argv)
+    runs = 1 if args.smoke else max(1, args.runs)
+    scales = [0.5, 1.0] if args.smoke else [3.0, 15.0, 60.0]
+    work = Path(tempfile.mkdtemp(prefix="audiopipe-bench-"))
+    try:
+        results = _measure(work, runs, scales, args.smoke)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _print(results)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[str, Any]:
+    demo = generated_manifest(work / "demo-smoke.yaml", 0.5) if smoke else DEMO
+    cold, warm = [], []
+    for i in range(runs):
+        cache = work / f"cache-{i}"
+        cold.append(build(demo, work / f"out-{i}", cache))
+        warm.append(build(demo, work / f"out-{i}", cache))
+    audio_s = cold[0]["audio_s"]
+    bare = [bare_encode(Path(cold[0]["mp3"]), work) for _ in range(runs)]
+    base = [baseline(demo, work) for _ in range(runs)]
+    cold_s, warm_s = median([c["wall_s"] for c in cold]), median([w["wall_s"] for w in warm])
+    master_s = median([w["stages"]["master_encode_tag"] for w in warm])
+    out: dict[str, Any] = {
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "runs": runs, "smoke": smoke,
+        "demo": {
+            "audio_s": audio_s,
+            "cold": {"wall_s": cold_s, "peak_mb": median([c["peak_mb"] for c in cold]),
+                     "realtime_factor": round(audio_s / cold_s, 1)},
+            "warm": {"wall_s": warm_s, "peak_mb": median([w["peak_mb"] for w in warm]),
+                     "realtime_factor": round(audio_s / warm_s, 1),
+                     "master_encode_s": master_s},
+            "bare_encode_s": median(bare),
+            "warm_vs_bare": round(warm_s / median(bare), 2),
+            "master_encode_vs_bare": round(master_s / median(bare), 2),
+            "baseline_pydub_s": median([b[0] for b in base]),
+            "baseline_peak_mb": median([b[1] for b in base]),
+            "cold_vs_baseline": round(cold_s / median([b[0] for b in base]), 2),
+        },
+        "scaling": [],
+    }
+    for minutes in scales:
+        manifest = generated_manifest(work / f"scale-{minutes:g}.yaml", minutes)
+        r = build(manifest, work / "scale-out", work / f"scale-cache-{minutes:g}")
+        out["scaling"].append({"minutes": minutes, "audio_s": r["audio_s"], "wall_s": round(r["wall_s"], 3),
+                               "peak_mb": round(r["peak_mb"], 1),
+                               "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
+    first, last = out["scaling"][0], out["scaling"][-1]
+    out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
+                            "time": round(last["wall_s"] / first["wall_s"], 1)}
+    d = out["demo"]
+    out["goals"] = {
+        "warm rebuild <= 1.5x bare encode": d["warm_vs_bare"] <= 1.5,
+        "mastering+encoding <= 1.5x bare encode": d["master_encode_vs_bare"] <= 1.5,
+        "cold demo >= 30x real time": d["cold"]["realtime_factor"] >= 30,
+        "longest episode peak memory < 400 MB": last["peak_mb"] < 400,
+        "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
+    }
+    return out
+
+
+def _print(r: dict[str, Any]) -> None:
+    d = r["demo"]
+    print(f"audiopipe bench ({'smoke, ' if r['smoke'] else ''}median of {r['runs']}, "
+          f"{r['machine']['cores']} cores)")
+    print(f"demo episode: {d['audio_s']:.1f} s of audio")
+    rows = [
+        ("cold build", d["cold"]["wall_s"], d["cold"]["peak_mb"], d["cold"]["realtime_factor"]),
+        ("warm rebuild", d["warm"]["wall_s"], d["warm"]["peak_mb"], d["warm"]["realtime_factor"]),
+        ("  of which mastering+encoding", d["warm"]["master_encode_s"], None, None),
+        ("bare ffmpeg libmp3lame encode", d["bare_encode_s"], None, None),
+        ("baseline: one by one + pydub", d["baseline_pydub_s"], d["baseline_peak_mb"], None),
+    ]
+    print(f"  {'':<32}{'wall s':>9}{'peak MB':>10}{'x real time':>13}")
+    for name, wall, mb, rtf in rows:
+        print(f"  {name:<32}{wall:>9.3f}{'' if mb is None else f'{mb:.0f}':>10}{'' if rtf is None else rtf:>13}")
+    print(f"  warm / bare = {d['warm_vs_bare']}x   mastering+encoding / bare = {d['master_encode_vs_bare']}x   "
+          f"cold / baseline = {d['cold_vs_baseline']}x")
+    print("scaling (cold builds, unique stories):")
+    print(f"  {'minutes':>8}{'audio s':>10}{'wall s':>9}{'peak MB':>10}{'x real time':>13}")
+    for s in r["scaling"]:
+        print(f"  {s['minutes']:>8g}{s['audio_s']:>10.1f}{s['wall_s']:>9.2f}{s['peak_mb']:>10.0f}"
+              f"{s['realtime_factor']:>13}")
+    print(f"  longest/shortest: audio {r['scaling_ratio']['audio']}x, time {r['scaling_ratio']['time']}x")
+    print("goals:")
+    for goal, ok in r["goals"].items():
+        print(f"  [{'met' if ok else 'MISSED'}] {goal}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
