@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
     build.add_argument("--strict", action="store_true",
                        help="fail, writing nothing, when the episode is outside the duration window")
+    build.add_argument("--remaster", action="store_true",
+                       help="master and encode the episode again even when its sound is unchanged "
+                       "(by default an unchanged episode is reused and only re-tagged)")
     build.set_defaults(func=_cmd_build)
 
     voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
@@ -61,7 +64,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         get_engine(args.engine)   # an unknown name fails before anything else
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
-                           fit=args.fit, strict=args.strict,
+                           fit=args.fit, strict=args.strict, remaster=args.remaster,
                            log=_say, progress=tty_progress)
     episode = build(args.manifest, options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)

@@ -79,6 +79,13 @@ class LevelCache:
     def put_gain(self, tag: str, gain_db: float) -> None:
         write_text(self._path(tag, ".json"), json.dumps({"gain_db": gain_db}))
 
+    def episode(self, tag: str) -> tuple[Path, Loudness] | None:
+        """A mastered, encoded (untagged) episode made before from the same timeline."""
+        return self.segment(tag)
+
+    def put_episode(self, tag: str, mp3: Path, loud: Loudness) -> None:
+        self.put_segment(tag, lambda out: (shutil.copyfile(mp3, out), loud)[1])
+
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
         try:

@@ -78,6 +78,16 @@ class Timeline:
     def speech(self) -> list[Clip]:
         return [c for c in self.clips if c.kind == "speech"]
 
+    def signature(self, show: Show) -> str:
+        """Identifies the mastered sound: equal signatures render to the same audio."""
+        bed = None
+        if self.bed is not None and show.bed is not None:
+            stat = show.bed.stat()
+            bed = [str(show.bed), stat.st_size, stat.st_mtime_ns, self.bed.start, self.bed.end,
+                   show.bed_under_lu, show.duck_db]
+        return LevelCache.tag("episode", [(c.kind, c.start, c.length, c.tag) for c in self.clips],
+                              self.length, bed, show.target_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+
 
 def _wav_samples(path: Path) -> int:
     with wave.open(str(path), "rb") as src:
@@ -125,7 +135,7 @@ def stinger_clip(spec: Path | str | None, kind: str, show: Show, levels: LevelCa
         gain = level_gain_db(raw, loudness.integrated_lufs(raw, RATE), show.target_lufs - show.stinger_under_lu, ceiling)
         levels.put_gain(tag, gain)
     samples = audio.fade(raw * np.float32(audio.db_to_gain(gain)), 2, 30)
-    return Clip(kind, 0, len(samples), lambda: samples, None, gain)
+    return Clip(kind, 0, len(samples), lambda: samples, None, gain, tag=LevelCache.tag(tag, gain))
 
 
 def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) -> Bed | None:
@@ -158,7 +168,8 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCac
         overlap = min(show.intro_overlap_ms * ms, intro.length // 2)
         if overlap:
             shaped = audio.fade(intro.load(), 0, show.intro_overlap_ms)
-            intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db)  # type: ignore[misc]
+            intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db,  # type: ignore[misc]
+                         tag=LevelCache.tag(intro.tag, "fade-out", show.intro_overlap_ms))
         clips.append(intro)
         pos = intro.length - overlap if overlap else intro.length + gap(show.after_intro_ms)
     previous_story: int | None = None
@@ -179,7 +190,8 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCac
         else:
             shaped = outro.load()
             start = pos + gap(show.before_outro_ms)
-        clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db))  # type: ignore[misc]
+        clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db,  # type: ignore[misc]
+                          tag=LevelCache.tag(outro.tag, "fade-in", show.outro_overlap_ms)))
         pos = start + outro.length
     speech = [c for c in clips if c.kind == "speech"]
     return Timeline(tuple(clips), pos, _bed(show, levels, speech, pos))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ class BuildOptions:
     workers: int = 2
     fit: bool = False                    # adjust rate and gaps to land in the duration window
     strict: bool = False                 # fail (write nothing) when outside the window
+    remaster: bool = False               # master and encode even when the sound is unchanged
     log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[int, int], None] | None = None
 
@@ -100,9 +102,16 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     with ThreadPoolExecutor(max_workers=1) as side, atomic_path(mp3) as tmp:
         # the QA segment files are encoded beside the episode, on the other core
         pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
-        ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
-        loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
-                                          show.bitrate_kbps)
+        signature = timeline.signature(show)
+        reuse = None if options.remaster else levels.episode(signature)
+        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
+            shutil.copyfile(reuse[0], tmp)
+            loudness = reuse[1]
+        else:
+            ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
+            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
+                                              show.bitrate_kbps)
+            levels.put_episode(signature, tmp, loudness)
         write_tags(tmp, EpisodeTags(
             title=manifest.title, show=show.title, artist=show.author, date=manifest.date.isoformat(),
             episode=manifest.episode, description=manifest.description,
@@ -114,6 +123,7 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
                          len(results) - synthesized, elapsed)
     report["build"]["stages"] = stages
+    report["build"]["episode_reused"] = reuse is not None
     write_report(folder / "report.json", report)
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
                    len(results) - synthesized, loudness, elapsed, tuple(warnings))

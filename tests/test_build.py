@@ -134,3 +134,26 @@ def test_demo_episode_is_about_three_minutes(tmp_path: Path, capsys: pytest.Capt
     report = read_json(tmp_path / "morning-ledger" / "report.json")
     assert 150 <= report["episode"]["duration_ms"] / 1000 <= 210
     assert [s["lang"] for s in report["segments"]] == ["en", "zh"] * 5
+
+
+def test_unchanged_sound_reuses_the_episode_and_retags(two_stories: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    mp3 = out / "two-stories" / "two-stories.mp3"
+    assert main(["build", str(two_stories), "--out", str(out)]) == 0
+    assert read_json(out / "two-stories" / "report.json")["build"]["episode_reused"] is False
+    first_audio = ffmpeg_pcm(mp3)
+    two_stories.write_text(two_stories.read_text(encoding="utf-8").replace('title: "Two stories"',
+                                                                           'title: "Two stories, retitled"'))
+    assert main(["build", str(two_stories), "--out", str(out)]) == 0
+    report = read_json(out / "two-stories" / "report.json")
+    assert report["build"]["episode_reused"] is True
+    assert str(MP3(mp3).tags["TIT2"]) == "Two stories, retitled"
+    assert ffmpeg_pcm(mp3) == first_audio
+    assert main(["build", str(two_stories), "--out", str(out), "--remaster"]) == 0
+    assert read_json(out / "two-stories" / "report.json")["build"]["episode_reused"] is False
+
+
+def ffmpeg_pcm(path: Path) -> bytes:
+    from audiopipe import ffmpeg
+    return ffmpeg.decode_file(path)

@@ -1,0 +1,28 @@
+"""The benchmark script runs in smoke mode so that it cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_bench_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--smoke", "--out", str(out)],
+                          capture_output=True, text=True, check=False, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    demo = result["demo"]
+    assert demo["audio_s"] > 10
+    for key in ("cold", "warm"):
+        assert demo[key]["wall_s"] > 0 and demo[key]["peak_mb"] > 10 and demo[key]["realtime_factor"] > 1
+    assert demo["bare_encode_s"] > 0 and demo["baseline_pydub_s"] > 0
+    assert demo["warm_vs_bare"] == round(demo["warm"]["wall_s"] / demo["bare_encode_s"], 2)
+    assert [s["minutes"] for s in result["scaling"]] == [0.5, 1.0]
+    assert result["scaling"][1]["audio_s"] > result["scaling"][0]["audio_s"]
+    assert set(result["goals"]) >= {"cold demo >= 30x real time", "warm rebuild <= 1.5x bare encode"}
+    assert "goals:" in proc.stdout and "cold build" in proc.stdout
