@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install episode test bench typecheck clean
+.PHONY: install episode season test bench typecheck clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+season: $(STAMP)
+	$(BIN)/audiopipe build episodes/*.yaml --jobs 2 --out $(OUT)

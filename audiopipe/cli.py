@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="render an episode manifest to MP3 (and segments, report)",
                            description="Render episodes/<slug>.yaml to DIR/<slug>/<slug>.mp3 with "
                            "per-segment files and report.json.")
-    build.add_argument("manifest", type=Path, help="the episode manifest (YAML)")
+    build.add_argument("manifests", type=Path, nargs="+", metavar="MANIFEST",
+                       help="episode manifests (YAML); several build as a batch that shares the cache "
+                       "and synthesizes across episodes, one failure not stopping the others")
     build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
     build.add_argument("--engine", metavar="NAME", help="use this engine for every segment "
@@ -33,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="take cache folder (default: $AUDIOPIPE_CACHE or .cache/audiopipe)")
     build.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
     build.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
-    build.add_argument("--jobs", type=int, default=2, metavar="N", help="parallel workers (default: 2)")
+    build.add_argument("--jobs", type=int, default=2, metavar="N",
+                       help="parallel workers for synthesis and, in a batch, episodes (default: 2)")
     build.add_argument("--fit", action="store_true",
                        help="land in the show's duration window: adjust gaps and speaking rate (at most "
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
@@ -66,7 +69,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
                            log=_say, progress=tty_progress)
-    episode = build(args.manifest, options)
+    if len(args.manifests) > 1:
+        from audiopipe.batch import build_many, summary
+        outcomes = build_many(args.manifests, options)
+        for line in summary(outcomes):
+            print(line)
+        return 0 if all(o.episode is not None for o in outcomes) else 2
+    episode = build(args.manifests[0], options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)
     print(f"built {episode.mp3}: {int(minutes)}:{seconds:04.1f}, "
           f"{episode.loudness.integrated_lufs:.1f} LUFS, true peak {episode.loudness.true_peak_dbtp:.1f} dBTP, "

@@ -18,7 +18,7 @@ from audiopipe.fsutil import atomic_path
 from audiopipe.langs import ISO639_2
 from audiopipe.manifest import Manifest, load_manifest
 from audiopipe.report import make_report, write_report
-from audiopipe.segments import segments_of
+from audiopipe.segments import Segment, segments_of
 from audiopipe.show import Show, find_show_file, load_show
 from audiopipe.tags import EpisodeTags, write_tags
 from audiopipe.voices import VoiceProfile, find_voices_dir, load_profiles
@@ -60,16 +60,33 @@ def load(manifest_path: Path, options: BuildOptions) -> tuple[Show, dict[str, Vo
     return show, profiles, load_manifest(Path(manifest_path), profiles)
 
 
-def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
-    t0 = time.perf_counter()
-    stages: dict[str, float] = {}
-    mark = [t0]
+@dataclass
+class Plan:
+    """An episode validated and planned, ready for synthesis."""
 
-    def stage(name: str) -> None:
+    show: Show
+    profiles: dict[str, VoiceProfile]
+    manifest: Manifest
+    segments: list[Segment]
+    jobs: list[synth.Job]
+    cache: TakeCache
+    levels: master.LevelCache
+    calibration: timing.Calibration
+    intro: mix.Clip | None
+    outro: mix.Clip | None
+    started: float
+    stages: dict[str, float] = field(default_factory=dict)
+    _mark: float = 0.0
+
+    def stage(self, name: str) -> None:
         now = time.perf_counter()
-        stages[name] = round(now - mark[0], 4)
-        mark[0] = now
+        self.stages[name] = round(now - (self._mark or self.started), 4)
+        self._mark = now
 
+
+def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> Plan:
+    """Validate everything, decide every take, print the duration budget.  Writes nothing."""
+    started = time.perf_counter()
     show, profiles, manifest = load(Path(manifest_path), options)
     segments = segments_of(manifest)
     jobs = synth.plan(segments, profiles, options.engine)
@@ -78,24 +95,37 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     calibration = timing.Calibration(cache.root)
     intro = mix.stinger_clip(manifest.intro, "intro", show, levels)
     outro = mix.stinger_clip(manifest.outro, "outro", show, levels)
-    _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
+    if budget:
+        _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
+    plan = Plan(show, profiles, manifest, segments, jobs, cache, levels, calibration, intro, outro, started)
+    plan.stage("load")
+    return plan
 
-    stage("load")
-    results = synth.run(jobs, cache, options.workers, options.progress, calibration)
-    stage("synthesize")
-    timeline = mix.build_timeline(results, cache, levels, show, intro, outro)
+
+def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
+    """The whole pipeline for one manifest: prepare -> synthesize -> finish."""
+    plan = prepare(manifest_path, options)
+    results = synth.run(plan.jobs, plan.cache, options.workers, options.progress, plan.calibration)
+    return finish(plan, results, options)
+
+
+def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Episode:
+    """From the takes: timeline (and --fit), QA segment files, the mastered MP3 and its tags, report.json."""
+    plan.stage("synthesize")
+    show, manifest, cache, levels = plan.show, plan.manifest, plan.cache, plan.levels
+    timeline = mix.build_timeline(results, cache, levels, show, plan.intro, plan.outro)
     made = [r for r in results if not r.cached]
     lo, hi = show.window
     if options.fit and not lo <= timeline.duration_ms / 1000 <= hi:
-        timeline, results, extra = _fit(timeline, results, segments, profiles, options, show,
-                                        cache, levels, calibration, intro, outro)
+        timeline, results, extra = _fit(timeline, results, plan.segments, plan.profiles, options, show,
+                                        cache, levels, plan.calibration, plan.intro, plan.outro)
         made += extra
-    warnings = _duration_warnings(manifest, show, timeline, results, calibration, options)
+    warnings = _duration_warnings(manifest, show, timeline, results, plan.calibration, options)
     synthesized = len({r.info.key for r in made})
-    options.log(f"takes: {synthesized} synthesized, {len(results) - sum(not r.cached for r in results)}"
-                " from cache")
+    cached = len(results) - sum(not r.cached for r in results)
+    options.log(f"takes: {synthesized} synthesized, {cached} from cache")
 
-    stage("timeline")
+    plan.stage("timeline")
     folder = options.out_dir / manifest.slug
     mp3 = folder / f"{manifest.slug}.mp3"
     engines = sorted({r.info.engine for r in results})
@@ -118,11 +148,11 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
             languages=tuple(ISO639_2[lang] for lang in manifest.order),
             comment=f"made with audiopipe; engines: {', '.join(engines)}"))
         segment_files = pending.result()
-    stage("master_encode_tag")
-    elapsed = time.perf_counter() - t0
+    plan.stage("master_encode_tag")
+    elapsed = time.perf_counter() - plan.started
     report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
                          len(results) - synthesized, elapsed)
-    report["build"]["stages"] = stages
+    report["build"]["stages"] = plan.stages
     report["build"]["episode_reused"] = reuse is not None
     write_report(folder / "report.json", report)
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,

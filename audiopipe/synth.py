@@ -151,6 +151,33 @@ def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
     return results
 
 
+def run_collect(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
+                progress: Callable[[int, int], None] | None = None,
+                calibration: Calibration | None = None) -> list[Result | AudiopipeError]:
+    """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
+    done = 0
+    lock = threading.Lock()
+
+    def one(job: Job) -> Result | AudiopipeError:
+        nonlocal done
+        try:
+            result: Result | AudiopipeError = _make(job, cache, calibration)
+        except AudiopipeError as exc:
+            result = exc
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+        return result
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(one, jobs))
+    finally:
+        if calibration is not None:
+            calibration.save()
+
+
 def tty_progress(done: int, total: int) -> None:
     if sys.stderr.isatty():
         end = "\n" if done == total else ""
