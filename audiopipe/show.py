@@ -45,7 +45,24 @@ class Show:
     target_seconds: int = 180
     tolerance_pct: float = 10.0
     max_rate_change_pct: int = 15
+    # publishing
+    owner_name: str = ""
+    owner_email: str = ""
+    language: str = "en"                # the feed's language (RSS takes one); episodes add zh in their tags
+    category: str = "News"
+    subcategory: str = "Business News"
+    explicit: bool = False
+    artwork: Path | None = None         # None: a cover generated from the title
+    base_url: str = ""                  # where output/ is served, e.g. https://example.com/podcast/
+    feed_url: str = ""                  # default: base_url + feed.xml
+    link: str = ""                      # the show's website; default: base_url
+    locked: bool = True                 # podcast:locked: other hosts may not import the feed
+    publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
     path: Path | None = None
+
+    @property
+    def feed(self) -> str:
+        return self.feed_url or (self.base_url + "feed.xml" if self.base_url else "")
 
     @property
     def window(self) -> tuple[float, float]:
@@ -78,6 +95,44 @@ def find_show_file(start: Path | None) -> Path | None:
     return None
 
 
+TEXT_KEYS = ("title", "author", "description", "owner_name", "owner_email", "language", "category",
+             "subcategory", "base_url", "feed_url", "link", "publish_time")
+BOOL_KEYS = ("explicit", "locked")
+
+
+def _check_publishing(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
+    import re
+
+    from audiopipe.categories import CATEGORIES
+
+    def fail(key: str, message: str) -> ShowError:
+        return ShowError(path, f"{key}: {message}", line=data.line_of(key))
+    for key in ("base_url", "feed_url", "link"):
+        url = values.get(key)
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            raise fail(key, f"{url!r} is not an http(s) URL; write e.g. https://example.com/podcast/")
+    if values.get("base_url") and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"
+    email = values.get("owner_email")
+    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        raise fail("owner_email", f"{email!r} is not an email address")
+    if "publish_time" in values and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", values["publish_time"]):
+        raise fail("publish_time", f"{values['publish_time']!r} is not a time of day; write HH:MM (UTC)")
+    if "language" in values and not re.match(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", values["language"]):
+        raise fail("language", f"{values['language']!r} is not a language code; write e.g. en or zh-cn")
+    category = values.get("category", Show.category)
+    if category not in CATEGORIES:
+        raise fail("category", f"{category!r} is not an Apple Podcasts category"
+                   f"{yamlio.suggest(category, CATEGORIES)}; choose one of: {', '.join(CATEGORIES)}")
+    if "category" in values and "subcategory" not in values:
+        values["subcategory"] = ""
+    sub = values.get("subcategory", Show.subcategory if category == Show.category else "")
+    if sub and sub not in CATEGORIES[category]:
+        choices = ", ".join(CATEGORIES[category]) or "none"
+        raise fail("subcategory", f"{sub!r} is not a subcategory of {category}"
+                   f"{yamlio.suggest(sub, CATEGORIES[category])}; choose one of: {choices}")
+
+
 def load_show(path: Path | None) -> Show:
     if path is None:
         return Show()
@@ -99,6 +154,19 @@ def load_show(path: Path | None) -> Show:
             if not lo <= value <= hi:
                 raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
             value = kind(value)
+        elif name in BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
+        elif name == "artwork":
+            if value is None:
+                continue
+            if not isinstance(value, str) or not (path.parent / value).is_file():
+                raise ShowError(path, f"artwork: image {value!r} not found (looked at {path.parent / value}); "
+                                "fix the path (relative to show.yaml) or remove the key for a generated cover",
+                                line=line)
+            from audiopipe.artwork import check_artwork
+            check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
+            value = path.parent / value
         elif name == "bed":
             if value is None or value is False:
                 continue
@@ -120,4 +188,5 @@ def load_show(path: Path | None) -> Show:
                 raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
             value = value.strip()
         values[name] = value
+    _check_publishing(path, data, values)
     return Show(path=path, **values)
