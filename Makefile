@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install episode season test bench typecheck clean
+.PHONY: install episode season feed test bench typecheck clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,6 @@ bench: $(STAMP)
 
 season: $(STAMP)
 	$(BIN)/audiopipe build episodes/*.yaml --jobs 2 --out $(OUT)
+
+feed: $(STAMP)
+	$(BIN)/audiopipe feed --out $(OUT)

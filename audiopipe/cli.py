@@ -42,10 +42,21 @@ def _parser() -> argparse.ArgumentParser:
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
     build.add_argument("--strict", action="store_true",
                        help="fail, writing nothing, when the episode is outside the duration window")
+    build.add_argument("--no-feed", action="store_true",
+                       help="do not refresh DIR/feed.xml after building (it is refreshed when show.yaml "
+                       "has a base_url)")
     build.add_argument("--remaster", action="store_true",
                        help="master and encode the episode again even when its sound is unchanged "
                        "(by default an unchanged episode is reused and only re-tagged)")
     build.set_defaults(func=_cmd_build)
+
+    feed = sub.add_parser("feed", help="write DIR/feed.xml from every built episode",
+                          description="Write the podcast RSS feed (RSS 2.0 + itunes + podcast namespaces) "
+                          "from the show settings and every episode built in DIR.")
+    feed.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                      help="the output folder holding the episodes (default: output)")
+    feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
+    feed.set_defaults(func=_cmd_feed)
 
     voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
                             description="List the voice profiles in voices/ and every engine's voices.")
@@ -74,6 +85,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         outcomes = build_many(args.manifests, options)
         for line in summary(outcomes):
             print(line)
+        if any(o.episode is not None for o in outcomes):
+            _refresh_feed(args)          # once, at the end of the batch
         return 0 if all(o.episode is not None for o in outcomes) else 2
     episode = build(args.manifests[0], options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)
@@ -82,6 +95,28 @@ def _cmd_build(args: argparse.Namespace) -> int:
           f"in {episode.seconds:.1f} s ({episode.synthesized} synthesized, {episode.cached} cached)")
     for warning in episode.warnings:
         _say(f"warning: {warning}")
+    _refresh_feed(args)
+    return 0
+
+
+def _refresh_feed(args: argparse.Namespace) -> None:
+    if args.no_feed:
+        return
+    from audiopipe.publish import refresh_feed
+    from audiopipe.show import find_show_file, load_show
+    show = load_show(args.show or find_show_file(Path(args.manifests[0]).parent))
+    if not show.base_url:
+        _say("note: feed.xml not refreshed: show.yaml has no base_url")
+        return
+    print(f"feed: {refresh_feed(args.out, show)}")
+
+
+def _cmd_feed(args: argparse.Namespace) -> int:
+    from audiopipe.publish import refresh_feed
+    from audiopipe.show import find_show_file, load_show
+    show = load_show(args.show or find_show_file(Path.cwd()))
+    path = refresh_feed(args.out, show)
+    print(f"wrote {path}")
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -29,7 +29,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_open(target: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[str]]:
+def atomic_open(target: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file beside *target* for text writing; rename on success."""
     with atomic_path(target) as tmp:
         with open(tmp, mode, encoding=encoding) as fh:

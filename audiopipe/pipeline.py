@@ -10,17 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiopipe import master, mix, synth, timing
+from audiopipe import master, mix, publish, synth, timing
 from audiopipe.audio import Loudness
 from audiopipe.cache import TakeCache, default_cache_dir
 from audiopipe.errors import AudiopipeError
 from audiopipe.fsutil import atomic_path
-from audiopipe.langs import ISO639_2
 from audiopipe.manifest import Manifest, load_manifest
 from audiopipe.report import make_report, write_report
 from audiopipe.segments import Segment, segments_of
 from audiopipe.show import Show, find_show_file, load_show
-from audiopipe.tags import EpisodeTags, write_tags
+from audiopipe.tags import write_tags
 from audiopipe.voices import VoiceProfile, find_voices_dir, load_profiles
 
 
@@ -142,19 +141,19 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
             loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
                                               show.bitrate_kbps)
             levels.put_episode(signature, tmp, loudness)
-        write_tags(tmp, EpisodeTags(
-            title=manifest.title, show=show.title, artist=show.author, date=manifest.date.isoformat(),
-            episode=manifest.episode, description=manifest.description,
-            languages=tuple(ISO639_2[lang] for lang in manifest.order),
-            comment=f"made with audiopipe; engines: {', '.join(engines)}"))
         segment_files = pending.result()
+        report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
+                             len(results) - synthesized, 0.0)
+        report["guid"] = publish.episode_guid(show, manifest.slug, folder)
+        cover = publish.cover(show, options.out_dir)
+        write_tags(tmp, publish.episode_tags(manifest, show, report, cover, engines))
+    publish.write_sidecars(folder, report)
     plan.stage("master_encode_tag")
-    elapsed = time.perf_counter() - plan.started
-    report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
-                         len(results) - synthesized, elapsed)
+    report["build"]["seconds"] = round(time.perf_counter() - plan.started, 3)
     report["build"]["stages"] = plan.stages
     report["build"]["episode_reused"] = reuse is not None
     write_report(folder / "report.json", report)
+    elapsed = report["build"]["seconds"]
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
                    len(results) - synthesized, loudness, elapsed, tuple(warnings))
 

@@ -45,6 +45,8 @@ def make_report(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
         if seg.story is not None and (not chapters or chapters[-1]["story"] != seg.story):
             chapters.append({"story": seg.story, "title": seg.chapter or f"Story {seg.story}",
                              "start_ms": clip.start_ms})
+    if chapters:
+        chapters[0]["start_ms"] = 0          # the first chapter takes in the intro
     for i, chapter in enumerate(chapters):
         chapter["end_ms"] = chapters[i + 1]["start_ms"] if i + 1 < len(chapters) else timeline.duration_ms
     stingers = [{"kind": c.kind, "start_ms": c.start_ms, "end_ms": c.end_ms, "gain_db": c.gain_db}

@@ -1,0 +1,256 @@
+"""Publishing: tags and chapters in the MP3, transcripts, chapters.json, artwork and the RSS feed,
+read back by real consumers (mutagen, podcastparser, feedparser)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import podcastparser
+import pytest
+from mutagen.id3 import ID3
+from PIL import Image
+
+from audiopipe.cli import main
+from audiopipe.feed import podcast_guid, truncate_bytes
+from audiopipe.show import load_show
+from tests.conftest import read_json, write
+
+SHOW = """
+title: "Test Ledger"
+author: "Test Desk"
+description: "A test show."
+owner_name: "Test Owner"
+owner_email: "owner@example.com"
+category: Business
+subcategory: Investing
+base_url: "https://cdn.example.com/ledger/"
+"""
+
+
+@pytest.fixture
+def published(two_stories: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    show = write(two_stories.parent.parent / "show.yaml", SHOW)
+    out = tmp_path / "out"
+    assert main(["build", str(two_stories), "--out", str(out), "--show", str(show)]) == 0
+    assert f"feed: {out / 'feed.xml'}" in capsys.readouterr().out
+    return out
+
+
+def test_podcast_guid_follows_the_namespace_spec() -> None:
+    # the example in the podcast namespace's documentation
+    assert podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml/") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+
+
+def test_mp3_tags_chapters_cover_transcript(published: Path) -> None:
+    folder = published / "two-stories"
+    report = read_json(folder / "report.json")
+    tags = ID3(folder / "two-stories.mp3")
+    assert tags.version[:2] == (2, 3)
+    assert str(tags["TIT2"]) == "Two stories" and str(tags["TALB"]) == "Test Ledger"
+    assert str(tags["TPE1"]) == "Test Desk" and str(tags["TCON"]) == "Podcast"
+    assert str(tags["TRCK"]) == "7" and str(tags["TDRC"]).startswith("2026")   # TYER+TDAT in v2.3
+    assert tags["TLAN"].text == ["eng/zho"]      # ID3v2.3 joins multiple values with "/"
+    assert str(tags["TDES"]) == "A short test episode & its <description>."
+    assert tags["PCST"].value == 1
+    assert str(tags["TGID"]) == report["guid"]
+    assert tags["WFED"].url == "https://cdn.example.com/ledger/feed.xml"
+    toc = tags.getall("CTOC")[0]
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    assert toc.child_element_ids == ["chp1", "chp2"]
+    got = [(chaps[i].start_time, chaps[i].end_time, str(chaps[i].sub_frames["TIT2"])) for i in toc.child_element_ids]
+    assert got == [(c["start_ms"], c["end_ms"], c["title"]) for c in report["chapters"]]
+    assert got[0][0] == 0 and got[-1][1] == report["episode"]["duration_ms"]
+    assert got[1][0] == report["segments"][2]["start_ms"]
+    apic = tags.getall("APIC")[0]
+    assert apic.mime == "image/jpeg" and apic.type == 3 and len(apic.data) < 200_000
+    with Image.open(io.BytesIO(apic.data)) as small, Image.open(published / "artwork.png") as big:
+        assert small.size == (600, 600)
+        assert small.convert("RGB").getpixel((5, 5)) == pytest.approx(big.getpixel((5, 5)), abs=8)
+    uslt = tags.getall("USLT")[0]
+    assert "Markets opened higher" in uslt.text and "航运价格连续第三周下跌" in uslt.text
+
+
+def _cues(vtt: str) -> list[tuple[str, str]]:
+    blocks = [b.splitlines() for b in vtt.strip().split("\n\n")[1:]]
+    return [(b[1], b[2]) for b in blocks]
+
+
+def test_transcripts_and_chapters_json(published: Path) -> None:
+    folder = published / "two-stories"
+    report = read_json(folder / "report.json")
+    vtt = (folder / "transcript.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT\n\n1\n")
+    cues = _cues(vtt)
+    starts = [c[0].split(" --> ")[0] for c in cues]
+    assert starts == sorted(starts)
+    for timing, text in cues:
+        a, b = timing.split(" --> ")
+        assert a < b
+        assert text.startswith(("<v en-host><lang en>", "<v zh-host><lang zh>")) and text.endswith("</lang></v>")
+    zh = [t for _, t in cues if "<lang zh>" in t]
+    en = [t for _, t in cues if "<lang en>" in t]
+    assert all(len(t) - len("<v en-host><lang en></lang></v>") <= 65 for t in en)
+    # Chinese cues end at Chinese punctuation, never mid-phrase
+    assert all(t.replace("</lang></v>", "")[-1] in "。！？；，、：" for t in zh)
+    assert "周一市场高开，人民币兑美元汇率为6.3903。" in "".join(t.split(">", 2)[2] for t in zh)
+    srt = (folder / "transcript.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:") and " --> " in srt and "," in srt.splitlines()[1]
+    assert len(srt.strip().split("\n\n")) == len(cues)
+    chapters = json.loads((folder / "chapters.json").read_text(encoding="utf-8"))
+    assert chapters["version"] == "1.2.0"
+    assert [(c["startTime"], c["title"]) for c in chapters["chapters"]] == \
+        [(c["start_ms"] / 1000, c["title"]) for c in report["chapters"]]
+
+
+def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
+    folder = published / "two-stories"
+    report = read_json(folder / "report.json")
+    size = (folder / "two-stories.mp3").stat().st_size
+    url = "https://cdn.example.com/ledger/two-stories/two-stories.mp3"
+    raw = (published / "feed.xml").read_bytes()
+    parsed = podcastparser.parse("https://cdn.example.com/ledger/feed.xml", io.BytesIO(raw))
+    assert parsed["title"] == "Test Ledger" and parsed["itunes_owner"]["email"] == "owner@example.com"
+    assert parsed["itunes_categories"] == [["Business", "Investing"]]
+    assert parsed["cover_url"] == "https://cdn.example.com/ledger/artwork.png"
+    [episode] = parsed["episodes"]
+    assert episode["enclosures"] == [{"url": url, "file_size": size, "mime_type": "audio/mpeg"}]
+    assert episode["total_time"] == round(report["episode"]["duration_ms"] / 1000)
+    assert episode["guid"] == report["guid"] and episode["number"] == 7
+    # descriptions are HTML to podcast apps: the markup-like text arrives escaped, so it is shown as text
+    item = ET.fromstring(raw).find("channel/item")
+    assert item is not None and item.findtext("description") == "A short test episode & its <description>."
+    assert b"A short test episode &amp; its &lt;description&gt;." in raw
+
+    fp = feedparser.parse(raw)
+    assert not fp.bozo
+    assert fp.feed["podcast_guid"] == podcast_guid("https://cdn.example.com/ledger/feed.xml")
+    [entry] = fp.entries
+    assert entry.enclosures[0]["href"] == url and int(entry.enclosures[0]["length"]) == size
+    assert entry.itunes_duration == str(round(report["episode"]["duration_ms"] / 1000))
+    assert entry["podcast_chapters"]["url"] == "https://cdn.example.com/ledger/two-stories/chapters.json"
+    transcripts = ET.fromstring(raw).findall(".//item/{https://podcastindex.org/namespace/1.0}transcript")
+    assert [(t.get("type"), t.get("url")) for t in transcripts] == [
+        ("text/vtt", "https://cdn.example.com/ledger/two-stories/transcript.vtt"),
+        ("application/x-subrip", "https://cdn.example.com/ledger/two-stories/transcript.srt")]
+
+
+def test_rebuild_updates_the_item_and_nothing_is_lost(published: Path, two_stories: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    show = two_stories.parent.parent / "show.yaml"
+    guid = read_json(published / "two-stories" / "report.json")["guid"]
+    other = write(two_stories.parent / "other.yaml", 'title: "Other"\ndate: 2026-11-21\nstories:\n'
+                  '  - en: "Oil rose."\n    zh: "油价上涨。"\n')
+    assert main(["build", str(other), "--out", str(published), "--show", str(show)]) == 0
+    two_stories.write_text(two_stories.read_text(encoding="utf-8").replace("Two stories", "Two stories v2"))
+    assert main(["build", str(two_stories), "--out", str(published), "--show", str(show)]) == 0
+    items = feedparser.parse((published / "feed.xml").read_bytes()).entries
+    assert [e.title for e in items] == ["Other", "Two stories v2"]     # newest first, no duplicate
+    assert items[1].id == guid                                          # the guid never changes
+    shutil.rmtree(published / "other")                                  # its files are gone ...
+    assert main(["feed", "--out", str(published), "--show", str(show)]) == 0
+    items = feedparser.parse((published / "feed.xml").read_bytes()).entries
+    assert [e.title for e in items] == ["Other", "Two stories v2"]      # ... but its item is kept
+    assert not list(published.glob(".*.part"))
+    capsys.readouterr()
+
+
+def fake_episode(out: Path, slug: str, title: str, date: str, number: int, size: int,
+                 description: str = "") -> None:
+    folder = out / slug
+    folder.mkdir(parents=True)
+    (folder / f"{slug}.mp3").write_bytes(b"\xff" * size)
+    for name in ("transcript.vtt", "transcript.srt", "chapters.json"):
+        (folder / name).write_text("x")
+    report: dict[str, Any] = {
+        "guid": f"guid-{slug}",
+        "episode": {"slug": slug, "title": title, "date": date, "episode": number, "description": description,
+                    "file": f"{slug}.mp3", "duration_ms": 181_400},
+        "chapters": [{"title": "One", "start_ms": 0, "end_ms": 1000}],
+        "segments": [],
+    }
+    (folder / "report.json").write_text(json.dumps(report))
+
+
+def test_golden_feed(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path / "show.yaml", SHOW))
+    out = tmp_path / "out"
+    fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1_234_567, "First & best <episode>")
+    fake_episode(out, "day-2", "第二天 Day two 📈", "2026-11-21", 2, 2_345_678)
+    (out / "artwork.png").write_bytes(b"")
+    from audiopipe.feed import write_feed
+    got = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
+    golden = Path(__file__).parent / "data" / "golden-feed.xml"
+    assert got == golden.read_text(encoding="utf-8")
+
+
+def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path / "show.yaml", SHOW))
+    out = tmp_path / "out"
+    hostile = 'Fish & "chips" <script>alert(1)</script> \x07 人民币 🚀 ]]>'
+    fake_episode(out, "bad", hostile, "2026-11-20", 1, 10, ("长" * 1500) + " & <b>bold</b>")
+    from audiopipe.feed import write_feed
+    raw = write_feed(out, show, "artwork.png").read_bytes()
+    root = ET.fromstring(raw)                                   # well-formed XML
+    item = root.find("channel/item")
+    assert item is not None
+    clean = hostile.replace("\x07", "")
+    assert item.findtext("title") == clean
+    description = item.findtext("description") or ""
+    assert len(description.encode("utf-8")) <= 4000 and description.endswith("…")
+    assert description.startswith("长长长")
+    fp = feedparser.parse(raw)
+    assert not fp.bozo and fp.entries[0].title == clean
+    assert podcastparser.parse("x", io.BytesIO(raw))["episodes"][0]["title"] == " ".join(clean.split())
+    assert truncate_bytes("ab", 4000) == "ab"
+
+
+def test_default_artwork_is_a_valid_cover(published: Path) -> None:
+    with Image.open(published / "artwork.png") as image:
+        assert image.format == "PNG" and image.mode == "RGB" and image.size == (1400, 1400)
+
+
+@pytest.mark.parametrize("size,mode,fmt,message", [
+    ((1400, 1200), "RGB", "PNG", "is 1400x1200 px; the cover must be square (crop it)"),
+    ((800, 800), "RGB", "JPEG", "is 800x800 px; the cover must be 1400-3000 px on a side (resize it)"),
+    ((1400, 1400), "RGBA", "PNG", "is in RGBA colour mode; save it as RGB (no transparency, no CMYK)"),
+    ((1400, 1400), "RGB", "GIF", "is GIF; save it as JPEG or PNG"),
+])
+def test_bad_artwork_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], size: tuple[int, int],
+                                 mode: str, fmt: str, message: str) -> None:
+    ext = {"PNG": "png", "JPEG": "jpg", "GIF": "gif"}[fmt]
+    Image.new(mode, size).save(tmp_path / f"cover.{ext}", format=fmt)
+    show = write(tmp_path / "show.yaml", SHOW + f"artwork: cover.{ext}\n")
+    assert main(["feed", "--out", str(tmp_path / "o"), "--show", str(show)]) == 2
+    assert capsys.readouterr().err == f"error: {show}:9: artwork: cover.{ext} {message}\n"
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("category: Busines", "category: 'Busines' is not an Apple Podcasts category (did you mean 'Business'?)"),
+    ("owner_email: nobody", "owner_email: 'nobody' is not an email address"),
+    ("base_url: example.com", "base_url: 'example.com' is not an http(s) URL"),
+    ("subcategory: Daily News", "subcategory: 'Daily News' is not a subcategory of Business"),
+    ("explicit: maybe", "explicit: must be true or false, got 'maybe'"),
+])
+def test_bad_show_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, expected: str) -> None:
+    key = line.split(":")[0]
+    kept = [ln for ln in SHOW.strip().splitlines() if not ln.startswith(key + ":") and
+            not (key in ("category", "subcategory") and ln.startswith(("category:", "subcategory:")))]
+    text = "\n".join(kept + ([line] if key != "subcategory" else ["category: Business", line])) + "\n"
+    show = write(tmp_path / "show.yaml", text)
+    assert main(["feed", "--out", str(tmp_path), "--show", str(show)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {show}:") and expected in err and len(err.splitlines()) == 1
+
+
+def test_feed_needs_a_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    show = write(tmp_path / "show.yaml", SHOW.replace('base_url: "https://cdn.example.com/ledger/"\n', ""))
+    assert main(["feed", "--out", str(tmp_path), "--show", str(show)]) == 2
+    assert capsys.readouterr().err == (f"error: {show}: base_url: missing; the feed needs it — add `base_url:` "
+                                       "(where output/ will be served, e.g. https://example.com/podcast/)\n")
