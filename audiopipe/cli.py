@@ -29,14 +29,19 @@ def _parser() -> argparse.ArgumentParser:
                        "and synthesizes across episodes, one failure not stopping the others")
     build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
-    build.add_argument("--engine", metavar="NAME", help="use this engine for every segment "
-                       "(default: each voice profile's engine)")
+    build.add_argument("--engine", metavar="NAME", help="use this engine for every segment: espeak, edge, "
+                       "or auto (edge when its service answers, else espeak with a warning); default: each "
+                       "voice profile's engine")
     build.add_argument("--cache", type=Path, metavar="DIR",
                        help="take cache folder (default: $AUDIOPIPE_CACHE or .cache/audiopipe)")
     build.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
     build.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     build.add_argument("--jobs", type=int, default=2, metavar="N",
                        help="parallel workers for synthesis and, in a batch, episodes (default: 2)")
+    build.add_argument("--connections", type=int, metavar="N",
+                       help="edge engine: websocket connections at once (default 4)")
+    build.add_argument("--retries", type=int, metavar="N",
+                       help="edge engine: retries of a failed segment, with exponential backoff (default 4)")
     build.add_argument("--fit", action="store_true",
                        help="land in the show's duration window: adjust gaps and speaking rate (at most "
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
@@ -73,9 +78,19 @@ def _say(message: str) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     from audiopipe.pipeline import BuildOptions, build
     from audiopipe.synth import tty_progress
-    if args.engine is not None:
-        from audiopipe.engines import get_engine
+    from audiopipe.engines import get_engine
+    if args.engine is not None and args.engine != "auto":
         get_engine(args.engine)   # an unknown name fails before anything else
+    if args.connections is not None or args.retries is not None:
+        edge = get_engine("edge")
+        if args.connections is not None:
+            if not 1 <= args.connections <= 16:
+                raise AudiopipeError("--connections: use 1..16 (the service blocks clients that open dozens)")
+            edge.configure(connections=args.connections)   # type: ignore[attr-defined]
+        if args.retries is not None:
+            if not 0 <= args.retries <= 20:
+                raise AudiopipeError("--retries: use 0..20")
+            edge.configure(retries=args.retries)   # type: ignore[attr-defined]
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
                            fit=args.fit, strict=args.strict, remaster=args.remaster,

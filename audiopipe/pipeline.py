@@ -88,7 +88,7 @@ def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> 
     started = time.perf_counter()
     show, profiles, manifest = load(Path(manifest_path), options)
     segments = segments_of(manifest)
-    jobs = synth.plan(segments, profiles, options.engine)
+    jobs = synth.plan(segments, profiles, options.engine, log=options.log)
     cache = TakeCache(options.cache_dir or default_cache_dir())
     levels = master.LevelCache(cache.root)
     calibration = timing.Calibration(cache.root)
@@ -212,7 +212,8 @@ def _fit(timeline: mix.Timeline, results: list[synth.Result], segments: Sequence
             break   # at the bounds: nothing more to gain
         speed_total, gap_total = new_speed, new_gaps
         if abs(speed_total - 1.0) > 1e-3:
-            jobs = synth.plan(segments, profiles, options.engine, speed=speed_total)  # type: ignore[arg-type]
+            jobs = synth.plan(segments, profiles, options.engine, speed=speed_total,  # type: ignore[arg-type]
+                              log=options.log)
             results = synth.run(jobs, cache, options.workers, options.progress, calibration)
             made += [r for r in results if not r.cached]
         timeline = mix.build_timeline(results, cache, levels, show, intro, outro, gap_scale=gap_total)

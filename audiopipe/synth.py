@@ -33,17 +33,48 @@ class Result:
     cached: bool
 
 
+_auto_choice: str | None = None
+_auto_lock = threading.Lock()
+
+
+def resolve_auto(log: Callable[[str], None]) -> str:
+    """'auto': edge when its service answers (checked once per process), else espeak, loudly."""
+    global _auto_choice
+    with _auto_lock:
+        if _auto_choice is None:
+            edge = get_engine("edge")
+            if edge.available():   # type: ignore[attr-defined]
+                _auto_choice = "edge"
+            else:
+                _auto_choice = "espeak"
+                log("WARNING: the edge-tts service does not answer; --engine auto falls back to the OFFLINE "
+                    "engine (espeak). This episode is not release quality: rebuild with network access "
+                    "(the report and the ID3 comment say which engine made each segment).")
+        return _auto_choice
+
+
+def reset_auto() -> None:
+    """Forget the auto engine's choice (tests, long-running processes)."""
+    global _auto_choice
+    with _auto_lock:
+        _auto_choice = None
+
+
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
-         engine_override: str | None = None, speed: float = 1.0) -> list[Job]:
+         engine_override: str | None = None, speed: float = 1.0,
+         log: Callable[[str], None] = lambda message: None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
     *speed* scales every profile's speaking rate (``--fit``).
     """
     jobs = []
     checked: set[tuple[str, str]] = set()
+    notes: set[str] = set()
     for seg in segments:
         profile = profiles[seg.profile]
         engine_name = engine_override or profile.engine
+        if engine_name == "auto":
+            engine_name = resolve_auto(log)
         engine = get_engine(engine_name)
         voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
         rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
@@ -55,6 +86,9 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
                 where = profile.path or f"voice profile {profile.name}"
                 raise AudiopipeError(f"{where}: {exc.message}") from None
             checked.add((engine_name, voice))
+            if engine.note and engine.note not in notes:
+                notes.add(engine.note)
+                log(f"note: {engine.note}")
         text = spoken_text(seg.text)
         jobs.append(Job(seg, settings, text, take_key(settings, engine.version(), text)))
     return jobs
@@ -91,6 +125,27 @@ def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple
     return pcm, tuple(words)
 
 
+_slot_lock = threading.Lock()
+_slot_table: dict[str, tuple[int, threading.BoundedSemaphore]] = {}
+
+
+def _slots(engine: Engine) -> threading.BoundedSemaphore:
+    """The semaphore that bounds how many takes *engine* makes at once."""
+    with _slot_lock:
+        size = engine.parallel()
+        entry = _slot_table.get(engine.name)
+        if entry is None or entry[0] != size:
+            entry = (size, threading.BoundedSemaphore(size))
+            _slot_table[engine.name] = entry
+        return entry[1]
+
+
+def pool_size(jobs: Sequence[Job], workers: int) -> int:
+    """Enough threads for the requested workers and for every engine's parallel connections."""
+    engines = {job.settings.engine for job in jobs}
+    return max([workers, *(get_engine(name).parallel() for name in engines)])
+
+
 def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result:
     hit = cache.get(job.key)
     if hit is not None:
@@ -99,7 +154,8 @@ def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result
         return Result(job, hit, cached=True)
     engine = get_engine(job.settings.engine)
     try:
-        pcm, words = synthesize_take(engine, job.text, job.settings)
+        with _slots(engine):
+            pcm, words = synthesize_take(engine, job.text, job.settings)
     except EngineError as exc:
         raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
     samples = audio.to_float(pcm)
@@ -135,7 +191,7 @@ def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
         return result
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, pool_size(jobs, workers))) as pool:
             futures = [pool.submit(one, job) for job in jobs]
             results = []
             for future in futures:
@@ -171,7 +227,7 @@ def run_collect(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
         return result
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, pool_size(jobs, workers))) as pool:
             return list(pool.map(one, jobs))
     finally:
         if calibration is not None:

@@ -83,7 +83,8 @@ def load_profile(path: Path) -> VoiceProfile:
     if lang not in LANGS:
         raise VoiceError(path, f"language: must be one of {', '.join(LANGS)}, got {lang!r}",
                          line=data.line_of("language"))
-    engine = data.get("engine", "espeak")
+    named: dict[str, object] = data["voices"] if isinstance(data.get("voices"), dict) else {}
+    engine = data.get("engine", "auto" if "edge" in named else "espeak")   # an edge voice means: auto
     from audiopipe.engines import ENGINE_NAMES  # late: engines import voices' types
     if engine not in (*ENGINE_NAMES, "auto"):
         raise VoiceError(path, f"engine: unknown engine {engine!r}{yamlio.suggest(str(engine), ENGINE_NAMES)};"

@@ -13,12 +13,29 @@ from audiopipe import ffmpeg
 REPO = Path(__file__).resolve().parent.parent
 
 
+CLOSED_PORT_WSS = "ws://127.0.0.1:9/edge/v1?TrustedClientToken=x"
+CLOSED_PORT_VOICES = "http://127.0.0.1:9/voices/list?trustedclienttoken=x"
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never write into the repository: the take cache lives in a tmp dir."""
+    """Tests never write into the repository (the take cache lives in a tmp dir) and never reach
+    the internet: the edge-tts client points at a closed local port unless a test starts the stand-in."""
+    import edge_tts.communicate
+    import edge_tts.voices
+
+    from audiopipe import synth
+    from audiopipe.engines import get_engine
     monkeypatch.setenv("AUDIOPIPE_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("AUDIOPIPE_SHOW", raising=False)
     monkeypatch.delenv("AUDIOPIPE_VOICES", raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", CLOSED_PORT_WSS)
+    monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", CLOSED_PORT_VOICES)
+    edge = get_engine("edge")
+    edge.reset()  # type: ignore[attr-defined]
+    edge.configure(connections=4, retries=4, backoff_s=0.5, receive_timeout_s=60)  # type: ignore[attr-defined]
+    synth.reset_auto()
 
 
 def write(path: Path, text: str) -> Path:

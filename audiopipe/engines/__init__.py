@@ -10,6 +10,7 @@ from audiopipe.errors import AudiopipeError
 
 _REGISTRY: dict[str, tuple[str, str]] = {
     "espeak": ("audiopipe.engines.espeak", "EspeakEngine"),
+    "edge": ("audiopipe.engines.edge", "EdgeEngine"),
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 DEFAULT_ENGINE = "espeak"

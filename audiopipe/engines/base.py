@@ -77,3 +77,12 @@ class Engine(abc.ABC):
 
     def check_voice(self, settings: VoiceSettings) -> None:  # noqa: B027 - optional hook
         """Raise EngineError when *settings.voice* does not exist; default: accept."""
+
+    def parallel(self) -> int:
+        """How many segments this engine may synthesize at once (connections, sessions)."""
+        return self.concurrency
+
+    @property
+    def note(self) -> str | None:
+        """Something the user should know (e.g. a check that was skipped offline), or None."""
+        return None
