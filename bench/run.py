@@ -105,6 +105,47 @@ def baseline(manifest: Path, work: Path) -> tuple[float, float]:
     return run_process([sys.executable, str(script), str(manifest), str(work / "baseline.mp3")])
 
 
+def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.3) -> dict[str, Any]:
+    """Synthesis through the real edge-tts client against the local stand-in, with injected latency:
+    4 connections against 1, each from an empty cache."""
+    sys.path.insert(0, str(REPO))
+    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+    import edge_tts.communicate
+    import edge_tts.voices
+
+    from audiopipe import synth
+    from audiopipe.cache import TakeCache
+    from audiopipe.engines import get_engine
+    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.segments import segments_of
+    from tests.edge_standin import StandIn
+    server = StandIn(latency_s=latency_s).start()
+    edge_tts.communicate.WSS_URL = server.wss_url
+    edge_tts.voices.VOICE_LIST = server.voices_url
+    try:
+        manifest = generated_manifest(work / "edge.yaml", 0)
+        lines = manifest.read_text(encoding="utf-8").splitlines()[:3]
+        for i in range(segments // 2):
+            lines += [f'  - en: "{EN[i % 4].format(n=i + 1)}"', f'    zh: "{ZH[i % 4].format(n=i + 1)}"']
+        manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _show, profiles, parsed = load(manifest, BuildOptions())
+        jobs = synth.plan(segments_of(parsed), profiles, "edge")
+        edge = get_engine("edge")
+        timings: dict[int, list[float]] = {1: [], 4: []}
+        for run in range(runs):
+            for connections in (4, 1):
+                edge.configure(connections=connections)  # type: ignore[attr-defined]
+                cache = TakeCache(work / f"edge-cache-{connections}-{run}")
+                t0 = time.perf_counter()
+                synth.run(jobs, cache, workers=connections)
+                timings[connections].append(time.perf_counter() - t0)
+        return {"segments": len(jobs), "latency_s": latency_s,
+                "one_connection_s": median(timings[1]), "four_connections_s": median(timings[4]),
+                "ratio": round(median(timings[4]) / median(timings[1]), 3), "max_open": server.max_open}
+    finally:
+        server.stop()
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -171,6 +212,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         out["scaling"].append({"minutes": minutes, "audio_s": r["audio_s"], "wall_s": round(r["wall_s"], 3),
                                "peak_mb": round(r["peak_mb"], 1),
                                "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
+    out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -182,6 +224,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         "cold demo >= 30x real time": d["cold"]["realtime_factor"] >= 30,
         "longest episode peak memory < 400 MB": last["peak_mb"] < 400,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
+        "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
     }
     return out
 
@@ -212,6 +255,10 @@ def _print(r: dict[str, Any]) -> None:
         print(f"  {s['minutes']:>8g}{s['audio_s']:>10.1f}{s['wall_s']:>9.2f}{s['peak_mb']:>10.0f}"
               f"{s['realtime_factor']:>13}")
     print(f"  longest/shortest: audio {r['scaling_ratio']['audio']}x, time {r['scaling_ratio']['time']}x")
+    e = r["edge"]
+    print(f"edge engine vs local stand-in ({e['segments']} segments, {e['latency_s']:.1f} s latency each):")
+    print(f"  one connection {e['one_connection_s']:.2f} s, four connections {e['four_connections_s']:.2f} s"
+          f" -> {e['ratio']}x")
     print("goals:")
     for goal, ok in r["goals"].items():
         print(f"  [{'met' if ok else 'MISSED'}] {goal}")

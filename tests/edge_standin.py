@@ -78,6 +78,7 @@ class StandIn:
     latency_s: float = 0.0
     faults: collections.deque[str] = field(default_factory=collections.deque)
     requests: list[dict[str, str]] = field(default_factory=list)
+    poison: dict[str, str] = field(default_factory=dict)   # text fragment -> fault, on every request
     connections: int = 0
     open_now: int = 0
     max_open: int = 0
@@ -182,6 +183,9 @@ class StandIn:
         text = unescape(text, {"&apos;": "'", "&quot;": '"'})
         self.requests.append({"voice": voice.group(1), "rate": rate, "pitch": pitch, "volume": volume, "text": text})
         rid = uuid.uuid4().hex
+        for fragment, poisoned in self.poison.items():
+            if fragment in text:
+                fault = poisoned
         if fault == "stall":   # accept, then say nothing until the client gives up
             await ws.receive(timeout=60)
             return ws

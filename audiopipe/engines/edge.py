@@ -38,7 +38,7 @@ def clean_text(text: str) -> str:
     """Safe for the service: control characters dropped, runs like !!!! or ???? cut to one."""
     text = _CONTROL.sub(" ", text)
     text = _RUNS.sub(r"\1", text)
-    return " ".join(text.split()) if not re.search(r"[\u4e00-\u9fff]", text) else text.strip()
+    return " ".join(text.split())
 
 
 class EdgeEngine(Engine):
