@@ -76,7 +76,7 @@ CASES = [
     ("unknown-profile",
      'title: "x"\ndate: 2026-11-20\nvoices: {en: en-hots}\n' + GOOD_STORY,
      "{p}:3: voices.en: unknown voice profile 'en-hots' (did you mean 'en-host'?); known profiles: "
-     "en-host, zh-host (files in voices/)"),
+     "en-aria, en-host, zh-host, zh-xiaoxiao (files in voices/)"),
     ("wrong-language-profile",
      'title: "x"\ndate: 2026-11-20\nvoices: {en: zh-host}\n' + GOOD_STORY,
      "{p}:3: voices.en: profile 'zh-host' speaks Chinese, not English; pick a profile of that language"),
