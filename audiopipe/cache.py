@@ -80,6 +80,10 @@ class TakeCache:
         except (ValueError, TypeError, KeyError):
             return None   # a damaged entry is re-synthesized
 
+    def remove(self, key: str) -> None:
+        for suffix in (".json", ".wav"):
+            self._base(key).with_suffix(suffix).unlink(missing_ok=True)
+
     def put(self, info: TakeInfo, pcm: bytes) -> None:
         from audiopipe.audio import write_wav
         write_wav(self.wav_path(info.key), pcm)

@@ -53,7 +53,34 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--remaster", action="store_true",
                        help="master and encode the episode again even when its sound is unchanged "
                        "(by default an unchanged episode is reused and only re-tagged)")
+    build.add_argument("--asr", action="store_true",
+                       help="include speech recognition in the QA checks (needs: pip install 'audiopipe[asr]')")
+    build.add_argument("--no-qa", action="store_true", help="skip the QA checks and page")
     build.set_defaults(func=_cmd_build)
+
+    qa = sub.add_parser("qa", help="check a built episode and rewrite its QA page (exit 1 when a check fails)",
+                        description="Run the QA checks on DIR/SLUG (languages in order, silence, clipping, "
+                        "cut-short takes, loudness, duration, decoding, tags and chapters, voice language, and "
+                        "with --asr speech recognition) and rewrite DIR/SLUG/qa.html.")
+    qa.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
+    qa.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
+    qa.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
+    qa.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
+    qa.add_argument("--asr", action="store_true", help="transcribe every segment and score it against its text")
+    qa.add_argument("--open", action="store_true", help="open the page in a browser")
+    qa.set_defaults(func=_cmd_qa)
+
+    retake = sub.add_parser("retake", help="re-synthesize one segment and rebuild the episode from cached takes",
+                            description="Synthesize segment N of an episode again (optionally with another voice "
+                            "profile or rate, which later builds keep) and rebuild the episode from the cache.")
+    retake.add_argument("slug", help="the episode (its manifest's file stem)")
+    retake.add_argument("segment", type=int, help="the segment's number (the # column of the QA page)")
+    retake.add_argument("--voice", metavar="PROFILE", help="another voice profile of the same language")
+    retake.add_argument("--rate", type=int, metavar="PCT", help="another speaking rate, percent (-50..100)")
+    retake.add_argument("--engine", metavar="NAME", help="another engine for this segment")
+    retake.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
+    retake.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
+    retake.set_defaults(func=_cmd_retake)
 
     feed = sub.add_parser("feed", help="write DIR/feed.xml from every built episode",
                           description="Write the podcast RSS feed (RSS 2.0 + itunes + podcast namespaces) "
@@ -94,7 +121,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
-                           log=_say, progress=tty_progress)
+                           qa=not args.no_qa, asr=args.asr, log=_say, progress=tty_progress)
     if len(args.manifests) > 1:
         from audiopipe.batch import build_many, summary
         outcomes = build_many(args.manifests, options)
@@ -102,7 +129,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(line)
         if any(o.episode is not None for o in outcomes):
             _refresh_feed(args)          # once, at the end of the batch
-        return 0 if all(o.episode is not None for o in outcomes) else 2
+        if not all(o.episode is not None for o in outcomes):
+            return 2
+        return 1 if any(_qa_failed(o.episode) for o in outcomes) else 0
     episode = build(args.manifests[0], options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)
     print(f"built {episode.mp3}: {int(minutes)}:{seconds:04.1f}, "
@@ -110,7 +139,76 @@ def _cmd_build(args: argparse.Namespace) -> int:
           f"in {episode.seconds:.1f} s ({episode.synthesized} synthesized, {episode.cached} cached)")
     for warning in episode.warnings:
         _say(f"warning: {warning}")
+    if episode.findings:
+        from audiopipe import qa
+        _print_findings(list(episode.findings))
+        print(f"{qa.summary(list(episode.findings))}; page: {episode.folder / 'qa.html'}")
+        if qa.failed(list(episode.findings)):
+            _say("error: QA failed: the episode was built but not published to the feed; fix it and rebuild "
+                 "(or `audiopipe retake`)")
+            return 1
     _refresh_feed(args)
+    return 0
+
+
+def _qa_failed(episode: object) -> bool:
+    from audiopipe import qa
+    return qa.failed(list(getattr(episode, "findings", ())))
+
+
+def _print_findings(findings: list[object]) -> None:
+    for f in findings:
+        status, check, message = getattr(f, "status"), getattr(f, "check"), getattr(f, "message")
+        if status in ("fail", "warn"):
+            _say(f"qa {'FAIL' if status == 'fail' else 'warn'} [{check}] {message}")
+
+
+def _episode_folder(slug: str, out: Path) -> Path:
+    folder = Path(slug) if Path(slug).is_dir() and (Path(slug) / "report.json").is_file() else out / slug
+    if not (folder / "report.json").is_file():
+        raise AudiopipeError(f"{folder}: no built episode here (no report.json); build it first with "
+                             f"`audiopipe build episodes/{Path(slug).name}.yaml`")
+    return folder
+
+
+def _cmd_qa(args: argparse.Namespace) -> int:
+    from audiopipe import qa
+    from audiopipe.show import find_show_file, load_show
+    folder = _episode_folder(args.slug, args.out)
+    show = load_show(args.show or find_show_file(Path.cwd()))
+    findings, page = qa.review(folder, show, args.cache, args.asr, _say)
+    _print_findings(list(findings))
+    print(f"{qa.summary(findings)}; page: {page}")
+    if args.open:
+        import webbrowser
+        webbrowser.open(page.resolve().as_uri())
+    return 1 if qa.failed(findings) else 0
+
+
+def _cmd_retake(args: argparse.Namespace) -> int:
+    import json
+
+    from audiopipe import retakes
+    from audiopipe.pipeline import BuildOptions, build
+    folder = _episode_folder(args.slug, args.out)
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    indexes = [s["index"] for s in report["segments"]]
+    if args.segment not in indexes:
+        raise AudiopipeError(f"{folder}: no segment {args.segment}; segments are 1..{max(indexes)}")
+    if args.rate is not None and not -50 <= args.rate <= 100:
+        raise AudiopipeError("--rate: use -50..100 (percent)")
+    if args.voice or args.rate is not None or args.engine:
+        retakes.save(folder, args.segment, {"profile": args.voice, "rate": args.rate, "engine": args.engine})
+    manifest = Path(report["episode"]["manifest"])
+    options = BuildOptions(out_dir=args.out, cache_dir=args.cache, force=frozenset({args.segment}), log=_say)
+    episode = build(manifest, options)
+    print(f"re-took segment {args.segment}; rebuilt {episode.mp3} in {episode.seconds:.1f} s "
+          f"({episode.synthesized} synthesized, {episode.cached} cached)")
+    if episode.findings:
+        from audiopipe import qa
+        _print_findings(list(episode.findings))
+        print(qa.summary(list(episode.findings)))
+        return 1 if qa.failed(list(episode.findings)) else 0
     return 0
 
 

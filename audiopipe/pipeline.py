@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from audiopipe import master, mix, publish, synth, timing
+from audiopipe import master, mix, publish, qa, retakes, synth, timing
 from audiopipe.audio import Loudness
 from audiopipe.cache import TakeCache, default_cache_dir
 from audiopipe.errors import AudiopipeError
@@ -34,6 +35,9 @@ class BuildOptions:
     fit: bool = False                    # adjust rate and gaps to land in the duration window
     strict: bool = False                 # fail (write nothing) when outside the window
     remaster: bool = False               # master and encode even when the sound is unchanged
+    force: frozenset[int] = frozenset()  # segment indexes to synthesize again (re-takes)
+    qa: bool = True                      # run the QA checks and write qa.html after building
+    asr: bool = False                    # include speech recognition in the checks
     log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[int, int], None] | None = None
 
@@ -49,6 +53,7 @@ class Episode:
     loudness: Loudness
     seconds: float
     warnings: tuple[str, ...]
+    findings: tuple[qa.Finding, ...] = ()
 
 
 def load(manifest_path: Path, options: BuildOptions) -> tuple[Show, dict[str, VoiceProfile], Manifest]:
@@ -74,6 +79,7 @@ class Plan:
     intro: mix.Clip | None
     outro: mix.Clip | None
     started: float
+    overrides: dict[int, dict[str, Any]] = field(default_factory=dict)
     stages: dict[str, float] = field(default_factory=dict)
     _mark: float = 0.0
 
@@ -88,15 +94,23 @@ def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> 
     started = time.perf_counter()
     show, profiles, manifest = load(Path(manifest_path), options)
     segments = segments_of(manifest)
-    jobs = synth.plan(segments, profiles, options.engine, log=options.log)
+    overrides = retakes.load(options.out_dir / manifest.slug, profiles, segments)
+    if overrides:
+        options.log(f"retakes: {len(overrides)} segment(s) keep the voice/rate a reviewer chose "
+                    f"({options.out_dir / manifest.slug / retakes.FILE})")
+    jobs = synth.plan(segments, profiles, options.engine, log=options.log, overrides=overrides)
     cache = TakeCache(options.cache_dir or default_cache_dir())
+    for job in jobs:
+        if job.segment.index in options.force:
+            cache.remove(job.key)          # a re-take: synthesize this one again
     levels = master.LevelCache(cache.root)
     calibration = timing.Calibration(cache.root)
     intro = mix.stinger_clip(manifest.intro, "intro", show, levels)
     outro = mix.stinger_clip(manifest.outro, "outro", show, levels)
     if budget:
         _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
-    plan = Plan(show, profiles, manifest, segments, jobs, cache, levels, calibration, intro, outro, started)
+    plan = Plan(show, profiles, manifest, segments, jobs, cache, levels, calibration, intro, outro, started,
+                overrides=overrides)
     plan.stage("load")
     return plan
 
@@ -116,8 +130,7 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
     made = [r for r in results if not r.cached]
     lo, hi = show.window
     if options.fit and not lo <= timeline.duration_ms / 1000 <= hi:
-        timeline, results, extra = _fit(timeline, results, plan.segments, plan.profiles, options, show,
-                                        cache, levels, plan.calibration, plan.intro, plan.outro)
+        timeline, results, extra = _fit(timeline, results, plan, options)
         made += extra
     warnings = _duration_warnings(manifest, show, timeline, results, plan.calibration, options)
     synthesized = len({r.info.key for r in made})
@@ -154,8 +167,11 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
     report["build"]["episode_reused"] = reuse is not None
     write_report(folder / "report.json", report)
     elapsed = report["build"]["seconds"]
+    findings: list[qa.Finding] = []
+    if options.qa:
+        findings, _page = qa.review(folder, show, cache.root, options.asr, options.log)
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
-                   len(results) - synthesized, loudness, elapsed, tuple(warnings))
+                   len(results) - synthesized, loudness, elapsed, tuple(warnings), tuple(findings))
 
 
 def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: timing.Calibration,
@@ -190,12 +206,11 @@ def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: ti
     return total
 
 
-def _fit(timeline: mix.Timeline, results: list[synth.Result], segments: Sequence[object],
-         profiles: dict[str, VoiceProfile], options: BuildOptions, show: Show, cache: TakeCache,
-         levels: master.LevelCache, calibration: timing.Calibration,
-         intro: mix.Clip | None, outro: mix.Clip | None
+def _fit(timeline: mix.Timeline, results: list[synth.Result], plan: Plan, options: BuildOptions
          ) -> tuple[mix.Timeline, list[synth.Result], list[synth.Result]]:
     """Re-time the episode into its window: gaps first, then speaking rate (re-synthesized, cached)."""
+    show, cache, levels, calibration = plan.show, plan.cache, plan.levels, plan.calibration
+    intro, outro = plan.intro, plan.outro
     made: list[synth.Result] = []
     speed_total, gap_total = 1.0, 1.0
     for _round in range(3):
@@ -212,8 +227,8 @@ def _fit(timeline: mix.Timeline, results: list[synth.Result], segments: Sequence
             break   # at the bounds: nothing more to gain
         speed_total, gap_total = new_speed, new_gaps
         if abs(speed_total - 1.0) > 1e-3:
-            jobs = synth.plan(segments, profiles, options.engine, speed=speed_total,  # type: ignore[arg-type]
-                              log=options.log)
+            jobs = synth.plan(plan.segments, plan.profiles, options.engine, speed=speed_total,
+                              log=options.log, overrides=plan.overrides)
             results = synth.run(jobs, cache, options.workers, options.progress, calibration)
             made += [r for r in results if not r.cached]
         timeline = mix.build_timeline(results, cache, levels, show, intro, outro, gap_scale=gap_total)

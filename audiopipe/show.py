@@ -8,7 +8,8 @@ the manifest's folder; without one, the defaults below apply.  One table
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Show:
     link: str = ""                      # the show's website; default: base_url
     locked: bool = True                 # podcast:locked: other hosts may not import the feed
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
+    qa: Mapping[str, float] = field(default_factory=dict)   # QA thresholds (see audiopipe.qa.Thresholds)
     path: Path | None = None
 
     @property
@@ -154,6 +156,19 @@ def load_show(path: Path | None) -> Show:
             if not lo <= value <= hi:
                 raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
             value = kind(value)
+        elif name == "qa":
+            from audiopipe.qa import Thresholds
+            known = list(Thresholds.__dataclass_fields__)
+            if not isinstance(value, yamlio.LineDict):
+                raise ShowError(path, f"qa: must map thresholds to numbers, e.g. {{max_inner_silence_ms: 2000}}",
+                                line=line)
+            for key, number in value.items():
+                if key not in known:
+                    raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
+                                    f"known: {', '.join(known)}", line=value.line_of(key))
+                if isinstance(number, bool) or not isinstance(number, (int, float)):
+                    raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
+            value = dict(value)
         elif name in BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)

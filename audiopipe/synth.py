@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from audiopipe import audio, ffmpeg, loudness
 from audiopipe.cache import TakeCache, TakeInfo, take_key
@@ -62,7 +64,8 @@ def reset_auto() -> None:
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
          engine_override: str | None = None, speed: float = 1.0,
-         log: Callable[[str], None] = lambda message: None) -> list[Job]:
+         log: Callable[[str], None] = lambda message: None,
+         overrides: Mapping[int, Mapping[str, Any]] | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
     *speed* scales every profile's speaking rate (``--fit``).
@@ -71,8 +74,11 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
     checked: set[tuple[str, str]] = set()
     notes: set[str] = set()
     for seg in segments:
-        profile = profiles[seg.profile]
-        engine_name = engine_override or profile.engine
+        override = (overrides or {}).get(seg.index, {})
+        profile = profiles[override.get("profile") or seg.profile]
+        if override.get("rate") is not None:
+            profile = dataclasses.replace(profile, rate=int(override["rate"]))
+        engine_name = override.get("engine") or engine_override or profile.engine
         if engine_name == "auto":
             engine_name = resolve_auto(log)
         engine = get_engine(engine_name)
