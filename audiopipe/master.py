@@ -106,11 +106,26 @@ class LevelCache:
         return mp3, loud
 
 
-def master_stream(blocks: Iterable[Samples], ceiling: float) -> Iterator[bytes]:
+SHORT_PROGRAMME_S = 90.0
+"""Under this length gaps, fades and gating move the measured loudness noticeably off the takes'
+levels, so a short programme is measured once more and corrected before encoding."""
+
+
+def programme_correction_db(blocks: Iterable[Samples], ceiling: float, target_lufs: float) -> float:
+    """The gain that brings a (short) limited programme to the target, measured, not assumed."""
+    whole = np.concatenate(list(blocks)) if blocks else np.zeros(0, np.float32)
+    measured = loudness.integrated_lufs(limit(whole, ceiling), RATE)
+    if measured <= -70:
+        return 0.0
+    return round(max(-6.0, min(6.0, target_lufs - measured)), 2)
+
+
+def master_stream(blocks: Iterable[Samples], ceiling: float, gain_db: float = 0.0) -> Iterator[bytes]:
     """Blocks through one look-ahead peak limiter, as 16-bit PCM."""
     limiter = audio.PeakLimiter(ceiling)
+    factor = np.float32(audio.db_to_gain(gain_db))
     for block in blocks:
-        out = limiter.process(block)
+        out = limiter.process(block * factor if gain_db else block)
         if len(out):
             yield audio.to_pcm(out)
     tail = limiter.process(np.zeros(0, dtype=np.float32), final=True)

@@ -151,8 +151,11 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
             loudness = reuse[1]
         else:
             ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
-            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling), tmp,
-                                              show.bitrate_kbps)
+            correction = 0.0
+            if timeline.duration_ms / 1000 < master.SHORT_PROGRAMME_S:
+                correction = master.programme_correction_db(mix.render(timeline), ceiling, show.target_lufs)
+            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling, correction),
+                                              tmp, show.bitrate_kbps)
             levels.put_episode(signature, tmp, loudness)
         segment_files = pending.result()
         report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,

@@ -154,6 +154,7 @@ def test_connections_are_bounded(standin: StandIn, tmp_path: Path, capsys: pytes
 def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn) -> None:
     assert clean_text("Markets\x0b rose!!!! Really???? 真的吗？？？？") == "Markets rose! Really? 真的吗？"
     engine = get_engine("edge")
+    engine.configure(receive_timeout_s=20)  # type: ignore[attr-defined]  # long chunks take a while to render
     from audiopipe.synth import synthesize_take
     text = "周一市场高开，人民币汇率基本持平。" * 120           # ~6 KB of UTF-8
     pcm, words = synthesize_take(engine, text, XIAO)

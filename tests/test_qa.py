@@ -1,0 +1,173 @@
+"""QA checks, each proved on an episode made to fail it; re-takes; the page's content."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3, TIT2
+
+from audiopipe import audio
+from audiopipe.cli import main
+from tests.conftest import read_json, write
+
+MANIFEST = """
+    title: "QA test"
+    date: 2026-11-20
+    stories:
+      - title: "Rates <b>&</b> markets"
+        en: "The central bank kept its lending rate unchanged for a third meeting in a row."
+        zh: "央行连续第三次会议维持贷款利率不变，符合市场预期。"
+      - en: "Shipping rates fell for a third week as demand cooled after the holidays."
+        zh: "节后需求降温，航运价格连续第三周下跌。"
+"""
+
+
+def cache_root() -> Path:
+    return Path(os.environ["AUDIOPIPE_CACHE"])
+
+
+@pytest.fixture
+def episode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    manifest = write(tmp_path / "ep" / "qa-test.yaml", MANIFEST)
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--out", str(out)]) == 0
+    err = capsys.readouterr()
+    assert "qa: " in err.out and " 0 failed" in err.out
+    return manifest, out
+
+
+def take_of(out: Path, index: int) -> Path:
+    seg = read_json(out / "qa-test" / "report.json")["segments"][index - 1]
+    return cache_root() / "takes" / seg["take"][:2] / f"{seg['take']}.wav"
+
+
+def tamper(out: Path, index: int, change) -> None:  # type: ignore[no-untyped-def]
+    """Replace a cached take's audio, and forget everything mastered from it."""
+    path = take_of(out, index)
+    pcm, rate = audio.read_wav(path)
+    x = audio.to_float(pcm)
+    audio.write_wav(path, audio.to_pcm(change(x).astype(np.float32)), rate)
+    shutil.rmtree(cache_root() / "mastered", ignore_errors=True)
+
+
+def rebuild_and_check(manifest: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    code = main(["build", str(manifest), "--out", str(out)])
+    captured = capsys.readouterr()
+    qa = json.loads((out / "qa-test" / "qa.json").read_text())["findings"]
+    failed = [f for f in qa if f["status"] == "fail"]
+    assert code == (1 if failed else 0)
+    if failed:
+        assert "error: QA failed: the episode was built but not published" in captured.err
+    return failed
+
+
+@pytest.mark.parametrize("name,change,check", [
+    ("silent", lambda x: np.zeros_like(x), "silent"),
+    ("clipped", lambda x: np.clip(x * 12, -1, 1), "clipped"),
+    ("cut short", lambda x: x[: len(x) // 5], "cut-short"),
+    ("inner silence", lambda x: np.concatenate([x[: len(x) // 2], np.zeros(44100 * 3, np.float32), x[len(x) // 2:]]),
+     "inner-silence"),
+])
+def test_a_bad_take_is_caught(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+                              name: str, change, check: str) -> None:  # type: ignore[no-untyped-def]
+    manifest, out = episode
+    tamper(out, 2, change)
+    failed = rebuild_and_check(manifest, out, capsys)
+    assert [(f["check"], f["segment"]) for f in failed] == [(check, 2)], failed
+    assert "segment 2 (zh)" in str(failed[0]["message"])
+
+
+def test_swapped_language_is_caught(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    voices = tmp_path / "voices"
+    write(voices / "zh-wrong.yaml", "language: zh\nengine: espeak\nvoices: {espeak: en-us}\n")
+    manifest = write(tmp_path / "ep" / "qa-test.yaml", MANIFEST.replace("date: 2026-11-20",
+                                                                         "date: 2026-11-20\n    voices: {zh: zh-wrong}"))
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--out", str(out), "--voices", str(voices)]) == 1
+    capsys.readouterr()
+    failed = [f for f in read_json(out / "qa-test" / "qa.json")["findings"] if f["status"] == "fail"]
+    assert [(f["check"], f["segment"]) for f in failed] == [("language", 2), ("language", 4)]
+    assert "segment 2 is Chinese text but voice en-us speaks English" in failed[0]["message"]
+    assert "point the zh profile (zh-wrong) at a Chinese voice" in failed[0]["message"]
+
+
+def test_truncated_mp3_and_wrong_tags_are_caught(episode: tuple[Path, Path],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = episode
+    mp3 = out / "qa-test" / "qa-test.mp3"
+    tags = ID3(mp3)
+    tags.add(TIT2(encoding=1, text="Wrong title"))
+    tags.save(mp3, v2_version=3)
+    data = mp3.read_bytes()
+    mp3.write_bytes(data[: len(data) * 2 // 5])
+    assert main(["qa", "qa-test", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "qa FAIL [decode] the MP3 decodes to " in err and "truncated or damaged; rebuild the episode" in err
+    assert "qa FAIL [tags] title is 'Wrong title', not 'QA test'" in err
+
+
+def test_languages_out_of_order_are_caught(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = episode
+    report_path = out / "qa-test" / "report.json"
+    report = read_json(report_path)
+    report["segments"][3]["lang"] = "en"
+    report_path.write_text(json.dumps(report))
+    assert main(["qa", "qa-test", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "qa FAIL [order] story 2 has no Chinese segment; rebuild from the manifest" in err
+
+
+def test_good_episode_passes_and_qa_needs_a_build(episode: tuple[Path, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = episode
+    assert main(["qa", "qa-test", "--out", str(out)]) == 0
+    assert "0 failed" in capsys.readouterr().out
+    assert main(["qa", "nope", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: {out / 'nope'}: no built episode here (no report.json); build it "
+                                       "first with `audiopipe build episodes/nope.yaml`\n")
+
+
+def test_asr_without_the_extra_says_why(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiopipe import asr
+    monkeypatch.setattr(asr, "unavailable", lambda: "faster-whisper is not installed (pip install 'audiopipe[asr]')")
+    _, out = episode
+    assert main(["qa", "qa-test", "--out", str(out), "--asr"]) == 0
+    qa = read_json(out / "qa-test" / "qa.json")["findings"]
+    assert {"check": "asr", "status": "skip", "segment": None,
+            "message": "speech recognition skipped: faster-whisper is not installed (pip install 'audiopipe[asr]')"} in qa
+    capsys.readouterr()
+
+
+def test_retake_one_segment(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode
+    before = read_json(out / "qa-test" / "report.json")["segments"]
+    assert main(["retake", "qa-test", "3", "--rate", "20", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "re-took segment 3" in printed and "(1 synthesized, 3 cached)" in printed
+    after = read_json(out / "qa-test" / "report.json")["segments"]
+    assert after[2]["rate"] == 20 and after[2]["duration_ms"] < before[2]["duration_ms"] * 0.9
+    assert [s["rate"] for i, s in enumerate(after) if i != 2] == [s["rate"] for i, s in enumerate(before) if i != 2]
+    # the reviewer's choice survives a plain rebuild
+    assert main(["build", str(manifest), "--out", str(out)]) == 0
+    assert read_json(out / "qa-test" / "report.json")["segments"][2]["rate"] == 20
+    assert "retakes: 1 segment(s) keep the voice/rate a reviewer chose" in capsys.readouterr().err
+    assert main(["retake", "qa-test", "9", "--out", str(out)]) == 2
+    assert "no segment 9; segments are 1..4" in capsys.readouterr().err
+
+
+def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
+    _, out = episode
+    page = (out / "qa-test" / "qa.html").read_text(encoding="utf-8")
+    assert "Rates &lt;b&gt;&amp;&lt;/b&gt; markets" in page and "<b>&</b>" not in page
+    assert "http://" not in page and "https://" not in page, "no CDN, nothing fetched"
+    assert page.count('<tr class="seg') == 4
+    for i, lang in enumerate(["en", "zh", "en", "zh"], start=1):
+        assert f'src="segments/{i:02d}-{lang}.mp3"' in page
+    assert "央行连续第三次会议维持贷款利率不变" in page
+    assert 'src="qa-test.mp3"' in page and "<svg" in page
