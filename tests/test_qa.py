@@ -171,3 +171,39 @@ def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
         assert f'src="segments/{i:02d}-{lang}.mp3"' in page
     assert "央行连续第三次会议维持贷款利率不变" in page
     assert 'src="qa-test.mp3"' in page and "<svg" in page
+
+
+def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from audiopipe import asr
+    if asr.unavailable():
+        pytest.skip(f"speech recognition unavailable: {asr.unavailable()}")
+    voices = tmp_path / "voices"
+    write(voices / "zh-wrong.yaml", "language: zh\nengine: espeak\nvoices: {espeak: en-us}\n")
+    manifest = write(tmp_path / "asr.yaml", 'title: "ASR"\ndate: 2026-11-20\nvoices: {zh: zh-wrong}\nstories:\n'
+                     '  - en: "The central bank kept its lending rate unchanged for a third meeting in a row."\n'
+                     '    zh: "央行连续第三次会议维持贷款利率不变，符合市场预期。"\n')
+    out = tmp_path / "o"
+    assert main(["build", str(manifest), "--out", str(out), "--voices", str(voices), "--no-qa"]) == 0
+    assert main(["qa", "asr", "--out", str(out), "--asr"]) == 1
+    capsys.readouterr()
+    qa = read_json(out / "asr" / "qa.json")
+    en, zh = qa["asr"]["1"], qa["asr"]["2"]
+    assert en["language"] == "en" and en["wer"] <= 0.3 and "central bank" in en["transcript"].lower()
+    assert zh["language"] == "en" and zh["syllable_er"] > 0.6
+    failed = {(f["check"], f["segment"]) for f in qa["findings"] if f["status"] == "fail"}
+    assert failed == {("language", 2), ("asr-language", 2), ("asr", 2)}
+    page = (out / "asr" / "qa.html").read_text(encoding="utf-8")
+    assert "heard: The central bank" in page
+
+
+def test_scoring_is_tone_aware_and_forgives_homophones() -> None:
+    from audiopipe import asr
+    if asr.unavailable() and "pypinyin" in (asr.unavailable() or ""):
+        pytest.skip("pypinyin missing")
+    assert asr.score("en", "The yuan, at 6.39, was steady.", "the yuan at 6.39 was steady") == {"wer": 0.0}
+    # 他/她 are written differently but sound the same: a character error, not a syllable error
+    s = asr.score("zh", "他说市场高开。", "她说市场高开")
+    assert s["cer"] == pytest.approx(1 / 6, abs=0.01) and s["syllable_er"] == 0.0
+    # a wrong tone is a syllable error
+    assert asr.score("zh", "买", "卖")["syllable_er"] == 1.0
