@@ -16,6 +16,8 @@ from audiopipe.audio import Loudness
 from audiopipe.cache import TakeCache, default_cache_dir
 from audiopipe.errors import AudiopipeError
 from audiopipe.fsutil import atomic_path
+from audiopipe.lexicon import EMPTY as EMPTY_LEXICON
+from audiopipe.lexicon import Lexicon, load_lexicon
 from audiopipe.manifest import Manifest, load_manifest
 from audiopipe.report import make_report, write_report
 from audiopipe.segments import Segment, segments_of
@@ -80,6 +82,7 @@ class Plan:
     outro: mix.Clip | None
     started: float
     overrides: dict[int, dict[str, Any]] = field(default_factory=dict)
+    lexicon: Lexicon = EMPTY_LEXICON
     stages: dict[str, float] = field(default_factory=dict)
     _mark: float = 0.0
 
@@ -98,7 +101,9 @@ def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> 
     if overrides:
         options.log(f"retakes: {len(overrides)} segment(s) keep the voice/rate a reviewer chose "
                     f"({options.out_dir / manifest.slug / retakes.FILE})")
-    jobs = synth.plan(segments, profiles, options.engine, log=options.log, overrides=overrides)
+    voices_dir = options.voices_dir or find_voices_dir(Path(manifest_path).parent)
+    lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
+    jobs = synth.plan(segments, profiles, options.engine, log=options.log, overrides=overrides, lexicon=lexicon)
     cache = TakeCache(options.cache_dir or default_cache_dir())
     for job in jobs:
         if job.segment.index in options.force:
@@ -110,7 +115,7 @@ def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> 
     if budget:
         _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
     plan = Plan(show, profiles, manifest, segments, jobs, cache, levels, calibration, intro, outro, started,
-                overrides=overrides)
+                overrides=overrides, lexicon=lexicon)
     plan.stage("load")
     return plan
 
@@ -231,7 +236,7 @@ def _fit(timeline: mix.Timeline, results: list[synth.Result], plan: Plan, option
         speed_total, gap_total = new_speed, new_gaps
         if abs(speed_total - 1.0) > 1e-3:
             jobs = synth.plan(plan.segments, plan.profiles, options.engine, speed=speed_total,
-                              log=options.log, overrides=plan.overrides)
+                              log=options.log, overrides=plan.overrides, lexicon=plan.lexicon)
             results = synth.run(jobs, cache, options.workers, options.progress, calibration)
             made += [r for r in results if not r.cached]
         timeline = mix.build_timeline(results, cache, levels, show, intro, outro, gap_scale=gap_total)

@@ -15,6 +15,8 @@ from audiopipe import audio, ffmpeg, loudness
 from audiopipe.cache import TakeCache, TakeInfo, take_key
 from audiopipe.engines import Engine, VoiceSettings, Word, get_engine
 from audiopipe.errors import AudiopipeError, EngineError
+from audiopipe.lexicon import EMPTY as EMPTY_LEXICON
+from audiopipe.lexicon import Lexicon
 from audiopipe.segments import Segment, chunk_text
 from audiopipe.timing import Calibration, speed_to_rate
 from audiopipe.voices import VoiceProfile
@@ -65,7 +67,8 @@ def reset_auto() -> None:
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
          engine_override: str | None = None, speed: float = 1.0,
          log: Callable[[str], None] = lambda message: None,
-         overrides: Mapping[int, Mapping[str, Any]] | None = None) -> list[Job]:
+         overrides: Mapping[int, Mapping[str, Any]] | None = None,
+         lexicon: Lexicon | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
     *speed* scales every profile's speaking rate (``--fit``).
@@ -95,7 +98,7 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
             if engine.note and engine.note not in notes:
                 notes.add(engine.note)
                 log(f"note: {engine.note}")
-        text = spoken_text(seg.text)
+        text = (lexicon or EMPTY_LEXICON).apply(spoken_text(seg.text), seg.lang)
         jobs.append(Job(seg, settings, text, take_key(settings, engine.version(), text)))
     return jobs
 
