@@ -90,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     feed.set_defaults(func=_cmd_feed)
 
+    imp = sub.add_parser("import", help="turn a bilingual news script (text) into an episode manifest",
+                         description="Read a pasted bilingual script (UTF-8 text; BOM, CRLF, full-width characters "
+                         "and non-breaking spaces are fine) and write a manifest that `audiopipe build` accepts.")
+    imp.add_argument("script", type=Path, help="the script, a UTF-8 text file")
+    imp.add_argument("-o", "--output", type=Path, metavar="FILE",
+                     help="the manifest to write (default: episodes/<script stem>.yaml)")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing manifest")
+    imp.set_defaults(func=_cmd_import)
+
     voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
                             description="List the voice profiles in voices/ and every engine's voices.")
     voices.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
@@ -230,6 +239,36 @@ def _cmd_feed(args: argparse.Namespace) -> int:
     show = load_show(args.show or find_show_file(Path.cwd()))
     path = refresh_feed(args.out, show)
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from audiopipe import importer
+    from audiopipe.fsutil import write_text
+    from audiopipe.manifest import load_manifest
+    from audiopipe.voices import find_voices_dir, load_profiles
+    target = args.output or Path("episodes") / f"{args.script.stem}.yaml"
+    if target.suffix not in (".yaml", ".yml"):
+        raise AudiopipeError(f"{target}: a manifest must be a .yaml file; give -o episodes/NAME.yaml")
+    if target.exists() and not args.force:
+        raise AudiopipeError(f"{target}: already exists; choose another -o or add --force to overwrite it")
+    imported = importer.parse(args.script)
+    if not imported.blocks:
+        raise AudiopipeError(f"{args.script}: no story text found (only headlines, credits or blank lines); "
+                             "check the file")
+    text = importer.to_yaml(imported)
+    with tempfile.TemporaryDirectory() as tmp:   # the result must be a manifest `build` accepts
+        probe = Path(tmp) / target.name
+        probe.write_text(text, encoding="utf-8")
+        load_manifest(probe, load_profiles(find_voices_dir(target.parent)))
+    write_text(target, text)
+    kind = "stories" if imported.bilingual else "a free script (some stretches are in one language)"
+    print(f"wrote {target}: {len(imported.blocks)} blocks as {kind}; {len(imported.dropped)} lines left out "
+          "(listed as comments at the top)")
+    for line in importer.estimate_lines(target):
+        print(line)
     return 0
 
 

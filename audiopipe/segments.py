@@ -34,7 +34,9 @@ class Segment:
 
 
 def split_paragraphs(text: str) -> list[str]:
-    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    """Paragraphs (split at blank lines); a heading line ("## ...") is a paragraph of its own."""
+    text = re.sub(r"(?m)^(#{1,6}\s+.*)$", r"\n\1\n", text.replace("\r\n", "\n"))
+    paragraphs = re.split(r"\n\s*\n", text)
     return [" ".join(p.split()) if dominant_lang(p) != "zh" else _join_zh_lines(p)
             for p in paragraphs if p.strip()]
 
@@ -60,17 +62,26 @@ def segments_of(manifest: Manifest) -> list[Segment]:
                                         story.title if i == 0 else None))
         return segments
     assert manifest.script is not None
-    runs: list[tuple[str, list[str]]] = []
+    # runs of one language; a markdown heading line ("## Title") starts a chapter and is not spoken
+    runs: list[tuple[str, list[str], int | None, str | None]] = []
+    chapter_no: int | None = None
+    title: str | None = None
+    headings = 0
     for paragraph in split_paragraphs(manifest.script):
+        heading = re.match(r"^#{1,6}\s+(.+)$", paragraph)
+        if heading:
+            headings += 1
+            chapter_no, title = headings, heading.group(1).strip()
+            continue
         lang = dominant_lang(paragraph) or (runs[-1][0] if runs else manifest.order[0])
-        if runs and runs[-1][0] == lang:
+        if runs and runs[-1][0] == lang and runs[-1][2] == chapter_no and title is None:
             runs[-1][1].append(paragraph)
         else:
-            runs.append((lang, [paragraph]))
-    for lang, paragraphs in runs:
-        sep = "\n\n"
-        segments.append(Segment(len(segments) + 1, lang, sep.join(paragraphs),
-                                manifest.voices[lang], None, None))
+            runs.append((lang, [paragraph], chapter_no, title))
+            title = None
+    for lang, paragraphs, number, chapter in runs:
+        segments.append(Segment(len(segments) + 1, lang, "\n\n".join(paragraphs),
+                                manifest.voices[lang], number, chapter))
     return segments
 
 
