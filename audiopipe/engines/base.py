@@ -26,6 +26,7 @@ class VoiceSettings:
     rate: int = 0      # percent
     pitch: int = 0     # Hz
     volume: int = 0    # percent
+    voice_file: str = ""   # a file of voices (kokoro) as "path|content hash"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Take:
     pcm: bytes
     rate: int
     words: tuple[Word, ...]
+    timings: str = "engine"    # "engine": from the engine; "estimated": spread by text length
 
     @property
     def duration_ms(self) -> int:

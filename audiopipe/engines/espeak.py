@@ -19,6 +19,7 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
 _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
+_PHONEMES_IPA = 0x02
 _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH = 1, 2, 3
@@ -85,6 +86,8 @@ class EspeakEngine(Engine):
                                      ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         lib.espeak_Info.restype = ctypes.c_char_p
         lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
         lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
         lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
         data = espeakng_loader.get_data_path().encode()
@@ -141,6 +144,20 @@ class EspeakEngine(Engine):
         pcm = b"".join(chunks)
         total_ms = len(pcm) // 2 * 1000 // self.rate
         return Take(pcm, self.rate, tuple(_words(text, events, self.rate, total_ms)))
+
+    def phonemes(self, text: str, voice: str = "en-us") -> str:
+        """The IPA phonemes espeak-ng would speak for *text* (words separated by spaces)."""
+        data = ctypes.c_char_p(text.encode("utf-8"))
+        pointer = ctypes.pointer(data)
+        out = []
+        with self._lock:
+            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EngineError(f"espeak: unknown voice {voice!r}")
+            while pointer.contents.value:
+                result = self._lib.espeak_TextToPhonemes(pointer, _CHARS_UTF8, _PHONEMES_IPA)
+                if result:
+                    out.append(result.decode("utf-8", "replace"))
+        return " ".join(out)
 
     def list_voices(self) -> list[VoiceInfo]:
         with self._lock:
