@@ -25,7 +25,7 @@ $(RUN_STAMP): pyproject.toml
 install: $(STAMP)
 
 episode: $(RUN_STAMP)
-	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE)
+	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE) --fit
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -146,6 +146,33 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
         server.stop()
 
 
+def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[str, Any]:
+    """Cold synthesis of a manifest's takes with each offline engine, in this process, one run each."""
+    sys.path.insert(0, str(REPO))
+    from audiopipe import synth
+    from audiopipe.cache import TakeCache
+    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.segments import segments_of
+    _show, profiles, parsed = load(manifest, BuildOptions())
+    out: dict[str, Any] = {}
+    for engine in ("espeak", "kokoro"):
+        if smoke and engine == "kokoro":
+            out[engine] = {"skipped": "smoke mode"}
+            continue
+        try:
+            jobs = synth.plan(segments_of(parsed), profiles, engine)
+        except Exception as exc:  # noqa: BLE001 - the extra may be missing
+            out[engine] = {"skipped": str(exc)}
+            continue
+        t0 = time.perf_counter()
+        results = synth.run(jobs, TakeCache(work / f"engine-cache-{engine}"), workers=2)
+        wall = time.perf_counter() - t0
+        audio_s = sum(r.info.duration_ms for r in results) / 1000
+        out[engine] = {"wall_s": round(wall, 2), "audio_s": round(audio_s, 1),
+                       "realtime_factor": round(audio_s / wall, 2)}
+    return out
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -213,6 +240,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
                                "peak_mb": round(r["peak_mb"], 1),
                                "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
+    out["offline_engines"] = engine_synthesis(demo, work, smoke)
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -259,6 +287,13 @@ def _print(r: dict[str, Any]) -> None:
     print(f"edge engine vs local stand-in ({e['segments']} segments, {e['latency_s']:.1f} s latency each):")
     print(f"  one connection {e['one_connection_s']:.2f} s, four connections {e['four_connections_s']:.2f} s"
           f" -> {e['ratio']}x")
+    print("offline engines, cold synthesis of the demo's takes:")
+    for name, row in r["offline_engines"].items():
+        if "skipped" in row:
+            print(f"  {name:<8} skipped: {row['skipped']}")
+        else:
+            print(f"  {name:<8} {row['wall_s']:>7.2f} s for {row['audio_s']:.0f} s of speech "
+                  f"({row['realtime_factor']}x real time)")
     print("goals:")
     for goal, ok in r["goals"].items():
         print(f"  [{'met' if ok else 'MISSED'}] {goal}")
