@@ -28,5 +28,5 @@ def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) ->
 
 def test_unknown_engine_is_one_line(two_stories, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["build", str(two_stories), "--engine", "espeek", "--out", str(tmp_path / "o")]) == 2
-    assert capsys.readouterr().err == "error: unknown engine 'espeek'; choose one of: espeak, edge\n"
+    assert capsys.readouterr().err == "error: unknown engine 'espeek'; choose one of: espeak, edge, kokoro\n"
     assert not (tmp_path / "o").exists()

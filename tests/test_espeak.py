@@ -38,7 +38,7 @@ def test_rate_changes_duration() -> None:
 def test_unknown_voice_and_engine() -> None:
     with pytest.raises(EngineError, match="unknown voice 'xx-nope'"):
         get_engine("espeak").check_voice(VoiceSettings("espeak", "xx-nope", "en"))
-    with pytest.raises(AudiopipeError, match="unknown engine 'espeek'; choose one of: espeak, edge"):
+    with pytest.raises(AudiopipeError, match="unknown engine 'espeek'; choose one of: espeak, edge, kokoro"):
         get_engine("espeek")
 
 
