@@ -126,15 +126,9 @@ def ebur128_filter() -> str:
 
 def measure_pcm(pcm: bytes, rate: int = ffmpeg.WORK_RATE) -> Loudness:
     """Integrated loudness and true peak (ITU-R BS.1770 as ffmpeg's ebur128 measures them)."""
-    import subprocess
-    cmd = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "info",
-           "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-           "-af", ebur128_filter(), "-f", "null", "-"]
-    proc = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise ToolError("ffmpeg ebur128: measurement failed: "
-                        + proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0])
-    return parse_ebur128(proc.stderr.decode("utf-8", "replace"))
+    return parse_ebur128(ffmpeg.run_stderr(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                                            "-af", ebur128_filter(), "-f", "null", "-"],
+                                           input=pcm, what="ffmpeg ebur128"))
 
 
 def measure_file(path: Path) -> Loudness:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -50,11 +51,11 @@ def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg"
     return proc.stdout
 
 
-def run_stderr(args: Sequence[str], *, what: str = "ffmpeg") -> str:
+def run_stderr(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> str:
     """Run ffmpeg at info log level and return its stderr (for analysis filters)."""
     cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "info", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, check=False)
+        proc = subprocess.run(cmd, input=input, capture_output=True, check=False)
     except OSError as exc:
         raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
     if proc.returncode != 0:
@@ -92,16 +93,25 @@ def mp3_encoder_args(bitrate_kbps: int) -> list[str]:
             "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"]
 
 
-def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rate: int = WORK_RATE) -> None:
-    """Encode a stream of mono 16-bit PCM blocks at *rate* into an MP3 file."""
-    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-           *mp3_encoder_args(bitrate_kbps), str(out)]
+def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rate: int = WORK_RATE,
+                      measure_filter: str | None = None) -> str:
+    """Encode mono 16-bit PCM blocks at *rate* into an MP3 file, streaming them into one ffmpeg.
+
+    With *measure_filter* (an analysis filter such as ebur128 that passes audio through), the
+    audio is measured on its way into the encoder; ffmpeg's report (stderr) is returned.
+    """
+    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "info" if measure_filter else "error",
+           "-nostats", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+           *(["-af", measure_filter] if measure_filter else []), *mp3_encoder_args(bitrate_kbps), str(out)]
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise ToolError(f"{out}: cannot run ffmpeg ({exc})") from exc
     assert proc.stdin is not None and proc.stderr is not None
+    chunks: list[bytes] = []
+    pipe = proc.stderr
+    reader = threading.Thread(target=lambda: chunks.append(pipe.read()))   # never let stderr fill up
+    reader.start()
     try:
         for block in blocks:
             proc.stdin.write(block)
@@ -111,11 +121,14 @@ def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rat
     except BaseException:
         proc.kill()
         proc.wait()
+        reader.join()
         raise
-    stderr = proc.stderr.read()
     proc.wait()
+    reader.join()
+    stderr = b"".join(chunks)
     if proc.returncode != 0:
         raise ToolError(f"{out}: MP3 encoding failed: {_last_lines(stderr)}")
+    return stderr.decode("utf-8", "replace")
 
 
 def encode_mp3(pcm: bytes, out: Path, bitrate_kbps: int, rate: int = WORK_RATE) -> None:

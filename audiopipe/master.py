@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,6 @@ import numpy as np
 
 from audiopipe import audio, ffmpeg, loudness
 from audiopipe.audio import Loudness, Samples
-from audiopipe.errors import ToolError
 from audiopipe.fsutil import atomic_path, write_text
 
 RATE = ffmpeg.WORK_RATE
@@ -135,36 +132,8 @@ def master_stream(blocks: Iterable[Samples], ceiling: float, gain_db: float = 0.
 
 def encode_measured(pcm_blocks: Iterable[bytes], out: Path, bitrate_kbps: int) -> Loudness:
     """Encode PCM to MP3 and measure it on the way in (ebur128 passes audio through), in one ffmpeg."""
-    cmd = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "info", "-nostats", "-y",
-           "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
-           "-af", audio.ebur128_filter(), *ffmpeg.mp3_encoder_args(bitrate_kbps), str(out)]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ToolError(f"{out}: cannot run ffmpeg ({exc})") from exc
-    assert proc.stdin is not None and proc.stderr is not None
-    stderr_chunks: list[bytes] = []
-    pipe = proc.stderr
-    reader = threading.Thread(target=lambda: stderr_chunks.append(pipe.read()))
-    reader.start()
-    try:
-        for block in pcm_blocks:
-            proc.stdin.write(block)
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        reader.join()
-        raise
-    proc.wait()
-    reader.join()
-    stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
-    if proc.returncode != 0:
-        last = [ln for ln in stderr.splitlines() if ln.strip()][-1:] or ["no message"]
-        raise ToolError(f"{out}: MP3 encoding failed: {last[0].strip()}")
-    return audio.parse_ebur128(stderr)
+    return audio.parse_ebur128(ffmpeg.encode_mp3_stream(pcm_blocks, out, bitrate_kbps,
+                                                        measure_filter=audio.ebur128_filter()))
 
 
 @dataclass(frozen=True)
