@@ -139,7 +139,7 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
         made += extra
     warnings = _duration_warnings(manifest, show, timeline, results, plan.calibration, options)
     synthesized = len({r.info.key for r in made})
-    cached = len(results) - sum(not r.cached for r in results)
+    cached = sum(r.cached for r in results)
     options.log(f"takes: {synthesized} synthesized, {cached} from cache")
 
     plan.stage("timeline")
@@ -164,7 +164,7 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
             levels.put_episode(signature, tmp, loudness)
         segment_files = pending.result()
         report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
-                             len(results) - synthesized, 0.0)
+                             cached, 0.0)
         report["guid"] = publish.episode_guid(show, manifest.slug, folder)
         cover = publish.cover(show, options.out_dir)
         write_tags(tmp, publish.episode_tags(manifest, show, report, cover, engines))
@@ -179,7 +179,7 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
     if options.qa:
         findings, _page = qa.review(folder, show, cache.root, options.asr, options.log)
     return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
-                   len(results) - synthesized, loudness, elapsed, tuple(warnings), tuple(findings))
+                   cached, loudness, elapsed, tuple(warnings), tuple(findings))
 
 
 def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: timing.Calibration,
