@@ -10,7 +10,7 @@ import functools
 import os
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from audiopipe.errors import ToolError
@@ -69,6 +69,33 @@ def decode_file(path: Path, rate: int = WORK_RATE, max_seconds: float | None = N
     if max_seconds is not None:
         args += ["-t", f"{max_seconds:.3f}"]
     return run([*args, "-f", "s16le", "-acodec", "pcm_s16le", "-"], what=str(path))
+
+
+def stream_decode(path: Path, rate: int = WORK_RATE, block_bytes: int = 1 << 17) -> Iterator[bytes]:
+    """Decode *path* to mono 16-bit PCM in blocks (constant memory); ToolError on a decoding error."""
+    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-xerror", "-i", str(path),
+           "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec", "pcm_s16le", "-"]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot run ffmpeg ({exc})") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    errors: list[bytes] = []
+    pipe = proc.stderr
+    reader = threading.Thread(target=lambda: errors.append(pipe.read()))
+    reader.start()
+    try:
+        while True:
+            block = proc.stdout.read(block_bytes)
+            if not block:
+                break
+            yield block
+    finally:
+        proc.stdout.close()
+        proc.wait()
+        reader.join()
+    if proc.returncode != 0:
+        raise ToolError(f"{path}: ffmpeg failed: {_last_lines(b''.join(errors))}")
 
 
 def decode_bytes(data: bytes, fmt: str | None = None, rate: int = WORK_RATE, what: str = "audio") -> bytes:

@@ -59,6 +59,9 @@ def _voice_lang(engine: str, voice: str) -> str | None:
     return head if head in ("en", "zh") else None
 
 
+WAVE_BINS = 1000
+
+
 class Checker:
     def __init__(self, folder: Path, show: Show, cache_root: Path | None = None,
                  asr: bool = False, log: Callable[[str], None] = lambda m: None) -> None:
@@ -74,12 +77,19 @@ class Checker:
             raise AudiopipeError(f"{folder / 'report.json'}: cannot read the build report ({exc}); "
                                  "build the episode first") from None
         self.mp3 = folder / self.report["episode"]["file"]
+        self.waveform: tuple[list[float], list[float]] | None = None
+        self.loudness_curve: list[tuple[float, float]] = []
 
     def run(self) -> list[Finding]:
-        findings: list[Finding] = []
-        for check in (self.order, self.decodes, self.tags, self.episode_loudness, self.duration,
-                      self.segments, self.voice_language, self.speech_recognition):
-            findings.extend(check())
+        from concurrent.futures import ThreadPoolExecutor
+        checks = (self.order, self.decodes, self.tags, self.episode_loudness, self.duration,
+                  self.segments, self.voice_language, self.speech_recognition)
+        heavy = (self.decodes, self.episode_loudness, self.segments)    # each mostly an ffmpeg process
+        with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
+            running = {check: pool.submit(_collect, check) for check in heavy}
+            findings: list[Finding] = []
+            for check in checks:
+                findings.extend(running[check].result() if check in running else check())
         return findings
 
     # ---- episode-level ---------------------------------------------------------------------
@@ -106,13 +116,28 @@ class Checker:
             yield Finding("order", "pass", f"{len(stories)} stories, each {' then '.join(order)}")
 
     def decodes(self) -> Iterator[Finding]:
+        """Decode end to end, streaming (constant memory), drawing the page's waveform on the way."""
+        want_samples = self.report["episode"]["duration_ms"] * ffmpeg.WORK_RATE // 1000
+        per_bin = max(1, -(-want_samples // WAVE_BINS))
+        top = np.zeros(WAVE_BINS, np.float32)
+        low = np.zeros(WAVE_BINS, np.float32)
+        count = 0
         try:
-            pcm = ffmpeg.run(["-xerror", "-i", str(self.mp3), "-ac", "1", "-ar", str(ffmpeg.WORK_RATE),
-                              "-f", "s16le", "-"], what=str(self.mp3))
+            carry = b""
+            for block in ffmpeg.stream_decode(self.mp3):
+                block = carry + block
+                usable = len(block) - len(block) % 2
+                carry = block[usable:]
+                x = np.frombuffer(block[:usable], dtype="<i2").astype(np.float32) / 32768
+                bins = np.minimum((count + np.arange(len(x))) // per_bin, WAVE_BINS - 1)
+                np.maximum.at(top, bins, x)
+                np.minimum.at(low, bins, x)
+                count += len(x)
         except ToolError as exc:
             yield Finding("decode", "fail", f"the MP3 does not decode ({exc.message}); rebuild the episode")
             return
-        got = len(pcm) / 2 / ffmpeg.WORK_RATE
+        self.waveform = (top.tolist(), low.tolist())
+        got = count / ffmpeg.WORK_RATE
         want = self.report["episode"]["duration_ms"] / 1000
         if abs(got - want) > 0.5:
             yield Finding("decode", "fail", f"the MP3 decodes to {got:.1f} s but the episode is {want:.1f} s: "
@@ -147,7 +172,16 @@ class Checker:
             yield Finding("tags", "pass", f"tags and {len(want)} chapters match the report")
 
     def episode_loudness(self) -> Iterator[Finding]:
-        loud = audio.measure_file(self.mp3)
+        """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
+        stderr = ffmpeg.run_stderr(["-i", str(self.mp3), "-af", "ebur128=peak=true:framelog=verbose",
+                                    "-f", "null", "-"], what=str(self.mp3))
+        loud = audio.parse_ebur128(stderr)
+        curve = []
+        for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
+            t = float(m.group(1))
+            if abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
+                curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
+        self.loudness_curve = curve
         target, tol = self.show.target_lufs, self.limits.loudness_tolerance_lu
         if self.report["episode"]["duration_ms"] < 20_000 and abs(loud.integrated_lufs - target) > tol:
             yield Finding("loudness", "warn", f"the episode measures {loud.integrated_lufs:.1f} LUFS; under 20 s "
@@ -259,6 +293,10 @@ class Checker:
         yield Finding("asr", "pass", f"{len(results)} segments transcribed")
 
 
+def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:
+    return list(check())
+
+
 def _longest_run(mask: np.ndarray) -> int:
     if not mask.any():
         return 0
@@ -285,7 +323,8 @@ def review(folder: Path, show: Show, cache_root: Path | None = None, asr: bool =
     findings = checker.run()
     results = getattr(checker, "asr_results", None)
     write_qa(folder, findings, results)
-    return findings, write_page(folder, checker.report, findings, results)
+    return findings, write_page(folder, checker.report, findings, results, checker.waveform,
+                                checker.loudness_curve)
 
 
 def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, Any] | None = None) -> Path:

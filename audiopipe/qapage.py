@@ -14,9 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
-from audiopipe import audio, ffmpeg, loudness
 from audiopipe.fsutil import write_text
 from audiopipe.qa import Finding
 
@@ -24,28 +22,12 @@ WIDTH, WAVE_H, LOUD_H = 1000, 90, 70
 LOUD_FLOOR, LOUD_TOP = -40.0, -6.0
 
 
-def _wave_path(x: np.ndarray) -> str:
-    bins = np.array_split(x, WIDTH) if len(x) else [np.zeros(1)] * WIDTH
-    top = [float(b.max(initial=0)) for b in bins]
-    low = [float(b.min(initial=0)) for b in bins]
+def _wave_path(top: list[float], low: list[float]) -> str:
     mid = WAVE_H / 2
-    pts = [f"{i},{mid - v * mid:.1f}" for i, v in enumerate(top)]
-    pts += [f"{i},{mid - v * mid:.1f}" for i, v in reversed(list(enumerate(low)))]
+    step = WIDTH / max(1, len(top))
+    pts = [f"{i * step:.1f},{mid - v * mid:.1f}" for i, v in enumerate(top)]
+    pts += [f"{i * step:.1f},{mid - v * mid:.1f}" for i, v in reversed(list(enumerate(low)))]
     return "M" + " L".join(pts) + " Z"
-
-
-def _short_term(x: np.ndarray, rate: int) -> list[tuple[float, float]]:
-    """(seconds, LUFS) every half second over 3 s windows (EBU short-term loudness)."""
-    if len(x) < rate * 3:
-        return []
-    y = loudness.k_weighted(x.astype(np.float32), rate)
-    csum = np.concatenate([[0.0], np.cumsum(y * y)])
-    win, step = 3 * rate, rate // 2
-    out = []
-    for start in range(0, len(y) - win + 1, step):
-        ms = (csum[start + win] - csum[start]) / win
-        out.append(((start + win / 2) / rate, -0.691 + 10 * math.log10(max(ms, 1e-12))))
-    return out
 
 
 def _loud_points(curve: list[tuple[float, float]], total_s: float) -> str:
@@ -109,16 +91,15 @@ main.addEventListener('timeupdate', () => {
 
 
 def render(folder: Path, report: dict[str, Any], findings: list[Finding],
-           asr: dict[int, dict[str, Any]] | None = None) -> str:
+           asr: dict[int, dict[str, Any]] | None = None,
+           waveform: tuple[list[float], list[float]] | None = None,
+           short_term: list[tuple[float, float]] | None = None) -> str:
+    """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
     ep = report["episode"]
     esc = html.escape
     total_ms = max(1, ep["duration_ms"])
-    try:
-        x = audio.to_float(ffmpeg.decode_file(folder / ep["file"]))
-    except Exception:   # noqa: BLE001 - a broken MP3 still gets a page that says so
-        x = np.zeros(0, dtype=np.float32)
-    wave = _wave_path(x)
-    curve = _loud_points(_short_term(x, ffmpeg.WORK_RATE), total_ms / 1000)
+    wave = _wave_path(*(waveform or ([0.0] * WIDTH, [0.0] * WIDTH)))
+    curve = _loud_points(short_term or [], total_ms / 1000)
     target_y = LOUD_H - (ep.get("target_lufs", -16) - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
     markers = []
     for ch in report["chapters"]:
@@ -195,7 +176,9 @@ short-term loudness (3 s) against the target.</div></div>
 
 
 def write_page(folder: Path, report: dict[str, Any], findings: list[Finding],
-               asr: dict[int, dict[str, Any]] | None = None) -> Path:
+               asr: dict[int, dict[str, Any]] | None = None,
+               waveform: tuple[list[float], list[float]] | None = None,
+               short_term: list[tuple[float, float]] | None = None) -> Path:
     path = folder / "qa.html"
-    write_text(path, render(folder, report, findings, asr))
+    write_text(path, render(folder, report, findings, asr, waveform, short_term))
     return path
