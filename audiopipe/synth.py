@@ -253,5 +253,7 @@ def run_collect(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
 def tty_progress(done: int, total: int) -> None:
     if sys.stderr.isatty():
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\rsynthesizing {done}/{total}" + end)
+        width = 30
+        filled = width * done // max(1, total)
+        sys.stderr.write(f"\rsynthesizing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}" + end)
         sys.stderr.flush()
