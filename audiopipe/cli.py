@@ -291,8 +291,13 @@ def _cmd_voices(args: argparse.Namespace) -> int:
     for name in names:
         engine = get_engine(name)
         print(f"{name} voices ({engine.version()}):")
-        for v in engine.list_voices():
-            print(f"  {v.lang:<3} {v.name:<24} {v.description}")
+        listed = engine.list_voices()
+        for v in listed:
+            print(f"  {v.lang:<5} {v.name:<24} {v.description}")
+        if engine.note:
+            print(f"  ({engine.note})")
+        elif not listed:
+            print("  (none found)")
     return 0
 
 

@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = 1 if args.smoke else max(1, args.runs)
     scales = [0.5, 1.0] if args.smoke else [3.0, 15.0, 60.0]
     work = Path(tempfile.mkdtemp(prefix="audiopipe-bench-"))
+    # in-process parts (edge against the stand-in, engine synthesis) keep their cache in the work folder
+    os.environ["AUDIOPIPE_CACHE"] = str(work / "in-process-cache")
     try:
         results = _measure(work, runs, scales, args.smoke)
     finally:
