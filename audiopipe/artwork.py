@@ -11,8 +11,10 @@ import hashlib
 import io
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.fsutil import atomic_path
@@ -26,6 +28,7 @@ ARTWORK_VERSION = 1
 
 def check_artwork(path: Path, where: str | None = None) -> tuple[int, str]:
     """(size in px, format) of a valid cover; otherwise a one-line error saying what to change."""
+    from PIL import Image, UnidentifiedImageError
     where = where or str(path)
     try:
         with Image.open(path) as image:
@@ -54,8 +57,9 @@ def _palette(title: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return base, accent
 
 
-def generate(title: str, author: str, size: int = DEFAULT_PX) -> Image.Image:
+def generate(title: str, author: str, size: int = DEFAULT_PX) -> "Image.Image":
     """An original cover: the title in large type on a deep plain colour, a thin accent rule, the author."""
+    from PIL import Image, ImageDraw, ImageFont
     base, accent = _palette(title)
     image = Image.new("RGB", (size, size), base)
     draw = ImageDraw.Draw(image)
@@ -96,8 +100,13 @@ def cover_file(show_title: str, author: str, artwork: Path | None, out_dir: Path
     return target
 
 
-def embedded_jpeg(cover: Path) -> bytes:
-    """A small JPEG of the cover for the MP3's APIC frame (well under 200 KB)."""
+def embedded_jpeg(cover: Path, cache_dir: Path | None = None) -> bytes:
+    """A small JPEG of the cover for the MP3's APIC frame (well under 200 KB), made once per cover."""
+    key = hashlib.sha256(cover.read_bytes()).hexdigest()[:24]
+    cached = cache_dir / f"cover-{EMBED_PX}-{key}.jpg" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return cached.read_bytes()
+    from PIL import Image
     with Image.open(cover) as image:
         small = image.convert("RGB").resize((EMBED_PX, EMBED_PX), Image.Resampling.LANCZOS)
     for quality in (88, 80, 70, 60, 50):
@@ -105,4 +114,8 @@ def embedded_jpeg(cover: Path) -> bytes:
         small.save(buffer, format="JPEG", quality=quality, optimize=True)
         if buffer.tell() <= EMBED_MAX_BYTES:
             break
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(cached) as tmp:
+            tmp.write_bytes(buffer.getvalue())
     return buffer.getvalue()

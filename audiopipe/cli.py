@@ -7,6 +7,7 @@ and exits 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -307,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    if getattr(args, "cache", None):
+        os.environ["AUDIOPIPE_CACHE"] = str(args.cache)   # one cache folder for everything this run keeps
     try:
         code: int = args.func(args)
         return code

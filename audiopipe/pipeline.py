@@ -167,7 +167,7 @@ def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Ep
                              cached, 0.0)
         report["guid"] = publish.episode_guid(show, manifest.slug, folder)
         cover = publish.cover(show, options.out_dir)
-        write_tags(tmp, publish.episode_tags(manifest, show, report, cover, engines))
+        write_tags(tmp, publish.episode_tags(manifest, show, report, cover, engines, cache.root / "mastered"))
     publish.write_sidecars(folder, report)
     plan.stage("master_encode_tag")
     report["build"]["seconds"] = round(time.perf_counter() - plan.started, 3)

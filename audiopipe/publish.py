@@ -42,13 +42,13 @@ def episode_guid(show: Show, slug: str, folder: Path) -> str:
 
 
 def episode_tags(manifest: Manifest, show: Show, report: dict[str, Any], cover_path: Path,
-                 engines: list[str]) -> EpisodeTags:
+                 engines: list[str], cache_dir: Path | None = None) -> EpisodeTags:
     return EpisodeTags(
         title=manifest.title, show=show.title, artist=show.author, date=manifest.date.isoformat(),
         episode=manifest.episode, description=manifest.description,
         languages=tuple(ISO639_2[lang] for lang in manifest.order),
         comment=f"made with audiopipe; engines: {', '.join(engines)}",
-        cover_jpeg=artwork.embedded_jpeg(cover_path),
+        cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir),
         chapters=tuple(Chapter(c["start_ms"], c["end_ms"], c["title"]) for c in report["chapters"]),
         transcript=transcript.plain_text(report),
         guid=report["guid"], feed_url=show.feed,

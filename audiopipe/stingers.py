@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from audiopipe.audio import Samples
 from audiopipe.ffmpeg import WORK_RATE
 
+CHIME_VERSION = 1
 _NOTES_HZ = (523.25, 659.25, 783.99, 1046.50)     # C5 E5 G5 C6
 _PARTIALS = ((1.0, 1.0), (2.0, 0.35), (3.01, 0.12), (4.2, 0.05))   # (ratio, level): a soft bell
 
@@ -22,7 +24,27 @@ def _bell(freq: float, seconds: float, rate: int) -> Samples:
     return (tone * attack).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=4)
+def _chime_cached(kind: str, rate: int) -> bytes:
+    return chime_uncached(kind, rate).tobytes()
+
+
 def chime(kind: str, rate: int = WORK_RATE) -> Samples:
+    """The built-in stinger (made once per process; see :func:`chime_uncached`)."""
+    from audiopipe.cache import default_cache_dir
+    path = default_cache_dir() / "mastered" / f"chime-{CHIME_VERSION}-{kind}-{rate}.f32"
+    if path.is_file():
+        return np.fromfile(path, dtype=np.float32)
+    samples = np.frombuffer(_chime_cached(kind, rate), dtype=np.float32).copy()
+    try:
+        from audiopipe.fsutil import write_bytes
+        write_bytes(path, samples.tobytes())
+    except OSError:
+        pass
+    return samples
+
+
+def chime_uncached(kind: str, rate: int = WORK_RATE) -> Samples:
     """The built-in stinger: 'intro' rises C-E-G-C over a soft pad, 'outro' falls."""
     notes = _NOTES_HZ if kind == "intro" else tuple(reversed(_NOTES_HZ))
     step, ring = 0.32, 2.2
