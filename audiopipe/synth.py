@@ -186,20 +186,19 @@ def _make(job: Job, cache: TakeCache, calibration: Calibration | None) -> Result
     return Result(job, info, cached=False)
 
 
-def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
-        progress: Callable[[int, int], None] | None = None,
-        calibration: Calibration | None = None) -> list[Result]:
-    """Make every job's take (from the cache when there); results in job order.
-
-    A failure stops the run after the takes under way finish; every take
-    already made is in the cache, so a re-run makes only what is missing.
-    """
+def _run(jobs: Sequence[Job], cache: TakeCache, workers: int, progress: Callable[[int, int], None] | None,
+         calibration: Calibration | None, stop_on_error: bool) -> list[Result | AudiopipeError]:
     done = 0
     lock = threading.Lock()
 
-    def one(job: Job) -> Result:
+    def one(job: Job) -> Result | AudiopipeError:
         nonlocal done
-        result = _make(job, cache, calibration)
+        try:
+            result: Result | AudiopipeError = _make(job, cache, calibration)
+        except AudiopipeError as exc:
+            if stop_on_error:
+                raise
+            result = exc
         with lock:
             done += 1
             if progress:
@@ -214,40 +213,32 @@ def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
                 try:
                     results.append(future.result())
                 except BaseException:
-                    for other in futures:
+                    for other in futures:      # takes under way finish (and are cached); the rest never start
                         other.cancel()
                     raise
+            return results
     finally:
         if calibration is not None:
             calibration.save()
-    return results
+
+
+def run(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
+        progress: Callable[[int, int], None] | None = None,
+        calibration: Calibration | None = None) -> list[Result]:
+    """Make every job's take (from the cache when there); results in job order.
+
+    A failure stops the run after the takes under way finish; every take
+    already made is in the cache, so a re-run makes only what is missing.
+    """
+    results = _run(jobs, cache, workers, progress, calibration, stop_on_error=True)
+    return [r for r in results if isinstance(r, Result)]
 
 
 def run_collect(jobs: Sequence[Job], cache: TakeCache, workers: int = 2,
                 progress: Callable[[int, int], None] | None = None,
                 calibration: Calibration | None = None) -> list[Result | AudiopipeError]:
     """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
-    done = 0
-    lock = threading.Lock()
-
-    def one(job: Job) -> Result | AudiopipeError:
-        nonlocal done
-        try:
-            result: Result | AudiopipeError = _make(job, cache, calibration)
-        except AudiopipeError as exc:
-            result = exc
-        with lock:
-            done += 1
-            if progress:
-                progress(done, len(jobs))
-        return result
-
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, pool_size(jobs, workers))) as pool:
-            return list(pool.map(one, jobs))
-    finally:
-        if calibration is not None:
-            calibration.save()
+    return _run(jobs, cache, workers, progress, calibration, stop_on_error=False)
 
 
 def tty_progress(done: int, total: int) -> None:
