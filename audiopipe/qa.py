@@ -173,13 +173,13 @@ class Checker:
 
     def episode_loudness(self) -> Iterator[Finding]:
         """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
-        stderr = ffmpeg.run_stderr(["-i", str(self.mp3), "-af", "ebur128=peak=true:framelog=verbose",
+        stderr = ffmpeg.run_stderr(["-i", str(self.mp3), "-af", "ebur128=peak=true:framelog=info",
                                     "-f", "null", "-"], what=str(self.mp3))
         loud = audio.parse_ebur128(stderr)
         curve = []
         for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
             t = float(m.group(1))
-            if abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
+            if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
                 curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
         self.loudness_curve = curve
         target, tol = self.show.target_lufs, self.limits.loudness_tolerance_lu

@@ -171,6 +171,11 @@ def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
         assert f'src="segments/{i:02d}-{lang}.mp3"' in page
     assert "央行连续第三次会议维持贷款利率不变" in page
     assert 'src="qa-test.mp3"' in page and "<svg" in page
+    import re
+    points = re.search(r'<polyline points="([^"]*)"', page)
+    assert points and len(points.group(1).split()) > 20, "the loudness-over-time curve is drawn"
+    path = re.search(r'<path d="M([^"]*)"', page)
+    assert path and len(path.group(1).split(" L")) >= 1000, "the waveform is drawn"
 
 
 def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
