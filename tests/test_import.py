@@ -92,3 +92,19 @@ def test_import_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     existing = write(tmp_path / "e.yaml", "title: x\n")
     assert main(["import", str(DATA / "pairs.txt"), "-o", str(existing)]) == 2
     assert "already exists; choose another -o or add --force" in capsys.readouterr().err
+
+
+def test_import_says_which_story_passes_three_minutes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pairs = []
+    for i in range(1, 13):
+        pairs.append(f"Headline number {i}\n\nFactory output in region {i} grew faster than expected in October, "
+                     f"led by machinery, electronics and a late rush of export orders.\n"
+                     f"第{i}区十月份工业产出增长快于预期，机械、电子行业和年底出口订单领涨。\n")
+    script = write(tmp_path / "long.txt", "Title: Long day\nDate: 2026-11-23\n\n" + "\n".join(pairs))
+    assert main(["import", str(script), "-o", str(tmp_path / "long.yaml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = [ln for ln in lines if "<- passes 3:00 here" in ln]
+    assert len(marked) == 1 and marked[0].strip().startswith("story ")
+    after = lines[lines.index(marked[0]) + 1:-1]
+    assert after and all("<- past the target" in ln for ln in after)
+    assert lines[-1].startswith("  estimated episode: ")
