@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
+
+if TYPE_CHECKING:
+    from audiopipe.qa import Finding
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,11 +176,10 @@ def _qa_failed(episode: object) -> bool:
     return qa.failed(list(getattr(episode, "findings", ())))
 
 
-def _print_findings(findings: list[object]) -> None:
+def _print_findings(findings: Sequence[Finding]) -> None:
     for f in findings:
-        status, check, message = getattr(f, "status"), getattr(f, "check"), getattr(f, "message")
-        if status in ("fail", "warn"):
-            _say(f"qa {'FAIL' if status == 'fail' else 'warn'} [{check}] {message}")
+        if f.status in ("fail", "warn"):
+            _say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
 
 
 def _episode_folder(slug: str, out: Path) -> Path:

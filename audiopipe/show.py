@@ -160,7 +160,7 @@ def load_show(path: Path | None) -> Show:
             from audiopipe.qa import Thresholds
             known = list(Thresholds.__dataclass_fields__)
             if not isinstance(value, yamlio.LineDict):
-                raise ShowError(path, f"qa: must map thresholds to numbers, e.g. {{max_inner_silence_ms: 2000}}",
+                raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}",
                                 line=line)
             for key, number in value.items():
                 if key not in known:

@@ -38,35 +38,36 @@ def _join(parts: list[str], lang: str) -> str:
     return " ".join(parts)
 
 
+def _cue(words: list[dict[str, Any]], seg: dict[str, Any]) -> Cue:
+    lang = seg["lang"]
+    text = _join([w["text"] for w in words], lang)
+    end = min(words[-1]["end_ms"], seg["end_ms"])
+    return Cue(words[0]["start_ms"], max(end, words[0]["start_ms"] + 1), text, lang, seg["voice_profile"])
+
+
 def cues_of(report: dict[str, Any]) -> list[Cue]:
     cues: list[Cue] = []
     for seg in report["segments"]:
-        lang, voice = seg["lang"], seg["voice_profile"]
+        lang = seg["lang"]
         limit = MAX_ZH if lang == "zh" else MAX_EN
         words = [w for w in seg["words"] if w["text"].strip()]
         if not words:
             words = [{"start_ms": seg["start_ms"], "end_ms": seg["end_ms"], "text": seg["spoken_text"]}]
         current: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            if current:
-                text = _join([w["text"] for w in current], lang)
-                end = min(current[-1]["end_ms"], seg["end_ms"])
-                cues.append(Cue(current[0]["start_ms"], max(end, current[0]["start_ms"] + 1), text, lang, voice))
-                current.clear()
-
         for word in words:
             text = word["text"]
             if current and len(_join([w["text"] for w in current] + [text], lang)) > limit:
-                flush()
+                cues.append(_cue(current, seg))
+                current = []
             current.append(word)
             length = len(_join([w["text"] for w in current], lang))
-            if lang == "zh":
-                if text.endswith(_ZH_END) or (text.endswith(_ZH_SOFT_END) and length >= ZH_SOFT):
-                    flush()
-            elif text.endswith(_EN_END):
-                flush()
-        flush()
+            ends = (text.endswith(_ZH_END) or (text.endswith(_ZH_SOFT_END) and length >= ZH_SOFT)) \
+                if lang == "zh" else text.endswith(_EN_END)
+            if ends:
+                cues.append(_cue(current, seg))
+                current = []
+        if current:
+            cues.append(_cue(current, seg))
     return cues
 
 
