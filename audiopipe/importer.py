@@ -264,22 +264,17 @@ def estimate_lines(manifest_path: Path, target_s: float = 180.0) -> list[str]:
     show = Show()
     calibration = timing.Calibration(default_cache_dir())
     total = 2 * len(stingers.chime("intro")) / 44100 + (show.after_intro_ms + show.before_outro_ms) / 1000
-    lines, previous, over = [], None, False
-    by_story: dict[int | str, float] = {}
+    items = []
     for seg in segments_of(manifest):
         p = profiles[seg.profile]
         engine = p.engine if p.engine != "auto" else "espeak"
-        settings = VoiceSettings(engine, p.voice_for(engine) or "", seg.lang, p.rate)
-        est = calibration.estimate_ms(seg.text, settings) / 1000
-        key: int | str = seg.story if seg.story is not None else f"segment {seg.index}"
-        if previous is not None:
-            same = seg.story is not None and seg.story == previous
-            est += (show.gap_in_story_ms if same else show.gap_between_stories_ms) / 1000
-        previous = seg.story
-        by_story[key] = by_story.get(key, 0.0) + est
+        items.append((seg, seg.text, VoiceSettings(engine, p.voice_for(engine) or "", seg.lang, p.rate)))
+    lines, over = [], False
     titles = {s.number: s.title for s in manifest.stories}
-    for key, seconds in by_story.items():
+    for st in timing.story_times(items, calibration, show):
+        seconds = st.seconds + st.gaps_s
         total += seconds
+        key = st.key
         name = f"story {key}" + (f" {titles[key]!r}" if isinstance(key, int) and titles.get(key) else "")
         mark = ""
         if total > target_s and not over:

@@ -176,8 +176,7 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCac
     for i, result in enumerate(results):
         seg = result.job.segment
         if i > 0:
-            same_story = seg.story is not None and seg.story == previous_story
-            pos += gap(show.gap_in_story_ms if same_story else show.gap_between_stories_ms)
+            pos += gap(show.gap_before_ms(seg.story, previous_story))
         clip = speech_clip(result, cache, levels, show, pos)
         clips.append(clip)
         pos = clip.end

@@ -186,28 +186,17 @@ def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: ti
                   show: Show, intro: mix.Clip | None, outro: mix.Clip | None,
                   log: Callable[[str], None]) -> float:
     """Before synthesis: each story's estimated time, and how far the episode is from its target."""
-    rate = mix.RATE
-    total = ((intro.length if intro else 0) + (outro.length if outro else 0)) / rate
+    total = ((intro.length if intro else 0) + (outro.length if outro else 0)) / mix.RATE
     total += ((show.after_intro_ms if intro else 0) + (show.before_outro_ms if outro else 0)) / 1000
-    by_story: dict[int | str, list[tuple[str, float]]] = {}
-    previous = None
-    for i, job in enumerate(jobs):
-        seg = job.segment
-        est = calibration.estimate_ms(job.text, job.settings) / 1000
-        key: int | str = seg.story if seg.story is not None else f"segment {seg.index}"
-        by_story.setdefault(key, []).append((seg.lang, est))
-        if i:
-            same = seg.story is not None and seg.story == previous
-            total += (show.gap_in_story_ms if same else show.gap_between_stories_ms) / 1000
-        previous = seg.story
-        total += est
+    stories = timing.story_times([(job.segment, job.text, job.settings) for job in jobs], calibration, show)
+    total += sum(st.seconds + st.gaps_s for st in stories)
     titles = {s.number: s.title for s in manifest.stories}
     log("budget (estimated before synthesis):")
-    for key, parts in by_story.items():
-        title = titles.get(key) if isinstance(key, int) else None
-        name = (f"story {key}" + (f" {title!r}" if title else "")) if isinstance(key, int) else key
-        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in parts)
-        log(f"  {name:<44} {timing.mmss(sum(s for _, s in parts)):>5}  ({detail})")
+    for st in stories:
+        title = titles.get(st.key) if isinstance(st.key, int) else None
+        name = (f"story {st.key}" + (f" {title!r}" if title else "")) if isinstance(st.key, int) else st.key
+        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in st.parts)
+        log(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
     diff = total - show.target_seconds
     log(f"  {'episode':<44} {timing.mmss(total):>5}  (target {timing.mmss(show.target_seconds)}, "
         f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")

@@ -62,6 +62,11 @@ class Show:
     qa: Mapping[str, float] = field(default_factory=dict)   # QA thresholds (see audiopipe.qa.Thresholds)
     path: Path | None = None
 
+    def gap_before_ms(self, story: int | None, previous_story: int | None) -> int:
+        """The pause before a segment that follows another: short inside a story, longer between stories."""
+        same = story is not None and story == previous_story
+        return self.gap_in_story_ms if same else self.gap_between_stories_ms
+
     @property
     def feed(self) -> str:
         return self.feed_url or (self.base_url + "feed.xml" if self.base_url else "")

@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiopipe.engines import VoiceSettings
 from audiopipe.fsutil import write_text
 from audiopipe.langs import count_han
+
+if TYPE_CHECKING:
+    from audiopipe.segments import Segment
+    from audiopipe.show import Show
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.,-][A-Za-z0-9\u00c0-\u024f]+)*")
 
@@ -83,6 +89,33 @@ class Calibration:
     def estimate_ms(self, text: str, settings: VoiceSettings) -> int:
         per_min = self.units_per_min(settings) * rate_factor(settings.rate)
         return round(units(text, settings.lang) / per_min * 60000) + PAUSE_MS
+
+
+@dataclass(frozen=True)
+class StoryTime:
+    """A story's estimated time: its segments' speech and the pauses before them."""
+
+    key: int | str                          # the story's number, or "segment N" outside any story
+    parts: tuple[tuple[str, float], ...]    # (language, estimated seconds of speech) per segment
+    gaps_s: float
+
+    @property
+    def seconds(self) -> float:
+        return sum(s for _, s in self.parts)
+
+
+def story_times(items: Sequence[tuple[Segment, str, VoiceSettings]], calibration: Calibration,
+                show: Show) -> list[StoryTime]:
+    """Estimate every (segment, spoken text, voice) before synthesis, grouped by story."""
+    parts: dict[int | str, list[tuple[str, float]]] = {}
+    gaps: dict[int | str, float] = {}
+    previous: int | None = None
+    for i, (seg, text, settings) in enumerate(items):
+        key: int | str = seg.story if seg.story is not None else f"segment {seg.index}"
+        parts.setdefault(key, []).append((seg.lang, calibration.estimate_ms(text, settings) / 1000))
+        gaps[key] = gaps.get(key, 0.0) + (show.gap_before_ms(seg.story, previous) / 1000 if i else 0.0)
+        previous = seg.story
+    return [StoryTime(key, tuple(p), gaps[key]) for key, p in parts.items()]
 
 
 def mmss(seconds: float) -> str:
