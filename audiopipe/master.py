@@ -81,7 +81,10 @@ class LevelCache:
         return self.segment(tag)
 
     def put_episode(self, tag: str, mp3: Path, loud: Loudness) -> None:
-        self.put_segment(tag, lambda out: (shutil.copyfile(mp3, out), loud)[1])
+        def copy(out: Path) -> Loudness:
+            shutil.copyfile(mp3, out)
+            return loud
+        self.put_segment(tag, copy)
 
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
@@ -110,7 +113,8 @@ levels, so a short programme is measured once more and corrected before encoding
 
 def programme_correction_db(blocks: Iterable[Samples], ceiling: float, target_lufs: float) -> float:
     """The gain that brings a (short) limited programme to the target, measured, not assumed."""
-    whole = np.concatenate(list(blocks)) if blocks else np.zeros(0, np.float32)
+    parts = list(blocks)
+    whole = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     measured = loudness.integrated_lufs(limit(whole, ceiling), RATE)
     if measured <= -70:
         return 0.0

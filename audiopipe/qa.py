@@ -215,6 +215,7 @@ class Checker:
 
     def segments(self) -> Iterator[Finding]:
         limits = self.limits
+        calibration = timing.Calibration(self.cache.root)   # read once, not once per segment
         for seg in self.report["segments"]:
             i, label = seg["index"], f"segment {seg['index']} ({seg['lang']})"
             samples = self._segment_samples(seg)
@@ -236,7 +237,7 @@ class Checker:
                     yield Finding("clipped", "fail", f"{label}: the take clips ({runs} samples in a row at full "
                                   "scale); lower the voice's volume and re-take it", i)
             settings = VoiceSettings(seg["engine"], seg["voice"], seg["lang"], seg.get("rate", 0))
-            expected = timing.Calibration(self.cache.root).estimate_ms(seg["spoken_text"], settings)
+            expected = calibration.estimate_ms(seg["spoken_text"], settings)
             speech_ms = seg["duration_ms"] - 160
             if speech_ms < limits.short_ratio * expected:
                 yield Finding("cut-short", "fail", f"{label} lasts {seg['duration_ms'] / 1000:.1f} s but its text "
