@@ -39,11 +39,39 @@ def _last_lines(stderr: bytes, n: int = 2) -> str:
     return " | ".join(lines[-n:]) if lines else "no message"
 
 
+def _command(loglevel: str, args: Sequence[str]) -> list[str]:
+    return [executable(), "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
+
+
+class _Streaming:
+    """A running ffmpeg with a pipe to or from it; stderr is drained on a thread so it never blocks."""
+
+    def __init__(self, args: Sequence[str], loglevel: str, what: object,
+                 stdin: int | None = None, stdout: int | None = None) -> None:
+        try:
+            self.proc = subprocess.Popen(_command(loglevel, args), stdin=stdin, stdout=stdout,
+                                         stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
+        assert self.proc.stderr is not None
+        self._chunks: list[bytes] = []
+        pipe = self.proc.stderr
+        self._reader = threading.Thread(target=lambda: self._chunks.append(pipe.read()))
+        self._reader.start()
+
+    def finish(self, kill: bool = False) -> bytes:
+        """Wait for ffmpeg (killing it first if asked); its stderr."""
+        if kill:
+            self.proc.kill()
+        self.proc.wait()
+        self._reader.join()
+        return b"".join(self._chunks)
+
+
 def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> bytes:
     """Run ffmpeg with *args*; return stdout; raise ToolError with its stderr."""
-    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, check=False)
+        proc = subprocess.run(_command("error", args), input=input, capture_output=True, check=False)
     except OSError as exc:
         raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
     if proc.returncode != 0:
@@ -53,9 +81,8 @@ def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg"
 
 def run_stderr(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> str:
     """Run ffmpeg at info log level and return its stderr (for analysis filters)."""
-    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "info", *args]
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, check=False)
+        proc = subprocess.run(_command("info", args), input=input, capture_output=True, check=False)
     except OSError as exc:
         raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
     if proc.returncode != 0:
@@ -73,29 +100,21 @@ def decode_file(path: Path, rate: int = WORK_RATE, max_seconds: float | None = N
 
 def stream_decode(path: Path, rate: int = WORK_RATE, block_bytes: int = 1 << 17) -> Iterator[bytes]:
     """Decode *path* to mono 16-bit PCM in blocks (constant memory); ToolError on a decoding error."""
-    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-xerror", "-i", str(path),
-           "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec", "pcm_s16le", "-"]
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ToolError(f"{path}: cannot run ffmpeg ({exc})") from exc
-    assert proc.stdout is not None and proc.stderr is not None
-    errors: list[bytes] = []
-    pipe = proc.stderr
-    reader = threading.Thread(target=lambda: errors.append(pipe.read()))
-    reader.start()
+    ff = _Streaming(["-xerror", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le",
+                     "-acodec", "pcm_s16le", "-"], "error", path, stdout=subprocess.PIPE)
+    stdout = ff.proc.stdout
+    assert stdout is not None
     try:
         while True:
-            block = proc.stdout.read(block_bytes)
+            block = stdout.read(block_bytes)
             if not block:
                 break
             yield block
     finally:
-        proc.stdout.close()
-        proc.wait()
-        reader.join()
-    if proc.returncode != 0:
-        raise ToolError(f"{path}: ffmpeg failed: {_last_lines(b''.join(errors))}")
+        stdout.close()
+        errors = ff.finish()
+    if ff.proc.returncode != 0:
+        raise ToolError(f"{path}: ffmpeg failed: {_last_lines(errors)}")
 
 
 def decode_bytes(data: bytes, fmt: str | None = None, rate: int = WORK_RATE, what: str = "audio") -> bytes:
@@ -127,33 +146,22 @@ def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rat
     With *measure_filter* (an analysis filter such as ebur128 that passes audio through), the
     audio is measured on its way into the encoder; ffmpeg's report (stderr) is returned.
     """
-    cmd = [executable(), "-hide_banner", "-nostdin", "-loglevel", "info" if measure_filter else "error",
-           "-nostats", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-           *(["-af", measure_filter] if measure_filter else []), *mp3_encoder_args(bitrate_kbps), str(out)]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ToolError(f"{out}: cannot run ffmpeg ({exc})") from exc
-    assert proc.stdin is not None and proc.stderr is not None
-    chunks: list[bytes] = []
-    pipe = proc.stderr
-    reader = threading.Thread(target=lambda: chunks.append(pipe.read()))   # never let stderr fill up
-    reader.start()
+    ff = _Streaming(["-nostats", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                     *(["-af", measure_filter] if measure_filter else []), *mp3_encoder_args(bitrate_kbps),
+                     str(out)], "info" if measure_filter else "error", out, stdin=subprocess.PIPE)
+    stdin = ff.proc.stdin
+    assert stdin is not None
     try:
         for block in blocks:
-            proc.stdin.write(block)
-        proc.stdin.close()
+            stdin.write(block)
+        stdin.close()
     except BrokenPipeError:
         pass
     except BaseException:
-        proc.kill()
-        proc.wait()
-        reader.join()
+        ff.finish(kill=True)
         raise
-    proc.wait()
-    reader.join()
-    stderr = b"".join(chunks)
-    if proc.returncode != 0:
+    stderr = ff.finish()
+    if ff.proc.returncode != 0:
         raise ToolError(f"{out}: MP3 encoding failed: {_last_lines(stderr)}")
     return stderr.decode("utf-8", "replace")
 
