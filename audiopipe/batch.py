@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiopipe import synth
 from audiopipe.errors import AudiopipeError
-from audiopipe.pipeline import BuildOptions, Episode, Plan, finish, prepare
+from audiopipe.pipeline import BuildOptions, Episode, Plan, finish, plan
+from audiopipe.synth import run as synth_run
+from audiopipe.synth.run import Result
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     plans: dict[int, Plan] = {}
     slugs: dict[str, Path] = {}
+    engines = options.engines()              # one set of engines (and connections) for the whole batch
     for i, path in enumerate(paths):
         slug = Path(path).stem
         if slug in slugs:
@@ -34,7 +36,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
             continue
         slugs[slug] = Path(path)
         try:
-            plans[i] = prepare(path, options, budget=False)
+            plans[i] = plan(path, options, engines)
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
 
@@ -43,9 +45,9 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     jobs = [job for i in order for job in plans[i].jobs]
     calibration = plans[order[0]].calibration if order else None
     cache = plans[order[0]].cache if order else None
-    made = synth.run_collect(jobs, cache, options.workers, options.progress, calibration) if cache else []
+    made = synth_run.run_collect(jobs, engines, cache, options.workers, options.progress, calibration) if cache else []
     pos = 0
-    ready: list[tuple[int, list[synth.Result]]] = []
+    ready: list[tuple[int, list[Result]]] = []
     for i in order:
         part = made[pos:pos + len(plans[i].jobs)]
         pos += len(plans[i].jobs)
@@ -53,11 +55,11 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
         if errors:
             outcomes[i] = Outcome(paths[i], plans[i].manifest.slug, error=errors[0].message)
         else:
-            ready.append((i, [r for r in part if isinstance(r, synth.Result)]))
+            ready.append((i, [r for r in part if isinstance(r, Result)]))
 
     quiet = dataclasses.replace(options, log=lambda message: None, progress=None)
 
-    def one(item: tuple[int, list[synth.Result]]) -> tuple[int, Outcome]:
+    def one(item: tuple[int, list[Result]]) -> tuple[int, Outcome]:
         i, results = item
         try:
             return i, Outcome(paths[i], plans[i].manifest.slug, episode=finish(plans[i], results, quiet))

@@ -7,7 +7,6 @@ and exits 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
 
 if TYPE_CHECKING:
-    from audiopipe.qa import Finding
+    from audiopipe.review.findings import Finding
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -118,40 +117,45 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def tty_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        width = 30
+        filled = width * done // max(1, total)
+        sys.stderr.write(f"\rsynthesizing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}" + end)
+        sys.stderr.flush()
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    from audiopipe.engines import check_name
     from audiopipe.pipeline import BuildOptions, build
-    from audiopipe.synth import tty_progress
-    from audiopipe.engines import get_engine
+    from audiopipe.review.findings import failed, summary
     if args.draft:
         if args.engine not in (None, "espeak"):
             raise AudiopipeError("--draft uses the espeak engine; drop --engine or --draft")
         args.engine = "espeak"
-    if args.engine is not None and args.engine != "auto":
-        get_engine(args.engine)   # an unknown name fails before anything else
-    if args.connections is not None or args.retries is not None:
-        edge = get_engine("edge")
-        if args.connections is not None:
-            if not 1 <= args.connections <= 16:
-                raise AudiopipeError("--connections: use 1..16 (the service blocks clients that open dozens)")
-            edge.configure(connections=args.connections)   # type: ignore[attr-defined]
-        if args.retries is not None:
-            if not 0 <= args.retries <= 20:
-                raise AudiopipeError("--retries: use 0..20")
-            edge.configure(retries=args.retries)   # type: ignore[attr-defined]
+    if args.engine is not None:
+        check_name(args.engine, allow_auto=True)   # an unknown name fails before anything else
+    if args.connections is not None and not 1 <= args.connections <= 16:
+        raise AudiopipeError("--connections: use 1..16 (the service blocks clients that open dozens)")
+    if args.retries is not None and not 0 <= args.retries <= 20:
+        raise AudiopipeError("--retries: use 0..20")
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
+                           connections=args.connections, retries=args.retries,
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
                            qa=not args.no_qa, asr=args.asr, log=_say, progress=tty_progress)
     if len(args.manifests) > 1:
-        from audiopipe.batch import build_many, summary
+        from audiopipe.batch import build_many
+        from audiopipe.batch import summary as batch_summary
         outcomes = build_many(args.manifests, options)
-        for line in summary(outcomes):
+        for line in batch_summary(outcomes):
             print(line)
         if any(o.episode is not None for o in outcomes):
             _refresh_feed(args)          # once, at the end of the batch
         if not all(o.episode is not None for o in outcomes):
             return 2
-        return 1 if any(_qa_failed(o.episode) for o in outcomes) else 0
+        return 1 if any(o.episode is not None and failed(o.episode.findings) for o in outcomes) else 0
     episode = build(args.manifests[0], options)
     minutes, seconds = divmod(episode.duration_ms / 1000, 60)
     print(f"built {episode.mp3}: {int(minutes)}:{seconds:04.1f}, "
@@ -160,20 +164,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
     for warning in episode.warnings:
         _say(f"warning: {warning}")
     if episode.findings:
-        from audiopipe import qa
-        _print_findings(list(episode.findings))
-        print(f"{qa.summary(list(episode.findings))}; page: {episode.folder / 'qa.html'}")
-        if qa.failed(list(episode.findings)):
+        _print_findings(episode.findings)
+        print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
+        if failed(episode.findings):
             _say("error: QA failed: the episode was built but not published to the feed; fix it and rebuild "
                  "(or `audiopipe retake`)")
             return 1
     _refresh_feed(args)
     return 0
-
-
-def _qa_failed(episode: object) -> bool:
-    from audiopipe import qa
-    return qa.failed(list(getattr(episode, "findings", ())))
 
 
 def _print_findings(findings: Sequence[Finding]) -> None:
@@ -191,51 +189,59 @@ def _episode_folder(slug: str, out: Path) -> Path:
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:
-    from audiopipe import qa
-    from audiopipe.show import find_show_file, load_show
+    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.review import checks
+    from audiopipe.synth.cache import default_cache_dir
     folder = _episode_folder(args.slug, args.out)
     show = load_show(args.show or find_show_file(Path.cwd()))
-    findings, page = qa.review(folder, show, args.cache, args.asr, _say)
-    _print_findings(list(findings))
-    print(f"{qa.summary(findings)}; page: {page}")
+    findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say)
+    _print_findings(findings)
+    print(f"{checks.summary(findings)}; page: {page}")
     if args.open:
         import webbrowser
         webbrowser.open(page.resolve().as_uri())
-    return 1 if qa.failed(findings) else 0
+    return 1 if checks.failed(findings) else 0
 
 
 def _cmd_retake(args: argparse.Namespace) -> int:
-    import json
-
-    from audiopipe import retakes
-    from audiopipe.pipeline import BuildOptions, build
+    from audiopipe.pipeline import BuildOptions, build, load
+    from audiopipe.publish.record import EpisodeRecord
+    from audiopipe.review import retakes
+    from audiopipe.review.findings import failed, summary
+    from audiopipe.synth.plan import Override
     folder = _episode_folder(args.slug, args.out)
-    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    indexes = [s["index"] for s in report["segments"]]
+    record = EpisodeRecord.load(folder)
+    indexes = [s.index for s in record.segments]
     if args.segment not in indexes:
         raise AudiopipeError(f"{folder}: no segment {args.segment}; segments are 1..{max(indexes)}")
-    if args.rate is not None and not -50 <= args.rate <= 100:
-        raise AudiopipeError("--rate: use -50..100 (percent)")
+    recorded = record.build.options
+    options = BuildOptions(out_dir=args.out, cache_dir=args.cache, engine=recorded.engine,
+                           show_file=Path(recorded.show) if recorded.show else None,
+                           voices_dir=Path(recorded.voices) if recorded.voices else None,
+                           speed=recorded.speed, gap_scale=recorded.gap_scale,
+                           force=frozenset({args.segment}), log=_say)
+    manifest = Path(record.episode.manifest)
     if args.voice or args.rate is not None or args.engine:
-        retakes.save(folder, args.segment, {"profile": args.voice, "rate": args.rate, "engine": args.engine})
-    manifest = Path(report["episode"]["manifest"])
-    options = BuildOptions(out_dir=args.out, cache_dir=args.cache, force=frozenset({args.segment}), log=_say)
+        override = Override(args.voice, args.rate, args.engine)
+        loaded = load(manifest, options)      # check the choice against today's profiles before saving it
+        lang = next(s.lang for s in record.segments if s.index == args.segment)
+        retakes.check("retake", args.segment, override, loaded.profiles, lang)
+        retakes.save(folder, args.segment, override)
     episode = build(manifest, options)
     print(f"re-took segment {args.segment}; rebuilt {episode.mp3} in {episode.seconds:.1f} s "
           f"({episode.synthesized} synthesized, {episode.cached} cached)")
     if episode.findings:
-        from audiopipe import qa
-        _print_findings(list(episode.findings))
-        print(qa.summary(list(episode.findings)))
-        return 1 if qa.failed(list(episode.findings)) else 0
+        _print_findings(episode.findings)
+        print(summary(episode.findings))
+        return 1 if failed(episode.findings) else 0
     return 0
 
 
 def _refresh_feed(args: argparse.Namespace) -> None:
     if args.no_feed:
         return
-    from audiopipe.publish import refresh_feed
-    from audiopipe.show import find_show_file, load_show
+    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.publish.episode import refresh_feed
     show = load_show(args.show or find_show_file(Path(args.manifests[0]).parent))
     if not show.base_url:
         _say("note: feed.xml not refreshed: show.yaml has no base_url")
@@ -244,8 +250,8 @@ def _refresh_feed(args: argparse.Namespace) -> None:
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
-    from audiopipe.publish import refresh_feed
-    from audiopipe.show import find_show_file, load_show
+    from audiopipe.publish.episode import refresh_feed
+    from audiopipe.config.show import find_show_file, load_show
     show = load_show(args.show or find_show_file(Path.cwd()))
     path = refresh_feed(args.out, show)
     print(f"wrote {path}")
@@ -255,10 +261,10 @@ def _cmd_feed(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     import tempfile
 
-    from audiopipe import importer
-    from audiopipe.fsutil import write_text
-    from audiopipe.manifest import load_manifest
-    from audiopipe.voices import find_voices_dir, load_profiles
+    from audiopipe.script import importer
+    from audiopipe.tools.fsutil import write_text
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.config.voices import find_voices_dir, load_profiles
     target = args.output or Path("episodes") / f"{args.script.stem}.yaml"
     if target.suffix not in (".yaml", ".yml"):
         raise AudiopipeError(f"{target}: a manifest must be a .yaml file; give -o episodes/NAME.yaml")
@@ -277,14 +283,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
     kind = "stories" if imported.bilingual else "a free script (some stretches are in one language)"
     print(f"wrote {target}: {len(imported.blocks)} blocks as {kind}; {len(imported.dropped)} lines left out "
           "(listed as comments at the top)")
-    for line in importer.estimate_lines(target):
+    from audiopipe.pipeline import BuildOptions, estimate_lines
+    for line in estimate_lines(target, BuildOptions(offline=True, qa=False)):
         print(line)
     return 0
 
 
 def _cmd_voices(args: argparse.Namespace) -> int:
-    from audiopipe.engines import ENGINE_NAMES, get_engine
-    from audiopipe.voices import find_voices_dir, load_profiles
+    from audiopipe.config.voices import find_voices_dir, load_profiles
+    from audiopipe.engines import ENGINE_NAMES, EngineOptions, Engines
+    from audiopipe.synth.cache import default_cache_dir
     profiles = load_profiles(args.voices or find_voices_dir(Path.cwd()))
     print("profiles:")
     for name, p in sorted(profiles.items()):
@@ -292,8 +300,9 @@ def _cmd_voices(args: argparse.Namespace) -> int:
         voices = ", ".join(f"{e}={v}" for e, v in p.voices.items())
         print(f"  {name:<14} {p.language}  engine={p.engine}  {voices}  rate={p.rate:+d}%  ({where})")
     names = [args.engine] if args.engine else list(ENGINE_NAMES)
+    engines = Engines(EngineOptions(default_cache_dir()))
     for name in names:
-        engine = get_engine(name)
+        engine = engines.get(name)
         print(f"{name} voices ({engine.version()}):")
         listed = engine.list_voices()
         for v in listed:
@@ -311,8 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    if getattr(args, "cache", None):
-        os.environ["AUDIOPIPE_CACHE"] = str(args.cache)   # one cache folder for everything this run keeps
     try:
         code: int = args.func(args)
         return code

@@ -1,4 +1,9 @@
-"""The pipeline as one readable list of stages: manifest -> segments -> synth -> mix -> publish."""
+"""The pipeline as one readable list of stages, each a function of typed inputs to typed outputs:
+
+    load -> plan -> synthesize -> fit -> produce -> publish -> review
+
+:func:`build` runs them for one manifest; :mod:`audiopipe.batch` runs the same stages for many.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +14,60 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from audiopipe import master, mix, publish, qa, retakes, synth, timing
-from audiopipe.audio import Loudness
-from audiopipe.cache import TakeCache, default_cache_dir
+from audiopipe.config.lexicon import Lexicon, load_lexicon
+from audiopipe.config.show import Show, find_show_file, load_show
+from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
+from audiopipe.dsp.loudness import Loudness
+from audiopipe.engines import EngineOptions, Engines
 from audiopipe.errors import AudiopipeError
-from audiopipe.fsutil import atomic_path
-from audiopipe.lexicon import EMPTY as EMPTY_LEXICON
-from audiopipe.lexicon import Lexicon, load_lexicon
-from audiopipe.manifest import Manifest, load_manifest
-from audiopipe.report import make_report, write_report
-from audiopipe.segments import Segment, segments_of
-from audiopipe.show import Show, find_show_file, load_show
-from audiopipe.tags import write_tags
-from audiopipe.voices import VoiceProfile, find_voices_dir, load_profiles
+from audiopipe.produce import master, mix
+from audiopipe.produce.store import LevelCache
+from audiopipe.publish import episode as publish
+from audiopipe.publish.record import BuildInfo, EpisodeRecord, RecordedOptions, make_record
+from audiopipe.review import checks, retakes
+from audiopipe.review.findings import Finding
+from audiopipe.script.manifest import Manifest, load_manifest
+from audiopipe.script.segments import Segment, segments_of
+from audiopipe.synth import plan as synth_plan
+from audiopipe.synth import run as synth_run
+from audiopipe.synth import timing
+from audiopipe.synth.cache import TakeCache, default_cache_dir
+from audiopipe.synth.plan import Job, Override
+from audiopipe.synth.run import Result
+from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.wav import WORK_RATE
 
 
 @dataclass(frozen=True)
 class BuildOptions:
     out_dir: Path = Path("output")
     engine: str | None = None            # overrides every profile's engine
-    cache_dir: Path | None = None
+    cache_dir: Path | None = None        # default: $AUDIOPIPE_CACHE or ./.cache/audiopipe
     voices_dir: Path | None = None
     show_file: Path | None = None
     workers: int = 2
+    connections: int | None = None       # edge: websocket sessions at once
+    retries: int | None = None           # edge: retries of a failed chunk
     fit: bool = False                    # adjust rate and gaps to land in the duration window
     strict: bool = False                 # fail (write nothing) when outside the window
     remaster: bool = False               # master and encode even when the sound is unchanged
     force: frozenset[int] = frozenset()  # segment indexes to synthesize again (re-takes)
+    speed: float = 1.0                   # speaking-rate factor to start from (a re-take: the build's)
+    gap_scale: float = 1.0               # gap factor to start from (a re-take: the build's)
     qa: bool = True                      # run the QA checks and write qa.html after building
     asr: bool = False                    # include speech recognition in the checks
+    offline: bool = False                # `auto` takes the offline engine without asking the service
     log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[int, int], None] | None = None
+
+    @property
+    def cache_root(self) -> Path:
+        return self.cache_dir or default_cache_dir()
+
+    def engines(self) -> Engines:
+        """The engines of one run, built from these options."""
+        return Engines(EngineOptions(self.cache_root, self.connections, self.retries, self.offline), self.log)
 
 
 @dataclass(frozen=True)
@@ -55,36 +81,61 @@ class Episode:
     loudness: Loudness
     seconds: float
     warnings: tuple[str, ...]
-    findings: tuple[qa.Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
-def load(manifest_path: Path, options: BuildOptions) -> tuple[Show, dict[str, VoiceProfile], Manifest]:
-    """Stage 1: read and validate the show, the voice profiles and the manifest; writes nothing."""
+# ---- stage 1: load ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Loaded:
+    """The show, the voice profiles, the lexicon and the manifest, all validated."""
+
+    show: Show
+    profiles: dict[str, VoiceProfile]
+    lexicon: Lexicon
+    manifest: Manifest
+    show_file: Path | None
+    voices_dir: Path | None
+
+
+def load(manifest_path: Path, options: BuildOptions) -> Loaded:
+    """Read and validate the show, the voice profiles, the lexicon and the manifest; writes nothing."""
     start = Path(manifest_path).parent
-    show = load_show(options.show_file or find_show_file(start))
-    profiles = load_profiles(options.voices_dir or find_voices_dir(start))
-    return show, profiles, load_manifest(Path(manifest_path), profiles)
+    show_file = options.show_file or find_show_file(start)
+    voices_dir = options.voices_dir or find_voices_dir(start)
+    show = load_show(show_file)
+    profiles = load_profiles(voices_dir)
+    lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
+    return Loaded(show, profiles, lexicon, load_manifest(Path(manifest_path), profiles), show_file, voices_dir)
 
+
+# ---- stage 2: plan ---------------------------------------------------------------------------
 
 @dataclass
 class Plan:
     """An episode validated and planned, ready for synthesis."""
 
-    show: Show
-    profiles: dict[str, VoiceProfile]
-    manifest: Manifest
+    loaded: Loaded
     segments: list[Segment]
-    jobs: list[synth.Job]
+    overrides: dict[int, Override]
+    jobs: list[Job]
+    engines: Engines
     cache: TakeCache
-    levels: master.LevelCache
+    levels: LevelCache
     calibration: timing.Calibration
     intro: mix.Clip | None
     outro: mix.Clip | None
     started: float
-    overrides: dict[int, dict[str, Any]] = field(default_factory=dict)
-    lexicon: Lexicon = EMPTY_LEXICON
     stages: dict[str, float] = field(default_factory=dict)
     _mark: float = 0.0
+
+    @property
+    def show(self) -> Show:
+        return self.loaded.show
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.loaded.manifest
 
     def stage(self, name: str) -> None:
         now = time.perf_counter()
@@ -92,157 +143,92 @@ class Plan:
         self._mark = now
 
 
-def prepare(manifest_path: Path, options: BuildOptions, budget: bool = True) -> Plan:
-    """Validate everything, decide every take, print the duration budget.  Writes nothing."""
+def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
+    """Validate everything and decide every take (engine, voice, text, cache key).  Writes nothing."""
     started = time.perf_counter()
-    show, profiles, manifest = load(Path(manifest_path), options)
+    loaded = load(Path(manifest_path), options)
+    manifest = loaded.manifest
     segments = segments_of(manifest)
-    overrides = retakes.load(options.out_dir / manifest.slug, profiles, segments)
+    overrides = retakes.load(options.out_dir / manifest.slug, loaded.profiles, segments)
     if overrides:
         options.log(f"retakes: {len(overrides)} segment(s) keep the voice/rate a reviewer chose "
                     f"({options.out_dir / manifest.slug / retakes.FILE})")
-    voices_dir = options.voices_dir or find_voices_dir(Path(manifest_path).parent)
-    lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
-    jobs = synth.plan(segments, profiles, options.engine, log=options.log, overrides=overrides, lexicon=lexicon)
-    cache = TakeCache(options.cache_dir or default_cache_dir())
+    engines = engines or options.engines()
+    jobs = synth_plan.plan(segments, loaded.profiles, engines, options.engine, options.speed, options.log,
+                           overrides, loaded.lexicon)
+    cache = TakeCache(options.cache_root)
     for job in jobs:
         if job.segment.index in options.force:
             cache.remove(job.key)          # a re-take: synthesize this one again
-    levels = master.LevelCache(cache.root)
-    calibration = timing.Calibration(cache.root)
-    intro = mix.stinger_clip(manifest.intro, "intro", show, levels)
-    outro = mix.stinger_clip(manifest.outro, "outro", show, levels)
-    if budget:
-        _print_budget(manifest, jobs, calibration, show, intro, outro, options.log)
-    plan = Plan(show, profiles, manifest, segments, jobs, cache, levels, calibration, intro, outro, started,
-                overrides=overrides, lexicon=lexicon)
-    plan.stage("load")
-    return plan
+    levels = LevelCache(cache.root)
+    result = Plan(loaded, segments, overrides, jobs, engines, cache, levels, timing.Calibration(cache.root),
+                  mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
+                  mix.stinger_clip(manifest.outro, "outro", loaded.show, levels), started)
+    result.stage("load")
+    return result
 
 
-def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
-    """The whole pipeline for one manifest: prepare -> synthesize -> finish."""
-    plan = prepare(manifest_path, options)
-    results = synth.run(plan.jobs, plan.cache, options.workers, options.progress, plan.calibration)
-    return finish(plan, results, options)
+# ---- stage 3: synthesize ---------------------------------------------------------------------
+
+def synthesize(p: Plan, options: BuildOptions) -> list[Result]:
+    """Every take, from the cache or the engines."""
+    return synth_run.run(p.jobs, p.engines, p.cache, options.workers, options.progress, p.calibration)
 
 
-def finish(plan: Plan, results: list[synth.Result], options: BuildOptions) -> Episode:
-    """From the takes: timeline (and --fit), QA segment files, the mastered MP3 and its tags, report.json."""
-    plan.stage("synthesize")
-    show, manifest, cache, levels = plan.show, plan.manifest, plan.cache, plan.levels
-    timeline = mix.build_timeline(results, cache, levels, show, plan.intro, plan.outro)
+# ---- stage 4: fit ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timed:
+    """The takes placed on a timeline, fitted into the show's window when asked."""
+
+    timeline: mix.Timeline
+    results: list[Result]
+    made: list[Result]                  # takes synthesized by this build (not from the cache)
+    speed: float
+    gap_scale: float
+    warnings: tuple[str, ...]
+
+
+def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
+    """The timeline; with --fit, re-timed into the window: gaps first, then speaking rate."""
+    show = p.show
+    speed, gaps = options.speed, options.gap_scale
+    timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
     made = [r for r in results if not r.cached]
     lo, hi = show.window
     if options.fit and not lo <= timeline.duration_ms / 1000 <= hi:
-        timeline, results, extra = _fit(timeline, results, plan, options)
-        made += extra
-    warnings = _duration_warnings(manifest, show, timeline, results, plan.calibration, options)
-    synthesized = len({r.info.key for r in made})
-    cached = sum(r.cached for r in results)
-    options.log(f"takes: {synthesized} synthesized, {cached} from cache")
-
-    plan.stage("timeline")
-    folder = options.out_dir / manifest.slug
-    mp3 = folder / f"{manifest.slug}.mp3"
-    engines = sorted({r.info.engine for r in results})
-    with ThreadPoolExecutor(max_workers=1) as side, atomic_path(mp3) as tmp:
-        # the QA segment files are encoded beside the episode, on the other core
-        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
-        signature = timeline.signature(show)
-        reuse = None if options.remaster else levels.episode(signature)
-        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
-            shutil.copyfile(reuse[0], tmp)
-            loudness = reuse[1]
-        else:
-            ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
-            correction = 0.0
-            if timeline.duration_ms / 1000 < master.SHORT_PROGRAMME_S:
-                correction = master.programme_correction_db(mix.render(timeline), ceiling, show.target_lufs)
-            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling, correction),
-                                              tmp, show.bitrate_kbps)
-            levels.put_episode(signature, tmp, loudness)
-        segment_files = pending.result()
-        report = make_report(manifest, show, timeline, loudness, segment_files, synthesized,
-                             cached, 0.0)
-        report["guid"] = publish.episode_guid(show, manifest.slug, folder)
-        cover = publish.cover(show, options.out_dir)
-        write_tags(tmp, publish.episode_tags(manifest, show, report, cover, engines, cache.root / "mastered"))
-    publish.write_sidecars(folder, report)
-    plan.stage("master_encode_tag")
-    report["build"]["seconds"] = round(time.perf_counter() - plan.started, 3)
-    report["build"]["stages"] = plan.stages
-    report["build"]["episode_reused"] = reuse is not None
-    write_report(folder / "report.json", report)
-    elapsed = report["build"]["seconds"]
-    findings: list[qa.Finding] = []
-    if options.qa:
-        findings, _page = qa.review(folder, show, cache.root, options.asr, options.log)
-    return Episode(manifest.slug, folder, mp3, timeline.duration_ms, synthesized,
-                   cached, loudness, elapsed, tuple(warnings), tuple(findings))
-
-
-def _print_budget(manifest: Manifest, jobs: Sequence[synth.Job], calibration: timing.Calibration,
-                  show: Show, intro: mix.Clip | None, outro: mix.Clip | None,
-                  log: Callable[[str], None]) -> float:
-    """Before synthesis: each story's estimated time, and how far the episode is from its target."""
-    total = ((intro.length if intro else 0) + (outro.length if outro else 0)) / mix.RATE
-    total += ((show.after_intro_ms if intro else 0) + (show.before_outro_ms if outro else 0)) / 1000
-    stories = timing.story_times([(job.segment, job.text, job.settings) for job in jobs], calibration, show)
-    total += sum(st.seconds + st.gaps_s for st in stories)
-    titles = {s.number: s.title for s in manifest.stories}
-    log("budget (estimated before synthesis):")
-    for st in stories:
-        title = titles.get(st.key) if isinstance(st.key, int) else None
-        name = (f"story {st.key}" + (f" {title!r}" if title else "")) if isinstance(st.key, int) else st.key
-        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in st.parts)
-        log(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
-    diff = total - show.target_seconds
-    log(f"  {'episode':<44} {timing.mmss(total):>5}  (target {timing.mmss(show.target_seconds)}, "
-        f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
-    return total
-
-
-def _fit(timeline: mix.Timeline, results: list[synth.Result], plan: Plan, options: BuildOptions
-         ) -> tuple[mix.Timeline, list[synth.Result], list[synth.Result]]:
-    """Re-time the episode into its window: gaps first, then speaking rate (re-synthesized, cached)."""
-    show, cache, levels, calibration = plan.show, plan.cache, plan.levels, plan.calibration
-    intro, outro = plan.intro, plan.outro
-    made: list[synth.Result] = []
-    speed_total, gap_total = 1.0, 1.0
-    for _round in range(3):
-        total = timeline.duration_ms / 1000
-        speech = mix.speech_seconds(timeline)
-        gaps = _gap_seconds(timeline)
-        fit = timing.plan_fit(total, speech, gaps, show.window, show.max_rate_change_pct)
-        if fit.gap_scale == 1.0 and fit.speed == 1.0:
-            break
-        max_change = show.max_rate_change_pct / 100
-        new_speed = min(max(speed_total * fit.speed, 1 - max_change), 1 + max_change)
-        new_gaps = min(max(gap_total * fit.gap_scale, timing.GAP_SCALE_RANGE[0]), timing.GAP_SCALE_RANGE[1])
-        if abs(new_speed - speed_total) < 1e-3 and abs(new_gaps - gap_total) < 1e-3:
-            break   # at the bounds: nothing more to gain
-        speed_total, gap_total = new_speed, new_gaps
-        if abs(speed_total - 1.0) > 1e-3:
-            jobs = synth.plan(plan.segments, plan.profiles, options.engine, speed=speed_total,
-                              log=options.log, overrides=plan.overrides, lexicon=plan.lexicon)
-            results = synth.run(jobs, cache, options.workers, options.progress, calibration)
-            made += [r for r in results if not r.cached]
-        timeline = mix.build_timeline(results, cache, levels, show, intro, outro, gap_scale=gap_total)
-        options.log(f"fit: speech x{speed_total:.3f} speed, gaps x{gap_total:.2f} -> "
-                    f"{timing.mmss(timeline.duration_ms / 1000)}")
-    return timeline, results, made
+        for _round in range(3):
+            step = timing.plan_fit(timeline.duration_ms / 1000, mix.speech_seconds(timeline),
+                                   _gap_seconds(timeline), show.window, show.max_rate_change_pct)
+            if step.gap_scale == 1.0 and step.speed == 1.0:
+                break
+            max_change = show.max_rate_change_pct / 100
+            new_speed = min(max(speed * step.speed, 1 - max_change), 1 + max_change)
+            new_gaps = min(max(gaps * step.gap_scale, timing.GAP_SCALE_RANGE[0]), timing.GAP_SCALE_RANGE[1])
+            if abs(new_speed - speed) < 1e-3 and abs(new_gaps - gaps) < 1e-3:
+                break   # at the bounds: nothing more to gain
+            speed, gaps = new_speed, new_gaps
+            if abs(speed - 1.0) > 1e-3:
+                jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, speed,
+                                       options.log, p.overrides, p.loaded.lexicon)
+                results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration)
+                made += [r for r in results if not r.cached]
+            timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
+            options.log(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
+                        f"{timing.mmss(timeline.duration_ms / 1000)}")
+    warnings = _duration_warnings(p, timeline, results, options)
+    return Timed(timeline, results, made, speed, gaps, tuple(warnings))
 
 
 def _gap_seconds(timeline: mix.Timeline) -> float:
     """Silence placed between the parts of the episode (overlaps count as none)."""
     clips = timeline.clips
-    return sum(max(0, b.start - a.end) for a, b in zip(clips, clips[1:])) / mix.RATE
+    return sum(max(0, b.start - a.end) for a, b in zip(clips, clips[1:])) / WORK_RATE
 
 
-def _duration_warnings(manifest: Manifest, show: Show, timeline: mix.Timeline,
-                       results: Sequence[synth.Result], calibration: timing.Calibration,
+def _duration_warnings(p: Plan, timeline: mix.Timeline, results: Sequence[Result],
                        options: BuildOptions) -> list[str]:
+    show = p.show
     lo, hi = show.window
     seconds = timeline.duration_ms / 1000
     if lo <= seconds <= hi:
@@ -250,15 +236,15 @@ def _duration_warnings(manifest: Manifest, show: Show, timeline: mix.Timeline,
     over = seconds - hi if seconds > hi else seconds - lo
     # how much text that is, split between the languages as the speech is
     speech = {lang: sum(c.length for c in timeline.speech()
-                        if c.result and c.result.job.segment.lang == lang) / mix.RATE for lang in ("en", "zh")}
+                        if c.result and c.result.job.segment.lang == lang) / WORK_RATE for lang in ("en", "zh")}
     share = {lang: speech[lang] / max(1e-9, sum(speech.values())) for lang in speech}
     per_min: dict[str, float] = {}
     for r in results:
-        per_min.setdefault(r.job.segment.lang, calibration.units_per_min(r.job.settings))
+        per_min.setdefault(r.job.segment.lang, p.calibration.units_per_min(r.job.settings))
     en_words = round(abs(over) * share["en"] * per_min.get("en", 170) / 60)
     zh_chars = round(abs(over) * share["zh"] * per_min.get("zh", 250) / 60)
     action = "cut" if over > 0 else "add"
-    message = (f"{manifest.path}: the episode runs {timing.mmss(seconds)}, outside {timing.mmss(lo)}-"
+    message = (f"{p.manifest.path}: the episode runs {timing.mmss(seconds)}, outside {timing.mmss(lo)}-"
                f"{timing.mmss(hi)}; {action} about {abs(round(over))} s of script (~{en_words} English words "
                f"and ~{zh_chars} Chinese characters)")
     if options.fit:
@@ -268,7 +254,39 @@ def _duration_warnings(manifest: Manifest, show: Show, timeline: mix.Timeline,
     return [message + ("" if options.fit else "; or build with --fit")]
 
 
-def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, levels: master.LevelCache,
+# ---- stage 5: produce ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Produced:
+    """The mastered, encoded (still untagged) episode and the per-segment QA files."""
+
+    loudness: Loudness
+    segment_files: dict[int, master.SegmentFile]
+    reused: bool                        # the episode's sound was unchanged: the earlier encode was reused
+
+
+def produce(p: Plan, timed: Timed, folder: Path, mp3: Path, options: BuildOptions) -> Produced:
+    """Segment files (on the other core) and the mastered episode written to *mp3*."""
+    show, levels, timeline = p.show, p.levels, timed.timeline
+    with ThreadPoolExecutor(max_workers=1) as side:
+        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
+        signature = timeline.signature(show)
+        reuse = None if options.remaster else levels.episode(signature)
+        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
+            shutil.copyfile(reuse[0], mp3)
+            loudness = reuse[1]
+        else:
+            ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
+            correction = 0.0
+            if timeline.duration_ms / 1000 < master.SHORT_PROGRAMME_S:
+                correction = master.programme_correction_db(mix.render(timeline), ceiling, show.target_lufs)
+            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling, correction),
+                                              mp3, show.bitrate_kbps)
+            levels.put_episode(signature, mp3, loudness)
+        return Produced(loudness, pending.result(), reuse is not None)
+
+
+def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, levels: LevelCache,
                     workers: int) -> dict[int, master.SegmentFile]:
     """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
     seg_dir = folder / "segments"
@@ -291,3 +309,118 @@ def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, levels: ma
         if stale.name not in keep:
             os.unlink(stale)
     return files
+
+
+# ---- stage 6: publish ------------------------------------------------------------------------
+
+def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3: Path,
+                    options: BuildOptions) -> EpisodeRecord:
+    """The record (built once), the ID3 tag of *mp3*, the transcripts and chapters, report.json."""
+    synthesized = len({r.info.key for r in timed.made})
+    cached = sum(r.cached for r in timed.results)
+    p.stage("master_encode_tag")       # the tag itself is written below, in milliseconds
+    recorded = RecordedOptions(options.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
+                               None if p.loaded.show_file is None else str(p.loaded.show_file),
+                               None if p.loaded.voices_dir is None else str(p.loaded.voices_dir))
+    build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.started, 3), dict(p.stages),
+                           produced.reused, recorded)
+    record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
+                         build_info, publish.episode_guid(p.show, p.manifest.slug, folder))
+    publish.tag_episode(mp3, record, p.show, options.out_dir, p.cache.root)
+    return record
+
+
+def write_record(folder: Path, record: EpisodeRecord) -> None:
+    publish.write_sidecars(folder, record)
+    record.write(folder)
+
+
+# ---- the whole build -------------------------------------------------------------------------
+
+def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
+    """The whole pipeline for one manifest."""
+    p = plan(manifest_path, options)
+    print_budget(p, options.log)
+    return finish(p, synthesize(p, options), options)
+
+
+def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
+    """From the takes on: fit, produce, publish, review."""
+    p.stage("synthesize")
+    timed = fit(p, results, options)
+    p.stage("timeline")
+    options.log(f"takes: {len({r.info.key for r in timed.made})} synthesized, "
+                f"{sum(r.cached for r in timed.results)} from cache")
+    folder = options.out_dir / p.manifest.slug
+    mp3 = folder / f"{p.manifest.slug}.mp3"
+    with atomic_path(mp3) as tmp:
+        produced = produce(p, timed, folder, tmp, options)
+        record = publish_episode(p, timed, produced, folder, tmp, options)
+    write_record(folder, record)
+    findings: list[Finding] = []
+    if options.qa:
+        findings, _page = checks.review(folder, p.show, p.cache.root, options.asr, options.log)
+    b = record.build
+    return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,
+                   produced.loudness, b.seconds, timed.warnings, tuple(findings))
+
+
+# ---- the duration budget (the build's, and the importer's) ---------------------------------------
+
+@dataclass(frozen=True)
+class Budget:
+    """The episode's estimated length before synthesis: each story, and the stingers and their gaps."""
+
+    stories: list[tuple[str, timing.StoryTime]]      # (name, estimate)
+    frame_s: float                                    # stingers and the gaps beside them
+    target_s: float
+
+    @property
+    def total_s(self) -> float:
+        return self.frame_s + sum(st.seconds + st.gaps_s for _, st in self.stories)
+
+
+def budget(p: Plan) -> Budget:
+    """Estimate every story from the calibrated speaking rate of its voices and the show's gaps."""
+    show, intro, outro = p.show, p.intro, p.outro
+    frame = ((intro.length if intro else 0) + (outro.length if outro else 0)) / WORK_RATE
+    frame += ((show.after_intro_ms if intro else 0) + (show.before_outro_ms if outro else 0)) / 1000
+    stories = timing.story_times([(job.segment, job.text, job.settings) for job in p.jobs], p.calibration, show)
+    titles = {s.number: s.title for s in p.manifest.stories}
+    named = []
+    for st in stories:
+        title = titles.get(st.key) if isinstance(st.key, int) else None
+        named.append(((f"story {st.key}" + (f" {title!r}" if title else "")) if isinstance(st.key, int)
+                      else str(st.key), st))
+    return Budget(named, frame, show.target_seconds)
+
+
+def print_budget(p: Plan, log: Callable[[str], None]) -> float:
+    """Before synthesis: each story's estimated time, and how far the episode is from its target."""
+    b = budget(p)
+    log("budget (estimated before synthesis):")
+    for name, st in b.stories:
+        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in st.parts)
+        log(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
+    diff = b.total_s - b.target_s
+    log(f"  {'episode':<44} {timing.mmss(b.total_s):>5}  (target {timing.mmss(b.target_s)}, "
+        f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
+    return b.total_s
+
+
+def estimate_lines(manifest_path: Path, options: BuildOptions) -> list[str]:
+    """How long a manifest will run, story by story with the running total, and which story passes
+    the show's target (the build's budget, for ``audiopipe import``)."""
+    b = budget(plan(manifest_path, options))
+    total, over, lines = b.frame_s, False, []
+    for name, st in b.stories:
+        seconds = st.seconds + st.gaps_s
+        total += seconds
+        mark = ""
+        if total > b.target_s and not over:
+            mark, over = f"  <- passes {timing.mmss(b.target_s)} here", True
+        elif over:
+            mark = "  <- past the target"
+        lines.append(f"  {name:<50} {timing.mmss(seconds):>5}  (total {timing.mmss(total)}){mark}")
+    lines.append(f"  estimated episode: {timing.mmss(total)} (target {timing.mmss(b.target_s)})")
+    return lines

@@ -72,7 +72,7 @@ def build(manifest: Path, out: Path, cache: Path, extra: list[str] | None = None
 def bare_encode(mp3: Path, work: Path) -> float:
     """A bare ffmpeg libmp3lame encode of the same final audio, same settings: the floor of the last step."""
     sys.path.insert(0, str(REPO))
-    from audiopipe import ffmpeg
+    from audiopipe.tools import ffmpeg
     pcm = work / "final.pcm"
     pcm.write_bytes(ffmpeg.decode_file(mp3))
     wall, _ = run_process([ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
@@ -84,10 +84,11 @@ def bare_encode(mp3: Path, work: Path) -> float:
 BASELINE = r'''
 import sys, yaml, imageio_ffmpeg
 from pydub import AudioSegment
-from audiopipe.engines import get_engine, VoiceSettings
+from audiopipe.engines import VoiceSettings
+from audiopipe.engines.espeak import EspeakEngine
 AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
 manifest = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
-engine = get_engine("espeak")
+engine = EspeakEngine()
 episode = AudioSegment.silent(duration=0, frame_rate=22050)
 for story in manifest["stories"]:
     for lang, voice in (("en", "en-us"), ("zh", "cmn")):
@@ -113,11 +114,11 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
     import edge_tts.communicate
     import edge_tts.voices
 
-    from audiopipe import synth
-    from audiopipe.cache import TakeCache
-    from audiopipe.engines import get_engine
+    from audiopipe.engines import EngineOptions, Engines
     from audiopipe.pipeline import BuildOptions, load
-    from audiopipe.segments import segments_of
+    from audiopipe.script.segments import segments_of
+    from audiopipe.synth import plan, run
+    from audiopipe.synth.cache import TakeCache
     from tests.edge_standin import StandIn
     server = StandIn(latency_s=latency_s).start()
     edge_tts.communicate.WSS_URL = server.wss_url
@@ -128,16 +129,16 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
         for i in range(segments // 2):
             lines += [f'  - en: "{EN[i % 4].format(n=i + 1)}"', f'    zh: "{ZH[i % 4].format(n=i + 1)}"']
         manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        _show, profiles, parsed = load(manifest, BuildOptions())
-        jobs = synth.plan(segments_of(parsed), profiles, "edge")
-        edge = get_engine("edge")
+        loaded = load(manifest, BuildOptions())
         timings: dict[int, list[float]] = {1: [], 4: []}
-        for run in range(runs):
+        jobs: list[Any] = []
+        for attempt in range(runs):
             for connections in (4, 1):
-                edge.configure(connections=connections)  # type: ignore[attr-defined]
-                cache = TakeCache(work / f"edge-cache-{connections}-{run}")
+                engines = Engines(EngineOptions(work / "edge-engine", connections=connections))
+                jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, "edge")
+                cache = TakeCache(work / f"edge-cache-{connections}-{attempt}")
                 t0 = time.perf_counter()
-                synth.run(jobs, cache, workers=connections)
+                run.run(jobs, engines, cache, workers=connections)
                 timings[connections].append(time.perf_counter() - t0)
         return {"segments": len(jobs), "latency_s": latency_s,
                 "one_connection_s": median(timings[1]), "four_connections_s": median(timings[4]),
@@ -149,23 +150,25 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
 def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[str, Any]:
     """Cold synthesis of a manifest's takes with each offline engine, in this process, one run each."""
     sys.path.insert(0, str(REPO))
-    from audiopipe import synth
-    from audiopipe.cache import TakeCache
+    from audiopipe.engines import EngineOptions, Engines
     from audiopipe.pipeline import BuildOptions, load
-    from audiopipe.segments import segments_of
-    _show, profiles, parsed = load(manifest, BuildOptions())
+    from audiopipe.script.segments import segments_of
+    from audiopipe.synth import plan, run
+    from audiopipe.synth.cache import TakeCache
+    loaded = load(manifest, BuildOptions())
+    engines = Engines(EngineOptions(work / "engine-models"))
     out: dict[str, Any] = {}
     for engine in ("espeak", "kokoro"):
         if smoke and engine == "kokoro":
             out[engine] = {"skipped": "smoke mode"}
             continue
         try:
-            jobs = synth.plan(segments_of(parsed), profiles, engine)
+            jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, engine)
         except Exception as exc:  # noqa: BLE001 - the extra may be missing
             out[engine] = {"skipped": str(exc)}
             continue
         t0 = time.perf_counter()
-        results = synth.run(jobs, TakeCache(work / f"engine-cache-{engine}"), workers=2)
+        results = run.run(jobs, engines, TakeCache(work / f"engine-cache-{engine}"), workers=2)
         wall = time.perf_counter() - t0
         audio_s = sum(r.info.duration_ms for r in results) / 1000
         out[engine] = {"wall_s": round(wall, 2), "audio_s": round(audio_s, 1),

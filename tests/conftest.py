@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from audiopipe import ffmpeg
+from audiopipe.engines import Engine, EngineOptions, Engines
+from audiopipe.tools import ffmpeg
+from audiopipe.tools.wav import WORK_RATE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,18 +28,17 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     import edge_tts.communicate
     import edge_tts.voices
 
-    from audiopipe import synth
-    from audiopipe.engines import get_engine
     monkeypatch.setenv("AUDIOPIPE_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("AUDIOPIPE_SHOW", raising=False)
     monkeypatch.delenv("AUDIOPIPE_VOICES", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", CLOSED_PORT_WSS)
     monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", CLOSED_PORT_VOICES)
-    edge = get_engine("edge")
-    edge.reset()  # type: ignore[attr-defined]
-    edge.configure(connections=4, retries=4, backoff_s=0.5, receive_timeout_s=60)  # type: ignore[attr-defined]
-    synth.reset_auto()
+
+
+def make_engine(name: str) -> Engine:
+    """A fresh engine, as a run would build it (in the take cache of this test, or a new folder)."""
+    return Engines(EngineOptions(Path(os.environ.get("AUDIOPIPE_CACHE") or tempfile.mkdtemp()))).get(name)
 
 
 def write(path: Path, text: str) -> Path:
@@ -67,7 +70,7 @@ def two_stories(tmp_path: Path) -> Path:
 def decode_seconds(path: Path) -> float:
     """Decode an audio file end to end with ffmpeg; its duration in seconds."""
     pcm = ffmpeg.decode_file(path)
-    return len(pcm) / 2 / ffmpeg.WORK_RATE
+    return len(pcm) / 2 / WORK_RATE
 
 
 def read_json(path: Path) -> Any:

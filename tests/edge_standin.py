@@ -47,10 +47,11 @@ def voice_list() -> list[dict[str, Any]]:
 
 def render(text: str, voice: str, rate: str) -> tuple[bytes, list[tuple[int, int, str]]]:
     """MP3 (24 kHz, 48 kbps, mono) of *text* and its words as (offset ticks, duration ticks, text)."""
-    from audiopipe import ffmpeg
-    from audiopipe.engines import VoiceSettings, get_engine
+    from audiopipe.tools import ffmpeg
+    from audiopipe.engines import VoiceSettings
+    from audiopipe.engines.espeak import EspeakEngine
     lang = "zh" if voice.split("(")[-1].startswith("zh") else "en"
-    espeak = get_engine("espeak")
+    espeak = EspeakEngine()
     take = espeak.synthesize(text, VoiceSettings("espeak", "cmn" if lang == "zh" else "en-us", lang,
                                                  rate=int(rate.rstrip("%"))))
     mp3 = ffmpeg.run(["-f", "s16le", "-ar", str(take.rate), "-ac", "1", "-i", "pipe:0", "-ar", "24000",

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 
-from audiopipe import audio, loudness
-from audiopipe.ffmpeg import WORK_RATE
-from audiopipe.stingers import chime
+from audiopipe.dsp import signal
+from audiopipe.dsp import loudness
+from audiopipe.tools.ffmpeg import WORK_RATE
+from audiopipe.produce.stingers import chime
+from audiopipe.dsp.limiter import PeakLimiter
 
 RATE = WORK_RATE
 
@@ -29,7 +31,7 @@ def test_meter_agrees_with_ffmpeg() -> None:
     ]
     for x in signals:
         ours = loudness.measure(x, RATE)
-        theirs = audio.measure_pcm(audio.to_pcm(x))
+        theirs = loudness.measure_pcm(signal.to_pcm(x))
         assert abs(ours.integrated_lufs - theirs.integrated_lufs) <= 0.15, (ours, theirs)
         assert abs(ours.true_peak_dbtp - theirs.true_peak_dbtp) <= 0.3, (ours, theirs)
 
@@ -43,7 +45,7 @@ def test_1khz_sine_at_minus_18_dbfs_rms_is_about_minus_18_lufs() -> None:
 
 def test_limiter_streams_holds_the_ceiling_and_keeps_length() -> None:
     x = (tone(300, 3, 1.0) * np.linspace(0.1, 2.0, 3 * RATE)).astype(np.float32)
-    limiter = audio.PeakLimiter(-3.0)
+    limiter = PeakLimiter(-3.0)
     out = np.concatenate([limiter.process(x[i:i + 12345]) for i in range(0, len(x), 12345)]
                          + [limiter.process(np.zeros(0, np.float32), final=True)])
     assert len(out) == len(x)
@@ -55,9 +57,9 @@ def test_limiter_streams_holds_the_ceiling_and_keeps_length() -> None:
 
 def test_fades_and_edge_silence() -> None:
     x = np.concatenate([np.zeros(RATE // 2, np.float32), tone(440, 1, 0.5), np.zeros(RATE // 4, np.float32)])
-    lead, trail = audio.edge_silence_ms(x)
+    lead, trail = signal.edge_silence_ms(x)
     assert 490 <= lead <= 510 and 240 <= trail <= 260
-    faded = audio.fade(tone(440, 1, 0.5), 10, 10)
+    faded = signal.fade(tone(440, 1, 0.5), 10, 10)
     assert abs(faded[0]) < 1e-6 and abs(faded[-1]) < 1e-3
-    assert audio.longest_inner_silence_ms(np.concatenate([tone(440, 1, .5), np.zeros(RATE, np.float32),
+    assert signal.longest_inner_silence_ms(np.concatenate([tone(440, 1, .5), np.zeros(RATE, np.float32),
                                                           tone(440, 1, .5)])) >= 990

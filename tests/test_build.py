@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
-from audiopipe import audio
+from audiopipe.dsp import signal
 from audiopipe.cli import main
+from audiopipe.dsp import loudness
 from tests.conftest import decode_seconds, read_json, run_module
 
 
@@ -84,7 +85,7 @@ def test_segment_files_are_the_segments(built: Path) -> None:
 
 
 def test_episode_is_loud_enough_and_never_clips(built: Path) -> None:
-    loud = audio.measure_file(built / "two-stories.mp3")
+    loud = loudness.measure_file(built / "two-stories.mp3")
     assert -18.0 <= loud.integrated_lufs <= -14.0
     assert loud.true_peak_dbtp <= -0.5
 
@@ -157,5 +158,5 @@ def test_unchanged_sound_reuses_the_episode_and_retags(two_stories: Path, tmp_pa
 
 
 def ffmpeg_pcm(path: Path) -> bytes:
-    from audiopipe import ffmpeg
+    from audiopipe.tools import ffmpeg
     return ffmpeg.decode_file(path)

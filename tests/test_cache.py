@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from audiopipe.cache import TakeCache, TakeInfo, take_key
+from audiopipe.synth.cache import TakeCache, TakeInfo, take_key
 from audiopipe.engines import VoiceSettings, Word
 
 BASE = VoiceSettings("espeak", "en-us", "en", rate=0, pitch=0, volume=0)

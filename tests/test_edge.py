@@ -11,9 +11,9 @@ import pytest
 from mutagen.id3 import ID3
 
 from audiopipe.cli import main
-from audiopipe.engines import VoiceSettings, get_engine
-from audiopipe.engines.edge import clean_text
-from tests.conftest import read_json, write
+from audiopipe.engines import VoiceSettings
+from audiopipe.engines.edge import EdgeEngine, clean_text
+from tests.conftest import make_engine, read_json, write
 from tests.edge_standin import StandIn
 
 ARIA = VoiceSettings("edge", "en-US-AriaNeural", "en")
@@ -25,7 +25,8 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
     server = StandIn().start()
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", server.wss_url)
     monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", server.voices_url)
-    get_engine("edge").configure(backoff_s=0.01, receive_timeout_s=1)  # type: ignore[attr-defined]
+    monkeypatch.setattr(EdgeEngine, "backoff_s", 0.01)
+    monkeypatch.setattr(EdgeEngine, "receive_timeout_s", 1)
     yield server
     server.stop()
 
@@ -68,7 +69,7 @@ def test_build_with_edge_reaches_report_and_tags(standin: StandIn, tmp_path: Pat
 
 @pytest.mark.parametrize("fault", ["refuse", "drop", "http403", "http429", "http503", "noaudio", "stall"])
 def test_each_fault_is_retried(standin: StandIn, fault: str) -> None:
-    engine = get_engine("edge")
+    engine = make_engine("edge")
     reference = engine.synthesize("Shipping rates fell for a third week.", ARIA)
     before = standin.connections
     standin.fail(fault)
@@ -93,7 +94,8 @@ def test_failure_names_the_segment_keeps_finished_takes_and_resumes(
     assert "takes: 1 synthesized, 3 from cache" in capsys.readouterr().err
 
 
-def test_auto_falls_back_offline_loudly_and_edge_does_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_auto_falls_back_offline_loudly_and_edge_does_not(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = edge_manifest(tmp_path)            # no stand-in: the service does not answer
     assert main(["build", str(manifest), "--engine", "auto", "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
@@ -103,7 +105,7 @@ def test_auto_falls_back_offline_loudly_and_edge_does_not(tmp_path: Path, capsys
     comment = [c for c in ID3(tmp_path / "a" / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
     assert "engines: espeak" in comment[0].text[0]
 
-    get_engine("edge").configure(backoff_s=0.01)  # type: ignore[attr-defined]
+    monkeypatch.setattr(EdgeEngine, "backoff_s", 0.01)
     assert main(["build", str(manifest), "--engine", "edge", "--retries", "1", "--out", str(tmp_path / "e")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "note: edge voice list unavailable" in "\n".join(err)     # offline: voices not checked, said so
@@ -151,11 +153,11 @@ def test_connections_are_bounded(standin: StandIn, tmp_path: Path, capsys: pytes
     capsys.readouterr()
 
 
-def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn) -> None:
+def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     assert clean_text("Markets\x0b rose!!!! Really???? 真的吗？？？？") == "Markets rose! Really? 真的吗？"
-    engine = get_engine("edge")
-    engine.configure(receive_timeout_s=20)  # type: ignore[attr-defined]  # long chunks take a while to render
-    from audiopipe.synth import synthesize_take
+    engine = make_engine("edge")
+    monkeypatch.setattr(EdgeEngine, "receive_timeout_s", 20)    # long chunks take a while to render
+    from audiopipe.synth.run import synthesize_take
     text = "周一市场高开，人民币汇率基本持平。" * 120           # ~6 KB of UTF-8
     pcm, words, _timings = synthesize_take(engine, text, XIAO)
     assert len(standin.requests) >= 2

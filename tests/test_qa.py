@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3, TIT2
 
-from audiopipe import audio
+from audiopipe.dsp import signal
 from audiopipe.cli import main
+from audiopipe.tools import wav
 from tests.conftest import read_json, write
 
 MANIFEST = """
@@ -49,9 +50,9 @@ def take_of(out: Path, index: int) -> Path:
 def tamper(out: Path, index: int, change) -> None:  # type: ignore[no-untyped-def]
     """Replace a cached take's audio, and forget everything mastered from it."""
     path = take_of(out, index)
-    pcm, rate = audio.read_wav(path)
-    x = audio.to_float(pcm)
-    audio.write_wav(path, audio.to_pcm(change(x).astype(np.float32)), rate)
+    pcm, rate = wav.read_wav(path)
+    x = signal.to_float(pcm)
+    wav.write_wav(path, signal.to_pcm(change(x).astype(np.float32)), rate)
     shutil.rmtree(cache_root() / "mastered", ignore_errors=True)
 
 
@@ -134,8 +135,8 @@ def test_good_episode_passes_and_qa_needs_a_build(episode: tuple[Path, Path], tm
 
 def test_asr_without_the_extra_says_why(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from audiopipe import asr
-    monkeypatch.setattr(asr, "unavailable", lambda: "faster-whisper is not installed (pip install 'audiopipe[asr]')")
+    from audiopipe.review import asr
+    monkeypatch.setattr(asr, "unavailable", lambda cache_dir: "faster-whisper is not installed (pip install 'audiopipe[asr]')")
     _, out = episode
     assert main(["qa", "qa-test", "--out", str(out), "--asr"]) == 0
     qa = read_json(out / "qa-test" / "qa.json")["findings"]
@@ -180,9 +181,9 @@ def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
 
 def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from audiopipe import asr
-    if asr.unavailable():
-        pytest.skip(f"speech recognition unavailable: {asr.unavailable()}")
+    from audiopipe.review import asr
+    if asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE'])):
+        pytest.skip(f"speech recognition unavailable: {asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE']))}")
     voices = tmp_path / "voices"
     write(voices / "zh-wrong.yaml", "language: zh\nengine: espeak\nvoices: {espeak: en-us}\n")
     manifest = write(tmp_path / "asr.yaml", 'title: "ASR"\ndate: 2026-11-20\nvoices: {zh: zh-wrong}\nstories:\n'
@@ -203,8 +204,8 @@ def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
 
 
 def test_scoring_is_tone_aware_and_forgives_homophones() -> None:
-    from audiopipe import asr
-    if asr.unavailable() and "pypinyin" in (asr.unavailable() or ""):
+    from audiopipe.review import asr
+    if asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE'])) and "pypinyin" in (asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE'])) or ""):
         pytest.skip("pypinyin missing")
     assert asr.score("en", "The yuan, at 6.39, was steady.", "the yuan at 6.39 was steady") == {"wer": 0.0}
     # 他/她 are written differently but sound the same: a character error, not a syllable error

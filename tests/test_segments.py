@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiopipe.langs import dominant_lang
-from audiopipe.manifest import load_manifest
-from audiopipe.segments import chunk_text, segments_of, split_sentences
-from audiopipe.voices import load_profiles
+from audiopipe.text import dominant_lang
+from audiopipe.script.manifest import load_manifest
+from audiopipe.script.segments import chunk_text, segments_of, split_sentences
+from audiopipe.config.voices import load_profiles
 from tests.conftest import REPO, TWO_STORIES, write
 
 PROFILES = load_profiles(REPO / "voices")

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Literal, Protocol
+
+
+Timings = Literal["engine", "estimated"]
+"""Word timings from the engine itself, or estimated (spread by text length)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Take:
     pcm: bytes
     rate: int
     words: tuple[Word, ...]
-    timings: str = "engine"    # "engine": from the engine; "estimated": spread by text length
+    timings: Timings = "engine"
 
     @property
     def duration_ms(self) -> int:
@@ -51,15 +57,40 @@ class VoiceInfo:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """What a run tells its engines."""
+
+    cache_dir: Path                     # engines keep models, voice lists and dictionaries here
+    connections: int | None = None      # edge: websocket sessions at once (None: the engine's default)
+    retries: int | None = None          # edge: retries of a failed chunk (None: the engine's default)
+    offline: bool = False               # ``auto`` takes the offline engine without asking any service
+
+
+class Phonemizer(Protocol):
+    """Text -> IPA phonemes (espeak-ng's, for engines that speak from phonemes)."""
+
+    def phonemes(self, text: str, voice: str = "en-us") -> str: ...
+
+
 class Engine(abc.ABC):
-    """A speech engine.  Implementations live one per module in this package."""
+    """A speech engine.  Implementations live one per module in this package and are built per run
+    by :class:`audiopipe.engines.registry.Engines`; nothing about them is process-wide."""
 
     name: ClassVar[str]
+    service: ClassVar[str] = "engine"
+    """How messages name what the engine depends on (``auto`` says it "does not answer")."""
     max_chunk_bytes: ClassVar[int] = 4000
     """The longest text (UTF-8 bytes) sent in one call; longer segments are chunked at sentences."""
-    concurrency: ClassVar[int] = 1
-    """How many segments may be synthesized at once."""
-    offline: ClassVar[bool] = True
+
+    @classmethod
+    def create(cls, options: EngineOptions, other: Callable[[str], Engine]) -> Engine:
+        """Build the engine for a run; *other* gives another engine of the same run (a phonemizer, say)."""
+        return cls()
+
+    def __init__(self, parallel: int = 1) -> None:
+        self.parallel = max(1, parallel)
+        """How many takes this engine makes at once (sessions, connections): the one name for it."""
 
     @abc.abstractmethod
     def version(self) -> str:
@@ -77,12 +108,23 @@ class Engine(abc.ABC):
     def list_voices(self) -> list[VoiceInfo]:
         """The voices this engine offers."""
 
+    @classmethod
+    def voice_language(cls, voice: str) -> str | None:
+        """The language ('en', 'zh') *voice* speaks, or None when any (or unknown)."""
+        head = voice.lower().split("-")[0]
+        return head if head in ("en", "zh") else None
+
+    def settings(self, lang: str, voice: str, rate: int = 0, pitch: int = 0, volume: int = 0,
+                 voice_file: Path | None = None) -> VoiceSettings:
+        """How a voice profile's choices map to this engine's settings (and so to the cache key)."""
+        return VoiceSettings(self.name, voice, lang, rate, pitch, volume)
+
     def check_voice(self, settings: VoiceSettings) -> None:  # noqa: B027 - optional hook
         """Raise EngineError when *settings.voice* does not exist; default: accept."""
 
-    def parallel(self) -> int:
-        """How many segments this engine may synthesize at once (connections, sessions)."""
-        return self.concurrency
+    def available(self) -> bool:
+        """Can this engine synthesize right now (e.g. does its service answer)?  Default: yes."""
+        return True
 
     @property
     def note(self) -> str | None:

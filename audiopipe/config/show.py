@@ -1,0 +1,217 @@
+"""The show: settings shared by every episode, from ``show.yaml``.
+
+Found as ``--show FILE``, ``$AUDIOPIPE_SHOW``, or ``show.yaml`` at or above
+the manifest's folder; without one, the defaults below apply.  One table
+(:data:`SETTINGS`) says each setting's type and range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from audiopipe.config import yamlio
+from audiopipe.errors import InputError, ToolError
+
+
+class ShowError(InputError):
+    """show.yaml is invalid."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """QA thresholds (``qa:`` in show.yaml)."""
+
+    silent_lufs: float = -45.0          # a segment quieter than this is silent
+    clip_run: int = 3                   # this many consecutive full-scale samples in a take = clipped
+    short_ratio: float = 0.5            # shorter than this share of what its text predicts = cut short
+    max_inner_silence_ms: int = 1500    # a pause longer than this inside a segment is unexpected
+    loudness_tolerance_lu: float = 1.0
+    asr_max_wer: float = 0.5            # English word error rate
+    asr_max_syllable_er: float = 0.6    # Chinese tone-aware pinyin syllable error rate
+    asr_timeout_s: float = 60.0
+
+
+
+
+@dataclass(frozen=True)
+class Show:
+    title: str = "audiopipe briefing"
+    author: str = "audiopipe"
+    description: str = ""
+    # loudness (ITU-R BS.1770, as ffmpeg's ebur128 measures it)
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+    stinger_under_lu: float = 0.0
+    bitrate_kbps: int = 96
+    # joins (ms)
+    gap_in_story_ms: int = 500
+    gap_between_stories_ms: int = 1000
+    after_intro_ms: int = 500
+    before_outro_ms: int = 800
+    intro_overlap_ms: int = 0
+    outro_overlap_ms: int = 0
+    # music bed
+    bed: Path | None = None
+    bed_under_lu: float = 20.0
+    duck_db: float = 12.0
+    # duration
+    target_seconds: int = 180
+    tolerance_pct: float = 10.0
+    max_rate_change_pct: int = 15
+    # publishing
+    owner_name: str = ""
+    owner_email: str = ""
+    language: str = "en"                # the feed's language (RSS takes one); episodes add zh in their tags
+    category: str = "News"
+    subcategory: str = "Business News"
+    explicit: bool = False
+    artwork: Path | None = None         # None: a cover generated from the title
+    base_url: str = ""                  # where output/ is served, e.g. https://example.com/podcast/
+    feed_url: str = ""                  # default: base_url + feed.xml
+    link: str = ""                      # the show's website; default: base_url
+    locked: bool = True                 # podcast:locked: other hosts may not import the feed
+    publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
+    qa: Thresholds = Thresholds()
+    path: Path | None = None
+
+    def gap_before_ms(self, story: int | None, previous_story: int | None) -> int:
+        """The pause before a segment that follows another: short inside a story, longer between stories."""
+        same = story is not None and story == previous_story
+        return self.gap_in_story_ms if same else self.gap_between_stories_ms
+
+    @property
+    def feed(self) -> str:
+        return self.feed_url or (self.base_url + "feed.xml" if self.base_url else "")
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The episode durations (seconds) that count as on target."""
+        t = self.target_seconds
+        return t * (1 - self.tolerance_pct / 100), t * (1 + self.tolerance_pct / 100)
+
+
+SETTINGS: dict[str, tuple[type, float, float]] = {
+    # name: (type, low, high)
+    "target_lufs": (float, -31, -9), "true_peak_dbtp": (float, -9, 0), "stinger_under_lu": (float, 0, 20),
+    "bitrate_kbps": (int, 64, 320),
+    "gap_in_story_ms": (int, 0, 5000), "gap_between_stories_ms": (int, 0, 10000),
+    "after_intro_ms": (int, 0, 10000), "before_outro_ms": (int, 0, 10000),
+    "intro_overlap_ms": (int, 0, 10000), "outro_overlap_ms": (int, 0, 10000),
+    "bed_under_lu": (float, 6, 40), "duck_db": (float, 0, 40),
+    "target_seconds": (int, 10, 4 * 3600), "tolerance_pct": (float, 1, 50),
+    "max_rate_change_pct": (int, 0, 30),
+}
+
+
+def find_show_file(start: Path | None) -> Path | None:
+    """``$AUDIOPIPE_SHOW``, else ``show.yaml`` at or above *start*; None: the defaults apply."""
+    return yamlio.find_upwards(start, "show.yaml", "AUDIOPIPE_SHOW")
+
+
+BOOL_KEYS = ("explicit", "locked")
+
+
+def _check_publishing(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
+    import re
+
+    from audiopipe.config.categories import CATEGORIES
+
+    def fail(key: str, message: str) -> ShowError:
+        return ShowError(path, f"{key}: {message}", line=data.line_of(key))
+    for key in ("base_url", "feed_url", "link"):
+        url = values.get(key)
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            raise fail(key, f"{url!r} is not an http(s) URL; write e.g. https://example.com/podcast/")
+    if values.get("base_url") and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"
+    email = values.get("owner_email")
+    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        raise fail("owner_email", f"{email!r} is not an email address")
+    if "publish_time" in values and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", values["publish_time"]):
+        raise fail("publish_time", f"{values['publish_time']!r} is not a time of day; write HH:MM (UTC)")
+    if "language" in values and not re.match(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", values["language"]):
+        raise fail("language", f"{values['language']!r} is not a language code; write e.g. en or zh-cn")
+    category = values.get("category", Show.category)
+    if category not in CATEGORIES:
+        raise fail("category", f"{category!r} is not an Apple Podcasts category"
+                   f"{yamlio.suggest(category, CATEGORIES)}; choose one of: {', '.join(CATEGORIES)}")
+    if "category" in values and "subcategory" not in values:
+        values["subcategory"] = ""
+    sub = values.get("subcategory", Show.subcategory if category == Show.category else "")
+    if sub and sub not in CATEGORIES[category]:
+        choices = ", ".join(CATEGORIES[category]) or "none"
+        raise fail("subcategory", f"{sub!r} is not a subcategory of {category}"
+                   f"{yamlio.suggest(sub, CATEGORIES[category])}; choose one of: {choices}")
+
+
+def load_show(path: Path | None) -> Show:
+    if path is None:
+        return Show()
+    data = yamlio.load(path, ShowError)
+    names = [f.name for f in fields(Show) if f.name != "path"]
+    yamlio.check_keys(path, data, names, "", ShowError)
+    values: dict[str, Any] = {}
+    for name in names:
+        if name not in data:
+            continue
+        value = data[name]
+        line = data.line_of(name)
+        if name in SETTINGS:
+            kind, lo, hi = SETTINGS[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ShowError(path, f"{name}: must be a number, got {value!r}", line=line)
+            if kind is int and not isinstance(value, int):
+                raise ShowError(path, f"{name}: must be a whole number, got {value!r}", line=line)
+            if not lo <= value <= hi:
+                raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
+            value = kind(value)
+        elif name == "qa":
+            known = list(Thresholds.__dataclass_fields__)
+            if not isinstance(value, yamlio.LineDict):
+                raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}",
+                                line=line)
+            for key, number in value.items():
+                if key not in known:
+                    raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
+                                    f"known: {', '.join(known)}", line=value.line_of(key))
+                if isinstance(number, bool) or not isinstance(number, (int, float)):
+                    raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
+            value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+        elif name in BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
+        elif name == "artwork":
+            if value is None:
+                continue
+            if not isinstance(value, str) or not (path.parent / value).is_file():
+                raise ShowError(path, f"artwork: image {value!r} not found (looked at {path.parent / value}); "
+                                "fix the path (relative to show.yaml) or remove the key for a generated cover",
+                                line=line)
+            from audiopipe.tools.images import check_artwork
+            check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
+            value = path.parent / value
+        elif name == "bed":
+            if value is None or value is False:
+                continue
+            if not isinstance(value, str):
+                raise ShowError(path, f"bed: must be a path to an audio file, got {value!r}", line=line)
+            file = path.parent / value
+            if not file.is_file():
+                raise ShowError(path, f"bed: music bed {value!r} not found (looked at {file}); fix the path "
+                                "(relative to show.yaml) or remove the key", line=line)
+            try:
+                from audiopipe.tools import ffmpeg
+                ffmpeg.probe_audio(file)
+            except ToolError:
+                raise ShowError(path, f"bed: {value!r} is not audio ffmpeg can read; use WAV, MP3, FLAC "
+                                "or OGG", line=line) from None
+            value = file
+        else:
+            if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
+                raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
+            value = value.strip()
+        values[name] = value
+    _check_publishing(path, data, values)
+    return Show(path=path, **values)

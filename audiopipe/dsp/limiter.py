@@ -1,0 +1,74 @@
+"""A look-ahead peak limiter that streams."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from audiopipe.dsp.signal import WORK_RATE, Samples, db_to_gain
+
+
+class PeakLimiter:
+    """A look-ahead peak limiter that streams: blocks in, the same samples (delayed) out.
+
+    The signal is cut into chunks of ``lookahead`` samples; the gain at each
+    chunk boundary is the lowest any neighbouring chunk needs, recovering
+    smoothly (release) afterwards, and is interpolated linearly in between, so
+    no sample exceeds the ceiling and the gain never jumps.
+    """
+
+    def __init__(self, ceiling_dbfs: float, rate: int = WORK_RATE,
+                 lookahead_ms: float = 5.0, release_ms: float = 80.0) -> None:
+        self.ceiling = db_to_gain(ceiling_dbfs)
+        self.chunk = max(1, int(rate * lookahead_ms / 1000))
+        self.release = math.exp(math.log(2.0) * self.chunk / (rate * release_ms / 1000))  # x2 per release_ms
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._gain = 1.0
+        self._in = 0
+        self._out = 0
+        self.max_reduction_db = 0.0
+
+    def _targets(self, x: Samples) -> npt.NDArray[np.float64]:
+        n = len(x) // self.chunk
+        peaks = np.abs(x[: n * self.chunk]).reshape(n, self.chunk).max(axis=1).astype(np.float64)
+        with np.errstate(divide="ignore"):
+            return np.minimum(1.0, np.where(peaks > 0, self.ceiling / np.maximum(peaks, 1e-12), 1.0))
+
+    def process(self, block: Samples, final: bool = False) -> Samples:
+        self._in += len(block)
+        x = np.concatenate([self._pending, block]) if len(self._pending) else block
+        c = self.chunk
+        n_full = len(x) // c
+        if final:
+            pad = (-len(x)) % c
+            x = np.concatenate([x, np.zeros(pad, dtype=np.float32)]) if pad else x
+            n_full = len(x) // c
+            keep = 0
+        else:
+            keep = 1  # the last chunk waits for the next block (look-ahead)
+        if n_full <= keep:
+            self._pending = x
+            return np.zeros(0, dtype=np.float32)
+        targets = self._targets(x[: n_full * c])
+        n_out = n_full - keep
+        bounds = np.empty(n_out + 1)
+        g = self._gain
+        bounds[0] = g
+        for i in range(n_out):
+            nxt = targets[i + 1] if i + 1 < n_full else 1.0
+            g = min(targets[i], nxt, g * self.release, 1.0)
+            bounds[i + 1] = g
+        bounds[0] = min(bounds[0], targets[0])
+        self._gain = g
+        ramp = np.arange(c, dtype=np.float64) / c
+        env = (bounds[:-1, None] + (bounds[1:] - bounds[:-1])[:, None] * ramp[None, :]).reshape(-1)
+        out = (x[: n_out * c] * env).astype(np.float32)
+        self.max_reduction_db = max(self.max_reduction_db, -20 * math.log10(max(float(bounds.min()), 1e-9)))
+        self._pending = x[n_out * c:]
+        if final:
+            self._pending = np.zeros(0, dtype=np.float32)
+            out = out[: self._in - self._out]
+        self._out += len(out)
+        return out

@@ -1,0 +1,83 @@
+"""The working format and sample-level helpers: float samples, PCM, silence, fades, gain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from audiopipe.tools.wav import WORK_RATE
+
+Samples = npt.NDArray[np.float32]
+
+SILENCE_DBFS = -45.0
+"""Below this level (per 10 ms window) audio counts as silence."""
+EDGE_PAUSE_MS = 80
+"""Silence kept at each end of a take after trimming (so a take carries 2 x this around its speech)."""
+
+__all__ = ["WORK_RATE", "Samples", "SILENCE_DBFS", "EDGE_PAUSE_MS", "to_float", "to_pcm", "edge_silence_ms",
+           "longest_inner_silence_ms", "fade", "db_to_gain"]
+
+
+def to_float(pcm: bytes) -> Samples:
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def to_pcm(samples: Samples) -> bytes:
+    clipped = np.clip(samples * 32768.0, -32768, 32767)
+    data: bytes = np.round(clipped).astype("<i2").tobytes()
+    return data
+
+
+def edge_silence_ms(samples: Samples, rate: int = WORK_RATE,
+                    threshold_dbfs: float = SILENCE_DBFS) -> tuple[int, int]:
+    """(leading, trailing) silence in ms, by 10 ms windows under *threshold_dbfs*."""
+    win = rate // 100
+    n = len(samples) // win
+    if n == 0:
+        return 0, 0
+    frames = samples[: n * win].reshape(n, win)
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    loud = np.nonzero(rms > 10 ** (threshold_dbfs / 20))[0]
+    if len(loud) == 0:
+        total = len(samples) * 1000 // rate
+        return total, 0
+    lead = int(loud[0]) * 10
+    trail = len(samples) * 1000 // rate - (int(loud[-1]) + 1) * 10
+    return lead, max(0, trail)
+
+
+def longest_inner_silence_ms(samples: Samples, rate: int = WORK_RATE,
+                             threshold_dbfs: float = SILENCE_DBFS) -> int:
+    """Longest run of silent 10 ms windows strictly inside the speech."""
+    win = rate // 100
+    n = len(samples) // win
+    if n == 0:
+        return 0
+    rms = np.sqrt(np.mean(samples[: n * win].reshape(n, win).astype(np.float64) ** 2, axis=1))
+    loud = rms > 10 ** (threshold_dbfs / 20)
+    idx = np.nonzero(loud)[0]
+    if len(idx) < 2:
+        return 0
+    gaps = np.diff(idx) - 1
+    return int(gaps.max()) * 10
+
+
+def fade(samples: Samples, fade_in_ms: float, fade_out_ms: float, rate: int = WORK_RATE) -> Samples:
+    """Raised-cosine fades at both ends (no clicks at the joins)."""
+    out = samples.copy()
+    for ms, at_start in ((fade_in_ms, True), (fade_out_ms, False)):
+        n = min(len(out), int(rate * ms / 1000))
+        if n <= 1:
+            continue
+        ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, n))).astype(np.float32)
+        if at_start:
+            out[:n] *= ramp
+        else:
+            out[-n:] *= ramp[::-1]
+    return out
+
+
+def db_to_gain(db: float) -> float:
+    return float(10 ** (db / 20))

@@ -1,0 +1,97 @@
+"""The engines of one run: a name -> class table, and the object that builds them when first asked.
+
+Adding an engine is one module plus one line in :data:`_REGISTRY`.  An :class:`Engines` object is built
+from the run's options and passed down; engines, their voice lists, the ``auto`` choice and the
+slots that bound how many takes each makes at once all belong to it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+
+from audiopipe.engines.base import Engine, EngineOptions
+from audiopipe.errors import AudiopipeError
+
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "espeak": ("audiopipe.engines.espeak", "EspeakEngine"),
+    "edge": ("audiopipe.engines.edge", "EdgeEngine"),
+    "kokoro": ("audiopipe.engines.kokoro", "KokoroEngine"),
+}
+ENGINE_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+AUTO = "auto"
+AUTO_ORDER: tuple[str, ...] = ("edge", "espeak")
+"""``auto``: the first of these that is available; any but the first is a loud fallback."""
+
+
+def check_name(name: str, allow_auto: bool = False) -> None:
+    """Raise a one-line error for an unknown engine name, listing the choices."""
+    if name in _REGISTRY or (allow_auto and name == AUTO):
+        return
+    raise AudiopipeError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}")
+
+
+def engine_class(name: str) -> type[Engine]:
+    """The class of engine *name* (its module is imported; nothing is built)."""
+    check_name(name)
+    module, cls = _REGISTRY[name]
+    found: type[Engine] = getattr(importlib.import_module(module), cls)
+    return found
+
+
+def voice_language(engine: str, voice: str) -> str | None:
+    """The language *voice* of *engine* speaks, or None when any (or unknown)."""
+    return engine_class(engine).voice_language(voice) if engine in _REGISTRY else None
+
+
+class Engines:
+    """Every engine a run uses, built once each on first use."""
+
+    def __init__(self, options: EngineOptions, log: Callable[[str], None] = lambda message: None) -> None:
+        self.options = options
+        self.log = log
+        self._built: dict[str, Engine] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.RLock()
+        self._auto: str | None = None
+        self.fallback: str | None = None
+        """The engine ``auto`` fell back to (None when it took the first choice or was not used)."""
+
+    def get(self, name: str) -> Engine:
+        """The engine called *name*; an unknown name lists the choices."""
+        with self._lock:
+            engine = self._built.get(name)
+            if engine is None:
+                engine = self._built[name] = engine_class(name).create(self.options, self.get)
+            return engine
+
+    def resolve(self, name: str) -> str:
+        """*name*, with ``auto`` replaced by the first engine of :data:`AUTO_ORDER` that is available
+        (decided once per run, with a loud warning on a fallback)."""
+        if name != AUTO:
+            return name
+        with self._lock:
+            if self._auto is None and self.options.offline:
+                self._auto = AUTO_ORDER[-1]
+            if self._auto is None:
+                self._auto = next((n for n in AUTO_ORDER[:-1] if self.get(n).available()), AUTO_ORDER[-1])
+                if self._auto != AUTO_ORDER[0]:
+                    self.fallback = self._auto
+                    self.log(f"WARNING: the {engine_class(AUTO_ORDER[0]).service} does not answer; --engine auto falls back to "
+                             f"the OFFLINE engine ({self._auto}). This episode is not release quality: rebuild "
+                             "with network access (the report and the ID3 comment say which engine made each "
+                             "segment).")
+            return self._auto
+
+    def slots(self, name: str) -> threading.BoundedSemaphore:
+        """The semaphore that bounds how many takes engine *name* makes at once."""
+        with self._lock:
+            slot = self._slots.get(name)
+            if slot is None:
+                slot = self._slots[name] = threading.BoundedSemaphore(self.get(name).parallel)
+            return slot
+
+    def parallel(self, names: set[str] | frozenset[str]) -> int:
+        """The most takes any of these engines makes at once."""
+        return max([1, *(self.get(name).parallel for name in names)])

@@ -1,0 +1,250 @@
+"""Takes + stingers + gaps (+ an optional music bed) -> a timeline, rendered in blocks.
+
+Every take is trimmed to its speech plus a consistent short pause, faded at
+both edges and levelled (see :mod:`audiopipe.produce.master`).  Stingers may overlap
+the speech with a crossfade; a music bed under the speech is ducked while
+anyone speaks.  Rendering streams one block at a time, loading each clip
+when it is reached and dropping it after, so an hour never sits in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from audiopipe.dsp import signal
+from audiopipe.tools import ffmpeg
+from audiopipe.dsp import loudness
+from audiopipe.produce import stingers
+from audiopipe.dsp.signal import EDGE_PAUSE_MS, Samples
+from audiopipe.synth.cache import TakeCache
+from audiopipe.script.manifest import BUILTIN_STINGER
+from audiopipe.produce.master import ceiling_dbfs, level_gain_db
+from audiopipe.produce.store import LevelCache
+from audiopipe.config.show import Show
+from audiopipe.synth.run import Result
+from audiopipe.tools import wav
+from audiopipe.tools.wav import WORK_RATE
+
+RATE = WORK_RATE
+FADE_MS = 10              # fade on every take edge
+BLOCK = RATE              # one second per rendered block
+DUCK_ATTACK_MS = 250      # the bed goes down this long before speech starts
+DUCK_RELEASE_MS = 700     # and comes back up over this long after it ends
+
+
+ClipKind = Literal["intro", "speech", "outro"]
+
+
+@dataclass(frozen=True)
+class Clip:
+    kind: ClipKind
+    start: int                         # in samples, from the episode's start
+    length: int                        # in samples
+    load: Callable[[], Samples]        # the clip's final samples (levelled, faded)
+    result: Result | None = None       # the take, for speech
+    gain_db: float = 0.0
+    trimmed_ms: int = 0                # cut from the take's start (word timings shift by it)
+    tag: str = ""                      # identifies the mastered clip (for cached segment files)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+    @property
+    def start_ms(self) -> int:
+        return self.start * 1000 // RATE
+
+    @property
+    def end_ms(self) -> int:
+        return self.end * 1000 // RATE
+
+
+@dataclass(frozen=True)
+class Bed:
+    samples: Samples                   # levelled, one loop
+    start: int
+    end: int
+    duck_gain: float                   # linear gain under speech
+
+
+@dataclass(frozen=True)
+class Timeline:
+    clips: tuple[Clip, ...]
+    length: int
+    bed: Bed | None = None
+
+    @property
+    def duration_ms(self) -> int:
+        return self.length * 1000 // RATE
+
+    def speech(self) -> list[Clip]:
+        return [c for c in self.clips if c.kind == "speech"]
+
+    def signature(self, show: Show) -> str:
+        """Identifies the mastered sound: equal signatures render to the same audio."""
+        bed = None
+        if self.bed is not None and show.bed is not None:
+            stat = show.bed.stat()
+            bed = [str(show.bed), stat.st_size, stat.st_mtime_ns, self.bed.start, self.bed.end,
+                   show.bed_under_lu, show.duck_db]
+        return LevelCache.tag("episode", [(c.kind, c.start, c.length, c.tag) for c in self.clips],
+                              self.length, bed, show.target_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+
+
+def speech_clip(result: Result, cache: TakeCache, levels: LevelCache, show: Show, start: int) -> Clip:
+    """The take trimmed to speech + a consistent pause, faded, levelled to the show's target."""
+    info = result.info
+    cut_start_ms = max(0, info.lead_ms - EDGE_PAUSE_MS)
+    cut_start = cut_start_ms * RATE // 1000
+    cut_end = max(0, info.trail_ms - EDGE_PAUSE_MS) * RATE // 1000
+    length = max(0, wav.wav_frames(cache.wav_path(info.key)) - cut_start - cut_end)
+
+    def shaped() -> Samples:
+        pcm, _ = wav.read_wav(cache.wav_path(info.key))
+        samples = signal.to_float(pcm)[cut_start:cut_start + length]
+        return signal.fade(samples, FADE_MS, FADE_MS)
+
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    tag = LevelCache.tag("speech", info.key, EDGE_PAUSE_MS, FADE_MS, show.target_lufs, ceiling)
+    gain = levels.gain(tag)
+    if gain is None:
+        gain = level_gain_db(shaped(), info.loudness_lufs, show.target_lufs, ceiling)
+        levels.put_gain(tag, gain)
+    factor = np.float32(signal.db_to_gain(gain))
+
+    def load() -> Samples:
+        return shaped() * factor
+    return Clip("speech", start, length, load, result, gain, cut_start_ms,
+                LevelCache.tag(tag, gain, show.bitrate_kbps))
+
+
+def stinger_clip(spec: Path | str | None, kind: Literal["intro", "outro"], show: Show, levels: LevelCache) -> Clip | None:
+    """The intro or outro, levelled to match the programme; None when there is none."""
+    if spec is None:
+        return None
+    raw = stingers.chime(kind, levels.root) if spec == BUILTIN_STINGER else signal.to_float(ffmpeg.decode_file(Path(spec)))
+    if not len(raw):
+        return None
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    tag = LevelCache.tag("stinger", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, ceiling)
+    gain = levels.gain(tag)
+    if gain is None:
+        gain = level_gain_db(raw, loudness.integrated_lufs(raw, RATE), show.target_lufs - show.stinger_under_lu, ceiling)
+        levels.put_gain(tag, gain)
+    samples = signal.fade(raw * np.float32(signal.db_to_gain(gain)), 2, 30)
+    return Clip(kind, 0, len(samples), lambda: samples, None, gain, tag=LevelCache.tag(tag, gain))
+
+
+def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) -> Bed | None:
+    if show.bed is None or not speech:
+        return None
+    raw = signal.to_float(ffmpeg.decode_file(show.bed))
+    if not len(raw):
+        return None
+    tag = LevelCache.tag("bed", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, show.bed_under_lu)
+    gain = levels.gain(tag)
+    if gain is None:
+        loud = loudness.integrated_lufs(raw, RATE)
+        gain = 0.0 if loud <= -70 else show.target_lufs - show.bed_under_lu - loud
+        levels.put_gain(tag, gain)
+    start = max(0, speech[0].start - RATE)
+    end = min(length, speech[-1].end + RATE)
+    return Bed(raw * np.float32(signal.db_to_gain(gain)), start, end, signal.db_to_gain(-show.duck_db))
+
+
+def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCache, show: Show,
+                   intro: Clip | None, outro: Clip | None, gap_scale: float = 1.0) -> Timeline:
+    """Place every part: intro, speech with gaps (longer between stories), outro."""
+    clips: list[Clip] = []
+    ms = RATE // 1000
+
+    def gap(value_ms: int) -> int:
+        return int(value_ms * gap_scale) * ms
+    pos = 0
+    if intro is not None:
+        overlap = min(show.intro_overlap_ms * ms, intro.length // 2)
+        if overlap:
+            shaped = signal.fade(intro.load(), 0, show.intro_overlap_ms)
+            intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db,  # type: ignore[misc]
+                         tag=LevelCache.tag(intro.tag, "fade-out", show.intro_overlap_ms))
+        clips.append(intro)
+        pos = intro.length - overlap if overlap else intro.length + gap(show.after_intro_ms)
+    previous_story: int | None = None
+    for i, result in enumerate(results):
+        seg = result.job.segment
+        if i > 0:
+            pos += gap(show.gap_before_ms(seg.story, previous_story))
+        clip = speech_clip(result, cache, levels, show, pos)
+        clips.append(clip)
+        pos = clip.end
+        previous_story = seg.story
+    if outro is not None:
+        overlap = min(show.outro_overlap_ms * ms, outro.length // 2)
+        if overlap:
+            shaped = signal.fade(outro.load(), show.outro_overlap_ms, 30)
+            start = max(0, pos - overlap)
+        else:
+            shaped = outro.load()
+            start = pos + gap(show.before_outro_ms)
+        clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db,  # type: ignore[misc]
+                          tag=LevelCache.tag(outro.tag, "fade-in", show.outro_overlap_ms)))
+        pos = start + outro.length
+    speech = [c for c in clips if c.kind == "speech"]
+    return Timeline(tuple(clips), pos, _bed(show, levels, speech, pos))
+
+
+def _duck_weight(speech: Sequence[Clip], b0: int, b1: int) -> Samples:
+    """1 while anyone speaks, 0 far from speech, with attack/release ramps between."""
+    attack, release = DUCK_ATTACK_MS * RATE // 1000, DUCK_RELEASE_MS * RATE // 1000
+    t = np.arange(b0, b1, dtype=np.float64)
+    weight = np.zeros(b1 - b0, dtype=np.float64)
+    for clip in speech:
+        if clip.end + release < b0 or clip.start - attack > b1:
+            continue
+        up = np.clip((t - (clip.start - attack)) / attack, 0.0, 1.0)
+        down = np.clip(((clip.end + release) - t) / release, 0.0, 1.0)
+        np.maximum(weight, np.minimum(up, down), out=weight)
+    return weight.astype(np.float32)
+
+
+def render(timeline: Timeline, block: int = BLOCK) -> Iterator[Samples]:
+    """The summed timeline in blocks; each clip is loaded when reached and dropped after."""
+    loaded: dict[int, Samples] = {}
+    clips = sorted(enumerate(timeline.clips), key=lambda ic: ic[1].start)
+    speech = timeline.speech()
+    bed = timeline.bed
+    for b0 in range(0, timeline.length, block):
+        b1 = min(timeline.length, b0 + block)
+        out = np.zeros(b1 - b0, dtype=np.float32)
+        for i, clip in clips:
+            if clip.start >= b1:
+                break
+            if clip.end <= b0:
+                loaded.pop(i, None)
+                continue
+            data = loaded.get(i)
+            if data is None:
+                data = loaded[i] = clip.load()[: clip.length]
+            s0, s1 = max(b0, clip.start), min(b1, clip.start + len(data))
+            if s1 > s0:
+                out[s0 - b0:s1 - b0] += data[s0 - clip.start:s1 - clip.start]
+        if bed is not None and b1 > bed.start and b0 < bed.end:
+            s0, s1 = max(b0, bed.start), min(b1, bed.end)
+            idx = (np.arange(s0, s1) - bed.start) % len(bed.samples)
+            music = bed.samples[idx]
+            weight = _duck_weight(speech, s0, s1)
+            music = music * (1.0 - weight * (1.0 - bed.duck_gain))
+            fade_in = np.clip((np.arange(s0, s1) - bed.start) / RATE, 0, 1)
+            fade_out = np.clip((bed.end - np.arange(s0, s1)) / (2 * RATE), 0, 1)
+            out[s0 - b0:s1 - b0] += (music * fade_in * fade_out).astype(np.float32)
+        yield out
+
+
+def speech_seconds(timeline: Timeline) -> float:
+    return sum(c.length for c in timeline.speech()) / RATE

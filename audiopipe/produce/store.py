@@ -1,0 +1,69 @@
+"""The mastering store: levelling gains and mastered (encoded, untagged) segments and episodes,
+kept beside the takes so that an unchanged part is never measured or encoded twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from audiopipe.dsp.loudness import Loudness
+from audiopipe.tools.fsutil import atomic_path, write_text
+
+LEVEL_FORMAT = 1
+
+
+class LevelCache:
+    """Remembers levelling gains and mastered segment files between builds, beside the takes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def tag(*parts: object) -> str:
+        blob = json.dumps([LEVEL_FORMAT, *parts], sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def _path(self, tag: str, suffix: str) -> Path:
+        return self.root / "mastered" / tag[:2] / f"{tag}{suffix}"
+
+    def gain(self, tag: str) -> float | None:
+        path = self._path(tag, ".json")
+        try:
+            return float(json.loads(path.read_text())["gain_db"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_gain(self, tag: str, gain_db: float) -> None:
+        write_text(self._path(tag, ".json"), json.dumps({"gain_db": gain_db}))
+
+    def episode(self, tag: str) -> tuple[Path, Loudness] | None:
+        """A mastered, encoded (untagged) episode made before from the same timeline."""
+        return self.segment(tag)
+
+    def put_episode(self, tag: str, mp3: Path, loud: Loudness) -> None:
+        def copy(out: Path) -> Loudness:
+            shutil.copyfile(mp3, out)
+            return loud
+        self.put_segment(tag, copy)
+
+    def segment(self, tag: str) -> tuple[Path, Loudness] | None:
+        mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
+        try:
+            data = json.loads(meta.read_text())
+            if mp3.is_file():
+                return mp3, Loudness(float(data["lufs"]), float(data["dbtp"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def put_segment(self, tag: str, encode: Callable[[Path], Loudness]) -> tuple[Path, Loudness]:
+        mp3 = self._path(tag, ".mp3")
+        mp3.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(mp3) as tmp:
+            loud = encode(tmp)
+        write_text(self._path(tag, ".mp3.json"),
+                   json.dumps({"lufs": loud.integrated_lufs, "dbtp": loud.true_peak_dbtp}))
+        return mp3, loud

@@ -1,0 +1,69 @@
+"""Publishing one episode: the cover, its ID3 tags (with chapters and transcript), the VTT/SRT
+transcripts and chapters.json beside the MP3, and the feed of every episode."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from audiopipe.config.show import Show
+from audiopipe.publish import artwork, feed, transcript
+from audiopipe.publish.record import EpisodeRecord, previous_guid
+from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
+from audiopipe.text import ISO639_2
+from audiopipe.tools.fsutil import atomic_path, write_text
+from audiopipe.tools.images import check_artwork
+
+FALLBACK_FEED = "urn:audiopipe:"
+
+
+def cover(show: Show, out_dir: Path, cache_dir: Path | None = None) -> Path:
+    """The show's cover inside *out_dir* (served with the episodes): generated, or the show's own copied."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if show.artwork is None:
+        return artwork.cover_file(show.title, show.author, None, out_dir)
+    check_artwork(show.artwork)
+    target = out_dir / f"artwork{show.artwork.suffix.lower()}"
+    if not target.is_file() or target.read_bytes() != show.artwork.read_bytes():
+        with atomic_path(target) as tmp:
+            shutil.copyfile(show.artwork, tmp)
+    return target
+
+
+def episode_guid(show: Show, slug: str, folder: Path) -> str:
+    """The episode's guid: the one it was first published with, else a UUIDv5 of feed URL and slug."""
+    return previous_guid(folder) or feed.episode_guid(show.feed or FALLBACK_FEED + show.title, slug)
+
+
+def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir: Path | None = None) -> EpisodeTags:
+    ep = record.episode
+    engines = sorted({s.engine for s in record.segments})
+    return EpisodeTags(
+        title=ep.title, show=show.title, artist=show.author, date=ep.date,
+        episode=ep.episode, description=ep.description or "",
+        languages=tuple(ISO639_2[lang] for lang in ep.order),
+        comment=f"made with audiopipe; engines: {', '.join(engines)}",
+        cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir),
+        chapters=tuple(Chapter(c.start_ms, c.end_ms, c.title) for c in record.chapters),
+        transcript=transcript.plain_text(record),
+        guid=record.guid, feed_url=show.feed,
+    )
+
+
+def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cache_dir: Path) -> None:
+    """Write the episode's ID3 tag (the cover embedded) into *mp3*."""
+    write_tags(mp3, episode_tags(record, show, cover(show, out_dir), cache_dir / "mastered"))
+
+
+def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
+    """transcript.vtt, transcript.srt and chapters.json beside the MP3."""
+    cues = transcript.cues_of(record)
+    write_text(folder / "transcript.vtt", transcript.to_vtt(cues))
+    write_text(folder / "transcript.srt", transcript.to_srt(cues))
+    write_text(folder / "chapters.json", transcript.chapters_json(record))
+
+
+def refresh_feed(out_dir: Path, show: Show) -> Path:
+    """Write out_dir/feed.xml from every built episode (and the previous feed's other items)."""
+    art = cover(show, out_dir)
+    return feed.write_feed(out_dir, show, art.name)

@@ -1,0 +1,196 @@
+"""The RSS feed: RSS 2.0 with the itunes and podcast (Podcasting 2.0) namespaces.
+
+Written with the standard library's ElementTree (which escapes everything)
+from the show and every built episode's report.json.  Items of episodes no
+longer on disk are kept from the previous feed.xml, so nothing is lost;
+rebuilding an episode replaces its item (same guid), never duplicates it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import email.utils
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import quote
+
+from audiopipe import __version__
+from audiopipe.config.show import Show
+from audiopipe.errors import AudiopipeError
+from audiopipe.publish.record import FILE as RECORD_FILE
+from audiopipe.publish.record import EpisodeRecord
+from audiopipe.tools.fsutil import atomic_open
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary
+
+for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
+    ET.register_namespace(_prefix, _uri)
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text XML 1.0 can carry: control characters removed."""
+    return _XML_INVALID.sub("", text)
+
+
+def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
+    """At most *limit* UTF-8 bytes, cut at a character boundary and marked with an ellipsis."""
+    text = clean(text)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", "ignore")
+    return cut.rstrip() + "…"
+
+
+def podcast_guid(feed_url: str) -> str:
+    """podcast:guid: a UUIDv5 of the feed URL without its scheme and trailing slashes."""
+    bare = re.sub(r"^[a-zA-Z]+://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def episode_guid(feed_url: str, slug: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(podcast_guid(feed_url)), slug))
+
+
+def pub_date(date_iso: str, time_hhmm: str) -> str:
+    day = dt.date.fromisoformat(date_iso)
+    hour, minute = (int(x) for x in time_hhmm.split(":"))
+    return email.utils.format_datetime(dt.datetime(day.year, day.month, day.day, hour, minute,
+                                                   tzinfo=dt.timezone.utc))
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        element.text = clean(text)
+    return element
+
+
+def _url(show: Show, *parts: str) -> str:
+    return show.base_url + "/".join(quote(p) for p in parts)
+
+
+def require_publishable(show: Show) -> None:
+    where = show.path or "show.yaml"
+    for key, hint in (("base_url", "where output/ will be served, e.g. https://example.com/podcast/"),
+                      ("description", "a sentence or two about the show"),
+                      ("owner_email", "the address directories use to verify the owner")):
+        if not getattr(show, key):
+            raise AudiopipeError(f"{where}: {key}: missing; the feed needs it — add `{key}:` ({hint})")
+
+
+def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str) -> ET.Element:
+    ep = record.episode
+    slug = ep.slug
+    mp3 = folder / ep.file
+    item = ET.Element("item")
+    _sub(item, "title", ep.title)
+    description = ep.description or "; ".join(c.title for c in record.chapters) or ep.title
+    _sub(item, "description", truncate_bytes(description))
+    _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
+    _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
+    _sub(item, "enclosure", url=_url(show, slug, ep.file), length=str(mp3.stat().st_size),
+         type="audio/mpeg")
+    _sub(item, f"{{{ITUNES}}}title", ep.title)
+    _sub(item, f"{{{ITUNES}}}duration", str(round(ep.duration_ms / 1000)))
+    if ep.episode:
+        _sub(item, f"{{{ITUNES}}}episode", str(ep.episode))
+    _sub(item, f"{{{ITUNES}}}episodeType", "full")
+    _sub(item, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
+    _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
+    for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
+        if (folder / name).is_file():
+            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, name), type=mime,
+                 language=show.language)
+    if (folder / "chapters.json").is_file():
+        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, "chapters.json"), type="application/json+chapters")
+    return item
+
+
+def _old_items(feed_path: Path) -> list[ET.Element]:
+    if not feed_path.is_file():
+        return []
+    try:
+        channel = ET.parse(feed_path).getroot().find("channel")
+    except ET.ParseError:
+        raise AudiopipeError(f"{feed_path}: the existing feed is not valid XML; move it aside and run "
+                             "`audiopipe feed` again (its episodes are rebuilt from output/)") from None
+    return [] if channel is None else list(channel.findall("item"))
+
+
+def _when(item: ET.Element) -> dt.datetime:
+    text = item.findtext("pubDate") or ""
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def build_feed(out_dir: Path, show: Show, artwork_name: str) -> ET.ElementTree:
+    require_publishable(show)
+    artwork_url = _url(show, artwork_name)
+    items: dict[str, ET.Element] = {}
+    for report_path in sorted(out_dir.glob(f"*/{RECORD_FILE}")):
+        folder = report_path.parent
+        record = EpisodeRecord.load(folder)
+        if not (folder / record.episode.file).is_file():
+            continue
+        item = item_for(record, show, folder, artwork_url)
+        items[item.findtext("guid") or ""] = item
+    for old in _old_items(out_dir / "feed.xml"):
+        guid = old.findtext("guid") or ""
+        if guid and guid not in items:
+            items[guid] = copy.deepcopy(old)         # an episode whose files are gone: keep it
+    ordered = sorted(items.values(), key=_when, reverse=True)
+
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", show.title)
+    _sub(channel, "link", show.link or show.base_url)
+    _sub(channel, f"{{{ATOM}}}link", href=show.feed, rel="self", type="application/rss+xml")
+    _sub(channel, "description", truncate_bytes(show.description))
+    _sub(channel, "language", show.language)
+    _sub(channel, "generator", f"audiopipe {__version__}")
+    if ordered:
+        _sub(channel, "lastBuildDate", ordered[0].findtext("pubDate") or "")
+    _sub(channel, f"{{{ITUNES}}}author", show.author)
+    owner = _sub(channel, f"{{{ITUNES}}}owner")
+    _sub(owner, f"{{{ITUNES}}}name", show.owner_name or show.author)
+    _sub(owner, f"{{{ITUNES}}}email", show.owner_email)
+    _sub(channel, f"{{{ITUNES}}}image", href=artwork_url)
+    category = _sub(channel, f"{{{ITUNES}}}category", text=show.category)
+    if show.subcategory:
+        _sub(category, f"{{{ITUNES}}}category", text=show.subcategory)
+    _sub(channel, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
+    _sub(channel, f"{{{ITUNES}}}type", "episodic")
+    _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(show.feed))
+    _sub(channel, f"{{{PODCAST}}}locked", "yes" if show.locked else "no", owner=show.owner_email)
+    image = _sub(channel, "image")
+    _sub(image, "url", artwork_url)
+    _sub(image, "title", show.title)
+    _sub(image, "link", show.link or show.base_url)
+    for item in ordered:
+        channel.append(item)
+    # ElementTree puts text of elements created with attributes only; fix itunes:category text
+    for cat in channel.iter(f"{{{ITUNES}}}category"):
+        if cat.text:
+            cat.set("text", cat.text)
+            cat.text = None
+    ET.indent(rss, space="  ")
+    return ET.ElementTree(rss)
+
+
+def write_feed(out_dir: Path, show: Show, artwork_name: str) -> Path:
+    tree = build_feed(out_dir, show, artwork_name)
+    target = out_dir / "feed.xml"
+    with atomic_open(target, "wb", encoding=None) as fh:
+        tree.write(fh, encoding="utf-8", xml_declaration=True)
+    return target

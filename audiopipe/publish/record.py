@@ -1,0 +1,293 @@
+"""The episode record: what was built — segments, voices, engines, timings, loudness, and the build's
+options — as frozen records, written once as ``report.json`` and read back by every later step
+(QA, the page, the feed, re-takes).  The JSON keeps every field tools read; ``schema`` says its version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from audiopipe import __version__
+from audiopipe.config.show import Show
+from audiopipe.dsp.loudness import Loudness
+from audiopipe.engines import Timings
+from audiopipe.errors import AudiopipeError
+from audiopipe.produce.master import SegmentFile
+from audiopipe.produce.mix import Timeline
+from audiopipe.script.manifest import Manifest
+from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.wav import WORK_RATE
+
+SCHEMA = 2
+"""Version of report.json's layout (1: before the records; 2: adds ``schema`` and ``build.options``)."""
+FILE = "report.json"
+
+
+@dataclass(frozen=True)
+class WordTime:
+    """A spoken word and where it sits in the episode (ms)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    index: int
+    lang: str
+    story: int | None
+    chapter: str | None
+    voice_profile: str
+    engine: str
+    voice: str
+    rate: int
+    text: str                   # the script's text
+    spoken_text: str            # the text the engine was given
+    start_ms: int
+    end_ms: int
+    cached: bool
+    take: str                   # the take's cache key
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    gain_db: float
+    take_loudness_lufs: float
+    take_true_peak_dbtp: float
+    lead_silence_ms: int
+    trail_silence_ms: int
+    file: str | None            # the segment's own MP3, relative to the episode folder
+    word_timings: Timings
+    words: tuple[WordTime, ...]
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    @property
+    def label(self) -> str:
+        return f"segment {self.index} ({self.lang})"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["words"] = [asdict(w) for w in self.words]
+        # the order tools have read since schema 1: duration after end
+        keys = list(data)
+        keys.insert(keys.index("end_ms") + 1, "duration_ms")
+        data["duration_ms"] = self.duration_ms
+        return {k: data[k] for k in keys}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words"}
+        return cls(**values, words=tuple(WordTime(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
+                                         for w in data["words"]))
+
+
+@dataclass(frozen=True)
+class ChapterRecord:
+    story: int
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class StingerRecord:
+    kind: Literal["intro", "outro"]
+    start_ms: int
+    end_ms: int
+    gain_db: float
+
+
+@dataclass(frozen=True)
+class BedRecord:
+    file: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    slug: str
+    title: str
+    date: str                   # ISO date
+    episode: int | None
+    description: str | None
+    manifest: str               # the manifest's path
+    file: str                   # the MP3, relative to the episode folder
+    order: tuple[str, ...]
+    mode: Literal["stories", "script"]
+    duration_ms: int
+    loudness_lufs: float
+    true_peak_dbtp: float
+    target_lufs: float
+    true_peak_limit_dbtp: float
+    window_s: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["order"], data["window_s"] = list(self.order), list(self.window_s)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EpisodeInfo:
+        values = {k: data[k] for k in cls.__dataclass_fields__}
+        values["order"] = tuple(values["order"])
+        values["window_s"] = (float(values["window_s"][0]), float(values["window_s"][1]))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class RecordedOptions:
+    """The choices a build was made with, so that a re-take reproduces it."""
+
+    engine: str | None = None           # the --engine given (None: each profile's own)
+    speed: float = 1.0                  # speaking-rate factor chosen by --fit
+    gap_scale: float = 1.0              # gap factor chosen by --fit
+    show: str | None = None             # the show.yaml used
+    voices: str | None = None           # the voices/ folder used
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> RecordedOptions:
+        if not data:
+            return cls()
+        return cls(data.get("engine"), float(data.get("speed", 1.0)), float(data.get("gap_scale", 1.0)),
+                   data.get("show"), data.get("voices"))
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    synthesized: int
+    cached: int
+    seconds: float
+    stages: Mapping[str, float] = field(default_factory=dict)
+    episode_reused: bool = False
+    options: RecordedOptions = RecordedOptions()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"synthesized": self.synthesized, "cached": self.cached, "seconds": self.seconds,
+                "stages": dict(self.stages), "episode_reused": self.episode_reused,
+                "options": asdict(self.options)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BuildInfo:
+        return cls(int(data["synthesized"]), int(data["cached"]), float(data["seconds"]),
+                   dict(data.get("stages", {})), bool(data.get("episode_reused", False)),
+                   RecordedOptions.from_json(data.get("options")))
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """Everything about one built episode; ``report.json`` is its JSON."""
+
+    episode: EpisodeInfo
+    build: BuildInfo
+    chapters: tuple[ChapterRecord, ...]
+    stingers: tuple[StingerRecord, ...]
+    bed: BedRecord | None
+    segments: tuple[SegmentRecord, ...]
+    guid: str
+    version: str = __version__
+    schema: int = SCHEMA
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "audiopipe": self.version, "schema": self.schema,
+            "episode": self.episode.to_json(), "build": self.build.to_json(),
+            "chapters": [asdict(c) for c in self.chapters], "stingers": [asdict(s) for s in self.stingers],
+            "bed": None if self.bed is None else asdict(self.bed),
+            "segments": [s.to_json() for s in self.segments], "guid": self.guid,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EpisodeRecord:
+        bed = data.get("bed")
+        return cls(
+            EpisodeInfo.from_json(data["episode"]), BuildInfo.from_json(data["build"]),
+            tuple(ChapterRecord(**c) for c in data["chapters"]),
+            tuple(StingerRecord(**s) for s in data["stingers"]),
+            None if not bed else BedRecord(**bed),
+            tuple(SegmentRecord.from_json(s) for s in data["segments"]),
+            str(data.get("guid") or ""), str(data.get("audiopipe", "?")), int(data.get("schema", 1)))
+
+    def write(self, folder: Path) -> Path:
+        path = folder / FILE
+        write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> EpisodeRecord:
+        """The record of the episode built in *folder*; a missing or damaged one is a one-line error."""
+        path = folder / FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_json(cast(Mapping[str, Any], data))
+        except FileNotFoundError:
+            raise AudiopipeError(f"{path}: no built episode here; build it first") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise AudiopipeError(f"{path}: cannot read the build report ({type(exc).__name__}: {exc}); "
+                                 "rebuild the episode") from None
+
+
+def previous_guid(folder: Path) -> str | None:
+    """The guid the episode in *folder* was first published with (kept across rebuilds), if any."""
+    try:
+        guid = json.loads((folder / FILE).read_text(encoding="utf-8")).get("guid")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return guid if isinstance(guid, str) and guid else None
+
+
+def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Loudness,
+                segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str) -> EpisodeRecord:
+    """The episode's record, built once from its timeline and files."""
+    segments: list[SegmentRecord] = []
+    chapters: list[tuple[int, str, int]] = []
+    for clip in timeline.speech():
+        assert clip.result is not None
+        job, info = clip.result.job, clip.result.info
+        seg = job.segment
+        shift = clip.start_ms - clip.trimmed_ms    # word times are relative to the untrimmed take
+        seg_file = segment_files.get(seg.index)
+        segments.append(SegmentRecord(
+            index=seg.index, lang=seg.lang, story=seg.story, chapter=seg.chapter,
+            voice_profile=seg.profile, engine=info.engine, voice=info.voice, rate=job.settings.rate,
+            text=seg.text, spoken_text=job.text, start_ms=clip.start_ms, end_ms=clip.end_ms,
+            cached=clip.result.cached, take=info.key,
+            loudness_lufs=seg_file.loudness.integrated_lufs if seg_file else None,
+            true_peak_dbtp=seg_file.loudness.true_peak_dbtp if seg_file else None,
+            gain_db=clip.gain_db, take_loudness_lufs=info.loudness_lufs, take_true_peak_dbtp=info.true_peak_dbtp,
+            lead_silence_ms=info.lead_ms, trail_silence_ms=info.trail_ms,
+            file=f"segments/{seg_file.path.name}" if seg_file else None,
+            word_timings=info.timings,
+            words=tuple(WordTime(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words)))
+        if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
+            chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
+    starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro
+    ends = [*starts[1:], timeline.duration_ms]
+    lo, hi = show.window
+    return EpisodeRecord(
+        EpisodeInfo(manifest.slug, manifest.title, manifest.date.isoformat(), manifest.episode,
+                    manifest.description, str(manifest.path), f"{manifest.slug}.mp3", tuple(manifest.order),
+                    "stories" if manifest.stories else "script", timeline.duration_ms,
+                    loudness.integrated_lufs, loudness.true_peak_dbtp, show.target_lufs, show.true_peak_dbtp,
+                    (round(lo, 1), round(hi, 1))),
+        build,
+        tuple(ChapterRecord(story, title, s, e) for (story, title, _), s, e in zip(chapters, starts, ends)),
+        tuple(StingerRecord(c.kind, c.start_ms, c.end_ms, c.gain_db)
+              for c in timeline.clips if c.kind != "speech"),
+        None if timeline.bed is None else BedRecord(str(show.bed), timeline.bed.start * 1000 // WORK_RATE,
+                                                    timeline.bed.end * 1000 // WORK_RATE),
+        tuple(segments), guid)
+
+
+def story_segments(segments: Sequence[SegmentRecord]) -> dict[int | None, list[SegmentRecord]]:
+    """Segments grouped by story, in order."""
+    out: dict[int | None, list[SegmentRecord]] = {}
+    for seg in segments:
+        out.setdefault(seg.story, []).append(seg)
+    return out

@@ -1,0 +1,125 @@
+"""ID3 tags through mutagen: one table from episode field to ID3 frame, one choke point for errors.
+
+Tags are written as ID3v2.3: every podcast app and OS reads it (v2.4's UTF-8
+text and TDRC dates are still unread by some, e.g. Windows), and the chapter
+frames (CHAP/CTOC) are defined for both.  mutagen turns TDRC into
+TYER/TDAT and joins multiple TLAN values for v2.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.id3 import (
+    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TDES, TDRC, TGID, TIT2, TLAN, TPE1, TRCK, USLT, WFED,
+    CTOCFlags, Frame,
+)
+
+from audiopipe.errors import ToolError
+
+ID3_VERSION = 3
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start_ms: int
+    end_ms: int
+    title: str
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    title: str
+    show: str
+    artist: str
+    date: str              # ISO date
+    episode: int | None
+    description: str
+    languages: tuple[str, ...]   # ISO 639-2 codes
+    comment: str = ""
+    cover_jpeg: bytes | None = None
+    chapters: Sequence[Chapter] = field(default_factory=tuple)
+    transcript: str = ""
+    guid: str = ""
+    feed_url: str = ""
+
+
+def _chapters(t: EpisodeTags) -> list[Frame]:
+    if not t.chapters:
+        return []
+    ids = [f"chp{i}" for i in range(1, len(t.chapters) + 1)]
+    frames: list[Frame] = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                                child_element_ids=ids, sub_frames=[TIT2(encoding=1, text="Chapters")])]
+    for element_id, ch in zip(ids, t.chapters):
+        frames.append(CHAP(element_id=element_id, start_time=ch.start_ms, end_time=ch.end_ms,
+                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                           sub_frames=[TIT2(encoding=1, text=ch.title)]))
+    return frames
+
+
+def _one(frame: Frame | None) -> list[Frame]:
+    return [] if frame is None else [frame]
+
+
+# encoding=1 is UTF-16 with BOM: the Unicode encoding ID3v2.3 has (Chinese survives)
+FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
+    ("title", lambda t: [TIT2(encoding=1, text=t.title)]),
+    ("show", lambda t: [TALB(encoding=1, text=t.show)]),
+    ("artist", lambda t: [TPE1(encoding=1, text=t.artist)]),
+    ("date", lambda t: [TDRC(encoding=1, text=t.date)]),
+    ("episode", lambda t: _one(TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
+    ("genre", lambda t: [TCON(encoding=1, text="Podcast")]),
+    ("description", lambda t: _one(COMM(encoding=1, lang="eng", desc="", text=t.description)
+                                   if t.description else None)),
+    ("podcast description", lambda t: _one(TDES(encoding=1, text=t.description) if t.description else None)),
+    ("comment", lambda t: _one(COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)
+                               if t.comment else None)),
+    ("languages", lambda t: [TLAN(encoding=1, text=list(t.languages))]),
+    ("cover", lambda t: _one(APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
+                             if t.cover_jpeg else None)),
+    ("chapters", _chapters),
+    ("transcript", lambda t: _one(USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
+                                  if t.transcript else None)),
+    ("podcast", lambda t: [PCST(value=1)]),
+    ("guid", lambda t: _one(TGID(encoding=1, text=t.guid) if t.guid else None)),
+    ("feed", lambda t: _one(WFED(encoding=0, url=t.feed_url) if t.feed_url else None)),
+)
+"""Episode field -> the ID3 frames that carry it."""
+
+
+def write_tags(path: Path, tags: EpisodeTags) -> None:
+    """Replace the ID3 tag of *path* with *tags* (ID3v2.3)."""
+    try:
+        id3 = ID3()
+        for _field, make in FRAMES:
+            for frame in make(tags):
+                id3.add(frame)
+        id3.save(str(path), v2_version=ID3_VERSION)
+    except (MutagenError, OSError, ValueError) as exc:
+        raise ToolError(f"{path}: cannot write ID3 tags ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class ReadTags:
+    """What QA compares with the record: the title, the guid and the chapters in table-of-contents order."""
+
+    title: str
+    guid: str
+    chapters: tuple[Chapter, ...]
+
+
+def read_tags(path: Path) -> ReadTags:
+    """The tag of *path* as QA needs it (the one place besides :func:`write_tags` that calls mutagen)."""
+    try:
+        id3 = ID3(str(path))
+    except (MutagenError, OSError) as exc:
+        raise ToolError(f"{path}: the MP3 has no readable ID3 tag ({exc})") from exc
+    chaps = {c.element_id: c for c in id3.getall("CHAP")}
+    tocs = id3.getall("CTOC")
+    order = [] if not tocs else [i for i in tocs[0].child_element_ids if i in chaps]
+    return ReadTags(str(id3.get("TIT2", "")), str(id3.get("TGID", "")),
+                    tuple(Chapter(chaps[i].start_time, chaps[i].end_time, str(chaps[i].sub_frames.get("TIT2", "")))
+                          for i in order))

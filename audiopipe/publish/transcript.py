@@ -1,0 +1,98 @@
+"""Timed transcripts (WebVTT and SRT) and Podcasting 2.0 chapters, from report.json's word timings.
+
+A cue is one sentence, or at most 65 characters of English; Chinese cues
+break at Chinese punctuation (a sentence end, or a comma once the cue is
+long enough), never in the middle of a run of characters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from audiopipe.publish.record import EpisodeRecord, SegmentRecord, WordTime
+from audiopipe.text import join_text
+
+MAX_EN = 65
+MAX_ZH = 32            # CJK characters are twice as wide as Latin letters
+ZH_SOFT = 14           # a Chinese cue may end at a comma once it has this many characters
+_EN_END = (".", "!", "?", "…")
+_ZH_END = ("。", "！", "？", "；", "…")
+_ZH_SOFT_END = ("，", "、", "：", ",")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+    lang: str
+    voice: str           # who speaks: the voice profile
+
+
+def _cue(words: list[WordTime], seg: SegmentRecord) -> Cue:
+    text = join_text([w.text for w in words], seg.lang)
+    end = min(words[-1].end_ms, seg.end_ms)
+    return Cue(words[0].start_ms, max(end, words[0].start_ms + 1), text, seg.lang, seg.voice_profile)
+
+
+def cues_of(record: EpisodeRecord) -> list[Cue]:
+    cues: list[Cue] = []
+    for seg in record.segments:
+        lang = seg.lang
+        limit = MAX_ZH if lang == "zh" else MAX_EN
+        words = [w for w in seg.words if w.text.strip()] or [WordTime(seg.start_ms, seg.end_ms, seg.spoken_text)]
+        current: list[WordTime] = []
+        for word in words:
+            text = word.text
+            if current and len(join_text([w.text for w in current] + [text], lang)) > limit:
+                cues.append(_cue(current, seg))
+                current = []
+            current.append(word)
+            length = len(join_text([w.text for w in current], lang))
+            ends = (text.endswith(_ZH_END) or (text.endswith(_ZH_SOFT_END) and length >= ZH_SOFT)) \
+                if lang == "zh" else text.endswith(_EN_END)
+            if ends:
+                cues.append(_cue(current, seg))
+                current = []
+        if current:
+            cues.append(_cue(current, seg))
+    return cues
+
+
+def _ts(ms: int, sep: str) -> str:
+    h, rest = divmod(max(0, ms), 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(cues: list[Cue]) -> str:
+    lines = ["WEBVTT", ""]
+    for i, cue in enumerate(cues, start=1):
+        lines += [str(i), f"{_ts(cue.start_ms, '.')} --> {_ts(cue.end_ms, '.')}",
+                  f"<v {_vtt_escape(cue.voice)}><lang {cue.lang}>{_vtt_escape(cue.text)}</lang></v>", ""]
+    return "\n".join(lines)
+
+
+def to_srt(cues: list[Cue]) -> str:
+    lines: list[str] = []
+    for i, cue in enumerate(cues, start=1):
+        lines += [str(i), f"{_ts(cue.start_ms, ',')} --> {_ts(cue.end_ms, ',')}", cue.text, ""]
+    return "\n".join(lines)
+
+
+def plain_text(record: EpisodeRecord) -> str:
+    """The whole transcript as text (for the MP3's USLT frame)."""
+    return "\n\n".join(seg.text for seg in record.segments)
+
+
+def chapters_json(record: EpisodeRecord) -> str:
+    """Podcasting 2.0 JSON chapters (version 1.2.0)."""
+    chapters = [{"startTime": round(c.start_ms / 1000, 3), "endTime": round(c.end_ms / 1000, 3),
+                 "title": c.title} for c in record.chapters]
+    return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=2) + "\n"

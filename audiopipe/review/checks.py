@@ -1,0 +1,289 @@
+"""Automatic checks of a built episode, run by every build and by ``audiopipe qa``.
+
+Each check yields findings that name the segment and what to do.  A failed
+check fails ``audiopipe qa`` (exit 1) and is flagged on the QA page.
+Thresholds are show settings (``qa_*`` in show.yaml).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from audiopipe.config.show import Show
+from audiopipe.dsp import loudness, signal
+from audiopipe.engines import VoiceSettings, voice_language
+from audiopipe.errors import ToolError
+from audiopipe.publish.record import EpisodeRecord, SegmentRecord
+from audiopipe.publish.tags import Chapter, read_tags
+from audiopipe.review import asr as asr_module
+from audiopipe.review.findings import Finding, failed, summary
+from audiopipe.review.page import write_page
+from audiopipe.synth import timing
+from audiopipe.synth.cache import TakeCache
+from audiopipe.text import LANG_NAMES
+from audiopipe.tools import ffmpeg, wav
+from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.wav import WORK_RATE
+
+__all__ = ["Checker", "Finding", "failed", "review", "summary", "write_qa"]
+
+WAVE_BINS = 1000
+
+
+class Checker:
+    def __init__(self, folder: Path, show: Show, cache_root: Path,
+                 asr: bool = False, log: Callable[[str], None] = lambda m: None) -> None:
+        self.folder = folder
+        self.show = show
+        self.limits = show.qa
+        self.cache = TakeCache(cache_root)
+        self.asr = asr
+        self.log = log
+        self.record = EpisodeRecord.load(folder)
+        self.mp3 = folder / self.record.episode.file
+        self.waveform: tuple[list[float], list[float]] | None = None
+        self.loudness_curve: list[tuple[float, float]] = []
+        self.asr_results: dict[int, asr_module.Heard] | None = None
+
+    def run(self) -> list[Finding]:
+        checks = (self.order, self.decodes, self.tags, self.episode_loudness, self.duration,
+                  self.segments, self.voice_language, self.speech_recognition)
+        heavy = (self.decodes, self.episode_loudness, self.segments)    # each mostly an ffmpeg process
+        with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
+            running = {check: pool.submit(_collect, check) for check in heavy}
+            findings: list[Finding] = []
+            for check in checks:
+                findings.extend(running[check].result() if check in running else check())
+        return findings
+
+    # ---- episode-level ---------------------------------------------------------------------
+    def order(self) -> Iterator[Finding]:
+        ep = self.record.episode
+        if ep.mode == "script":
+            yield Finding("order", "pass", "free script: segments follow the script's paragraphs")
+            return
+        order = list(ep.order)
+        stories: dict[int | None, list[SegmentRecord]] = {}
+        for s in self.record.segments:
+            stories.setdefault(s.story, []).append(s)
+        bad = False
+        for number, parts in stories.items():
+            langs = [p.lang for p in parts]
+            if langs != order:
+                bad = True
+                missing = [LANG_NAMES[x] for x in order if x not in langs]
+                what = f"has no {', '.join(missing)} segment" if missing else \
+                    f"speaks {'/'.join(langs)} instead of {'/'.join(order)}"
+                yield Finding("order", "fail", f"story {number} {what}; rebuild from the manifest",
+                              parts[0].index)
+        if not bad:
+            yield Finding("order", "pass", f"{len(stories)} stories, each {' then '.join(order)}")
+
+    def decodes(self) -> Iterator[Finding]:
+        """Decode end to end, streaming (constant memory), drawing the page's waveform on the way."""
+        want_samples = self.record.episode.duration_ms * WORK_RATE // 1000
+        per_bin = max(1, -(-want_samples // WAVE_BINS))
+        top = np.zeros(WAVE_BINS, np.float32)
+        low = np.zeros(WAVE_BINS, np.float32)
+        count = 0
+        try:
+            carry = b""
+            for block in ffmpeg.stream_decode(self.mp3):
+                block = carry + block
+                usable = len(block) - len(block) % 2
+                carry = block[usable:]
+                x = np.frombuffer(block[:usable], dtype="<i2").astype(np.float32) / 32768
+                bins = np.minimum((count + np.arange(len(x))) // per_bin, WAVE_BINS - 1)
+                np.maximum.at(top, bins, x)
+                np.minimum.at(low, bins, x)
+                count += len(x)
+        except ToolError as exc:
+            yield Finding("decode", "fail", f"the MP3 does not decode ({exc.message}); rebuild the episode")
+            return
+        self.waveform = (top.tolist(), low.tolist())
+        got = count / WORK_RATE
+        want = self.record.episode.duration_ms / 1000
+        if abs(got - want) > 0.5:
+            yield Finding("decode", "fail", f"the MP3 decodes to {got:.1f} s but the episode is {want:.1f} s: "
+                          "it is truncated or damaged; rebuild the episode")
+        else:
+            yield Finding("decode", "pass", f"the MP3 decodes end to end ({got:.1f} s)")
+
+    def tags(self) -> Iterator[Finding]:
+        try:
+            tags = read_tags(self.mp3)
+        except ToolError as exc:
+            yield Finding("tags", "fail", f"{exc.message}; rebuild the episode")
+            return
+        ep = self.record.episode
+        problems = []
+        if tags.title != ep.title:
+            problems.append(f"title is {tags.title!r}, not {ep.title!r}")
+        if self.record.guid and tags.guid != self.record.guid:
+            problems.append("TGID is not the episode's guid")
+        want = [Chapter(c.start_ms, c.end_ms, c.title) for c in self.record.chapters]
+        got = list(tags.chapters)
+        if got != want:
+            problems.append(f"chapters {[(c.start_ms, c.end_ms, c.title) for c in got]} differ from the report's "
+                            f"{[(c.start_ms, c.end_ms, c.title) for c in want]}")
+        if problems:
+            yield Finding("tags", "fail", "; ".join(problems) + "; rebuild the episode")
+        else:
+            yield Finding("tags", "pass", f"tags and {len(want)} chapters match the report")
+
+    def episode_loudness(self) -> Iterator[Finding]:
+        """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
+        loud, stderr = loudness.measure_file_verbose(self.mp3)
+        curve = []
+        for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
+            t = float(m.group(1))
+            if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
+                curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
+        self.loudness_curve = curve
+        target, tol = self.show.target_lufs, self.limits.loudness_tolerance_lu
+        if self.record.episode.duration_ms < 20_000 and abs(loud.integrated_lufs - target) > tol:
+            yield Finding("loudness", "warn", f"the episode measures {loud.integrated_lufs:.1f} LUFS; under 20 s "
+                          "integrated loudness is not a reliable measure")
+        elif abs(loud.integrated_lufs - target) > tol:
+            yield Finding("loudness", "fail", f"the episode measures {loud.integrated_lufs:.1f} LUFS, outside "
+                          f"{target:g} ±{tol:g}; rebuild with --remaster")
+        else:
+            yield Finding("loudness", "pass", f"{loud.integrated_lufs:.1f} LUFS (target {target:g})")
+        if loud.true_peak_dbtp > self.show.true_peak_dbtp:
+            yield Finding("true-peak", "fail", f"true peak {loud.true_peak_dbtp:.1f} dBTP is over "
+                          f"{self.show.true_peak_dbtp:g} dBTP; rebuild with --remaster")
+        else:
+            yield Finding("true-peak", "pass", f"true peak {loud.true_peak_dbtp:.1f} dBTP")
+
+    def duration(self) -> Iterator[Finding]:
+        seconds = self.record.episode.duration_ms / 1000
+        lo, hi = self.show.window
+        if lo <= seconds <= hi:
+            yield Finding("duration", "pass", f"{timing.mmss(seconds)} is inside {timing.mmss(lo)}-{timing.mmss(hi)}")
+        else:
+            yield Finding("duration", "warn", f"{timing.mmss(seconds)} is outside {timing.mmss(lo)}-"
+                          f"{timing.mmss(hi)}; edit the script or build with --fit")
+
+    # ---- per segment ------------------------------------------------------------------------
+    def _segment_samples(self, seg: SegmentRecord) -> np.ndarray | None:
+        path = self.folder / (seg.file or "")
+        if not seg.file or not path.is_file():
+            return None
+        return signal.to_float(ffmpeg.decode_file(path))
+
+    def segments(self) -> Iterator[Finding]:
+        limits = self.limits
+        calibration = timing.Calibration(self.cache.root)   # read once, not once per segment
+        for seg in self.record.segments:
+            i, label = seg.index, seg.label
+            samples = self._segment_samples(seg)
+            if samples is None:
+                yield Finding("segment-file", "fail", f"{label}: its QA file is missing; rebuild the episode", i)
+                continue
+            lufs = loudness.integrated_lufs(samples, WORK_RATE)
+            if lufs <= limits.silent_lufs or float(np.abs(samples).max(initial=0)) < 0.01:
+                yield Finding("silent", "fail", f"{label} is silent ({lufs:.0f} LUFS); re-take it "
+                              f"(`audiopipe retake {self.record.episode.slug} {i}`)", i)
+                continue
+            raw = self.cache.wav_path(seg.take)
+            if raw.is_file():
+                pcm, _ = wav.read_wav(raw)
+                take = np.frombuffer(pcm, dtype="<i2")
+                full = np.abs(take.astype(np.int32)) >= 32767 - 16
+                runs = _longest_run(full)
+                if runs >= limits.clip_run:
+                    yield Finding("clipped", "fail", f"{label}: the take clips ({runs} samples in a row at full "
+                                  "scale); lower the voice's volume and re-take it", i)
+            settings = VoiceSettings(seg.engine, seg.voice, seg.lang, seg.rate)
+            expected = calibration.estimate_ms(seg.spoken_text, settings)
+            speech_ms = seg.duration_ms - 2 * signal.EDGE_PAUSE_MS
+            if speech_ms < limits.short_ratio * expected:
+                yield Finding("cut-short", "fail", f"{label} lasts {seg.duration_ms / 1000:.1f} s but its text "
+                              f"needs about {expected / 1000:.1f} s: the take is cut short; re-take it", i)
+            inner = signal.longest_inner_silence_ms(samples)
+            if inner > limits.max_inner_silence_ms:
+                yield Finding("inner-silence", "fail", f"{label} has a {inner / 1000:.1f} s silence inside it "
+                              f"(over {limits.max_inner_silence_ms / 1000:g} s); check the text and re-take it", i)
+            if abs(lufs - self.show.target_lufs) > limits.loudness_tolerance_lu:
+                yield Finding("segment-loudness", "fail", f"{label} measures {lufs:.1f} LUFS, not "
+                              f"{self.show.target_lufs:g} ±{limits.loudness_tolerance_lu:g}; rebuild with --remaster", i)
+        yield Finding("segments", "pass", f"{len(self.record.segments)} segments checked")
+
+    def voice_language(self) -> Iterator[Finding]:
+        bad = False
+        for seg in self.record.segments:
+            spoken = voice_language(seg.engine, seg.voice)
+            if spoken is not None and spoken != seg.lang:
+                bad = True
+                yield Finding("language", "fail", f"segment {seg.index} is {LANG_NAMES[seg.lang]} text but "
+                              f"voice {seg.voice} speaks {LANG_NAMES.get(spoken, spoken)}; point the "
+                              f"{seg.lang} profile ({seg.voice_profile}) at a {LANG_NAMES[seg.lang]} voice",
+                              seg.index)
+        if not bad:
+            yield Finding("language", "pass", "every segment's voice speaks its language")
+
+    def speech_recognition(self) -> Iterator[Finding]:
+        if not self.asr:
+            yield Finding("asr", "skip", "speech recognition not run (run `audiopipe qa SLUG --asr`)")
+            return
+        reason = asr_module.unavailable(self.cache.root)
+        if reason:
+            yield Finding("asr", "skip", f"speech recognition skipped: {reason}")
+            return
+        results = asr_module.transcribe_segments(self.folder, self.record.segments, self.cache.root,
+                                                 self.limits.asr_timeout_s, self.log)
+        self.asr_results = results
+        for seg in self.record.segments:
+            r = results.get(seg.index)
+            label = seg.label
+            if r is None or r.error:
+                yield Finding("asr", "fail", f"{label}: not transcribed ({r.error if r else 'no result'}); "
+                              "listen to it", seg.index)
+                continue
+            if r.language and r.language != seg.lang:
+                yield Finding("asr-language", "fail", f"{label} sounds {LANG_NAMES.get(r.language, r.language)}"
+                              f" to the recognizer, not {LANG_NAMES[seg.lang]}; check its voice", seg.index)
+            if seg.lang == "en" and r.wer > self.limits.asr_max_wer:
+                yield Finding("asr", "fail", f"{label}: word error rate {r.wer:.0%} (over "
+                              f"{self.limits.asr_max_wer:.0%}); listen to it and re-take it", seg.index)
+            if seg.lang == "zh" and r.syllable_er > self.limits.asr_max_syllable_er:
+                yield Finding("asr", "fail", f"{label}: pinyin syllable error rate {r.syllable_er:.0%} (over "
+                              f"{self.limits.asr_max_syllable_er:.0%}); listen to it and re-take it", seg.index)
+        yield Finding("asr", "pass", f"{len(results)} segments transcribed")
+
+
+def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:
+    return list(check())
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    if not mask.any():
+        return 0
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
+           log: Callable[[str], None] = lambda m: None) -> tuple[list[Finding], Path]:
+    """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
+    checker = Checker(folder, show, cache_root, asr, log)
+    findings = checker.run()
+    write_qa(folder, findings, checker.asr_results)
+    return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,
+                                checker.loudness_curve)
+
+
+def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, asr_module.Heard] | None = None) -> Path:
+    path = folder / "qa.json"
+    write_text(path, json.dumps({"findings": [asdict(f) for f in findings],
+                                 "asr": {str(k): v.to_json() for k, v in (asr_results or {}).items()}},
+                                ensure_ascii=False, indent=2) + "\n")
+    return path

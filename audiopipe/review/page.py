@@ -1,0 +1,183 @@
+"""qa.html: one self-contained page to review an episode segment by segment.
+
+Works from file:// with no server and no CDN: styles and script are inline,
+the waveform and the loudness-over-time curve are drawn here as inline SVG,
+and the players point at the episode's own MP3 files beside the page.
+Everything taken from manifests is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from audiopipe.publish.record import EpisodeRecord
+from audiopipe.review.asr import Heard
+from audiopipe.review.findings import Finding
+from audiopipe.tools.fsutil import write_text
+
+WIDTH, WAVE_H, LOUD_H = 1000, 90, 70
+LOUD_FLOOR, LOUD_TOP = -40.0, -6.0
+
+
+def _wave_path(top: list[float], low: list[float]) -> str:
+    mid = WAVE_H / 2
+    step = WIDTH / max(1, len(top))
+    pts = [f"{i * step:.1f},{mid - v * mid:.1f}" for i, v in enumerate(top)]
+    pts += [f"{i * step:.1f},{mid - v * mid:.1f}" for i, v in reversed(list(enumerate(low)))]
+    return "M" + " L".join(pts) + " Z"
+
+
+def _loud_points(curve: list[tuple[float, float]], total_s: float) -> str:
+    def y(l: float) -> float:
+        l = min(max(l, LOUD_FLOOR), LOUD_TOP)
+        return LOUD_H - (l - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
+    return " ".join(f"{t / total_s * WIDTH:.1f},{y(l):.1f}" for t, l in curve)
+
+
+def _mmss(ms: float) -> str:
+    s = ms / 1000
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+CSS = """
+:root { --ink:#1d2733; --muted:#5d6b7a; --line:#dfe5ec; --bg:#f6f8fb; --accent:#1f6feb; --bad:#c62828; --ok:#2e7d32; }
+* { box-sizing: border-box; }
+body { margin:0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC",
+       "PingFang SC", "Microsoft YaHei", sans-serif; color:var(--ink); background:var(--bg); }
+header { background:#fff; border-bottom:1px solid var(--line); padding:20px 28px; position:sticky; top:0; z-index:2; }
+h1 { margin:0 0 4px; font-size:20px; }
+.meta { color:var(--muted); font-size:13px; }
+.summary { margin-top:8px; font-size:13px; }
+.summary .fail { color:var(--bad); font-weight:600; } .summary .pass { color:var(--ok); }
+main { padding:20px 28px 60px; }
+.player audio { width:100%; margin-top:10px; }
+.viz { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px; margin:16px 0; }
+.viz svg { width:100%; height:auto; display:block; cursor:pointer; }
+.viz .label { font-size:11px; fill:var(--muted); }
+table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); border-radius:8px; overflow:hidden; }
+th, td { padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; text-align:left; font-size:13px; }
+th { background:#eef2f7; font-weight:600; color:var(--muted); }
+td.text { max-width:420px; font-size:14px; }
+td.text .zh { font-size:15px; }
+tr.flagged { background:#fff4f4; }
+.lang { display:inline-block; padding:1px 7px; border-radius:10px; font-size:12px; font-weight:600; }
+.lang.en { background:#e3efff; color:#1f4f9b; } .lang.zh { background:#fde9d9; color:#9a4a0b; }
+button.seek { border:1px solid var(--line); background:#fff; border-radius:6px; padding:2px 8px; cursor:pointer;
+              font: inherit; color:var(--accent); }
+td audio { width:220px; height:32px; }
+.flag { color:var(--bad); font-size:12px; display:block; }
+.cached { color:var(--muted); font-size:12px; }
+.findings li.fail { color:var(--bad); } .findings li.skip { color:var(--muted); }
+"""
+
+SCRIPT = """
+const main = document.getElementById('episode');
+function seek(seconds) { main.currentTime = seconds; main.play().catch(() => {}); }
+document.querySelectorAll('button.seek').forEach(b =>
+  b.addEventListener('click', () => seek(parseFloat(b.dataset.start))));
+document.querySelectorAll('.viz svg').forEach(svg => svg.addEventListener('click', e => {
+  const r = svg.getBoundingClientRect();
+  seek((e.clientX - r.left) / r.width * parseFloat(svg.dataset.duration));
+}));
+const cursor = document.querySelectorAll('.cursor');
+main.addEventListener('timeupdate', () => {
+  const x = main.currentTime / main.duration * %(width)d;
+  cursor.forEach(c => { c.setAttribute('x1', x); c.setAttribute('x2', x); });
+});
+"""
+
+
+def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
+           asr: dict[int, Heard] | None = None,
+           waveform: tuple[list[float], list[float]] | None = None,
+           short_term: list[tuple[float, float]] | None = None) -> str:
+    """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
+    ep = record.episode
+    esc = html.escape
+    total_ms = max(1, ep.duration_ms)
+    wave = _wave_path(*(waveform or ([0.0] * WIDTH, [0.0] * WIDTH)))
+    curve = _loud_points(short_term or [], total_ms / 1000)
+    target_y = LOUD_H - (ep.target_lufs - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
+    markers = []
+    for ch in record.chapters:
+        px = ch.start_ms / total_ms * WIDTH
+        markers.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="0" y2="{WAVE_H}" stroke="#e0a000" stroke-width="1.5"/>'
+                       f'<text class="label" x="{px + 3:.1f}" y="11">{esc(ch.title)}</text>')
+    spans = []
+    for seg in record.segments:
+        x0, x1 = seg.start_ms / total_ms * WIDTH, seg.end_ms / total_ms * WIDTH
+        color = "#e3efff" if seg.lang == "en" else "#fde9d9"
+        spans.append(f'<rect x="{x0:.1f}" y="0" width="{max(0.5, x1 - x0):.1f}" height="{WAVE_H}" fill="{color}"/>')
+    by_segment: dict[int, list[Finding]] = {}
+    for f in findings:
+        if f.segment is not None and f.status == "fail":
+            by_segment.setdefault(f.segment, []).append(f)
+    rows = []
+    for seg in record.segments:
+        flags = by_segment.get(seg.index, [])
+        r = (asr or {}).get(seg.index)
+        asr_html = ""
+        if r is not None and r.transcript is not None:
+            rate = f"WER {r.wer:.0%}" if seg.lang == "en" else f"CER {r.cer:.0%}, pinyin {r.syllable_er:.0%}"
+            asr_html = f'<div class="cached">heard: {esc(r.transcript)} ({rate})</div>'
+        loud = seg.loudness_lufs
+        rows.append(
+            f'<tr class="seg{" flagged" if flags else ""}" data-index="{seg.index}" '
+            f'data-duration="{seg.duration_ms / 1000:.3f}">'
+            f'<td>{seg.index}</td><td><span class="lang {esc(seg.lang)}">{esc(seg.lang)}</span></td>'
+            f'<td>{esc(seg.voice)}<br><span class="cached">{esc(seg.engine)} · {esc(seg.voice_profile)}</span></td>'
+            f'<td class="text"><span class="{esc(seg.lang)}" lang="{esc(seg.lang)}">{esc(seg.text)}</span>'
+            f'{asr_html}{"".join(f"<span class=flag>⚑ {esc(f.message)}</span>" for f in flags)}</td>'
+            f'<td><button class="seek" data-start="{seg.start_ms / 1000:.3f}">{_mmss(seg.start_ms)}</button></td>'
+            f'<td><audio controls preload="metadata" src="{esc(seg.file or "")}"></audio></td>'
+            f'<td>{seg.duration_ms / 1000:.1f} s</td>'
+            f'<td>{"–" if loud is None else f"{loud:.1f} LUFS"}</td>'
+            f'<td class="cached">{"cache" if seg.cached else "new"}</td></tr>')
+    failed = [f for f in findings if f.status == "fail"]
+    passed = sum(f.status == "pass" for f in findings)
+    skipped = [f for f in findings if f.status == "skip"]
+    summary = (f'<span class="{"fail" if failed else "pass"}">{len(failed)} failed</span> · {passed} passed · '
+               f'{len(skipped)} skipped')
+    items = "".join(f'<li class="{f.status}">[{esc(f.check)}] {esc(f.message)}</li>' for f in findings
+                    if f.status != "pass")
+    title = esc(ep.title)
+    data = esc(json.dumps({"slug": ep.slug, "segments": len(record.segments)}))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>QA · {title}</title><style>{CSS}</style></head>
+<body data-report="{data}">
+<header><h1>{title}</h1>
+<div class="meta">{esc(ep.date)} · {_mmss(ep.duration_ms)} · {ep.loudness_lufs:.1f} LUFS ·
+true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments</div>
+<div class="summary">QA: {summary}</div>
+<div class="player"><audio id="episode" controls preload="metadata" src="{esc(ep.file)}"></audio></div></header>
+<main>
+<div class="viz"><svg viewBox="0 0 {WIDTH} {WAVE_H}" data-duration="{total_ms / 1000:.3f}" role="img" aria-label="waveform">
+{"".join(spans)}<path d="{wave}" fill="#3b4b5c"/>{"".join(markers)}
+<line class="cursor" x1="0" x2="0" y1="0" y2="{WAVE_H}" stroke="#d00" stroke-width="1.5"/></svg>
+<svg viewBox="0 0 {WIDTH} {LOUD_H}" data-duration="{total_ms / 1000:.3f}" role="img" aria-label="loudness over time">
+<line x1="0" x2="{WIDTH}" y1="{target_y:.1f}" y2="{target_y:.1f}" stroke="#2e7d32" stroke-dasharray="4 4"/>
+<text class="label" x="4" y="{target_y - 3:.1f}">target {ep.target_lufs:g} LUFS</text>
+<polyline points="{curve}" fill="none" stroke="#1f6feb" stroke-width="1.5"/>
+<line class="cursor" x1="0" x2="0" y1="0" y2="{LOUD_H}" stroke="#d00" stroke-width="1.5"/></svg>
+<div class="meta">Click the pictures to seek. Waveform (English blue, Chinese orange, chapters in yellow) and
+short-term loudness (3 s) against the target.</div></div>
+{f'<ul class="findings">{items}</ul>' if items else ''}
+<table><thead><tr><th>#</th><th>lang</th><th>voice</th><th>text</th><th>start</th><th>listen</th><th>length</th>
+<th>loudness</th><th>take</th></tr></thead><tbody>
+{"".join(rows)}
+</tbody></table></main>
+<script>{SCRIPT % {"width": WIDTH}}</script>
+</body></html>
+"""
+
+
+def write_page(folder: Path, record: EpisodeRecord, findings: list[Finding],
+               asr: dict[int, Heard] | None = None,
+               waveform: tuple[list[float], list[float]] | None = None,
+               short_term: list[tuple[float, float]] | None = None) -> Path:
+    path = folder / "qa.html"
+    write_text(path, render(folder, record, findings, asr, waveform, short_term))
+    return path

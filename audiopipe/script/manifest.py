@@ -1,0 +1,208 @@
+"""Load and validate an episode manifest into frozen dataclasses.
+
+Every problem is reported as one line: ``file:line: key: what is wrong; what
+to do``.  No later stage sees a raw dict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from audiopipe.config import yamlio
+from audiopipe.errors import ManifestError, ToolError
+from audiopipe.text import LANG_NAMES, LANGS, dominant_lang
+from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
+
+MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
+                 "intro", "outro", "stories", "script")
+STORY_KEYS = ("title", *LANGS)
+BUILTIN_STINGER = "builtin"
+
+
+@dataclass(frozen=True)
+class Story:
+    number: int                 # 1-based position in the manifest
+    title: str | None
+    texts: Mapping[str, str]    # lang -> text
+    line: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    slug: str
+    title: str
+    date: dt.date
+    episode: int | None
+    description: str
+    order: tuple[str, ...]
+    voices: Mapping[str, str]            # lang -> profile name
+    intro: Path | str | None             # a file, BUILTIN_STINGER, or None for none
+    outro: Path | str | None
+    stories: tuple[Story, ...]
+    script: str | None
+
+
+def _fail(path: Path, data: yamlio.LineDict, key: str, message: str) -> ManifestError:
+    return ManifestError(path, f"{key}: {message}", line=data.line_of(key))
+
+
+def _text(path: Path, data: yamlio.LineDict, key: str, where: str, required: bool) -> str | None:
+    if key not in data:
+        if required:
+            raise ManifestError(path, f"{where}{key}: missing; add `{key}: ...`", line=data.line)
+        return None
+    value = data[key]
+    if value is None:
+        value = ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ManifestError(path, f"{where}{key}: must be text, got {type(value).__name__}; "
+                            "quote it", line=data.line_of(key))
+    value = value.strip()
+    if not value:
+        raise ManifestError(path, f"{where}{key}: is empty; write the text or remove the key",
+                            line=data.line_of(key))
+    return value
+
+
+def _date(path: Path, data: yamlio.LineDict) -> dt.date:
+    if "date" not in data:
+        raise ManifestError(path, "date: missing; add `date: YYYY-MM-DD`", line=data.line)
+    value: Any = data["date"]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for parse in (dt.date.fromisoformat, lambda v: dt.datetime.fromisoformat(v).date()):
+            try:
+                return parse(value.strip())
+            except ValueError:
+                pass
+    raise _fail(path, data, "date", f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-20")
+
+
+def _episode(path: Path, data: yamlio.LineDict) -> int | None:
+    value = data.get("episode")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _fail(path, data, "episode", f"must be a positive whole number, got {value!r}")
+    return value
+
+
+def _order(path: Path, data: yamlio.LineDict) -> tuple[str, ...]:
+    value = data.get("order", list(LANGS))
+    if (not isinstance(value, list) or sorted(map(str, value)) != sorted(LANGS)):
+        raise _fail(path, data, "order", f"must list each language once, e.g. [en, zh], got {value!r}")
+    return tuple(str(v) for v in value)
+
+
+def _voices(path: Path, data: yamlio.LineDict, profiles: Mapping[str, VoiceProfile]) -> dict[str, str]:
+    chosen = dict(DEFAULT_PROFILE)
+    value = data.get("voices")
+    if value is None:
+        return chosen
+    if not isinstance(value, yamlio.LineDict):
+        raise _fail(path, data, "voices", "must map languages to profile names, e.g. {en: en-host, zh: zh-host}")
+    for lang, name in value.items():
+        line = value.line_of(lang)
+        if lang not in LANGS:
+            raise ManifestError(path, f"voices: unknown language {lang!r}{yamlio.suggest(lang, LANGS)}; "
+                                f"use {', '.join(LANGS)}", line=line)
+        if not isinstance(name, str) or name not in profiles:
+            raise ManifestError(path, f"voices.{lang}: unknown voice profile {name!r}"
+                                f"{yamlio.suggest(str(name), profiles)}; known profiles: "
+                                f"{', '.join(sorted(profiles))} (files in voices/)", line=line)
+        if profiles[name].language != lang:
+            raise ManifestError(path, f"voices.{lang}: profile {name!r} speaks "
+                                f"{LANG_NAMES[profiles[name].language]}, not {LANG_NAMES[lang]}; "
+                                "pick a profile of that language", line=line)
+        chosen[lang] = name
+    return chosen
+
+
+def _stinger(path: Path, data: yamlio.LineDict, key: str) -> Path | str | None:
+    if key not in data:
+        return BUILTIN_STINGER
+    value = data[key]
+    if value is False or value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, data, key, f"must be a path to an audio file, or false for none; got {value!r}")
+    file = (path.parent / value.strip())
+    if not file.is_file():
+        raise _fail(path, data, key, f"stinger file {value!r} not found (looked at {file}); "
+                    "fix the path (relative to the manifest) or write `false`")
+    try:
+        from audiopipe.tools import ffmpeg
+        ffmpeg.probe_audio(file)
+    except ToolError:
+        raise _fail(path, data, key, f"stinger file {value!r} is not audio ffmpeg can read; "
+                    "use a WAV, MP3, FLAC or OGG file") from None
+    return file
+
+
+def _stories(path: Path, data: yamlio.LineDict) -> tuple[Story, ...]:
+    value = data.get("stories")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise _fail(path, data, "stories", "must be a list of stories, each with `en:` and `zh:` texts")
+    stories = []
+    for number, item in enumerate(value, start=1):
+        where = f"stories[{number}]."
+        if not isinstance(item, yamlio.LineDict):
+            raise _fail(path, data, "stories", f"story {number} must be a mapping with `en:` and `zh:` keys")
+        yamlio.check_keys(path, item, STORY_KEYS, where, ManifestError)
+        missing = [lang for lang in LANGS if lang not in item]
+        if missing:
+            have = [lang for lang in LANGS if lang in item]
+            raise ManifestError(
+                path, f"stories[{number}]: has only {', '.join(LANG_NAMES[x] for x in have) or 'no text'}; "
+                f"add `{missing[0]}:` with the {LANG_NAMES[missing[0]]} text", line=item.line)
+        texts = {}
+        for lang in LANGS:
+            text = _text(path, item, lang, where, required=True)
+            assert text is not None
+            found = dominant_lang(text)
+            if found is not None and found != lang:
+                raise ManifestError(path, f"{where}{lang}: this text looks {LANG_NAMES[found]}, not "
+                                    f"{LANG_NAMES[lang]}; are `en` and `zh` swapped?", line=item.line_of(lang))
+            texts[lang] = text
+        title = _text(path, item, "title", where, required=False)
+        stories.append(Story(number, title, MappingProxyType(texts), item.line))
+    return tuple(stories)
+
+
+def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
+    """Read and validate *path*; raise ManifestError (one line) on any problem."""
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml"):
+        raise ManifestError(path, "a manifest is a .yaml file; see episodes/ for an example")
+    data = yamlio.load(path, ManifestError)
+    yamlio.check_keys(path, data, MANIFEST_KEYS, "", ManifestError)
+    title = _text(path, data, "title", "", required=True)
+    assert title is not None
+    date = _date(path, data)
+    stories = _stories(path, data)
+    script = _text(path, data, "script", "", required=False)
+    if stories and script:
+        raise _fail(path, data, "script", "give either `stories:` or `script:`, not both")
+    if not stories and not script:
+        raise ManifestError(path, "stories: missing; add `stories:` (each with `en:` and `zh:`) "
+                            "or a free bilingual `script:`", line=data.line)
+    return Manifest(
+        path=path, slug=path.stem, title=title, date=date, episode=_episode(path, data),
+        description=_text(path, data, "description", "", required=False) or "",
+        order=_order(path, data), voices=MappingProxyType(_voices(path, data, profiles)),
+        intro=_stinger(path, data, "intro"), outro=_stinger(path, data, "outro"),
+        stories=stories, script=script,
+    )

@@ -1,0 +1,131 @@
+"""Jobs -> takes, through the engines, in parallel, behind the cache."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from audiopipe.dsp import loudness, signal
+from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
+from audiopipe.errors import AudiopipeError, EngineError
+from audiopipe.synth.cache import TakeCache, TakeInfo
+from audiopipe.synth.plan import Job
+from audiopipe.synth.timing import Calibration
+from audiopipe.text import chunk_text
+from audiopipe.tools import ffmpeg
+from audiopipe.tools.wav import WORK_RATE
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    info: TakeInfo
+    cached: bool
+
+
+def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...], Timings]:
+    """Speak *text* in chunks within the engine's limit; return working-rate PCM and word timings."""
+    pieces: list[bytes] = []
+    words: list[Word] = []
+    offset_ms = 0
+    rate = None
+    timings: Timings = "engine"
+    for chunk in chunk_text(text, engine.max_chunk_bytes, lambda s: len(s.encode("utf-8"))):
+        if not chunk.strip():
+            continue
+        take = engine.synthesize(chunk, settings)
+        timings = take.timings
+        if rate is not None and take.rate != rate:
+            raise EngineError(f"{engine.name}: chunks came back at different sample rates")
+        rate = take.rate
+        pieces.append(take.pcm)
+        words.extend(Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in take.words)
+        offset_ms += take.duration_ms
+    if rate is None or not any(pieces):
+        raise EngineError(f"{engine.name}: no audio came back")
+    pcm = ffmpeg.resample_pcm(b"".join(pieces), rate, WORK_RATE)
+    return pcm, tuple(words), timings
+
+
+def make(job: Job, engines: Engines, cache: TakeCache, calibration: Calibration | None) -> Result:
+    """The take of *job*: from the cache, or synthesized (bounded by the engine's slots) and cached."""
+    hit = cache.get(job.key)
+    if hit is not None:
+        if calibration is not None:
+            calibration.record(job.settings, job.key, job.text, hit.duration_ms - hit.lead_ms - hit.trail_ms)
+        return Result(job, hit, cached=True)
+    engine = engines.get(job.settings.engine)
+    try:
+        with engines.slots(engine.name):
+            pcm, words, timings = synthesize_take(engine, job.text, job.settings)
+    except EngineError as exc:
+        raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
+    samples = signal.to_float(pcm)
+    lead, trail = signal.edge_silence_ms(samples)
+    loud = loudness.measure(samples, WORK_RATE)
+    info = TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
+                    len(samples) * 1000 // WORK_RATE, words,
+                    loud.integrated_lufs, loud.true_peak_dbtp, lead, trail, timings)
+    cache.put(info, pcm)
+    if calibration is not None:
+        calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)
+    return Result(job, info, cached=False)
+
+
+def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
+         progress: Callable[[int, int], None] | None, calibration: Calibration | None,
+         stop_on_error: bool) -> list[Result | AudiopipeError]:
+    done = 0
+    lock = threading.Lock()
+
+    def one(job: Job) -> Result | AudiopipeError:
+        nonlocal done
+        try:
+            result: Result | AudiopipeError = make(job, engines, cache, calibration)
+        except AudiopipeError as exc:
+            if stop_on_error:
+                raise
+            result = exc
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+        return result
+
+    try:
+        size = max(workers, engines.parallel({job.settings.engine for job in jobs}))
+        with ThreadPoolExecutor(max_workers=size) as pool:
+            futures = [pool.submit(one, job) for job in jobs]
+            results = []
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException:
+                    for other in futures:      # takes under way finish (and are cached); the rest never start
+                        other.cancel()
+                    raise
+            return results
+    finally:
+        if calibration is not None:
+            calibration.save()
+
+
+def run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
+        progress: Callable[[int, int], None] | None = None,
+        calibration: Calibration | None = None) -> list[Result]:
+    """Make every job's take (from the cache when there); results in job order.
+
+    A failure stops the run after the takes under way finish; every take
+    already made is in the cache, so a re-run makes only what is missing.
+    """
+    results = _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=True)
+    return [r for r in results if isinstance(r, Result)]
+
+
+def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
+                progress: Callable[[int, int], None] | None = None,
+                calibration: Calibration | None = None) -> list[Result | AudiopipeError]:
+    """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
+    return _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=False)

@@ -1,0 +1,115 @@
+"""Text rules every layer shares: the languages, telling them apart by script, the Han and CJK
+character classes, joining pieces of Chinese, the text an engine is given, sentences and chunks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+LANGS: tuple[str, ...] = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "Chinese"}
+ISO639_2 = {"en": "eng", "zh": "zho"}
+
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+"""Han characters (CJK unified ideographs, extension A and B-F, compatibility ideographs): a regex class body."""
+CJK_CLASS = HAN_CLASS + "\u3000-\u303f\uff00-\uffef"
+"""Han characters plus CJK punctuation and full-width forms."""
+HAN = re.compile(f"[{HAN_CLASS}]")
+_HAN = HAN
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+# One Han character carries about as much speech as three Latin letters
+# (an English word of ~5 letters ~ 1.5 characters), so a Chinese sentence that
+# quotes "CFETS" or "6.3903" stays Chinese, and an English one quoting 人民币 stays English.
+HAN_WEIGHT = 3
+
+
+def count_han(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def count_latin(text: str) -> int:
+    return len(_LATIN.findall(text))
+
+
+def dominant_lang(text: str) -> str | None:
+    """'zh' or 'en' by dominant script, None when the text has no letters at all."""
+    han, latin = count_han(text), count_latin(text)
+    if han == 0 and latin == 0:
+        return None
+    return "zh" if han * HAN_WEIGHT >= latin else "en"
+
+
+_SPACE_BY_CJK = re.compile(f"(?<=[{CJK_CLASS}])\\s+|\\s+(?=[{CJK_CLASS}])")
+
+
+def spoken_text(text: str) -> str:
+    """The text as sent to an engine: whitespace collapsed, none left beside Chinese characters."""
+    return _SPACE_BY_CJK.sub("", " ".join(text.split()))
+
+
+def join_text(parts: list[str], lang: str) -> str:
+    """Pieces of one language's text joined: English with spaces; Chinese with none, except one
+    between two Latin letters or digits (``"GDP" + "增长"`` -> ``"GDP增长"``, ``"A" + "股"``, ``"CATL" "said"``)."""
+    if lang != "zh":
+        return " ".join(parts)
+    out = ""
+    for p in parts:
+        out += (" " if out and out[-1].isascii() and out[-1].isalnum() and p[:1].isascii()
+                and p[:1].isalnum() else "") + p
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|(?<=[。！？；])\s*|\n\s*\n")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at sentence ends (Latin and Chinese punctuation); joining the parts gives the text back."""
+    parts: list[str] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() > pos and m.start() > pos:
+            parts.append(text[pos:m.end()])
+            pos = m.end()
+    if pos < len(text):
+        parts.append(text[pos:])
+    return [p for p in parts if p]
+
+
+def chunk_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
+    """Group sentences into chunks whose *size* stays within *limit*.
+
+    Nothing is changed: ``"".join(chunks) == text``.  A single sentence over
+    the limit is cut at the last space (or anywhere, for Chinese) before it.
+    """
+    chunks: list[str] = []
+    current = ""
+    for sentence in split_sentences(text):
+        while size(sentence) > limit:
+            cut = _cut_point(sentence, limit, size)
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if current and size(current + sentence) > limit:
+            chunks.append(current)
+            current = ""
+        current += sentence
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _cut_point(sentence: str, limit: int, size: Callable[[str], int]) -> int:
+    lo, hi = 1, len(sentence)
+    while lo < hi:          # the longest prefix within the limit
+        mid = (lo + hi + 1) // 2
+        if size(sentence[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    # cut just after the last space or comma inside the prefix, else at the limit
+    breaks = [sentence.rfind(mark, 0, lo) + 1 for mark in (" ", "，", "、", ",")]
+    best = max(breaks)
+    return best if best > 0 else lo

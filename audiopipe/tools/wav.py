@@ -1,0 +1,40 @@
+"""WAV files in the pipeline's working format: 44.1 kHz, mono, 16-bit PCM."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+from audiopipe.errors import ToolError
+from audiopipe.tools.fsutil import atomic_path
+
+WORK_RATE = 44100
+"""Sample rate of the pipeline's working audio (mono, 16-bit PCM)."""
+
+
+def write_wav(path: Path, pcm: bytes, rate: int = WORK_RATE) -> None:
+    with atomic_path(path) as tmp:
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(pcm)
+
+
+def read_wav(path: Path) -> tuple[bytes, int]:
+    try:
+        with wave.open(str(path), "rb") as src:
+            if src.getnchannels() != 1 or src.getsampwidth() != 2:
+                raise ToolError(f"{path}: expected a mono 16-bit WAV")
+            return src.readframes(src.getnframes()), src.getframerate()
+    except (wave.Error, EOFError) as exc:
+        raise ToolError(f"{path}: unreadable WAV ({exc})") from exc
+
+
+def wav_frames(path: Path) -> int:
+    """How many samples a WAV holds, read from its header."""
+    try:
+        with wave.open(str(path), "rb") as src:
+            return src.getnframes()
+    except (wave.Error, EOFError) as exc:
+        raise ToolError(f"{path}: unreadable WAV ({exc})") from exc
