@@ -8,7 +8,7 @@ ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install episode season feed test bench typecheck clean
+.PHONY: install episode season feed test test-fast browser bench typecheck lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +27,33 @@ install: $(STAMP)
 episode: $(RUN_STAMP)
 	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE) --fit
 
+# The whole suite (what CI runs): every tier, the layer contract, and mypy over the package and the tests.
 test: $(STAMP)
+	-@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m mypy
+
+# The unit tier only (no whole builds, browser, speech recognition or bench): a few seconds.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e and not browser and not asr and not bench"
+
+# Chromium for the QA page test, from Debian's packages, where this machine allows it (root and apt-get);
+# without it that test skips with a reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Chromium (Debian's package) for the QA page test"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1; } || \
+	  echo "note: Chromium could not be installed; the browser test will skip"; \
+	else echo "note: Chromium is not installed (needs root and apt-get); the browser test will skip"; fi
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy
+
+lint: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
@@ -24,7 +24,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="audiopipe", description="Render bilingual (English + Mandarin) podcast episodes from YAML manifests.")
     parser.add_argument("--version", action="version", version=f"audiopipe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_build(sub)
+    _add_qa(sub)
+    _add_retake(sub)
+    _add_feed(sub)
+    _add_import(sub)
+    _add_voices(sub)
+    return parser
 
+
+def _add_build(sub: Any) -> None:
     build = sub.add_parser("build", help="render an episode manifest to MP3 (and segments, report)",
                            description="Render episodes/<slug>.yaml to DIR/<slug>/<slug>.mp3 with "
                            "per-segment files and report.json.")
@@ -64,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-qa", action="store_true", help="skip the QA checks and page")
     build.set_defaults(func=_cmd_build)
 
+
+def _add_qa(sub: Any) -> None:
     qa = sub.add_parser("qa", help="check a built episode and rewrite its QA page (exit 1 when a check fails)",
                         description="Run the QA checks on DIR/SLUG (languages in order, silence, clipping, "
                         "cut-short takes, loudness, duration, decoding, tags and chapters, voice language, and "
@@ -76,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     qa.add_argument("--open", action="store_true", help="open the page in a browser")
     qa.set_defaults(func=_cmd_qa)
 
+
+def _add_retake(sub: Any) -> None:
     retake = sub.add_parser("retake", help="re-synthesize one segment and rebuild the episode from cached takes",
                             description="Synthesize segment N of an episode again (optionally with another voice "
                             "profile or rate, which later builds keep) and rebuild the episode from the cache.")
@@ -88,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     retake.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     retake.set_defaults(func=_cmd_retake)
 
+
+def _add_feed(sub: Any) -> None:
     feed = sub.add_parser("feed", help="write DIR/feed.xml from every built episode",
                           description="Write the podcast RSS feed (RSS 2.0 + itunes + podcast namespaces) "
                           "from the show settings and every episode built in DIR.")
@@ -96,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     feed.set_defaults(func=_cmd_feed)
 
+
+def _add_import(sub: Any) -> None:
     imp = sub.add_parser("import", help="turn a bilingual news script (text) into an episode manifest",
                          description="Read a pasted bilingual script (UTF-8 text; BOM, CRLF, full-width characters "
                          "and non-breaking spaces are fine) and write a manifest that `audiopipe build` accepts.")
@@ -105,12 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--force", action="store_true", help="overwrite an existing manifest")
     imp.set_defaults(func=_cmd_import)
 
+
+def _add_voices(sub: Any) -> None:
     voices = sub.add_parser("voices", help="list voice profiles and the engines' voices",
                             description="List the voice profiles in voices/ and every engine's voices.")
     voices.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
     voices.add_argument("--engine", metavar="NAME", help="list only this engine's voices")
     voices.set_defaults(func=_cmd_voices)
-    return parser
 
 
 def _say(message: str) -> None:
@@ -250,8 +268,8 @@ def _refresh_feed(args: argparse.Namespace) -> None:
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
-    from audiopipe.publish.episode import refresh_feed
     from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.publish.episode import refresh_feed
     show = load_show(args.show or find_show_file(Path.cwd()))
     path = refresh_feed(args.out, show)
     print(f"wrote {path}")
@@ -261,10 +279,10 @@ def _cmd_feed(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     import tempfile
 
-    from audiopipe.script import importer
-    from audiopipe.tools.fsutil import write_text
-    from audiopipe.script.manifest import load_manifest
     from audiopipe.config.voices import find_voices_dir, load_profiles
+    from audiopipe.script import importer
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.tools.fsutil import write_text
     target = args.output or Path("episodes") / f"{args.script.stem}.yaml"
     if target.suffix not in (".yaml", ".yml"):
         raise AudiopipeError(f"{target}: a manifest must be a .yaml file; give -o episodes/NAME.yaml")

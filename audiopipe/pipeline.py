@@ -7,11 +7,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +18,16 @@ from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import EngineOptions, Engines
 from audiopipe.errors import AudiopipeError
-from audiopipe.produce import master, mix
+from audiopipe.produce import mix
+from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import LevelCache
 from audiopipe.publish import episode as publish
-from audiopipe.publish.record import BuildInfo, EpisodeRecord, RecordedOptions, make_record
+from audiopipe.publish.record import (
+    BuildInfo,
+    EpisodeRecord,
+    RecordedOptions,
+    make_record,
+)
 from audiopipe.review import checks, retakes
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest, load_manifest
@@ -254,63 +257,6 @@ def _duration_warnings(p: Plan, timeline: mix.Timeline, results: Sequence[Result
     return [message + ("" if options.fit else "; or build with --fit")]
 
 
-# ---- stage 5: produce ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Produced:
-    """The mastered, encoded (still untagged) episode and the per-segment QA files."""
-
-    loudness: Loudness
-    segment_files: dict[int, master.SegmentFile]
-    reused: bool                        # the episode's sound was unchanged: the earlier encode was reused
-
-
-def produce(p: Plan, timed: Timed, folder: Path, mp3: Path, options: BuildOptions) -> Produced:
-    """Segment files (on the other core) and the mastered episode written to *mp3*."""
-    show, levels, timeline = p.show, p.levels, timed.timeline
-    with ThreadPoolExecutor(max_workers=1) as side:
-        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
-        signature = timeline.signature(show)
-        reuse = None if options.remaster else levels.episode(signature)
-        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
-            shutil.copyfile(reuse[0], mp3)
-            loudness = reuse[1]
-        else:
-            ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
-            correction = 0.0
-            if timeline.duration_ms / 1000 < master.SHORT_PROGRAMME_S:
-                correction = master.programme_correction_db(mix.render(timeline), ceiling, show.target_lufs)
-            loudness = master.encode_measured(master.master_stream(mix.render(timeline), ceiling, correction),
-                                              mp3, show.bitrate_kbps)
-            levels.put_episode(signature, mp3, loudness)
-        return Produced(loudness, pending.result(), reuse is not None)
-
-
-def _write_segments(timeline: mix.Timeline, folder: Path, show: Show, levels: LevelCache,
-                    workers: int) -> dict[int, master.SegmentFile]:
-    """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
-    seg_dir = folder / "segments"
-    seg_dir.mkdir(parents=True, exist_ok=True)
-    ceiling = master.ceiling_dbfs(show.true_peak_dbtp)
-    jobs = []
-    for clip in timeline.speech():
-        assert clip.result is not None
-        seg = clip.result.job.segment
-        jobs.append((seg.index, clip, seg_dir / f"{seg.index:02d}-{seg.lang}.mp3"))
-
-    def one(item: tuple[int, mix.Clip, Path]) -> tuple[int, master.SegmentFile]:
-        index, clip, dest = item
-        return index, master.segment_file(clip.load, clip.tag, levels, ceiling, show.bitrate_kbps, dest)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        files = dict(pool.map(one, jobs))
-    keep = {dest.name for _, _, dest in jobs}
-    for stale in seg_dir.glob("*.mp3"):
-        if stale.name not in keep:
-            os.unlink(stale)
-    return files
-
-
 # ---- stage 6: publish ------------------------------------------------------------------------
 
 def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3: Path,
@@ -354,7 +300,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     folder = options.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
     with atomic_path(mp3) as tmp:
-        produced = produce(p, timed, folder, tmp, options)
+        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.remaster)
         record = publish_episode(p, timed, produced, folder, tmp, options)
     write_record(folder, record)
     findings: list[Finding] = []

@@ -41,6 +41,18 @@ def make_engine(name: str) -> Engine:
     return Engines(EngineOptions(Path(os.environ.get("AUDIOPIPE_CACHE") or tempfile.mkdtemp()))).get(name)
 
 
+def id3(path: Path) -> Any:
+    """The ID3 tag of *path* as mutagen reads it (mutagen is untyped: one place says so)."""
+    from mutagen.id3 import ID3
+    return ID3(path)  # type: ignore[no-untyped-call]
+
+
+def mp3_info(path: Path) -> Any:
+    """mutagen's MP3 view of *path* (stream info and tags)."""
+    from mutagen.mp3 import MP3
+    return MP3(path)  # type: ignore[no-untyped-call]
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")

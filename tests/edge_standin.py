@@ -47,9 +47,9 @@ def voice_list() -> list[dict[str, Any]]:
 
 def render(text: str, voice: str, rate: str) -> tuple[bytes, list[tuple[int, int, str]]]:
     """MP3 (24 kHz, 48 kbps, mono) of *text* and its words as (offset ticks, duration ticks, text)."""
-    from audiopipe.tools import ffmpeg
     from audiopipe.engines import VoiceSettings
     from audiopipe.engines.espeak import EspeakEngine
+    from audiopipe.tools import ffmpeg
     lang = "zh" if voice.split("(")[-1].startswith("zh") else "en"
     espeak = EspeakEngine()
     take = espeak.synthesize(text, VoiceSettings("espeak", "cmn" if lang == "zh" else "en-us", lang,
@@ -168,7 +168,7 @@ class StandIn:
             return web.Response(status=int(fault[4:]), headers={"Date": email.utils.formatdate(usegmt=True)})
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        messages = []
+        messages: list[str] = []
         while len(messages) < 2:
             msg = await ws.receive()
             if msg.type != WSMsgType.TEXT:

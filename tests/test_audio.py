@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 
-from audiopipe.dsp import signal
-from audiopipe.dsp import loudness
-from audiopipe.tools.ffmpeg import WORK_RATE
-from audiopipe.produce.stingers import chime
+from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.limiter import PeakLimiter
+from audiopipe.produce.stingers import chime
+from audiopipe.tools.wav import WORK_RATE
 
 RATE = WORK_RATE
 

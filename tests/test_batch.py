@@ -14,6 +14,7 @@ def story(en: str, zh: str) -> str:
     return f'stories:\n  - en: "{en}"\n    zh: "{zh}"\n'
 
 
+@pytest.mark.e2e
 def test_batch_builds_the_good_and_reports_the_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     eps = tmp_path / "episodes"
     a = write(eps / "a.yaml", 'title: "A"\ndate: 2026-11-20\n' + story("Rates held steady.", "利率保持不变。"))
@@ -38,6 +39,7 @@ def test_batch_builds_the_good_and_reports_the_broken(tmp_path: Path, capsys: py
     assert ra["build"]["synthesized"] + rc["build"]["synthesized"] == 4
 
 
+@pytest.mark.e2e
 def test_batch_of_good_manifests_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = write(tmp_path / "x.yaml", 'title: "X"\ndate: 2026-11-20\n' + story("Hello there.", "你好。"))
     b = write(tmp_path / "y.yaml", 'title: "Y"\ndate: 2026-11-21\n' + story("Good night.", "晚安。"))
@@ -45,6 +47,7 @@ def test_batch_of_good_manifests_exits_zero(tmp_path: Path, capsys: pytest.Captu
     assert capsys.readouterr().out.splitlines()[-1] == "2 episodes: 2 built, 0 failed"
 
 
+@pytest.mark.e2e
 def test_same_slug_twice_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = write(tmp_path / "one" / "x.yaml", 'title: "X"\ndate: 2026-11-20\n' + story("Hi.", "嗨。"))
     b = write(tmp_path / "two" / "x.yaml", 'title: "X2"\ndate: 2026-11-20\n' + story("Hi.", "嗨。"))

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
+
+pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
 
 def test_bench_smoke(tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from mutagen.mp3 import MP3
 
-from audiopipe.dsp import signal
 from audiopipe.cli import main
 from audiopipe.dsp import loudness
-from tests.conftest import decode_seconds, read_json, run_module
+from tests.conftest import decode_seconds, mp3_info, read_json, run_module
 
 
 @pytest.fixture
@@ -22,9 +20,10 @@ def built(two_stories: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     return out / "two-stories"
 
 
+@pytest.mark.e2e
 def test_episode_mp3_tags_and_duration(built: Path) -> None:
     mp3 = built / "two-stories.mp3"
-    info = MP3(mp3)
+    info = mp3_info(mp3)
     assert info.info.sample_rate == 44100
     assert info.info.channels == 1
     assert 96000 <= info.info.bitrate <= 128000
@@ -45,6 +44,7 @@ def test_episode_mp3_tags_and_duration(built: Path) -> None:
     assert 15 < seconds < 45
 
 
+@pytest.mark.e2e
 def test_report_segments_in_order_and_on_the_timeline(built: Path) -> None:
     report = read_json(built / "report.json")
     segs = report["segments"]
@@ -74,6 +74,7 @@ def test_report_segments_in_order_and_on_the_timeline(built: Path) -> None:
         assert words[-1]["start_ms"] < s["end_ms"]
 
 
+@pytest.mark.e2e
 def test_segment_files_are_the_segments(built: Path) -> None:
     report = read_json(built / "report.json")
     names = sorted(p.name for p in (built / "segments").iterdir())
@@ -84,12 +85,14 @@ def test_segment_files_are_the_segments(built: Path) -> None:
         assert s["duration_ms"] > 1500
 
 
+@pytest.mark.e2e
 def test_episode_is_loud_enough_and_never_clips(built: Path) -> None:
     loud = loudness.measure_file(built / "two-stories.mp3")
     assert -18.0 <= loud.integrated_lufs <= -14.0
     assert loud.true_peak_dbtp <= -0.5
 
 
+@pytest.mark.e2e
 def test_rebuild_synthesizes_nothing_and_edit_resynthesizes_two(two_stories: Path, tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
@@ -112,6 +115,7 @@ def test_rebuild_synthesizes_nothing_and_edit_resynthesizes_two(two_stories: Pat
     assert not list(out.rglob("*.part")), "no temporary files remain"
 
 
+@pytest.mark.e2e
 def test_script_manifest_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = tmp_path / "script.yaml"
     manifest.write_text('title: "S"\ndate: 2026-11-20\nintro: false\noutro: false\nscript: |\n'
@@ -123,6 +127,7 @@ def test_script_manifest_builds(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert report["segments"][0]["start_ms"] == 0
 
 
+@pytest.mark.e2e
 def test_python_dash_m_builds(two_stories: Path, tmp_path: Path) -> None:
     proc = run_module("build", str(two_stories), "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
@@ -130,6 +135,7 @@ def test_python_dash_m_builds(two_stories: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "o" / "two-stories" / "report.json").read_text())["segments"]
 
 
+@pytest.mark.e2e
 def test_demo_episode_is_about_three_minutes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from tests.conftest import REPO
     assert main(["build", str(REPO / "episodes" / "morning-ledger.yaml"), "--out", str(tmp_path)]) == 0
@@ -139,6 +145,7 @@ def test_demo_episode_is_about_three_minutes(tmp_path: Path, capsys: pytest.Capt
     assert [s["lang"] for s in report["segments"]] == ["en", "zh"] * 5
 
 
+@pytest.mark.e2e
 def test_unchanged_sound_reuses_the_episode_and_retags(two_stories: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
@@ -151,7 +158,7 @@ def test_unchanged_sound_reuses_the_episode_and_retags(two_stories: Path, tmp_pa
     assert main(["build", str(two_stories), "--out", str(out)]) == 0
     report = read_json(out / "two-stories" / "report.json")
     assert report["build"]["episode_reused"] is True
-    assert str(MP3(mp3).tags["TIT2"]) == "Two stories, retitled"
+    assert str(mp3_info(mp3).tags["TIT2"]) == "Two stories, retitled"
     assert ffmpeg_pcm(mp3) == first_audio
     assert main(["build", str(two_stories), "--out", str(out), "--remaster"]) == 0
     assert read_json(out / "two-stories" / "report.json")["build"]["episode_reused"] is False

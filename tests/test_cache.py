@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from audiopipe.synth.cache import TakeCache, TakeInfo, take_key
 from audiopipe.engines import VoiceSettings, Word
+from audiopipe.synth.cache import TakeCache, TakeInfo, take_key
 
 BASE = VoiceSettings("espeak", "en-us", "en", rate=0, pitch=0, volume=0)
 

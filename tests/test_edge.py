@@ -8,12 +8,11 @@ from pathlib import Path
 import edge_tts.communicate
 import edge_tts.voices
 import pytest
-from mutagen.id3 import ID3
 
 from audiopipe.cli import main
 from audiopipe.engines import VoiceSettings
 from audiopipe.engines.edge import EdgeEngine, clean_text
-from tests.conftest import make_engine, read_json, write
+from tests.conftest import id3, make_engine, read_json, write
 from tests.edge_standin import StandIn
 
 ARIA = VoiceSettings("edge", "en-US-AriaNeural", "en")
@@ -44,6 +43,7 @@ def edge_manifest(tmp_path: Path) -> Path:
         """)
 
 
+@pytest.mark.e2e
 def test_build_with_edge_reaches_report_and_tags(standin: StandIn, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     manifest = edge_manifest(tmp_path)
@@ -62,11 +62,12 @@ def test_build_with_edge_reaches_report_and_tags(standin: StandIn, tmp_path: Pat
     assert abs(first["words"][0]["start_ms"] - first["start_ms"]) <= 100
     assert all(b["start_ms"] >= a["start_ms"] for a, b in zip(first["words"], first["words"][1:]))
     assert 1500 <= first["duration_ms"] <= 4000
-    comment = [c for c in ID3(tmp_path / "o" / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
+    comment = [c for c in id3(tmp_path / "o" / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
     assert comment and "engines: edge" in comment[0].text[0]
     capsys.readouterr()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fault", ["refuse", "drop", "http403", "http429", "http503", "noaudio", "stall"])
 def test_each_fault_is_retried(standin: StandIn, fault: str) -> None:
     engine = make_engine("edge")
@@ -79,6 +80,7 @@ def test_each_fault_is_retried(standin: StandIn, fault: str) -> None:
     assert [w.text for w in take.words] == [w.text for w in reference.words]
 
 
+@pytest.mark.e2e
 def test_failure_names_the_segment_keeps_finished_takes_and_resumes(
         standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = edge_manifest(tmp_path)
@@ -94,6 +96,7 @@ def test_failure_names_the_segment_keeps_finished_takes_and_resumes(
     assert "takes: 1 synthesized, 3 from cache" in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 def test_auto_falls_back_offline_loudly_and_edge_does_not(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = edge_manifest(tmp_path)            # no stand-in: the service does not answer
@@ -102,18 +105,19 @@ def test_auto_falls_back_offline_loudly_and_edge_does_not(tmp_path: Path, capsys
     assert "WARNING: the edge-tts service does not answer; --engine auto falls back to the OFFLINE engine" in err
     report = read_json(tmp_path / "a" / "edge-ep" / "report.json")
     assert {s["engine"] for s in report["segments"]} == {"espeak"}
-    comment = [c for c in ID3(tmp_path / "a" / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
+    comment = [c for c in id3(tmp_path / "a" / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
     assert "engines: espeak" in comment[0].text[0]
 
     monkeypatch.setattr(EdgeEngine, "backoff_s", 0.01)
     assert main(["build", str(manifest), "--engine", "edge", "--retries", "1", "--out", str(tmp_path / "e")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert "note: edge voice list unavailable" in "\n".join(err)     # offline: voices not checked, said so
-    assert err[-1].startswith("error: story ") and "edge: cannot connect to the service" in err[-1]
-    assert err[-1].endswith("(gave up after 2 attempts)")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "note: edge voice list unavailable" in "\n".join(lines)     # offline: voices not checked, said so
+    assert lines[-1].startswith("error: story ") and "edge: cannot connect to the service" in lines[-1]
+    assert lines[-1].endswith("(gave up after 2 attempts)")
     assert not (tmp_path / "e" / "edge-ep").exists()
 
 
+@pytest.mark.e2e
 def test_profile_naming_an_edge_voice_defaults_to_auto(standin: StandIn, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     voices = tmp_path / "voices"
@@ -127,6 +131,7 @@ def test_profile_naming_an_edge_voice_defaults_to_auto(standin: StandIn, tmp_pat
     capsys.readouterr()
 
 
+@pytest.mark.e2e
 def test_unknown_voice_is_reported_with_the_closest_before_synthesis(
         standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     voices = tmp_path / "voices"
@@ -140,6 +145,7 @@ def test_unknown_voice_is_reported_with_the_closest_before_synthesis(
     assert standin.requests == [], "nothing was synthesized"
 
 
+@pytest.mark.e2e
 def test_connections_are_bounded(standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     standin.latency_s = 0.2
     stories = "".join(f'  - en: "Story number {i} is here."\n    zh: "第{i}条新闻。"\n' for i in range(5))
@@ -153,6 +159,7 @@ def test_connections_are_bounded(standin: StandIn, tmp_path: Path, capsys: pytes
     capsys.readouterr()
 
 
+@pytest.mark.e2e
 def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     assert clean_text("Markets\x0b rose!!!! Really???? 真的吗？？？？") == "Markets rose! Really? 真的吗？"
     engine = make_engine("edge")

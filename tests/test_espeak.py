@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from audiopipe.dsp import signal
 from audiopipe.cli import main
+from audiopipe.dsp import signal
 from audiopipe.engines.base import VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
 from tests.conftest import make_engine
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("lang,voice,text,min_s,max_s", [
     ("en", "en-us", "Markets opened higher on Monday, with the yuan steady against the dollar.", 3.0, 7.0),
     ("zh", "cmn", "周一市场高开，人民币兑美元汇率基本持平。", 3.0, 8.0),
@@ -27,6 +28,7 @@ def test_speaks_with_word_timings(lang: str, voice: str, text: str, min_s: float
     assert "".join(w.text for w in take.words).replace(" ", "") == text.replace(" ", "")
 
 
+@pytest.mark.e2e
 def test_rate_changes_duration() -> None:
     engine = make_engine("espeak")
     text = "The central bank kept its benchmark rate unchanged for a third meeting."

@@ -21,6 +21,7 @@ def test_golden(shape: str) -> None:
     assert got == (DATA / f"{shape}.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_import_builds(shape: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = tmp_path / "episodes" / f"{shape}.yaml"
@@ -84,6 +85,7 @@ def test_normalize_and_dates() -> None:
     assert parse_date("no date here") is None
 
 
+@pytest.mark.e2e
 def test_import_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\xe9".encode("latin-1"))
@@ -94,6 +96,7 @@ def test_import_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "already exists; choose another -o or add --force" in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 def test_import_says_which_story_passes_three_minutes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pairs = []
     for i in range(1, 13):

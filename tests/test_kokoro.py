@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiopipe.dsp import signal
-from audiopipe.tools import ffmpeg
 from audiopipe.cli import main
+from audiopipe.dsp import signal
 from audiopipe.engines import VoiceSettings
 from audiopipe.errors import EngineError
 from audiopipe.tools.wav import WORK_RATE
@@ -24,6 +23,7 @@ def kokoro():  # type: ignore[no-untyped-def]
     return make_engine("kokoro")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("lang,voice,text,lo,hi", [
     ("en", "jm_kumo", "Markets opened higher on Monday, with the central bank on hold.", 2.0, 6.0),
     ("zh", "jf_nezumi", "周一市场高开，人民币兑美元汇率基本持平。", 2.0, 7.0),
@@ -39,6 +39,7 @@ def test_speaks_both_languages_at_the_working_rate(kokoro, lang: str, voice: str
     assert timings == "estimated" and words and words[-1].end_ms <= seconds * 1000 + 1
 
 
+@pytest.mark.e2e
 def test_a_blend_differs_from_both_parents(kokoro) -> None:  # type: ignore[no-untyped-def]
     a = kokoro.style(VoiceSettings("kokoro", "jf_nezumi", "en"))
     b = kokoro.style(VoiceSettings("kokoro", "jm_kumo", "en"))
@@ -50,6 +51,7 @@ def test_a_blend_differs_from_both_parents(kokoro) -> None:  # type: ignore[no-u
     assert takes[2] != takes[0] and takes[2] != takes[1]
 
 
+@pytest.mark.e2e
 def test_a_voice_file_adds_voices(kokoro, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     base = kokoro.style(VoiceSettings("kokoro", "jm_kumo", "en"))
     (tmp_path / "voices").mkdir()
@@ -66,6 +68,7 @@ def test_a_voice_file_adds_voices(kokoro, tmp_path: Path, capsys: pytest.Capture
     capsys.readouterr()
 
 
+@pytest.mark.e2e
 def test_unknown_voice_and_missing_files_are_one_line(kokoro, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(EngineError, match="kokoro: unknown voice 'zf_xiaoxiao'; voices: jf_alpha"):
@@ -84,6 +87,7 @@ def test_unknown_voice_and_missing_files_are_one_line(kokoro, tmp_path: Path, mo
         fresh.synthesize("Hi.", VoiceSettings("kokoro", "jm_kumo", "en"))
 
 
+@pytest.mark.e2e
 def test_without_the_extra_the_engine_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     import sys
@@ -96,6 +100,7 @@ def test_without_the_extra_the_engine_says_so(monkeypatch: pytest.MonkeyPatch, t
                    "episode` installs it); build with --engine espeak or --draft meanwhile\n")
 
 
+@pytest.mark.e2e
 def test_draft_uses_espeak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = write(tmp_path / "d.yaml", 'title: "D"\ndate: 2026-11-20\nstories:\n  - en: "Hi there."\n    zh: "你好。"\n')
     assert main(["build", str(manifest), "--draft", "--out", str(tmp_path / "o"), "--no-qa"]) == 0

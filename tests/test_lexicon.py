@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.config.lexicon import load_lexicon, read_numbers_en, read_numbers_zh, zh_integer
+from audiopipe.config.lexicon import (
+    load_lexicon,
+    read_numbers_en,
+    read_numbers_zh,
+    zh_integer,
+)
 from tests.conftest import read_json, write
 
 
@@ -51,6 +56,7 @@ def test_bad_lexicon(tmp_path: Path, text: str, expected: str) -> None:
     assert info.value.message.startswith(expected.format(p=path))
 
 
+@pytest.mark.e2e
 def test_lexicon_changes_spoken_text_and_only_affected_takes(two_stories: Path, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     voices = tmp_path / "voices"

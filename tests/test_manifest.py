@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
+from audiopipe.config.voices import load_profiles
 from audiopipe.errors import ManifestError
 from audiopipe.script.manifest import BUILTIN_STINGER, load_manifest
-from audiopipe.config.voices import load_profiles
 from tests.conftest import REPO, TWO_STORIES, write
 
 PROFILES = load_profiles(REPO / "voices")
@@ -38,7 +38,7 @@ def test_good_manifest_loads_into_frozen_dataclasses(two_stories: Path) -> None:
     assert [s.title for s in m.stories] == ["Markets", "Shipping"]
     assert m.stories[0].texts["zh"].startswith("周一")
     with pytest.raises(AttributeError):
-        m.title = "changed"  # type: ignore[misc]
+        setattr(m, "title", "changed")       # frozen: refused
 
 
 CASES = [
@@ -108,6 +108,7 @@ CASES = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name,text,expected", CASES, ids=[c[0] for c in CASES])
 def test_bad_manifest_one_exact_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                      name: str, text: str, expected: str) -> None:
@@ -123,6 +124,7 @@ def test_bad_manifest_one_exact_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert not (out / name).exists(), "bad input must leave no output"
 
 
+@pytest.mark.e2e
 def test_missing_manifest_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")])
     assert code == 2

@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiopipe.dsp import signal
-from audiopipe.tools import ffmpeg
 from audiopipe.cli import main
+from audiopipe.dsp import loudness, signal
 from audiopipe.synth.timing import plan_fit, units
-from audiopipe.tools import wav
-from audiopipe.dsp import loudness
+from audiopipe.tools import ffmpeg, wav
 from audiopipe.tools.wav import WORK_RATE
 from tests.conftest import read_json, write
 
@@ -36,6 +34,7 @@ def generated(path: Path, stories: int, extra: str = "") -> Path:
     return write(path, "\n".join(lines) + "\n")
 
 
+@pytest.mark.e2e
 def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     voices = tmp_path / "voices"
     write(voices / "quiet-en.yaml", "language: en\nvoices: {espeak: en-us}\nvolume: -50\n")
@@ -59,6 +58,7 @@ def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.
     assert abs(episode.integrated_lufs - report["episode"]["loudness_lufs"]) <= 0.5
 
 
+@pytest.mark.e2e
 def test_target_is_a_show_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     show = write(tmp_path / "show.yaml", "title: Broadcast\ntarget_lufs: -23\ntrue_peak_dbtp: -2\n")
     manifest = generated(tmp_path / "b.yaml", 1)
@@ -73,6 +73,7 @@ def _window_max_jump(x: np.ndarray, at: int, half: int) -> float:
     return float(np.abs(np.diff(part)).max()) if len(part) > 1 else 0.0
 
 
+@pytest.mark.e2e
 def test_joins_have_no_clicks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "joins.yaml", 2)
     assert main(["build", str(manifest), "--out", str(tmp_path / "out")]) == 0
@@ -90,6 +91,7 @@ def test_joins_have_no_clicks(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         assert _window_max_jump(x, at, 220) <= typical, f"discontinuity at {ms} ms"
 
 
+@pytest.mark.e2e
 def test_fit_lands_a_long_script_in_the_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "long.yaml", 9)            # about 3:40 as written
     assert main(["build", str(manifest), "--out", str(tmp_path / "a")]) == 0
@@ -108,6 +110,7 @@ def test_fit_lands_a_long_script_in_the_window(tmp_path: Path, capsys: pytest.Ca
     assert abs(decoded - after) < 0.2
 
 
+@pytest.mark.e2e
 def test_fit_lands_a_short_script_in_the_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "short.yaml", 6, "intro: false\noutro: false")   # about 2:20
     assert main(["build", str(manifest), "--out", str(tmp_path / "b"), "--fit"]) == 0
@@ -118,6 +121,7 @@ def test_fit_lands_a_short_script_in_the_window(tmp_path: Path, capsys: pytest.C
     assert all(r["rate"] < 0 for r in report["segments"] if r["lang"] == "zh")
 
 
+@pytest.mark.e2e
 def test_fit_says_what_to_cut_and_strict_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "huge.yaml", 14)           # far too long for +15%
     assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--fit"]) == 0
@@ -130,6 +134,7 @@ def test_fit_says_what_to_cut_and_strict_fails(tmp_path: Path, capsys: pytest.Ca
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.e2e
 def test_budget_is_printed_before_synthesis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "bud.yaml", 2)
     assert main(["build", str(manifest), "--out", str(tmp_path / "o")]) == 0
@@ -138,6 +143,7 @@ def test_budget_is_printed_before_synthesis(tmp_path: Path, capsys: pytest.Captu
     assert "story 1 'Story 1'" in err and "(target 3:00, -" in err
 
 
+@pytest.mark.e2e
 def test_music_bed_is_ducked_under_speech(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rate = WORK_RATE
     t = np.arange(rate * 4) / rate

@@ -8,19 +8,22 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import podcastparser
 import pytest
-from mutagen.id3 import ID3
 from PIL import Image
 
 from audiopipe.cli import main
-from audiopipe.publish.record import BuildInfo, ChapterRecord, EpisodeInfo, EpisodeRecord
-from audiopipe.publish.feed import podcast_guid, truncate_bytes
 from audiopipe.config.show import load_show
-from tests.conftest import read_json, write
+from audiopipe.publish.feed import podcast_guid, truncate_bytes
+from audiopipe.publish.record import (
+    BuildInfo,
+    ChapterRecord,
+    EpisodeInfo,
+    EpisodeRecord,
+)
+from tests.conftest import id3, read_json, write
 
 SHOW = """
 title: "Test Ledger"
@@ -49,10 +52,11 @@ def test_podcast_guid_follows_the_namespace_spec() -> None:
     assert podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml/") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
 
 
+@pytest.mark.e2e
 def test_mp3_tags_chapters_cover_transcript(published: Path) -> None:
     folder = published / "two-stories"
     report = read_json(folder / "report.json")
-    tags = ID3(folder / "two-stories.mp3")
+    tags = id3(folder / "two-stories.mp3")
     assert tags.version[:2] == (2, 3)
     assert str(tags["TIT2"]) == "Two stories" and str(tags["TALB"]) == "Test Ledger"
     assert str(tags["TPE1"]) == "Test Desk" and str(tags["TCON"]) == "Podcast"
@@ -83,6 +87,7 @@ def _cues(vtt: str) -> list[tuple[str, str]]:
     return [(b[1], b[2]) for b in blocks]
 
 
+@pytest.mark.e2e
 def test_transcripts_and_chapters_json(published: Path) -> None:
     folder = published / "two-stories"
     report = read_json(folder / "report.json")
@@ -110,6 +115,7 @@ def test_transcripts_and_chapters_json(published: Path) -> None:
         [(c["start_ms"] / 1000, c["title"]) for c in report["chapters"]]
 
 
+@pytest.mark.e2e
 def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     folder = published / "two-stories"
     report = read_json(folder / "report.json")
@@ -142,6 +148,7 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
         ("application/x-subrip", "https://cdn.example.com/ledger/two-stories/transcript.srt")]
 
 
+@pytest.mark.e2e
 def test_rebuild_updates_the_item_and_nothing_is_lost(published: Path, two_stories: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     show = two_stories.parent.parent / "show.yaml"
@@ -208,11 +215,13 @@ def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
     assert truncate_bytes("ab", 4000) == "ab"
 
 
+@pytest.mark.e2e
 def test_default_artwork_is_a_valid_cover(published: Path) -> None:
     with Image.open(published / "artwork.png") as image:
         assert image.format == "PNG" and image.mode == "RGB" and image.size == (1400, 1400)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("size,mode,fmt,message", [
     ((1400, 1200), "RGB", "PNG", "is 1400x1200 px; the cover must be square (crop it)"),
     ((800, 800), "RGB", "JPEG", "is 800x800 px; the cover must be 1400-3000 px on a side (resize it)"),
@@ -228,6 +237,7 @@ def test_bad_artwork_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == f"error: {show}:9: artwork: cover.{ext} {message}\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("line,expected", [
     ("category: Busines", "category: 'Busines' is not an Apple Podcasts category (did you mean 'Business'?)"),
     ("owner_email: nobody", "owner_email: 'nobody' is not an email address"),
@@ -246,6 +256,7 @@ def test_bad_show_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str], l
     assert err.startswith(f"error: {show}:") and expected in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_feed_needs_a_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     show = write(tmp_path / "show.yaml", SHOW.replace('base_url: "https://cdn.example.com/ledger/"\n', ""))
     assert main(["feed", "--out", str(tmp_path), "--show", str(show)]) == 2

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from mutagen.id3 import ID3, TIT2
+from mutagen.id3 import TIT2
 
-from audiopipe.dsp import signal
 from audiopipe.cli import main
+from audiopipe.dsp import signal
+from audiopipe.dsp.signal import Samples
 from audiopipe.tools import wav
-from tests.conftest import read_json, write
+from tests.conftest import id3, read_json, write
 
 MANIFEST = """
     title: "QA test"
@@ -43,11 +45,11 @@ def episode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, P
 
 
 def take_of(out: Path, index: int) -> Path:
-    seg = read_json(out / "qa-test" / "report.json")["segments"][index - 1]
-    return cache_root() / "takes" / seg["take"][:2] / f"{seg['take']}.wav"
+    take: str = read_json(out / "qa-test" / "report.json")["segments"][index - 1]["take"]
+    return cache_root() / "takes" / take[:2] / f"{take}.wav"
 
 
-def tamper(out: Path, index: int, change) -> None:  # type: ignore[no-untyped-def]
+def tamper(out: Path, index: int, change: Callable[[Samples], Samples]) -> None:
     """Replace a cached take's audio, and forget everything mastered from it."""
     path = take_of(out, index)
     pcm, rate = wav.read_wav(path)
@@ -67,6 +69,7 @@ def rebuild_and_check(manifest: Path, out: Path, capsys: pytest.CaptureFixture[s
     return failed
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name,change,check", [
     ("silent", lambda x: np.zeros_like(x), "silent"),
     ("clipped", lambda x: np.clip(x * 12, -1, 1), "clipped"),
@@ -75,7 +78,7 @@ def rebuild_and_check(manifest: Path, out: Path, capsys: pytest.CaptureFixture[s
      "inner-silence"),
 ])
 def test_a_bad_take_is_caught(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
-                              name: str, change, check: str) -> None:  # type: ignore[no-untyped-def]
+                              name: str, change: Callable[[Samples], Samples], check: str) -> None:
     manifest, out = episode
     tamper(out, 2, change)
     failed = rebuild_and_check(manifest, out, capsys)
@@ -83,6 +86,7 @@ def test_a_bad_take_is_caught(episode: tuple[Path, Path], capsys: pytest.Capture
     assert "segment 2 (zh)" in str(failed[0]["message"])
 
 
+@pytest.mark.e2e
 def test_swapped_language_is_caught(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     voices = tmp_path / "voices"
     write(voices / "zh-wrong.yaml", "language: zh\nengine: espeak\nvoices: {espeak: en-us}\n")
@@ -97,12 +101,13 @@ def test_swapped_language_is_caught(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "point the zh profile (zh-wrong) at a Chinese voice" in failed[0]["message"]
 
 
+@pytest.mark.e2e
 def test_truncated_mp3_and_wrong_tags_are_caught(episode: tuple[Path, Path],
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _, out = episode
     mp3 = out / "qa-test" / "qa-test.mp3"
-    tags = ID3(mp3)
-    tags.add(TIT2(encoding=1, text="Wrong title"))
+    tags = id3(mp3)
+    tags.add(TIT2(encoding=1, text="Wrong title"))  # type: ignore[no-untyped-call]
     tags.save(mp3, v2_version=3)
     data = mp3.read_bytes()
     mp3.write_bytes(data[: len(data) * 2 // 5])
@@ -112,6 +117,7 @@ def test_truncated_mp3_and_wrong_tags_are_caught(episode: tuple[Path, Path],
     assert "qa FAIL [tags] title is 'Wrong title', not 'QA test'" in err
 
 
+@pytest.mark.e2e
 def test_languages_out_of_order_are_caught(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     _, out = episode
     report_path = out / "qa-test" / "report.json"
@@ -123,6 +129,7 @@ def test_languages_out_of_order_are_caught(episode: tuple[Path, Path], capsys: p
     assert "qa FAIL [order] story 2 has no Chinese segment; rebuild from the manifest" in err
 
 
+@pytest.mark.e2e
 def test_good_episode_passes_and_qa_needs_a_build(episode: tuple[Path, Path], tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _, out = episode
@@ -133,6 +140,8 @@ def test_good_episode_passes_and_qa_needs_a_build(episode: tuple[Path, Path], tm
                                        "first with `audiopipe build episodes/nope.yaml`\n")
 
 
+@pytest.mark.asr
+@pytest.mark.e2e
 def test_asr_without_the_extra_says_why(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from audiopipe.review import asr
@@ -145,6 +154,7 @@ def test_asr_without_the_extra_says_why(episode: tuple[Path, Path], capsys: pyte
     capsys.readouterr()
 
 
+@pytest.mark.e2e
 def test_retake_one_segment(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     manifest, out = episode
     before = read_json(out / "qa-test" / "report.json")["segments"]
@@ -162,6 +172,7 @@ def test_retake_one_segment(episode: tuple[Path, Path], capsys: pytest.CaptureFi
     assert "no segment 9; segments are 1..4" in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
     _, out = episode
     page = (out / "qa-test" / "qa.html").read_text(encoding="utf-8")
@@ -179,6 +190,8 @@ def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
     assert path and len(path.group(1).split(" L")) >= 1000, "the waveform is drawn"
 
 
+@pytest.mark.asr
+@pytest.mark.e2e
 def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     from audiopipe.review import asr

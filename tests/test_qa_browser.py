@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,29 +18,15 @@ import pytest
 from audiopipe.cli import main
 from tests.conftest import read_json, write
 
-
-def _install_chromium() -> str | None:
-    """Chromium from Debian's packages, installed when missing (root and apt-get needed)."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "install", "-y", "-q", "chromium", "fonts-noto-cjk"], ["apt-get", "update", "-q"],
-                ["apt-get", "install", "-y", "-q", "chromium", "fonts-noto-cjk"]):
-        subprocess.run(cmd, env=env, capture_output=True, timeout=900, check=False)
-        if shutil.which("chromium"):
-            return shutil.which("chromium")
-    return None
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = _install_chromium()
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.skip("Chromium is not installed and could not be installed here (needs root and apt-get: "
-                    "apt-get install chromium)")
+        pytest.skip("Chromium is not installed: run `make browser` (Debian's chromium package; needs root "
+                    "and apt-get), which `make test` does when it can")
     return path
 
 

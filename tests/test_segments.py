@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiopipe.text import dominant_lang
-from audiopipe.script.manifest import load_manifest
-from audiopipe.script.segments import chunk_text, segments_of, split_sentences
 from audiopipe.config.voices import load_profiles
+from audiopipe.script.manifest import load_manifest
+from audiopipe.script.segments import segments_of
+from audiopipe.text import chunk_text, split_sentences
+from audiopipe.text import dominant_lang
 from tests.conftest import REPO, TWO_STORIES, write
 
 PROFILES = load_profiles(REPO / "voices")

@@ -154,64 +154,68 @@ def load_show(path: Path | None) -> Show:
     yamlio.check_keys(path, data, names, "", ShowError)
     values: dict[str, Any] = {}
     for name in names:
-        if name not in data:
-            continue
-        value = data[name]
-        line = data.line_of(name)
-        if name in SETTINGS:
-            kind, lo, hi = SETTINGS[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ShowError(path, f"{name}: must be a number, got {value!r}", line=line)
-            if kind is int and not isinstance(value, int):
-                raise ShowError(path, f"{name}: must be a whole number, got {value!r}", line=line)
-            if not lo <= value <= hi:
-                raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
-            value = kind(value)
-        elif name == "qa":
-            known = list(Thresholds.__dataclass_fields__)
-            if not isinstance(value, yamlio.LineDict):
-                raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}",
-                                line=line)
-            for key, number in value.items():
-                if key not in known:
-                    raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
-                                    f"known: {', '.join(known)}", line=value.line_of(key))
-                if isinstance(number, bool) or not isinstance(number, (int, float)):
-                    raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
-            value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
-        elif name in BOOL_KEYS:
-            if not isinstance(value, bool):
-                raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
-        elif name == "artwork":
-            if value is None:
-                continue
-            if not isinstance(value, str) or not (path.parent / value).is_file():
-                raise ShowError(path, f"artwork: image {value!r} not found (looked at {path.parent / value}); "
-                                "fix the path (relative to show.yaml) or remove the key for a generated cover",
-                                line=line)
-            from audiopipe.tools.images import check_artwork
-            check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
-            value = path.parent / value
-        elif name == "bed":
-            if value is None or value is False:
-                continue
-            if not isinstance(value, str):
-                raise ShowError(path, f"bed: must be a path to an audio file, got {value!r}", line=line)
-            file = path.parent / value
-            if not file.is_file():
-                raise ShowError(path, f"bed: music bed {value!r} not found (looked at {file}); fix the path "
-                                "(relative to show.yaml) or remove the key", line=line)
-            try:
-                from audiopipe.tools import ffmpeg
-                ffmpeg.probe_audio(file)
-            except ToolError:
-                raise ShowError(path, f"bed: {value!r} is not audio ffmpeg can read; use WAV, MP3, FLAC "
-                                "or OGG", line=line) from None
-            value = file
-        else:
-            if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
-                raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
-            value = value.strip()
-        values[name] = value
+        if name in data:
+            value = _value(path, name, data[name], data.line_of(name))
+            if value is not None:
+                values[name] = value
     _check_publishing(path, data, values)
     return Show(path=path, **values)
+
+
+def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
+    """The checked value of one show.yaml key (None: leave the default)."""
+    if name in SETTINGS:
+        kind, lo, hi = SETTINGS[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ShowError(path, f"{name}: must be a number, got {value!r}", line=line)
+        if kind is int and not isinstance(value, int):
+            raise ShowError(path, f"{name}: must be a whole number, got {value!r}", line=line)
+        if not lo <= value <= hi:
+            raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
+        value = kind(value)
+    elif name == "qa":
+        known = list(Thresholds.__dataclass_fields__)
+        if not isinstance(value, yamlio.LineDict):
+            raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}",
+                            line=line)
+        for key, number in value.items():
+            if key not in known:
+                raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
+                                f"known: {', '.join(known)}", line=value.line_of(key))
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
+        value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+    elif name in BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
+    elif name == "artwork":
+        if value is None:
+            return None
+        if not isinstance(value, str) or not (path.parent / value).is_file():
+            raise ShowError(path, f"artwork: image {value!r} not found (looked at {path.parent / value}); "
+                            "fix the path (relative to show.yaml) or remove the key for a generated cover",
+                            line=line)
+        from audiopipe.tools.images import check_artwork
+        check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
+        value = path.parent / value
+    elif name == "bed":
+        if value is None or value is False:
+            return None
+        if not isinstance(value, str):
+            raise ShowError(path, f"bed: must be a path to an audio file, got {value!r}", line=line)
+        file = path.parent / value
+        if not file.is_file():
+            raise ShowError(path, f"bed: music bed {value!r} not found (looked at {file}); fix the path "
+                            "(relative to show.yaml) or remove the key", line=line)
+        try:
+            from audiopipe.tools import ffmpeg
+            ffmpeg.probe_audio(file)
+        except ToolError:
+            raise ShowError(path, f"bed: {value!r} is not audio ffmpeg can read; use WAV, MP3, FLAC "
+                            "or OGG", line=line) from None
+        value = file
+    else:
+        if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
+            raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
+        value = value.strip()
+    return value

@@ -3,9 +3,23 @@
 
 from __future__ import annotations
 
-from audiopipe.engines.base import Engine, Take, Timings, VoiceInfo, VoiceSettings, Word
-from audiopipe.engines.base import EngineOptions
-from audiopipe.engines.registry import AUTO, ENGINE_NAMES, Engines, check_name, engine_class, voice_language
+from audiopipe.engines.base import (
+           Engine,
+           EngineOptions,
+           Take,
+           Timings,
+           VoiceInfo,
+           VoiceSettings,
+           Word,
+)
+from audiopipe.engines.registry import (
+           AUTO,
+           ENGINE_NAMES,
+           Engines,
+           check_name,
+           engine_class,
+           voice_language,
+)
 
 __all__ = ["AUTO", "ENGINE_NAMES", "Engine", "EngineOptions", "Engines", "Take", "Timings", "VoiceInfo", "VoiceSettings",
            "Word", "check_name", "engine_class", "voice_language"]

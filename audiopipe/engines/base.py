@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal, Protocol
 
-
 Timings = Literal["engine", "estimated"]
 """Word timings from the engine itself, or estimated (spread by text length)."""
 

@@ -21,9 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from audiopipe.tools import ffmpeg
-from audiopipe.engines.base import Engine, EngineOptions, Take, VoiceInfo, VoiceSettings, Word
+from audiopipe.engines.base import (
+    Engine,
+    EngineOptions,
+    Take,
+    VoiceInfo,
+    VoiceSettings,
+    Word,
+)
 from audiopipe.errors import EngineError, ToolError
+from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import write_text
 from audiopipe.tools.wav import WORK_RATE
 

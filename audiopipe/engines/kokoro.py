@@ -29,7 +29,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from audiopipe.engines.base import Engine, EngineOptions, Phonemizer, Take, VoiceInfo, VoiceSettings, Word
+from audiopipe.engines.base import (
+    Engine,
+    EngineOptions,
+    Phonemizer,
+    Take,
+    VoiceInfo,
+    VoiceSettings,
+    Word,
+)
 from audiopipe.errors import EngineError
 from audiopipe.text import HAN_CLASS, split_sentences
 from audiopipe.tools.fsutil import atomic_path

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from audiopipe.dsp import signal
-from audiopipe.tools import ffmpeg
-from audiopipe.dsp import loudness
+from audiopipe.dsp import loudness, signal
+from audiopipe.dsp.limiter import PeakLimiter
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.dsp.signal import Samples
 from audiopipe.produce.store import LevelCache
+from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import atomic_path
-from audiopipe.dsp.limiter import PeakLimiter
 from audiopipe.tools.wav import WORK_RATE
 
 RATE = WORK_RATE

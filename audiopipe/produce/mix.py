@@ -17,18 +17,16 @@ from typing import Literal
 
 import numpy as np
 
-from audiopipe.dsp import signal
-from audiopipe.tools import ffmpeg
-from audiopipe.dsp import loudness
-from audiopipe.produce import stingers
+from audiopipe.config.show import Show
+from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import EDGE_PAUSE_MS, Samples
-from audiopipe.synth.cache import TakeCache
-from audiopipe.script.manifest import BUILTIN_STINGER
+from audiopipe.produce import stingers
 from audiopipe.produce.master import ceiling_dbfs, level_gain_db
 from audiopipe.produce.store import LevelCache
-from audiopipe.config.show import Show
+from audiopipe.script.manifest import BUILTIN_STINGER
+from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.run import Result
-from audiopipe.tools import wav
+from audiopipe.tools import ffmpeg, wav
 from audiopipe.tools.wav import WORK_RATE
 
 RATE = WORK_RATE

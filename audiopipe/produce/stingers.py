@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from audiopipe.dsp.signal import Samples
 from audiopipe.tools.fsutil import write_bytes

@@ -14,8 +14,25 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TDES, TDRC, TGID, TIT2, TLAN, TPE1, TRCK, USLT, WFED,
-    CTOCFlags, Frame,
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    PCST,
+    TALB,
+    TCON,
+    TDES,
+    TDRC,
+    TGID,
+    TIT2,
+    TLAN,
+    TPE1,
+    TRCK,
+    USLT,
+    WFED,
+    CTOCFlags,
+    Frame,
 )
 
 from audiopipe.errors import ToolError

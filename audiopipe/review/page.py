@@ -89,17 +89,9 @@ main.addEventListener('timeupdate', () => {
 """
 
 
-def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
-           asr: dict[int, Heard] | None = None,
-           waveform: tuple[list[float], list[float]] | None = None,
-           short_term: list[tuple[float, float]] | None = None) -> str:
-    """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
-    ep = record.episode
+def _markers(record: EpisodeRecord, total_ms: int) -> tuple[list[str], list[str]]:
+    """Chapter markers and the language spans under the waveform."""
     esc = html.escape
-    total_ms = max(1, ep.duration_ms)
-    wave = _wave_path(*(waveform or ([0.0] * WIDTH, [0.0] * WIDTH)))
-    curve = _loud_points(short_term or [], total_ms / 1000)
-    target_y = LOUD_H - (ep.target_lufs - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
     markers = []
     for ch in record.chapters:
         px = ch.start_ms / total_ms * WIDTH
@@ -110,6 +102,12 @@ def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
         x0, x1 = seg.start_ms / total_ms * WIDTH, seg.end_ms / total_ms * WIDTH
         color = "#e3efff" if seg.lang == "en" else "#fde9d9"
         spans.append(f'<rect x="{x0:.1f}" y="0" width="{max(0.5, x1 - x0):.1f}" height="{WAVE_H}" fill="{color}"/>')
+    return markers, spans
+
+
+def _rows(record: EpisodeRecord, findings: list[Finding], asr: dict[int, Heard] | None) -> list[str]:
+    """One table row per segment: its text, flags, player, loudness and what the recognizer heard."""
+    esc = html.escape
     by_segment: dict[int, list[Finding]] = {}
     for f in findings:
         if f.segment is not None and f.status == "fail":
@@ -135,6 +133,22 @@ def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
             f'<td>{seg.duration_ms / 1000:.1f} s</td>'
             f'<td>{"–" if loud is None else f"{loud:.1f} LUFS"}</td>'
             f'<td class="cached">{"cache" if seg.cached else "new"}</td></tr>')
+    return rows
+
+
+def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
+           asr: dict[int, Heard] | None = None,
+           waveform: tuple[list[float], list[float]] | None = None,
+           short_term: list[tuple[float, float]] | None = None) -> str:
+    """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
+    ep = record.episode
+    esc = html.escape
+    total_ms = max(1, ep.duration_ms)
+    wave = _wave_path(*(waveform or ([0.0] * WIDTH, [0.0] * WIDTH)))
+    curve = _loud_points(short_term or [], total_ms / 1000)
+    target_y = LOUD_H - (ep.target_lufs - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
+    markers, spans = _markers(record, total_ms)
+    rows = _rows(record, findings, asr)
     failed = [f for f in findings if f.status == "fail"]
     passed = sum(f.status == "pass" for f in findings)
     skipped = [f for f in findings if f.status == "skip"]

@@ -103,6 +103,15 @@ def _is_headline(text: str, lang: str | None) -> bool:
 
 
 def parse(path: Path) -> Imported:
+    """The script at *path*: its title, date, stories (blocks) and the lines left out."""
+    items = _items(_read_lines(path))
+    title, date, blocks, dropped = _blocks(items)
+    if date is None:
+        date = next((d for _, d in ((n, parse_date(t)) for n, t in items[:6]) if d), None)
+    return Imported(title, date, blocks, dropped, path)
+
+
+def _read_lines(path: Path) -> list[str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -111,9 +120,11 @@ def parse(path: Path) -> Imported:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise AudiopipeError(f"{path}: not UTF-8 text (byte {exc.start}); save the script as UTF-8") from None
-    lines = normalize(text).split("\n")
+    return normalize(text).split("\n")
 
-    # items: (first line number, text) - paragraphs split at blank lines, bullets and headings alone
+
+def _items(lines: list[str]) -> list[tuple[int, str]]:
+    """(first line number, text): paragraphs split at blank lines, bullets and headings alone."""
     items: list[tuple[int, str]] = []
     current: list[str] = []
     start = 0
@@ -145,7 +156,12 @@ def parse(path: Path) -> Imported:
             start = number
         current.append(stripped)
     flush()
+    return items
 
+
+def _blocks(items: list[tuple[int, str]]) -> tuple[str | None, dt.date | None, list[Block],
+                                                   list[tuple[int, str, str]]]:
+    """Title, date, the blocks (headlines and their paragraphs) and the items left out, with why."""
     title: str | None = None
     date: dt.date | None = None
     dropped: list[tuple[int, str, str]] = []
@@ -193,10 +209,7 @@ def parse(path: Path) -> Imported:
     for b in blocks:
         if b.titles and not b.paragraphs:
             dropped.append((0, "headline without text", " / ".join(b.titles)))
-    blocks = [b for b in blocks if b.paragraphs]
-    if date is None:
-        date = next((d for _, d in ((n, parse_date(t)) for n, t in items[:6]) if d), None)
-    return Imported(title, date, blocks, dropped, path)
+    return title, date, [b for b in blocks if b.paragraphs], dropped
 
 
 def _q(text: str) -> str:

@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from audiopipe.config import yamlio
+from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 from audiopipe.errors import ManifestError, ToolError
 from audiopipe.text import LANG_NAMES, LANGS, dominant_lang
-from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
                  "intro", "outro", "stories", "script")

@@ -8,11 +8,10 @@ consecutive paragraphs of one language merge into one segment.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from audiopipe.text import chunk_text, dominant_lang, join_text, split_sentences  # noqa: F401 (re-exported)
 from audiopipe.script.manifest import Manifest
+from audiopipe.text import dominant_lang, join_text
 
 
 @dataclass(frozen=True)

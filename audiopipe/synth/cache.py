@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audiopipe.tools import ffmpeg
 from audiopipe.engines.base import Timings, VoiceSettings, Word
 from audiopipe.tools.fsutil import write_text
 from audiopipe.tools.wav import WORK_RATE

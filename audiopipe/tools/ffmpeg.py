@@ -17,7 +17,6 @@ from audiopipe.errors import ToolError
 from audiopipe.tools.wav import WORK_RATE
 
 
-
 @functools.lru_cache(maxsize=1)
 def executable() -> str:
     override = os.environ.get("AUDIOPIPE_FFMPEG")

@@ -1,0 +1,79 @@
+"""Producing an episode: the mastered, encoded (untagged) MP3 and each segment's own file for QA."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopipe.config.show import Show
+from audiopipe.dsp.loudness import Loudness
+from audiopipe.produce.master import (
+    SHORT_PROGRAMME_S,
+    SegmentFile,
+    ceiling_dbfs,
+    encode_measured,
+    master_stream,
+    programme_correction_db,
+    segment_file,
+)
+from audiopipe.produce.mix import Clip, Timeline, render
+from audiopipe.produce.store import LevelCache
+
+
+@dataclass(frozen=True)
+class Produced:
+    """The mastered, encoded (still untagged) episode and the per-segment QA files."""
+
+    loudness: Loudness
+    segment_files: dict[int, SegmentFile]
+    reused: bool                        # the episode's sound was unchanged: the earlier encode was reused
+
+
+def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp3: Path,
+            remaster: bool = False) -> Produced:
+    """Segment files (on the other core) and the mastered episode written to *mp3*; an episode whose
+    sound did not change is copied from the store unless *remaster*."""
+    with ThreadPoolExecutor(max_workers=1) as side:
+        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
+        signature = timeline.signature(show)
+        reuse = None if remaster else levels.episode(signature)
+        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
+            shutil.copyfile(reuse[0], mp3)
+            loudness = reuse[1]
+        else:
+            ceiling = ceiling_dbfs(show.true_peak_dbtp)
+            correction = 0.0
+            if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:
+                correction = programme_correction_db(render(timeline), ceiling, show.target_lufs)
+            loudness = encode_measured(master_stream(render(timeline), ceiling, correction),
+                                              mp3, show.bitrate_kbps)
+            levels.put_episode(signature, mp3, loudness)
+        return Produced(loudness, pending.result(), reuse is not None)
+
+
+def _write_segments(timeline: Timeline, folder: Path, show: Show, levels: LevelCache,
+                    workers: int) -> dict[int, SegmentFile]:
+    """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
+    seg_dir = folder / "segments"
+    seg_dir.mkdir(parents=True, exist_ok=True)
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    jobs = []
+    for clip in timeline.speech():
+        assert clip.result is not None
+        seg = clip.result.job.segment
+        jobs.append((seg.index, clip, seg_dir / f"{seg.index:02d}-{seg.lang}.mp3"))
+
+    def one(item: tuple[int, Clip, Path]) -> tuple[int, SegmentFile]:
+        index, clip, dest = item
+        return index, segment_file(clip.load, clip.tag, levels, ceiling, show.bitrate_kbps, dest)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        files = dict(pool.map(one, jobs))
+    keep = {dest.name for _, _, dest in jobs}
+    for stale in seg_dir.glob("*.mp3"):
+        if stale.name not in keep:
+            os.unlink(stale)
+    return files
