@@ -7,8 +7,7 @@ from pathlib import Path
 from audiopipe.config.voices import load_profiles
 from audiopipe.script.manifest import load_manifest
 from audiopipe.script.segments import segments_of
-from audiopipe.text import chunk_text, split_sentences
-from audiopipe.text import dominant_lang
+from audiopipe.text import chunk_text, dominant_lang, split_sentences
 from tests.conftest import REPO, TWO_STORIES, write
 
 PROFILES = load_profiles(REPO / "voices")
