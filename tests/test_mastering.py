@@ -179,3 +179,26 @@ def test_plan_fit_and_units() -> None:
     assert short.reachable and short.gap_scale > 1 and 0.85 <= short.speed < 1
     hopeless = plan_fit(400, 380, 10, (162, 198), 15)
     assert not hopeless.reachable and hopeless.speed == 1.15
+
+
+@pytest.mark.e2e
+def test_retake_reproduces_a_fitted_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The build's options (speed and gaps from --fit, engine, show, voices) are recorded; a re-take
+    rebuilds with them and re-synthesizes only the segment asked for."""
+    manifest = generated(tmp_path / "short.yaml", 6, "intro: false\noutro: false")
+    out = tmp_path / "b"
+    assert main(["build", str(manifest), "--out", str(out), "--fit", "--engine", "espeak", "--no-qa"]) == 0
+    before = read_json(out / "short" / "report.json")
+    options = before["build"]["options"]
+    assert options["engine"] == "espeak" and options["speed"] != 1.0
+    capsys.readouterr()
+    assert main(["retake", "short", "3", "--out", str(out)]) in (0, 1)
+    said = capsys.readouterr().out
+    after = read_json(out / "short" / "report.json")
+    take = before["segments"][2]["take"]                      # a story may repeat: its twins share the take
+    same = sum(s["take"] == take for s in before["segments"])
+    assert f"(1 synthesized, {len(before['segments']) - same} cached)" in said
+    assert [s["cached"] for s in after["segments"]] == [s["take"] != take for s in before["segments"]]
+    assert after["build"]["options"] == options
+    assert [s["rate"] for s in after["segments"]] == [s["rate"] for s in before["segments"]]
+    assert abs(after["episode"]["duration_ms"] - before["episode"]["duration_ms"]) <= 1000
