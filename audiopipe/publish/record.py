@@ -14,7 +14,7 @@ from typing import Any, Literal, cast
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.dsp.loudness import Loudness
-from audiopipe.engines import Timings
+from audiopipe.engines import Timings, Word
 from audiopipe.errors import AudiopipeError
 from audiopipe.produce.master import SegmentFile
 from audiopipe.produce.mix import Timeline
@@ -25,15 +25,6 @@ from audiopipe.tools.wav import WORK_RATE
 SCHEMA = 2
 """Version of report.json's layout (1: before the records; 2: adds ``schema`` and ``build.options``)."""
 FILE = "report.json"
-
-
-@dataclass(frozen=True)
-class WordTime:
-    """A spoken word and where it sits in the episode (ms)."""
-
-    start_ms: int
-    end_ms: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +52,7 @@ class SegmentRecord:
     trail_silence_ms: int
     file: str | None            # the segment's own MP3, relative to the episode folder
     word_timings: Timings
-    words: tuple[WordTime, ...]
+    words: tuple[Word, ...]            # where each word sits in the episode (ms)
 
     @property
     def duration_ms(self) -> int:
@@ -83,7 +74,7 @@ class SegmentRecord:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
         values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words"}
-        return cls(**values, words=tuple(WordTime(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
+        return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
                                          for w in data["words"]))
 
 
@@ -264,7 +255,7 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             lead_silence_ms=info.lead_ms, trail_silence_ms=info.trail_ms,
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
-            words=tuple(WordTime(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words)))
+            words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words)))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from audiopipe.publish.record import EpisodeRecord, SegmentRecord, WordTime
+from audiopipe.engines import Word
+from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.text import join_text
 
 MAX_EN = 65
@@ -30,7 +31,7 @@ class Cue:
     voice: str           # who speaks: the voice profile
 
 
-def _cue(words: list[WordTime], seg: SegmentRecord) -> Cue:
+def _cue(words: list[Word], seg: SegmentRecord) -> Cue:
     text = join_text([w.text for w in words], seg.lang)
     end = min(words[-1].end_ms, seg.end_ms)
     return Cue(words[0].start_ms, max(end, words[0].start_ms + 1), text, seg.lang, seg.voice_profile)
@@ -41,8 +42,8 @@ def cues_of(record: EpisodeRecord) -> list[Cue]:
     for seg in record.segments:
         lang = seg.lang
         limit = MAX_ZH if lang == "zh" else MAX_EN
-        words = [w for w in seg.words if w.text.strip()] or [WordTime(seg.start_ms, seg.end_ms, seg.spoken_text)]
-        current: list[WordTime] = []
+        words = [w for w in seg.words if w.text.strip()] or [Word(seg.start_ms, seg.end_ms, seg.spoken_text)]
+        current: list[Word] = []
         for word in words:
             text = word.text
             if current and len(join_text([w.text for w in current] + [text], lang)) > limit:
