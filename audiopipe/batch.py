@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.errors import AudiopipeError
-from audiopipe.pipeline import BuildOptions, Episode, Plan, finish, plan
+from audiopipe.pipeline import (
+    BuildOptions,
+    Episode,
+    Plan,
+    finish,
+    plan,
+    prepare_folders,
+)
+from audiopipe.review.findings import failed
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.run import Result
 
@@ -28,6 +36,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     plans: dict[int, Plan] = {}
     slugs: dict[str, Path] = {}
     engines = options.engines()              # one set of engines (and connections) for the whole batch
+    prepare_folders(options)
     for i, path in enumerate(paths):
         slug = Path(path).stem
         if slug in slugs:
@@ -80,12 +89,14 @@ def summary(outcomes: Sequence[Outcome]) -> list[str]:
         e = o.episode
         if e is not None:
             minutes, seconds = divmod(e.duration_ms / 1000, 60)
-            lines.append(f"{o.slug:<{width}}  {'built':<7} {int(minutes):>5}:{seconds:04.1f}"
+            result = "QA FAIL" if failed(e.findings) else "built"
+            lines.append(f"{o.slug:<{width}}  {result:<7} {int(minutes):>5}:{seconds:04.1f}"
                          f" {e.loudness.integrated_lufs:>6.1f} {e.synthesized:>4} {e.cached:>6} {e.seconds:>6.1f}")
             warnings += [f"warning: {w}" for w in e.warnings]
         else:
             lines.append(f"{o.slug:<{width}}  {'FAILED':<7} {o.error}")
     built = sum(o.episode is not None for o in outcomes)
+    passed = sum(o.episode is not None and not failed(o.episode.findings) for o in outcomes)
     lines += warnings
-    lines.append(f"{len(outcomes)} episodes: {built} built, {len(outcomes) - built} failed")
+    lines.append(f"{len(outcomes)} episodes: {built} built, {len(outcomes) - built} failed; {passed} passed QA")
     return lines

@@ -55,6 +55,12 @@ def _add_build(sub: Any) -> None:
                        help="edge engine: websocket connections at once (default 4)")
     build.add_argument("--retries", type=int, metavar="N",
                        help="edge engine: retries of a failed segment, with exponential backoff (default 4)")
+    build.add_argument("--fallback", metavar="ENGINE",
+                       help="when a segment still fails on its engine after the retries, make it with this engine "
+                       "(e.g. --engine edge --fallback kokoro); the episode is held out of the feed unless "
+                       "--publish-fallback")
+    build.add_argument("--publish-fallback", action="store_true",
+                       help="publish an episode even when some of it was made by a fallback engine")
     build.add_argument("--draft", action="store_true",
                        help="a quick draft with the instant offline engine (same as --engine espeak)")
     build.add_argument("--fit", action="store_true",
@@ -154,6 +160,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         args.engine = "espeak"
     if args.engine is not None:
         check_name(args.engine, allow_auto=True)   # an unknown name fails before anything else
+    if args.fallback is not None:
+        check_name(args.fallback)
     if args.connections is not None and not 1 <= args.connections <= 16:
         raise AudiopipeError("--connections: use 1..16 (the service blocks clients that open dozens)")
     if args.retries is not None and not 0 <= args.retries <= 20:
@@ -161,6 +169,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
                            connections=args.connections, retries=args.retries,
+                           fallback=args.fallback, publish_fallback=args.publish_fallback,
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
                            qa=not args.no_qa, asr=args.asr, log=_say, progress=tty_progress)
     if len(args.manifests) > 1:
@@ -170,7 +179,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         for line in batch_summary(outcomes):
             print(line)
         if any(o.episode is not None for o in outcomes):
-            _refresh_feed(args)          # once, at the end of the batch
+            _refresh_feed(args, Path(args.manifests[0]).parent)          # once, at the end of the batch
         if not all(o.episode is not None for o in outcomes):
             return 2
         return 1 if any(o.episode is not None and failed(o.episode.findings) for o in outcomes) else 0
@@ -188,7 +197,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             _say("error: QA failed: the episode was built but not published to the feed; fix it and rebuild "
                  "(or `audiopipe retake`)")
             return 1
-    _refresh_feed(args)
+    _refresh_feed(args, Path(args.manifests[0]).parent)
     return 0
 
 
@@ -237,6 +246,7 @@ def _cmd_retake(args: argparse.Namespace) -> int:
                            show_file=Path(recorded.show) if recorded.show else None,
                            voices_dir=Path(recorded.voices) if recorded.voices else None,
                            speed=recorded.speed, gap_scale=recorded.gap_scale,
+                           fallback=recorded.fallback, publish_fallback=recorded.publish_fallback,
                            force=frozenset({args.segment}), log=_say)
     manifest = Path(record.episode.manifest)
     if args.voice or args.rate is not None or args.engine:
@@ -251,27 +261,37 @@ def _cmd_retake(args: argparse.Namespace) -> int:
     if episode.findings:
         _print_findings(episode.findings)
         print(summary(episode.findings))
-        return 1 if failed(episode.findings) else 0
+        if failed(episode.findings):
+            return 1
+    args.show = options.show_file
+    _refresh_feed(args, manifest.parent)
     return 0
 
 
-def _refresh_feed(args: argparse.Namespace) -> None:
-    if args.no_feed:
+def _refresh_feed(args: argparse.Namespace, start: Path | None = None) -> None:
+    """Rewrite the feed with every episode that may be published; say which are held and why."""
+    if getattr(args, "no_feed", False):
         return
     from audiopipe.config.show import find_show_file, load_show
-    from audiopipe.publish.episode import refresh_feed
-    show = load_show(args.show or find_show_file(Path(args.manifests[0]).parent))
+    from audiopipe.review.release import refresh_feed
+    show_file = getattr(args, "show", None) or find_show_file(start or Path.cwd())
+    show = load_show(show_file)
     if not show.base_url:
         _say("note: feed.xml not refreshed: show.yaml has no base_url")
         return
-    print(f"feed: {refresh_feed(args.out, show)}")
+    path, held = refresh_feed(args.out, show)
+    for slug, reason in held:
+        _say(f"note: {slug} is not in the feed: {reason}")
+    print(f"feed: {path}")
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
     from audiopipe.config.show import find_show_file, load_show
-    from audiopipe.publish.episode import refresh_feed
+    from audiopipe.review.release import refresh_feed
     show = load_show(args.show or find_show_file(Path.cwd()))
-    path = refresh_feed(args.out, show)
+    path, held = refresh_feed(args.out, show)
+    for slug, reason in held:
+        _say(f"note: {slug} is not in the feed: {reason}")
     print(f"wrote {path}")
     return 0
 
@@ -282,6 +302,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from audiopipe.config.voices import find_voices_dir, load_profiles
     from audiopipe.script import importer
     from audiopipe.script.manifest import load_manifest
+    from audiopipe.script.segments import segments_of
     from audiopipe.tools.fsutil import write_text
     target = args.output or Path("episodes") / f"{args.script.stem}.yaml"
     if target.suffix not in (".yaml", ".yml"):
@@ -296,7 +317,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:   # the result must be a manifest `build` accepts
         probe = Path(tmp) / target.name
         probe.write_text(text, encoding="utf-8")
-        load_manifest(probe, load_profiles(find_voices_dir(target.parent)))
+        segments_of(load_manifest(probe, load_profiles(find_voices_dir(target.parent))))
     write_text(target, text)
     kind = "stories" if imported.bilingual else "a free script (some stretches are in one language)"
     print(f"wrote {target}: {len(imported.blocks)} blocks as {kind}; {len(imported.dropped)} lines left out "
@@ -343,6 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except AudiopipeError as exc:
         _say(f"error: {exc.message}")
+        return 2
+    except OSError as exc:            # the machine, not a bug: a full disk, a read-only folder, a lost file
+        from audiopipe.tools.fsutil import os_error
+        _say(f"error: {os_error(exc, what='failed').message}")
         return 2
     except KeyboardInterrupt:
         _say("interrupted; finished takes are cached, so a re-run continues where this stopped")

@@ -28,7 +28,7 @@ from audiopipe.publish.record import (
     RecordedOptions,
     make_record,
 )
-from audiopipe.review import checks, retakes
+from audiopipe.review import retakes
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest, load_manifest
 from audiopipe.script.segments import Segment, segments_of
@@ -38,7 +38,7 @@ from audiopipe.synth import timing
 from audiopipe.synth.cache import TakeCache, default_cache_dir
 from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
-from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.fsutil import atomic_path, check_writable, sweep_parts
 from audiopipe.tools.wav import WORK_RATE
 
 
@@ -58,6 +58,8 @@ class BuildOptions:
     force: frozenset[int] = frozenset()  # segment indexes to synthesize again (re-takes)
     speed: float = 1.0                   # speaking-rate factor to start from (a re-take: the build's)
     gap_scale: float = 1.0               # gap factor to start from (a re-take: the build's)
+    fallback: str | None = None          # the engine that makes a segment the primary engine cannot
+    publish_fallback: bool = False       # an episode (partly) made by a fallback engine may reach the feed
     qa: bool = True                      # run the QA checks and write qa.html after building
     asr: bool = False                    # include speech recognition in the checks
     offline: bool = False                # `auto` takes the offline engine without asking the service
@@ -146,6 +148,16 @@ class Plan:
         self._mark = now
 
 
+def prepare_folders(options: BuildOptions) -> None:
+    """Before anything is made: the output and cache folders are writable (one line if not), and the
+    ``.part`` files an interrupted run left in them are removed."""
+    for folder, what in ((options.out_dir, "output folder"), (options.cache_root, "cache folder")):
+        check_writable(folder, what)
+        removed = sweep_parts(folder, time.time())
+        if removed:
+            options.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
+
+
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
     """Validate everything and decide every take (engine, voice, text, cache key).  Writes nothing."""
     started = time.perf_counter()
@@ -158,8 +170,8 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
                     f"({options.out_dir / manifest.slug / retakes.FILE})")
     engines = engines or options.engines()
     jobs = synth_plan.plan(segments, loaded.profiles, engines, options.engine, options.speed, options.log,
-                           overrides, loaded.lexicon)
-    cache = TakeCache(options.cache_root)
+                           overrides, loaded.lexicon, options.fallback)
+    cache = TakeCache(options.cache_root, on_damage=options.log)
     for job in jobs:
         if job.segment.index in options.force:
             cache.remove(job.key)          # a re-take: synthesize this one again
@@ -213,7 +225,7 @@ def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
             speed, gaps = new_speed, new_gaps
             if abs(speed - 1.0) > 1e-3:
                 jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, speed,
-                                       options.log, p.overrides, p.loaded.lexicon)
+                                       options.log, p.overrides, p.loaded.lexicon, options.fallback)
                 results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration)
                 made += [r for r in results if not r.cached]
             timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
@@ -267,7 +279,8 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3
     p.stage("master_encode_tag")       # the tag itself is written below, in milliseconds
     recorded = RecordedOptions(options.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
                                None if p.loaded.show_file is None else str(p.loaded.show_file),
-                               None if p.loaded.voices_dir is None else str(p.loaded.voices_dir))
+                               None if p.loaded.voices_dir is None else str(p.loaded.voices_dir),
+                               options.fallback, options.publish_fallback)
     build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.started, 3), dict(p.stages),
                            produced.reused, recorded)
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
@@ -277,6 +290,9 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3
 
 
 def write_record(folder: Path, record: EpisodeRecord) -> None:
+    """The sidecars and report.json; the last QA's verdict (of the build before) goes, so that a build
+    without QA is never published on an older pass."""
+    (folder / "qa.json").unlink(missing_ok=True)
     publish.write_sidecars(folder, record)
     record.write(folder)
 
@@ -285,6 +301,7 @@ def write_record(folder: Path, record: EpisodeRecord) -> None:
 
 def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
     """The whole pipeline for one manifest."""
+    prepare_folders(options)
     p = plan(manifest_path, options)
     print_budget(p, options.log)
     return finish(p, synthesize(p, options), options)
@@ -305,6 +322,9 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     write_record(folder, record)
     findings: list[Finding] = []
     if options.qa:
+        from audiopipe.review import (
+            checks,  # the checks, the page and the recognizer: only with QA
+        )
         findings, _page = checks.review(folder, p.show, p.cache.root, options.asr, options.log)
     b = record.build
     return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,

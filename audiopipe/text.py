@@ -32,6 +32,26 @@ def count_latin(text: str) -> int:
     return len(_LATIN.findall(text))
 
 
+_SAYABLE_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f0-9]")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def speakable_problem(text: str, lang: str) -> str | None:
+    """Why *text* cannot be spoken as *lang* (nothing to say, not text, mostly another script), or None."""
+    bad = _NOT_TEXT.search(text)
+    if bad:
+        return f"contains U+{ord(bad.group()):04X}, which is not text; remove it"
+    own = count_han(text) + len(re.findall(r"[0-9]", text)) if lang == "zh" else len(_SAYABLE_LATIN.findall(text))
+    other = [c for c in text if c.isalpha() and not (_LATIN.match(c) or HAN.match(c))]
+    if own == 0 and not other:
+        return (f"has nothing to say in {LANG_NAMES[lang]} (no "
+                f"{'Chinese characters' if lang == 'zh' else 'letters'} or digits); write the text")
+    if len(other) > own:
+        return (f"is mostly in another script ({''.join(other[:6])}…), not {LANG_NAMES[lang]}; write it in "
+                f"{LANG_NAMES[lang]}")
+    return None
+
+
 def dominant_lang(text: str) -> str | None:
     """'zh' or 'en' by dominant script, None when the text has no letters at all."""
     han, latin = count_han(text), count_latin(text)

@@ -36,6 +36,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", CLOSED_PORT_VOICES)
 
 
+def cache_root() -> Path:
+    return Path(os.environ["AUDIOPIPE_CACHE"])
+
+
 def make_engine(name: str) -> Engine:
     """A fresh engine, as a run would build it (in the take cache of this test, or a new folder)."""
     return Engines(EngineOptions(Path(os.environ.get("AUDIOPIPE_CACHE") or tempfile.mkdtemp()))).get(name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import email.utils
+import json
 import re
 import socket
 import threading
@@ -24,7 +25,10 @@ from xml.sax.saxutils import unescape
 
 from aiohttp import WSMsgType, web
 
-FAULTS = ("refuse", "drop", "http403", "http429", "http503", "noaudio", "stall")
+FAULTS = ("refuse", "drop", "http403", "http429", "http503", "noaudio", "stall", "cut", "cut-nowords")
+"""refuse/http*: the handshake fails; drop: the connection breaks mid-stream; noaudio: turn.end with no
+audio; stall: silence; cut: the stream closes cleanly part-way, audio and word boundaries interleaved as
+the service sends them, both stopping together (no turn.end); cut-nowords: the same with no boundaries."""
 
 VOICES = [
     ("en-US-AriaNeural", "Female"), ("en-US-GuyNeural", "Male"), ("en-US-JennyNeural", "Female"),
@@ -63,6 +67,13 @@ def render(text: str, voice: str, rate: str) -> tuple[bytes, list[tuple[int, int
 def _text_frame(path: str, body: str, request_id: str) -> str:
     return (f"X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\n"
             f"Path:{path}\r\n\r\n{body}")
+
+
+def _boundary_frame(offset: int, duration: int, word: str, request_id: str) -> str:
+    meta = {"Metadata": [{"Type": "WordBoundary", "Data": {
+        "Offset": offset, "Duration": duration,
+        "text": {"Text": word, "Length": len(word), "BoundaryType": "WordBoundary"}}}]}
+    return _text_frame("audio.metadata", json.dumps(meta, ensure_ascii=False), request_id)
 
 
 def _audio_frame(data: bytes, request_id: str, content_type: bool = True) -> bytes:
@@ -197,19 +208,26 @@ class StandIn:
             return ws
         loop = asyncio.get_running_loop()
         mp3, words = await loop.run_in_executor(None, render, text, voice.group(1), rate)
-        for offset, duration, word in words:
-            meta = {"Metadata": [{"Type": "WordBoundary", "Data": {
-                "Offset": offset, "Duration": duration,
-                "text": {"Text": word, "Length": len(word), "BoundaryType": "WordBoundary"}}}]}
-            import json
-            await ws.send_str(_text_frame("audio.metadata", json.dumps(meta, ensure_ascii=False), rid))
+        if fault == "cut-nowords":
+            words = []
         chunks = [mp3[i:i + 4096] for i in range(0, len(mp3), 4096)]
+        ticks_per_chunk = 4096 * 8 * 10_000_000 // 48_000          # 48 kbps CBR: bytes -> 100 ns ticks
+        sent = 0
         for i, chunk in enumerate(chunks):
+            # the word boundaries of the audio about to be sent, then the audio: interleaved, in time order
+            while sent < len(words) and words[sent][0] < (i + 1) * ticks_per_chunk:
+                await ws.send_str(_boundary_frame(*words[sent], rid))
+                sent += 1
+            if fault in ("cut", "cut-nowords") and i == len(chunks) // 2:
+                await ws.close()                # a clean close part-way: no error, no turn.end
+                return ws
             if fault == "drop" and i == len(chunks) // 2:
                 assert request.transport is not None
                 request.transport.abort()       # the connection drops mid-stream
                 return ws
             await ws.send_bytes(_audio_frame(chunk, rid))
+        for offset, duration, word in words[sent:]:
+            await ws.send_str(_boundary_frame(offset, duration, word, rid))
         await ws.send_bytes(_audio_frame(b"", rid, content_type=False))
         await ws.send_str(_text_frame("turn.end", "{}", rid))
         await ws.close()

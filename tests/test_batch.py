@@ -30,7 +30,7 @@ def test_batch_builds_the_good_and_reports_the_broken(tmp_path: Path, capsys: py
     assert lines[1].split()[:2] == ["a", "built"]
     assert lines[2].startswith("b ") and "FAILED" in lines[2] and f"{b}:2: date: '2026-13-01' is not a date" in lines[2]
     assert lines[3].split()[:2] == ["c", "built"]
-    assert lines[-1] == "3 episodes: 2 built, 1 failed"
+    assert lines[-1] == "3 episodes: 2 built, 1 failed; 2 passed QA"
     assert not (out / "b").exists()
     ra, rc = read_json(out / "a" / "report.json"), read_json(out / "c" / "report.json")
     assert [s["lang"] for s in ra["segments"]] == ["en", "zh"]
@@ -44,7 +44,7 @@ def test_batch_of_good_manifests_exits_zero(tmp_path: Path, capsys: pytest.Captu
     a = write(tmp_path / "x.yaml", 'title: "X"\ndate: 2026-11-20\n' + story("Hello there.", "你好。"))
     b = write(tmp_path / "y.yaml", 'title: "Y"\ndate: 2026-11-21\n' + story("Good night.", "晚安。"))
     assert main(["build", str(a), str(b), "--out", str(tmp_path / "o")]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "2 episodes: 2 built, 0 failed"
+    assert capsys.readouterr().out.splitlines()[-1] == "2 episodes: 2 built, 0 failed; 2 passed QA"
 
 
 @pytest.mark.e2e

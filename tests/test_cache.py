@@ -30,8 +30,10 @@ def test_put_get_round_trip(tmp_path: Path) -> None:
     cache = TakeCache(tmp_path)
     info = TakeInfo("ab" * 32, "espeak", "en-us", "Hello.", 500, (Word(0, 200, "Hello."),), -20.0, -3.0, 10, 40)
     assert cache.get(info.key) is None
-    cache.put(info, b"\x00\x01" * 100)
-    assert cache.get(info.key) == info
+    stored = cache.put(info, b"\x00\x01" * 100)
+    assert cache.get(info.key) == stored
+    assert dataclasses.replace(stored, sha256="", size=0, mtime_ns=0) == info
+    assert len(stored.sha256) == 64 and stored.size == cache.wav_path(info.key).stat().st_size
     assert not list(tmp_path.rglob("*.part")), "writes are atomic: no temporary files remain"
 
 

@@ -68,7 +68,8 @@ def test_build_with_edge_reaches_report_and_tags(standin: StandIn, tmp_path: Pat
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("fault", ["refuse", "drop", "http403", "http429", "http503", "noaudio", "stall"])
+@pytest.mark.parametrize("fault", ["refuse", "drop", "http403", "http429", "http503", "noaudio", "stall", "cut",
+                                   "cut-nowords"])
 def test_each_fault_is_retried(standin: StandIn, fault: str) -> None:
     engine = make_engine("edge")
     reference = engine.synthesize("Shipping rates fell for a third week.", ARIA)
@@ -171,3 +172,64 @@ def test_text_is_made_safe_and_long_segments_chunked(standin: StandIn, monkeypat
     assert all(len(r["text"].encode()) <= 4096 for r in standin.requests)
     assert "".join(r["text"] for r in standin.requests) == text
     assert words[-1].start_ms > words[0].start_ms and len(pcm) > 0
+
+
+def _duration_s(out: Path, slug: str = "edge-ep") -> float:
+    return float(read_json(out / slug / "report.json")["episode"]["duration_ms"]) / 1000
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fault", ["cut", "cut-nowords", "drop"])
+def test_a_stream_cut_part_way_is_made_again_and_the_episode_is_whole(
+        standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str) -> None:
+    manifest = edge_manifest(tmp_path)
+    assert main(["build", str(manifest), "--engine", "edge", "--out", str(tmp_path / "clean"), "--no-qa",
+                 "--cache", str(tmp_path / "c1")]) == 0
+    clean = _duration_s(tmp_path / "clean")
+    standin.poison.clear()
+    standin.fail(fault, times=2)                       # the first two streams are cut part-way
+    before = standin.connections
+    assert main(["build", str(manifest), "--engine", "edge", "--out", str(tmp_path / "cut"), "--no-qa",
+                 "--cache", str(tmp_path / "c2")]) == 0
+    assert standin.connections - before == 4 + 2, "each cut stream was asked for again"
+    assert abs(_duration_s(tmp_path / "cut") - clean) <= 0.01 * clean
+    capsys.readouterr()
+
+
+@pytest.mark.e2e
+def test_a_segment_that_always_fails_stops_the_build_or_takes_the_fallback(
+        standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = edge_manifest(tmp_path)
+    write(tmp_path / "ep" / "show.yaml", """
+        title: "Show"
+        description: "A show."
+        owner_email: "owner@example.com"
+        base_url: "https://example.com/podcast/"
+        """)
+    standin.poison["航运价格"] = "noaudio"          # this text fails every time
+    out = tmp_path / "o"
+    assert main(["build", str(manifest), "--engine", "edge", "--retries", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == ('error: story 2 (zh) "航运价格连续第三周下跌。": edge: the service sent no audio (gave up after '
+                       '2 attempts)')
+    assert not (out / "edge-ep" / "edge-ep.mp3").exists()
+
+    assert main(["build", str(manifest), "--engine", "edge", "--retries", "1", "--fallback", "espeak",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "made by the fallback engine (espeak) instead" in captured.err
+    assert "note: edge-ep is not in the feed: made (in part) by the fallback engine espeak" in captured.err
+    report = read_json(out / "edge-ep" / "report.json")
+    assert [(s["engine"], s["fallback"]) for s in report["segments"]] == [
+        ("edge", False), ("edge", False), ("edge", False), ("espeak", True)]
+    assert report["build"]["options"]["fallback"] == "espeak"
+    comment = [c for c in id3(out / "edge-ep" / "edge-ep.mp3").getall("COMM") if c.desc == "audiopipe"]
+    assert "engines: edge, espeak" in comment[0].text[0]
+    page = (out / "edge-ep" / "qa.html").read_text(encoding="utf-8")
+    assert page.count("made by the fallback engine") == 1
+    assert "<item>" not in (out / "feed.xml").read_text(encoding="utf-8")
+
+    assert main(["build", str(manifest), "--engine", "edge", "--retries", "1", "--fallback", "espeak",
+                 "--publish-fallback", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "feed.xml").read_text(encoding="utf-8").count("<item>") == 1

@@ -95,7 +95,7 @@ CASES = [
      "{p}:3: script: give either `stories:` or `script:`, not both"),
     ("bad-order",
      'title: "x"\ndate: 2026-11-20\norder: [en, en]\n' + GOOD_STORY,
-     "{p}:3: order: must list each language once, e.g. [en, zh], got ['en', 'en']"),
+     "{p}:3: order: must list each language once, e.g. [en, zh] (or [en] for a one-language special), got ['en', 'en']"),
     ("bad-episode",
      'title: "x"\ndate: 2026-11-20\nepisode: -3\n' + GOOD_STORY,
      "{p}:3: episode: must be a positive whole number, got -3"),

@@ -16,7 +16,8 @@ from PIL import Image
 
 from audiopipe.cli import main
 from audiopipe.config.show import load_show
-from audiopipe.publish.feed import podcast_guid, truncate_bytes
+from audiopipe.publish.feed import truncate_bytes
+from audiopipe.publish.guids import podcast_guid
 from audiopipe.publish.record import (
     BuildInfo,
     ChapterRecord,

@@ -15,8 +15,9 @@ from mutagen.id3 import TIT2
 from audiopipe.cli import main
 from audiopipe.dsp import signal
 from audiopipe.dsp.signal import Samples
+from audiopipe.synth.cache import TakeCache
 from audiopipe.tools import wav
-from tests.conftest import id3, read_json, write
+from tests.conftest import cache_root, id3, read_json, write
 
 MANIFEST = """
     title: "QA test"
@@ -28,10 +29,6 @@ MANIFEST = """
       - en: "Shipping rates fell for a third week as demand cooled after the holidays."
         zh: "节后需求降温，航运价格连续第三周下跌。"
 """
-
-
-def cache_root() -> Path:
-    return Path(os.environ["AUDIOPIPE_CACHE"])
 
 
 @pytest.fixture
@@ -50,11 +47,14 @@ def take_of(out: Path, index: int) -> Path:
 
 
 def tamper(out: Path, index: int, change: Callable[[Samples], Samples]) -> None:
-    """Replace a cached take's audio, and forget everything mastered from it."""
+    """Store a bad take in the cache as if an engine had made it (through the cache, so that its hash
+    matches: the cache's own check is not what these tests prove), and forget everything mastered from it."""
     path = take_of(out, index)
-    pcm, rate = wav.read_wav(path)
-    x = signal.to_float(pcm)
-    wav.write_wav(path, signal.to_pcm(change(x).astype(np.float32)), rate)
+    cache = TakeCache(cache_root())
+    info = cache.get(path.stem)
+    assert info is not None
+    pcm, _rate = wav.read_wav(path)
+    cache.put(info, signal.to_pcm(change(signal.to_float(pcm)).astype(np.float32)))
     shutil.rmtree(cache_root() / "mastered", ignore_errors=True)
 
 

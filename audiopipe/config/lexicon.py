@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from audiopipe.config import yamlio
-from audiopipe.errors import InputError
+from audiopipe.errors import AudiopipeError, InputError
 from audiopipe.text import LANGS
 
 
@@ -26,10 +27,25 @@ class LexiconError(InputError):
     """voices/lexicon.yaml is invalid."""
 
 
+PATTERN_SECONDS = 1.0
+"""How long one regular-expression rule may run on one text before it is called out (backtracking)."""
+
+
 @dataclass(frozen=True)
 class Rule:
-    pattern: re.Pattern[str]
+    pattern: Any                # re (a word) or, for a producer's own expression, `regex` (it takes a time limit)
     say: str
+    where: str                  # "voices/lexicon.yaml:12: en[3]." for errors
+    timed: bool = False         # a producer's regular expression: runs with a time limit
+
+    def apply(self, text: str) -> str:
+        if not self.timed:
+            return str(self.pattern.sub(self.say, text))
+        try:
+            return str(self.pattern.sub(self.say, text, timeout=PATTERN_SECONDS))
+        except TimeoutError:
+            raise AudiopipeError(f"{self.where}match: took over {PATTERN_SECONDS:g} s on one text (the pattern "
+                                 "backtracks without end, e.g. (a+)+$); simplify it") from None
 
 
 @dataclass(frozen=True)
@@ -39,13 +55,33 @@ class Lexicon:
 
     def apply(self, text: str, lang: str) -> str:
         for rule in self.rules.get(lang, ()):
-            text = rule.pattern.sub(rule.say, text)
+            text = rule.apply(text)
         if self.numbers:
             text = NUMBER_READERS[lang](text)
         return text
 
 
 EMPTY = Lexicon({})
+
+_TEMPLATE_ESCAPE = re.compile(r"\\(?:g<([^>]*)>|(\d{1,2})|(.)|$)", re.S)
+_PLAIN_ESCAPES = set("ntrfvab\\")
+
+
+def template_problem(say: str, groups: int, names: Mapping[str, int]) -> str | None:
+    """What is wrong with a replacement template (a group that does not exist, an unknown escape), or None."""
+    for m in _TEMPLATE_ESCAPE.finditer(say):
+        ref = m.group(1) if m.group(1) is not None else m.group(2)
+        if ref is not None:
+            if ref.isdigit() and int(ref) > groups:
+                return (f"refers to group {ref} but the pattern has {groups} group(s); use \\1..\\{groups} "
+                        "or write \\\\ for a backslash") if groups else (
+                        f"refers to group {ref} but the pattern has no groups; add (…) or write \\\\ for a backslash")
+            if not ref.isdigit() and ref not in names:
+                return f"refers to group {ref!r}, which the pattern does not name; name it with (?P<{ref}>…)"
+        elif m.group(3) is None or m.group(3) not in _PLAIN_ESCAPES:
+            what = m.group(3) or "end of text"
+            return f"\\{what} is not an escape a replacement knows; write \\\\ for a backslash"
+    return None
 
 
 def load_lexicon(path: Path | None) -> Lexicon:
@@ -72,16 +108,22 @@ def load_lexicon(path: Path | None) -> Lexicon:
             match, say = entry.get("match"), entry.get("say")
             if not isinstance(match, str) or not match or not isinstance(say, str):
                 raise LexiconError(path, f"{where}match/say: both must be text", line=entry.line)
-            if entry.get("regex"):
+            timed = bool(entry.get("regex"))
+            if timed:
+                import regex  # only for a producer's own expressions: it can stop a runaway pattern
                 try:
-                    pattern = re.compile(match)
-                except re.error as exc:
+                    pattern = regex.compile(match, flags=regex.V0)
+                except regex.error as exc:
                     raise LexiconError(path, f"{where}match: not a valid regular expression ({exc})",
                                        line=entry.line_of("match")) from None
+                problem = template_problem(say, pattern.groups, pattern.groupindex)
+                if problem:
+                    raise LexiconError(path, f"{where}say: {problem}", line=entry.line_of("say"))
             else:   # a word: whole word for Latin text, anywhere for Chinese
                 body = re.escape(match)
                 pattern = re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])" if match.isascii() else body)
-            out.append(Rule(pattern, say.replace("\\", "\\\\") if not entry.get("regex") else say))
+                say = say.replace("\\", "\\\\")
+            out.append(Rule(pattern, say, f"{path}:{entry.line}: {where}", timed))
         rules[lang] = tuple(out)
     return Lexicon(rules, numbers)
 

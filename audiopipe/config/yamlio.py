@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from audiopipe.errors import InputError
+from audiopipe.tools.fsutil import describe
 
 
 class LineDict(dict[str, Any]):
@@ -57,11 +59,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_st
 def load(path: Path, error: type[InputError] = InputError) -> LineDict:
     """Parse *path* as a YAML mapping; raise *error* with file:line on failure."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(path, "file not found; check the path") from None
-    except IsADirectoryError:
-        raise error(path, "is a directory, not a YAML file") from None
+        text = read_text_file(path)
     except UnicodeDecodeError as exc:
         raise error(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     try:
@@ -78,6 +76,31 @@ def load(path: Path, error: type[InputError] = InputError) -> LineDict:
     if not isinstance(data, LineDict):
         raise error(path, "must be a YAML mapping of keys to values (key: value)", line=1)
     return data
+
+
+MAX_TEXT_BYTES = 8 << 20
+"""A manifest, profile, lexicon or script larger than this is not one (8 MiB)."""
+
+
+def read_text_file(path: Path, error: type[InputError] = InputError) -> str:
+    """The UTF-8 text of a regular file; a missing file, a folder, a FIFO, a device, a link loop or
+    an unreadable file is refused at once with one line (nothing ever waits on a pipe)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error(path, "file not found; check the path") from None
+    except OSError as exc:
+        raise error(path, "cannot read it ({}); {}".format(*describe(exc))) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(path, "is a directory, not a file; give the file's path")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(path, "is not a regular file (a pipe, socket or device); give a text file")
+    if info.st_size > MAX_TEXT_BYTES:
+        raise error(path, f"is {info.st_size >> 20} MiB; a text file of at most {MAX_TEXT_BYTES >> 20} MiB is expected")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise error(path, "cannot read it ({}); {}".format(*describe(exc))) from None
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

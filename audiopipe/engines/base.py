@@ -87,9 +87,16 @@ class Engine(abc.ABC):
         """Build the engine for a run; *other* gives another engine of the same run (a phonemizer, say)."""
         return cls()
 
+    take_retries: int = 1
+    """How often a take that fails its check (silent, cut short) is made again before the build stops."""
+
     def __init__(self, parallel: int = 1) -> None:
         self.parallel = max(1, parallel)
         """How many takes this engine makes at once (sessions, connections): the one name for it."""
+
+    def backoff_s_for(self, attempt: int) -> float:
+        """How long to wait before try number *attempt* (1, 2, …) of a take; offline engines need none."""
+        return 0.0
 
     @abc.abstractmethod
     def version(self) -> str:

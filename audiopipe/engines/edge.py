@@ -76,6 +76,7 @@ class EdgeEngine(Engine):
             raise EngineError("edge: the edge-tts package is missing; run `make install`") from exc
         self._edge = edge_tts
         self.retries = self.default_retries if retries is None else retries   # attempts after the first
+        self.take_retries = self.retries
         self.voice_cache = cache_dir / "edge-voices.json"
         self._voices: list[dict[str, Any]] | None = None
         self._voices_note: str | None = None
@@ -86,6 +87,10 @@ class EdgeEngine(Engine):
         """Forget the voice list fetched so far (tests; a long-running process)."""
         with self._lock:
             self._voices, self._voices_note = None, None
+
+    def backoff_s_for(self, attempt: int) -> float:
+        delay = float(min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
+        return delay + random.uniform(0, delay)   # noqa: S311 - jitter, not crypto
 
     def version(self) -> str:
         return f"edge-tts {getattr(self._edge, '__version__', '7')}"
@@ -162,8 +167,7 @@ class EdgeEngine(Engine):
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             if attempt:
-                delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
-                time.sleep(delay + random.uniform(0, delay))   # noqa: S311 - jitter, not crypto
+                time.sleep(self.backoff_s_for(attempt))
             try:
                 mp3, words = asyncio.run(self._once(text, settings))
             except RetryableError as exc:
@@ -231,15 +235,29 @@ class EdgeEngine(Engine):
             await stream.aclose()
         if not audio:
             raise RetryableError("the service sent no audio")
+        if not _turn_ended(communicate.state, len(audio)):
+            raise RetryableError("the stream ended before the service said it was done (no turn.end)")
         if not _complete(text, words):
-            raise RetryableError("the stream ended early (connection dropped mid-stream)")
+            raise RetryableError("the stream ended early: the word boundaries stop before the text does")
         return bytes(audio), words
 
 
+def _turn_ended(state: dict[str, Any], audio_bytes: int) -> bool:
+    """Did every request end with the service's turn.end?  The client counts a request's audio bytes
+    and moves them to its running total only when turn.end arrives; a stream that closes quietly part-way
+    leaves them uncounted.  (Read from the client's ``state``; True when the client does not keep it.)"""
+    if "chunk_audio_bytes" not in state or "cumulative_audio_bytes" not in state:
+        return True
+    return int(state["chunk_audio_bytes"]) == 0 and int(state["cumulative_audio_bytes"]) == audio_bytes
+
+
 def _complete(text: str, words: list[Word]) -> bool:
-    """Did the word boundaries reach the end of the text?  (A dropped stream may end quietly.)"""
+    """Did the word boundaries reach the end of the text?  The last boundary must be the text's last
+    word (the service sends one per word, punctuation aside)."""
+    spoken = re.findall(r"\w+", text.lower())
+    if not spoken:
+        return True
     if not words:
-        return True    # no boundaries to judge by
-    tail = re.sub(r"\W+", "", text[-40:]).lower()
-    last = re.sub(r"\W+", "", words[-1].text).lower()
-    return bool(last) and last in tail
+        return False
+    last = re.findall(r"\w+", words[-1].text.lower())
+    return bool(last) and (spoken[-1].endswith(last[-1]) or last[-1].endswith(spoken[-1]))

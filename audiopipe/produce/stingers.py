@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from audiopipe.dsp.signal import Samples
+from audiopipe.errors import AudiopipeError
 from audiopipe.tools.fsutil import write_bytes
 from audiopipe.tools.wav import WORK_RATE
 
@@ -41,7 +42,7 @@ def chime(kind: str, cache_dir: Path | None = None, rate: int = WORK_RATE) -> Sa
     samples = np.frombuffer(_chime_cached(kind, rate), dtype=np.float32).copy()
     try:
         write_bytes(path, samples.tobytes())
-    except OSError:
+    except AudiopipeError:       # a cache that cannot keep it: make it again next time
         pass
     return samples
 

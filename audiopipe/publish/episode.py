@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiopipe.config.show import Show
-from audiopipe.publish import artwork, feed, transcript
+from audiopipe.publish import artwork, guids, transcript
 from audiopipe.publish.record import EpisodeRecord, previous_guid
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2
 from audiopipe.tools.fsutil import atomic_path, write_text
 from audiopipe.tools.images import check_artwork
+
+if TYPE_CHECKING:
+    from audiopipe.publish.feed import HoldRule
 
 FALLBACK_FEED = "urn:audiopipe:"
 
@@ -32,17 +36,19 @@ def cover(show: Show, out_dir: Path, cache_dir: Path | None = None) -> Path:
 
 def episode_guid(show: Show, slug: str, folder: Path) -> str:
     """The episode's guid: the one it was first published with, else a UUIDv5 of feed URL and slug."""
-    return previous_guid(folder) or feed.episode_guid(show.feed or FALLBACK_FEED + show.title, slug)
+    return previous_guid(folder) or guids.episode_guid(show.feed or FALLBACK_FEED + show.title, slug)
 
 
 def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir: Path | None = None) -> EpisodeTags:
     ep = record.episode
     engines = sorted({s.engine for s in record.segments})
+    fallback = [str(s.index) for s in record.segments if s.fallback]
+    also = f" (fallback for segment{'s' if len(fallback) > 1 else ''} {', '.join(fallback)})" if fallback else ""
     return EpisodeTags(
         title=ep.title, show=show.title, artist=show.author, date=ep.date,
         episode=ep.episode, description=ep.description or "",
         languages=tuple(ISO639_2[lang] for lang in ep.order),
-        comment=f"made with audiopipe; engines: {', '.join(engines)}",
+        comment=f"made with audiopipe; engines: {', '.join(engines)}{also}",
         cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir),
         chapters=tuple(Chapter(c.start_ms, c.end_ms, c.title) for c in record.chapters),
         transcript=transcript.plain_text(record),
@@ -63,7 +69,11 @@ def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
     write_text(folder / "chapters.json", transcript.chapters_json(record))
 
 
-def refresh_feed(out_dir: Path, show: Show) -> Path:
-    """Write out_dir/feed.xml from every built episode (and the previous feed's other items)."""
+def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None) -> Path:
+    """Write out_dir/feed.xml from every built episode *hold* lets through (and the previous feed's
+    items of episodes gone from disk)."""
+    from audiopipe.publish import (
+        feed,  # ElementTree and friends: only when the feed is written
+    )
     art = cover(show, out_dir)
-    return feed.write_feed(out_dir, show, art.name)
+    return feed.write_feed(out_dir, show, art.name, hold, held)

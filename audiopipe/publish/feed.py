@@ -12,14 +12,15 @@ import copy
 import datetime as dt
 import email.utils
 import re
-import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
+from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.tools.fsutil import atomic_open
@@ -27,7 +28,6 @@ from audiopipe.tools.fsutil import atomic_open
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary
 
 for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
@@ -48,16 +48,6 @@ def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
         return text
     cut = text.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", "ignore")
     return cut.rstrip() + "…"
-
-
-def podcast_guid(feed_url: str) -> str:
-    """podcast:guid: a UUIDv5 of the feed URL without its scheme and trailing slashes."""
-    bare = re.sub(r"^[a-zA-Z]+://", "", feed_url).rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
-
-
-def episode_guid(feed_url: str, slug: str) -> str:
-    return str(uuid.uuid5(uuid.UUID(podcast_guid(feed_url)), slug))
 
 
 def pub_date(date_iso: str, time_hhmm: str) -> str:
@@ -134,21 +124,42 @@ def _when(item: ET.Element) -> dt.datetime:
         return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def build_feed(out_dir: Path, show: Show, artwork_name: str) -> ET.ElementTree:
-    require_publishable(show)
-    artwork_url = _url(show, artwork_name)
+HoldRule = Callable[[Path, EpisodeRecord], "str | None"]
+"""Why the episode in a folder must stay out of the feed (QA failed, not checked…), or None."""
+
+
+def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
+           held: list[tuple[str, str]] | None) -> dict[str, ET.Element]:
+    """Items by guid: the episodes on disk that may be published, and the old items of episodes gone."""
     items: dict[str, ET.Element] = {}
+    on_disk: set[str] = set()
     for report_path in sorted(out_dir.glob(f"*/{RECORD_FILE}")):
         folder = report_path.parent
         record = EpisodeRecord.load(folder)
         if not (folder / record.episode.file).is_file():
             continue
+        on_disk.add(record.guid)
+        reason = hold(folder, record)
+        if reason is not None:
+            if held is not None:
+                held.append((record.episode.slug, reason))
+            continue
         item = item_for(record, show, folder, artwork_url)
         items[item.findtext("guid") or ""] = item
     for old in _old_items(out_dir / "feed.xml"):
         guid = old.findtext("guid") or ""
-        if guid and guid not in items:
+        if guid and guid not in items and guid not in on_disk:
             items[guid] = copy.deepcopy(old)         # an episode whose files are gone: keep it
+    return items
+
+
+def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
+               held: list[tuple[str, str]] | None = None) -> ET.ElementTree:
+    """The feed of every episode in *out_dir* that *hold* lets through (those held go into *held* with
+    their reason), and the previous feed's items of episodes no longer on disk."""
+    require_publishable(show)
+    artwork_url = _url(show, artwork_name)
+    items = _items(out_dir, show, artwork_url, hold, held)
     ordered = sorted(items.values(), key=_when, reverse=True)
 
     rss = ET.Element("rss", {"version": "2.0"})
@@ -188,8 +199,9 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str) -> ET.ElementTree:
     return ET.ElementTree(rss)
 
 
-def write_feed(out_dir: Path, show: Show, artwork_name: str) -> Path:
-    tree = build_feed(out_dir, show, artwork_name)
+def write_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
+               held: list[tuple[str, str]] | None = None) -> Path:
+    tree = build_feed(out_dir, show, artwork_name, hold, held)
     target = out_dir / "feed.xml"
     with atomic_open(target, "wb", encoding=None) as fh:
         tree.write(fh, encoding="utf-8", xml_declaration=True)

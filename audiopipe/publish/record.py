@@ -53,6 +53,7 @@ class SegmentRecord:
     file: str | None            # the segment's own MP3, relative to the episode folder
     word_timings: Timings
     words: tuple[Word, ...]            # where each word sits in the episode (ms)
+    fallback: bool = False             # made by a fallback engine (--fallback, or auto without its service)
 
     @property
     def duration_ms(self) -> int:
@@ -63,17 +64,17 @@ class SegmentRecord:
         return f"segment {self.index} ({self.lang})"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["words"] = [asdict(w) for w in self.words]
-        # the order tools have read since schema 1: duration after end
-        keys = list(data)
-        keys.insert(keys.index("end_ms") + 1, "duration_ms")
-        data["duration_ms"] = self.duration_ms
-        return {k: data[k] for k in keys}
+        data: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            data[name] = getattr(self, name)
+            if name == "end_ms":           # the order tools have read since schema 1: duration after end
+                data["duration_ms"] = self.duration_ms
+        data["words"] = [{"start_ms": w.start_ms, "end_ms": w.end_ms, "text": w.text} for w in self.words]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words"}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k != "fallback")}
         return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
                                          for w in data["words"]))
 
@@ -141,13 +142,16 @@ class RecordedOptions:
     gap_scale: float = 1.0              # gap factor chosen by --fit
     show: str | None = None             # the show.yaml used
     voices: str | None = None           # the voices/ folder used
+    fallback: str | None = None         # --fallback: the engine that makes a segment the primary cannot
+    publish_fallback: bool = False      # --publish-fallback: a fallback-made episode may reach the feed
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> RecordedOptions:
         if not data:
             return cls()
         return cls(data.get("engine"), float(data.get("speed", 1.0)), float(data.get("gap_scale", 1.0)),
-                   data.get("show"), data.get("voices"))
+                   data.get("show"), data.get("voices"), data.get("fallback"),
+                   bool(data.get("publish_fallback", False)))
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,8 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             lead_silence_ms=info.lead_ms, trail_silence_ms=info.trail_ms,
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
-            words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words)))
+            words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
+            fallback=job.fallback))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

@@ -276,14 +276,17 @@ def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
     """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
     checker = Checker(folder, show, cache_root, asr, log)
     findings = checker.run()
-    write_qa(folder, findings, checker.asr_results)
+    write_qa(folder, findings, checker.asr_results, checker.mp3.stat().st_size if checker.mp3.is_file() else None)
     return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,
                                 checker.loudness_curve)
 
 
-def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, asr_module.Heard] | None = None) -> Path:
+def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, asr_module.Heard] | None = None,
+             episode_bytes: int | None = None) -> Path:
+    """qa.json: whether QA passed, on which MP3 (its size), every finding and what the recognizer heard."""
     path = folder / "qa.json"
-    write_text(path, json.dumps({"findings": [asdict(f) for f in findings],
+    write_text(path, json.dumps({"passed": not failed(findings), "episode_bytes": episode_bytes,
+                                 "findings": [asdict(f) for f in findings],
                                  "asr": {str(k): v.to_json() for k, v in (asr_results or {}).items()}},
                                 ensure_ascii=False, indent=2) + "\n")
     return path

@@ -67,7 +67,7 @@ tr.flagged { background:#fff4f4; }
 button.seek { border:1px solid var(--line); background:#fff; border-radius:6px; padding:2px 8px; cursor:pointer;
               font: inherit; color:var(--accent); }
 td audio { width:220px; height:32px; }
-.flag { color:var(--bad); font-size:12px; display:block; }
+.flag { color:var(--bad); font-size:12px; display:block; } .flag.warn { color:#9a6700; }
 .cached { color:var(--muted); font-size:12px; }
 .findings li.fail { color:var(--bad); } .findings li.skip { color:var(--muted); }
 """
@@ -120,9 +120,14 @@ def _rows(record: EpisodeRecord, findings: list[Finding], asr: dict[int, Heard] 
         if r is not None and r.transcript is not None:
             rate = f"WER {r.wer:.0%}" if seg.lang == "en" else f"CER {r.cer:.0%}, pinyin {r.syllable_er:.0%}"
             asr_html = f'<div class="cached">heard: {esc(r.transcript)} ({rate})</div>'
+        if seg.fallback:
+            asr_html += (f'<span class="flag warn">⚠ made by the fallback engine ({esc(seg.engine)}); '
+                         "listen to it — the episode stays out of the feed unless built with --publish-fallback"
+                         "</span>")
         loud = seg.loudness_lufs
         rows.append(
-            f'<tr class="seg{" flagged" if flags else ""}" data-index="{seg.index}" '
+            f'<tr class="seg{" flagged" if flags else ""}{" fallback" if seg.fallback else ""}" '
+            f'data-index="{seg.index}" '
             f'data-duration="{seg.duration_ms / 1000:.3f}">'
             f'<td>{seg.index}</td><td><span class="lang {esc(seg.lang)}">{esc(seg.lang)}</span></td>'
             f'<td>{esc(seg.voice)}<br><span class="cached">{esc(seg.engine)} · {esc(seg.voice_profile)}</span></td>'

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audiopipe.errors import AudiopipeError
-from audiopipe.text import LANGS, dominant_lang, join_text
+from audiopipe.text import HAN, LANGS, dominant_lang, join_text
 
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                         "september", "october", "november", "december"], start=1)}
@@ -94,6 +94,18 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+def _headline_over_text(line: str, following: str) -> bool:
+    """A headline line with its paragraph right under it (no blank line between): a short line that ends
+    without punctuation, over a line that starts a sentence — not the first line of a wrapped paragraph."""
+    lang = dominant_lang(line)
+    if not following or lang is None or not _is_headline(line, lang) or BULLET.match(following):
+        return False
+    if lang == "zh":           # a wrapped Chinese line runs on mid-clause, after a comma or near full width
+        return len(line) <= 20 and "，" not in line and "、" not in line
+    starts_sentence = following[:1].isupper() or bool(HAN.match(following[:1])) or following[:1].isdigit()
+    return starts_sentence and not re.search(r"\b(and|or|the|a|an|of|to|in|on|at|for|with|by|from)$", line, re.I)
+
+
 def _is_headline(text: str, lang: str | None) -> bool:
     if "\n" in text:
         return False
@@ -141,11 +153,13 @@ def _items(lines: list[str]) -> list[tuple[int, str]]:
         if not stripped:
             flush()
             continue
-        is_bullet = bool(BULLET.match(line))
-        stand_alone = (is_bullet or bool(HEADING_MD.match(stripped)) or bool(META.match(stripped))
-                       or bool(SECTION.match(stripped)) or (len(stripped) <= 60 and parse_date(stripped) is not None))
         if current and dominant_lang(stripped) not in (None, dominant_lang(" ".join(current))):
             flush()     # a line in the other language starts a paragraph of its own
+        is_bullet = bool(BULLET.match(line))
+        following = lines[number].strip() if number < len(lines) else ""
+        stand_alone = (is_bullet or bool(HEADING_MD.match(stripped)) or bool(META.match(stripped))
+                       or bool(SECTION.match(stripped)) or (len(stripped) <= 60 and parse_date(stripped) is not None)
+                       or (not current and _headline_over_text(stripped, following)))
         if stand_alone or any(rule.search(stripped) for _, rule in DROP_RULES[:2]):
             flush()
             start = number
@@ -232,6 +246,10 @@ def to_yaml(imp: Imported, today: dt.date | None = None) -> str:
         out.append(f"date: {imp.date.isoformat()}")
     else:
         out.append(f"date: {(today or dt.date.today()).isoformat()}  # TODO: the script gives no date; check it")
+    spoken = [lang for lang in LANGS if any(la == lang for b in imp.blocks for la, _ in b.paragraphs)]
+    if len(spoken) == 1:
+        out.append(f"order: [{spoken[0]}]  # only {spoken[0]} paragraphs are spoken (the other language is "
+                   "in headlines only)")
     if imp.bilingual:
         out.append("stories:")
         for block in imp.blocks:

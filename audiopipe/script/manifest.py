@@ -16,7 +16,7 @@ from typing import Any
 from audiopipe.config import yamlio
 from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 from audiopipe.errors import ManifestError, ToolError
-from audiopipe.text import LANG_NAMES, LANGS, dominant_lang
+from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, speakable_problem
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
                  "intro", "outro", "stories", "script")
@@ -98,10 +98,16 @@ def _episode(path: Path, data: yamlio.LineDict) -> int | None:
     return value
 
 
+MAX_STORIES = 255
+"""An ID3 table of contents holds at most 255 chapters (its entry count is one byte): one per story."""
+
+
 def _order(path: Path, data: yamlio.LineDict) -> tuple[str, ...]:
     value = data.get("order", list(LANGS))
-    if (not isinstance(value, list) or sorted(map(str, value)) != sorted(LANGS)):
-        raise _fail(path, data, "order", f"must list each language once, e.g. [en, zh], got {value!r}")
+    if (not isinstance(value, list) or not value or len(set(map(str, value))) != len(value)
+            or not set(map(str, value)) <= set(LANGS)):
+        raise _fail(path, data, "order", f"must list each language once, e.g. [en, zh] (or [en] for a "
+                    f"one-language special), got {value!r}")
     return tuple(str(v) for v in value)
 
 
@@ -150,32 +156,38 @@ def _stinger(path: Path, data: yamlio.LineDict, key: str) -> Path | str | None:
     return file
 
 
-def _stories(path: Path, data: yamlio.LineDict) -> tuple[Story, ...]:
+def _stories(path: Path, data: yamlio.LineDict, order: tuple[str, ...]) -> tuple[Story, ...]:
     value = data.get("stories")
     if value is None:
         return ()
     if not isinstance(value, list) or not value:
         raise _fail(path, data, "stories", "must be a list of stories, each with `en:` and `zh:` texts")
+    if len(value) > MAX_STORIES:
+        raise _fail(path, data, "stories", f"has {len(value)} stories; an episode holds at most {MAX_STORIES} "
+                    "(one chapter each); split it into several episodes")
     stories = []
     for number, item in enumerate(value, start=1):
         where = f"stories[{number}]."
         if not isinstance(item, yamlio.LineDict):
             raise _fail(path, data, "stories", f"story {number} must be a mapping with `en:` and `zh:` keys")
         yamlio.check_keys(path, item, STORY_KEYS, where, ManifestError)
-        missing = [lang for lang in LANGS if lang not in item]
+        missing = [lang for lang in order if lang not in item]
         if missing:
             have = [lang for lang in LANGS if lang in item]
             raise ManifestError(
                 path, f"stories[{number}]: has only {', '.join(LANG_NAMES[x] for x in have) or 'no text'}; "
                 f"add `{missing[0]}:` with the {LANG_NAMES[missing[0]]} text", line=item.line)
         texts = {}
-        for lang in LANGS:
+        for lang in order:
             text = _text(path, item, lang, where, required=True)
             assert text is not None
             found = dominant_lang(text)
             if found is not None and found != lang:
                 raise ManifestError(path, f"{where}{lang}: this text looks {LANG_NAMES[found]}, not "
                                     f"{LANG_NAMES[lang]}; are `en` and `zh` swapped?", line=item.line_of(lang))
+            problem = speakable_problem(text, lang)
+            if problem:
+                raise ManifestError(path, f"{where}{lang}: {problem}", line=item.line_of(lang))
             texts[lang] = text
         title = _text(path, item, "title", where, required=False)
         stories.append(Story(number, title, MappingProxyType(texts), item.line))
@@ -192,7 +204,8 @@ def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
     title = _text(path, data, "title", "", required=True)
     assert title is not None
     date = _date(path, data)
-    stories = _stories(path, data)
+    order = _order(path, data)
+    stories = _stories(path, data, order)
     script = _text(path, data, "script", "", required=False)
     if stories and script:
         raise _fail(path, data, "script", "give either `stories:` or `script:`, not both")
@@ -202,7 +215,7 @@ def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
     return Manifest(
         path=path, slug=path.stem, title=title, date=date, episode=_episode(path, data),
         description=_text(path, data, "description", "", required=False) or "",
-        order=_order(path, data), voices=MappingProxyType(_voices(path, data, profiles)),
+        order=order, voices=MappingProxyType(_voices(path, data, profiles)),
         intro=_stinger(path, data, "intro"), outro=_stinger(path, data, "outro"),
         stories=stories, script=script,
     )

@@ -10,8 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from audiopipe.script.manifest import Manifest
-from audiopipe.text import dominant_lang, join_text
+from audiopipe.errors import ManifestError
+from audiopipe.script.manifest import MAX_STORIES, Manifest
+from audiopipe.text import (
+    LANG_NAMES,
+    LANGS,
+    dominant_lang,
+    join_text,
+    speakable_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -71,4 +78,28 @@ def segments_of(manifest: Manifest) -> list[Segment]:
     for lang, paragraphs, number, chapter in runs:
         segments.append(Segment(len(segments) + 1, lang, "\n\n".join(paragraphs),
                                 manifest.voices[lang], number, chapter))
+    _check_script(manifest, segments, headings)
     return segments
+
+
+def _check_script(manifest: Manifest, segments: list[Segment], headings: int) -> None:
+    """A script must say something, in every language of the episode and in no other."""
+    path = manifest.path
+    if headings > MAX_STORIES:
+        raise ManifestError(path, f"script: has {headings} headings; an episode holds at most {MAX_STORIES} "
+                            "chapters; split it into several episodes")
+    if not segments:
+        raise ManifestError(path, "script: has nothing to speak (only headings); write the paragraphs under them")
+    for seg in segments:
+        problem = speakable_problem(seg.text, seg.lang)
+        if problem:
+            raise ManifestError(path, f"script: {seg.label}: {problem}")
+    langs = {seg.lang for seg in segments}
+    for lang in manifest.order:
+        if lang not in langs:
+            only = "/".join(LANG_NAMES[x] for x in LANGS if x in langs)
+            raise ManifestError(path, f"script: has only {only} text, no {LANG_NAMES[lang]}; add it, or set "
+                                f"`order: [{', '.join(sorted(langs))}]` for a one-language episode")
+    for lang in sorted(langs - set(manifest.order)):
+        raise ManifestError(path, f"script: has {LANG_NAMES[lang]} text but `order` is "
+                            f"[{', '.join(manifest.order)}]; remove it or add {lang} to `order`")

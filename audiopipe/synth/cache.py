@@ -8,16 +8,20 @@ written atomically, the JSON last, so a take is either whole or absent.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import json
 import os
+import wave
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from audiopipe.engines.base import Timings, VoiceSettings, Word
-from audiopipe.tools.fsutil import write_text
-from audiopipe.tools.wav import WORK_RATE
+from audiopipe.tools.fsutil import write_bytes, write_text
+from audiopipe.tools.wav import WORK_RATE, wav_bytes
 
 CACHE_FORMAT = 1
 """Bump when the stored take format changes: every key changes with it."""
@@ -50,6 +54,9 @@ class TakeInfo:
     lead_ms: int
     trail_ms: int
     timings: Timings = "engine"
+    sha256: str = ""            # of the WAV file as written; a read that does not match is a miss
+    size: int = 0               # the WAV file's length in bytes
+    mtime_ns: int = 0           # when it was written: unchanged size and time skip re-hashing it
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -63,8 +70,16 @@ class TakeInfo:
 
 
 class TakeCache:
-    def __init__(self, root: Path) -> None:
+    """Takes by key: ``takes/<k[:2]>/<key>.wav`` (the audio) beside ``<key>.json`` (its TakeInfo).
+
+    Every read is checked against the length and content hash stored when the take was written (a file
+    whose length and modification time are as written is not hashed again); a take that does not match
+    (cut short, overwritten, emptied, missing) is a miss, so it is made again, and *on_damage* hears of it.
+    """
+
+    def __init__(self, root: Path, on_damage: Callable[[str], None] = lambda message: None) -> None:
         self.root = Path(root)
+        self.on_damage = on_damage
 
     def _base(self, key: str) -> Path:
         return self.root / "takes" / key[:2] / key
@@ -74,19 +89,64 @@ class TakeCache:
 
     def get(self, key: str) -> TakeInfo | None:
         meta, wav = self._base(key).with_suffix(".json"), self.wav_path(key)
-        if not meta.is_file() or not wav.is_file():
+        if not meta.is_file():
             return None
         try:
-            return TakeInfo.from_json(json.loads(meta.read_text(encoding="utf-8")))
-        except (ValueError, TypeError, KeyError):
-            return None   # a damaged entry is re-synthesized
+            info = TakeInfo.from_json(json.loads(meta.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            self._damaged(key, "its record is unreadable")
+            return None
+        try:
+            stat = wav.stat()
+            if info.sha256 and stat.st_size == info.size and stat.st_mtime_ns == info.mtime_ns:
+                return info                     # untouched since it was written and hashed
+            data = wav.read_bytes()
+        except OSError:
+            self._damaged(key, "its audio is missing")
+            return None
+        if not info.sha256:                     # written before takes carried a hash: check it decodes whole
+            return self._legacy(info, data)
+        if len(data) != info.size or hashlib.sha256(data).hexdigest() != info.sha256:
+            self._damaged(key, f"its audio changed on disk ({len(data)} bytes, {info.size} written)")
+            return None
+        touched = dataclasses.replace(info, mtime_ns=stat.st_mtime_ns)    # copied or touched, not changed
+        self._write_info(touched)
+        return touched
+
+    def _legacy(self, info: TakeInfo, data: bytes) -> TakeInfo | None:
+        try:
+            with wave.open(io.BytesIO(data), "rb") as src:
+                frames = src.getnframes()
+                whole = len(src.readframes(frames)) == frames * 2
+        except (wave.Error, EOFError):
+            self._damaged(info.key, "its audio is not a WAV")
+            return None
+        if not whole or abs(frames * 1000 // WORK_RATE - info.duration_ms) > 1:
+            self._damaged(info.key, "its audio is shorter than recorded")
+            return None
+        checked = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                      mtime_ns=self.wav_path(info.key).stat().st_mtime_ns)
+        self._write_info(checked)
+        return checked
+
+    def _damaged(self, key: str, why: str) -> None:
+        self.on_damage(f"note: cached take {key[:12]}… is damaged ({why}); making it again")
+        self.remove(key)
+        return None
 
     def remove(self, key: str) -> None:
         for suffix in (".json", ".wav"):
             self._base(key).with_suffix(suffix).unlink(missing_ok=True)
 
-    def put(self, info: TakeInfo, pcm: bytes) -> None:
-        from audiopipe.tools.wav import write_wav
-        write_wav(self.wav_path(info.key), pcm)
-        write_text(self._base(info.key).with_suffix(".json"),
-                   json.dumps(info.to_json(), ensure_ascii=False))
+    def put(self, info: TakeInfo, pcm: bytes) -> TakeInfo:
+        """Write the take (audio first, then its record with the audio's hash); returns the record."""
+        data = wav_bytes(pcm)
+        wav = self.wav_path(info.key)
+        write_bytes(wav, data)
+        stored = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                     mtime_ns=wav.stat().st_mtime_ns)
+        self._write_info(stored)
+        return stored
+
+    def _write_info(self, info: TakeInfo) -> None:
+        write_text(self._base(info.key).with_suffix(".json"), json.dumps(info.to_json(), ensure_ascii=False))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
 from audiopipe.config.voices import VoiceProfile
-from audiopipe.engines import Engines, VoiceSettings
+from audiopipe.engines import AUTO, Engines, VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.script.segments import Segment
 from audiopipe.synth.cache import take_key
@@ -25,6 +25,8 @@ class Job:
     settings: VoiceSettings
     text: str            # the text actually spoken
     key: str
+    fallback: bool = False           # made by a fallback engine (auto without its service, or --fallback)
+    backup: Job | None = None        # --fallback: the same segment by the fallback engine
 
 
 @dataclass(frozen=True)
@@ -40,34 +42,48 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
          engine_override: str | None = None, speed: float = 1.0,
          log: Callable[[str], None] = lambda message: None,
          overrides: Mapping[int, Override] | None = None,
-         lexicon: Lexicon | None = None) -> list[Job]:
+         lexicon: Lexicon | None = None, fallback: str | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
-    *speed* scales every profile's speaking rate (``--fit``).
+    *speed* scales every profile's speaking rate (``--fit``); with *fallback*, every job carries a
+    backup job for that engine, made when the primary engine cannot make the take.
     """
     jobs = []
     checked: set[tuple[str, str]] = set()
-    notes: set[str] = set()
     for seg in segments:
         override = (overrides or {}).get(seg.index, Override())
         profile = profiles[override.profile or seg.profile]
         if override.rate is not None:
             profile = dataclasses.replace(profile, rate=override.rate)
-        engine_name = engines.resolve(override.engine or engine_override or profile.engine)
-        engine = engines.get(engine_name)
-        voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
-        rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
-        settings = engine.settings(seg.lang, voice, rate, profile.pitch, profile.volume, profile.voice_file)
-        if (engine_name, voice) not in checked:
-            try:
-                engine.check_voice(settings)
-            except EngineError as exc:
-                where = profile.path or f"voice profile {profile.name}"
-                raise AudiopipeError(f"{where}: {exc.message}") from None
-            checked.add((engine_name, voice))
-            if engine.note and engine.note not in notes:
-                notes.add(engine.note)
-                log(f"note: {engine.note}")
+        asked = override.engine or engine_override or profile.engine
+        engine_name = engines.resolve(asked)
         text = (lexicon or EMPTY_LEXICON).apply(spoken_text(seg.text), seg.lang)
-        jobs.append(Job(seg, settings, text, take_key(settings, engine.version(), text)))
+        job = _job(seg, profile, engines, engine_name, text, speed, checked, log)
+        if asked == AUTO and engines.fallback is not None:
+            job = dataclasses.replace(job, fallback=True)
+        if fallback is not None and fallback != engine_name:
+            backup = _job(seg, profile, engines, fallback, text, speed, checked, log)
+            job = dataclasses.replace(job, backup=dataclasses.replace(backup, fallback=True))
+        jobs.append(job)
     return jobs
+
+
+def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str, text: str, speed: float,
+         checked: set[tuple[str, str]], log: Callable[[str], None]) -> Job:
+    """One segment's job on *engine_name*; its voice is checked once per run."""
+    engine = engines.get(engine_name)
+    voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
+    rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
+    settings = engine.settings(seg.lang, voice, rate, profile.pitch, profile.volume, profile.voice_file)
+    if (engine_name, voice) not in checked:
+        try:
+            engine.check_voice(settings)
+        except EngineError as exc:
+            where = profile.path or f"voice profile {profile.name}"
+            raise AudiopipeError(f"{where}: {exc.message}") from None
+        checked.add((engine_name, voice))
+        note = engine.note
+        if note and ("note", note) not in checked:
+            checked.add(("note", note))
+            log(f"note: {note}")
+    return Job(seg, settings, text, take_key(settings, engine.version(), text))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from audiopipe.dsp import loudness, signal
+from audiopipe.dsp.signal import Samples
 from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.synth.cache import TakeCache, TakeInfo
@@ -49,26 +51,74 @@ def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple
     return pcm, tuple(words), timings
 
 
-def make(job: Job, engines: Engines, cache: TakeCache, calibration: Calibration | None) -> Result:
-    """The take of *job*: from the cache, or synthesized (bounded by the engine's slots) and cached."""
+SHORT_RATIO = 0.5
+"""A take with less speech than this share of what its text needs was cut short (as QA's default)."""
+SILENT_DBFS = -45.0
+"""A take whose loudest 10 ms stays under this has no speech in it."""
+
+
+def check_take(samples: Samples, text: str, settings: VoiceSettings, calibration: Calibration | None,
+               short_ratio: float) -> str | None:
+    """Why a fresh take cannot be used (no audio, silent, far shorter than its text needs), or None."""
+    if not len(samples):
+        return "empty (no audio came back)"
+    lead, trail = signal.edge_silence_ms(samples, threshold_dbfs=SILENT_DBFS)
+    duration_ms = len(samples) * 1000 // WORK_RATE
+    speech_ms = duration_ms - lead - trail
+    if speech_ms <= 0:
+        return "silent"
+    if calibration is not None:
+        expected = calibration.estimate_ms(text, settings) - 2 * signal.EDGE_PAUSE_MS
+        if expected > 0 and speech_ms < short_ratio * expected:
+            return (f"{speech_ms / 1000:.1f} s of speech where its text needs about {expected / 1000:.1f} s "
+                    "(cut short)")
+    return None
+
+
+def make(job: Job, engines: Engines, cache: TakeCache, calibration: Calibration | None,
+         short_ratio: float = SHORT_RATIO) -> Result:
+    """The take of *job*: from the cache (checked against its hash), or synthesized (bounded by the
+    engine's slots), checked and only then cached.  A take that fails the check is made again, with
+    the engine's backoff, up to its retries; after the last try the build stops with one line."""
     hit = cache.get(job.key)
     if hit is not None:
         if calibration is not None:
             calibration.record(job.settings, job.key, job.text, hit.duration_ms - hit.lead_ms - hit.trail_ms)
         return Result(job, hit, cached=True)
-    engine = engines.get(job.settings.engine)
     try:
-        with engines.slots(engine.name):
-            pcm, words, timings = synthesize_take(engine, job.text, job.settings)
-    except EngineError as exc:
-        raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
-    samples = signal.to_float(pcm)
+        return _synthesize(job, engines, cache, calibration, short_ratio)
+    except AudiopipeError as exc:
+        if job.backup is None:
+            raise
+        engines.log(f"warning: {exc.message}; made by the fallback engine ({job.backup.settings.engine}) instead")
+        return make(job.backup, engines, cache, calibration, short_ratio)
+
+
+def _synthesize(job: Job, engines: Engines, cache: TakeCache, calibration: Calibration | None,
+                short_ratio: float) -> Result:
+    engine = engines.get(job.settings.engine)
+    problem = None
+    for attempt in range(engine.take_retries + 1):
+        if attempt:
+            time.sleep(engine.backoff_s_for(attempt))
+        try:
+            with engines.slots(engine.name):
+                pcm, words, timings = synthesize_take(engine, job.text, job.settings)
+        except EngineError as exc:
+            raise AudiopipeError(f"{job.segment.label}: {exc.message}") from None
+        samples = signal.to_float(pcm)
+        problem = check_take(samples, job.text, job.settings, calibration, short_ratio)
+        if problem is None:
+            break
+    else:
+        raise AudiopipeError(f"{job.segment.label}: {engine.name}: the take is {problem} after "
+                             f"{engine.take_retries + 1} tries; check the text and the voice, or build with "
+                             "another engine")
     lead, trail = signal.edge_silence_ms(samples)
     loud = loudness.measure(samples, WORK_RATE)
-    info = TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
-                    len(samples) * 1000 // WORK_RATE, words,
-                    loud.integrated_lufs, loud.true_peak_dbtp, lead, trail, timings)
-    cache.put(info, pcm)
+    info = cache.put(TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
+                              len(samples) * 1000 // WORK_RATE, words,
+                              loud.integrated_lufs, loud.true_peak_dbtp, lead, trail, timings), pcm)
     if calibration is not None:
         calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)
     return Result(job, info, cached=False)

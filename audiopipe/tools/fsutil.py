@@ -1,28 +1,88 @@
-"""Atomic writes: every output is written beside its target, then renamed."""
+"""Atomic writes: every output is written beside its target, then renamed; and what an interrupted
+run leaves behind (``.part`` files) is swept at the start of the next one.
+
+Files get the mode a plain ``open()`` would give them (0644 under umask 022), not ``mkstemp``'s 0600,
+so that a web server running as another user can serve the feed and the episodes.  Failures of the
+file system are turned into one line that says the path, the cause in words and the fix.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from audiopipe.errors import AudiopipeError, ToolError
+
+PART_SUFFIX = ".part"
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+FILE_MODE = 0o666 & ~_umask()
+"""The mode of every file written: what open() gives under the umask the process started with."""
+
+CAUSES = {
+    errno.ENOSPC: ("disk full", "free some space and run it again"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space and run it again"),
+    errno.EROFS: ("read-only file system", "choose a writable folder"),
+    errno.EACCES: ("permission denied", "choose a folder you may write to, or fix its permissions"),
+    errno.EPERM: ("permission denied", "choose a folder you may write to, or fix its permissions"),
+    errno.ENOTDIR: ("not a directory", "a file stands where a folder is needed; choose another path"),
+    errno.EISDIR: ("is a directory", "give a file's path, not a folder's"),
+    errno.ELOOP: ("symbolic link loop", "fix the link"),
+    errno.ENAMETOOLONG: ("name too long", "choose a shorter path"),
+    errno.ENOENT: ("no such file or directory", "check the path"),
+    errno.EEXIST: ("already exists", "choose another path"),
+    errno.EIO: ("input/output error", "check the disk"),
+}
+
+
+def describe(exc: OSError) -> tuple[str, str]:
+    """(the cause in words, the fix) of a failure of the file system."""
+    return CAUSES.get(exc.errno or 0, (exc.strerror or type(exc).__name__, "check the path"))
+
+
+def os_error(exc: OSError, path: Path | str | None = None, what: str = "cannot write") -> AudiopipeError:
+    """One line for a failure of the file system: ``PATH: cannot write (disk full); free some space…``."""
+    where = path if path is not None else (exc.filename or "?")
+    cause, fix = describe(exc)
+    return AudiopipeError(f"{where}: {what} ({cause}); {fix}")
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside *target*; rename it into place on success.
 
-    On any exception the temporary file is removed and *target* is untouched.
+    On any exception the temporary file is removed and *target* is untouched.  A failure of the file
+    system (disk full, read-only, not a directory…) becomes one line naming *target*.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        os.fchmod(fd, FILE_MODE)
+        os.close(fd)
+    except OSError as exc:
+        raise os_error(exc, target) from None
     tmp = Path(tmp_name)
     try:
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        raise os_error(exc, target) from None
+    except ToolError as exc:                 # a tool (ffmpeg) writing the file met a full disk
+        if "No space left on device" in exc.message:
+            raise os_error(OSError(errno.ENOSPC, "No space left on device"), target) from None
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -32,17 +92,66 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def atomic_open(target: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file beside *target* for text writing; rename on success."""
     with atomic_path(target) as tmp:
-        with open(tmp, mode, encoding=encoding) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(tmp, mode, encoding=encoding) as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise os_error(exc, target) from None
 
 
 def write_bytes(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+        try:
+            tmp.write_bytes(data)
+        except OSError as exc:
+            raise os_error(exc, target) from None
 
 
 def write_text(target: Path, text: str) -> None:
     with atomic_open(target) as fh:
         fh.write(text)
+
+
+def sweep_parts(folder: Path, older_than: float | None = None) -> int:
+    """Remove the ``.part`` files an interrupted run left in *folder* (and below) that are older than
+    *older_than* (a time; default: now).  Returns how many went."""
+    limit = time.time() if older_than is None else older_than
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.startswith(".") and name.endswith(PART_SUFFIX):
+                path = Path(root) / name
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < limit:
+                        path.unlink()
+                        removed += 1
+    return removed
+
+
+def check_writable(folder: Path, what: str = "folder") -> None:
+    """Prove that *folder* can be made and takes a file; otherwise one line saying why not.  Folders made
+    for the proof are removed again: nothing is left behind by a build that fails later."""
+    made: list[Path] = []
+    try:
+        missing = [p for p in [folder, *folder.parents] if not p.exists()]
+        for path in reversed(missing):
+            path.mkdir()
+            made.append(path)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
+        fd, probe = tempfile.mkstemp(prefix=".audiopipe-probe.", suffix=PART_SUFFIX, dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except FileExistsError:
+        raise os_error(NotADirectoryError(errno.ENOTDIR, "not a directory"), folder,
+                       f"cannot use it as the {what}") from None
+    except OSError as exc:
+        raise os_error(exc, folder, f"cannot use it as the {what}") from None
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()

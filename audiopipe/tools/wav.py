@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import io
 import wave
 from pathlib import Path
 
 from audiopipe.errors import ToolError
-from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.fsutil import write_bytes
 
 WORK_RATE = 44100
 """Sample rate of the pipeline's working audio (mono, 16-bit PCM)."""
 
 
+def wav_bytes(pcm: bytes, rate: int = WORK_RATE) -> bytes:
+    """A mono 16-bit WAV file of *pcm*, in memory."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
 def write_wav(path: Path, pcm: bytes, rate: int = WORK_RATE) -> None:
-    with atomic_path(path) as tmp:
-        with wave.open(str(tmp), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(pcm)
+    write_bytes(path, wav_bytes(pcm, rate))
 
 
 def read_wav(path: Path) -> tuple[bytes, int]:
