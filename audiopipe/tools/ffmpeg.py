@@ -66,26 +66,24 @@ class _Streaming:
         return b"".join(self._chunks)
 
 
-def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> bytes:
-    """Run ffmpeg with *args*; return stdout; raise ToolError with its stderr."""
+def _run(loglevel: str, args: Sequence[str], input: bytes | None, what: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        proc = subprocess.run(_command("error", args), input=input, capture_output=True, check=False)
+        proc = subprocess.run(_command(loglevel, args), input=input, capture_output=True, check=False)
     except OSError as exc:
         raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
     if proc.returncode != 0:
         raise ToolError(f"{what}: ffmpeg failed: {_last_lines(proc.stderr)}")
-    return proc.stdout
+    return proc
+
+
+def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> bytes:
+    """Run ffmpeg with *args*; return stdout; raise ToolError with its stderr."""
+    return _run("error", args, input, what).stdout
 
 
 def run_stderr(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg") -> str:
     """Run ffmpeg at info log level and return its stderr (for analysis filters)."""
-    try:
-        proc = subprocess.run(_command("info", args), input=input, capture_output=True, check=False)
-    except OSError as exc:
-        raise ToolError(f"{what}: cannot run ffmpeg ({exc})") from exc
-    if proc.returncode != 0:
-        raise ToolError(f"{what}: ffmpeg failed: {_last_lines(proc.stderr)}")
-    return proc.stderr.decode("utf-8", "replace")
+    return _run("info", args, input, what).stderr.decode("utf-8", "replace")
 
 
 def decode_file(path: Path, rate: int = WORK_RATE, max_seconds: float | None = None) -> bytes:
