@@ -11,31 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import mutagen.id3
 from mutagen import MutagenError
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    ID3,
-    PCST,
-    TALB,
-    TCON,
-    TDES,
-    TDRC,
-    TGID,
-    TIT2,
-    TLAN,
-    TPE1,
-    TRCK,
-    USLT,
-    WFED,
-    CTOCFlags,
-    Frame,
-)
 
 from audiopipe.errors import ToolError
+
+frames: Any = mutagen.id3
+"""mutagen has no type hints: its frames are used as Any here, in the one module that calls it."""
+Frame = Any
 
 ID3_VERSION = 3
 
@@ -68,13 +53,13 @@ def _chapters(t: EpisodeTags) -> list[Frame]:
     if not t.chapters:
         return []
     ids = [f"chp{i}" for i in range(1, len(t.chapters) + 1)]
-    frames: list[Frame] = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                                child_element_ids=ids, sub_frames=[TIT2(encoding=1, text="Chapters")])]
+    out: list[Frame] = [frames.CTOC(element_id="toc", flags=frames.CTOCFlags.TOP_LEVEL | frames.CTOCFlags.ORDERED,
+                                child_element_ids=ids, sub_frames=[frames.TIT2(encoding=1, text="Chapters")])]
     for element_id, ch in zip(ids, t.chapters):
-        frames.append(CHAP(element_id=element_id, start_time=ch.start_ms, end_time=ch.end_ms,
+        out.append(frames.CHAP(element_id=element_id, start_time=ch.start_ms, end_time=ch.end_ms,
                            start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                           sub_frames=[TIT2(encoding=1, text=ch.title)]))
-    return frames
+                           sub_frames=[frames.TIT2(encoding=1, text=ch.title)]))
+    return out
 
 
 def _one(frame: Frame | None) -> list[Frame]:
@@ -83,26 +68,26 @@ def _one(frame: Frame | None) -> list[Frame]:
 
 # encoding=1 is UTF-16 with BOM: the Unicode encoding ID3v2.3 has (Chinese survives)
 FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
-    ("title", lambda t: [TIT2(encoding=1, text=t.title)]),
-    ("show", lambda t: [TALB(encoding=1, text=t.show)]),
-    ("artist", lambda t: [TPE1(encoding=1, text=t.artist)]),
-    ("date", lambda t: [TDRC(encoding=1, text=t.date)]),
-    ("episode", lambda t: _one(TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
-    ("genre", lambda t: [TCON(encoding=1, text="Podcast")]),
-    ("description", lambda t: _one(COMM(encoding=1, lang="eng", desc="", text=t.description)
+    ("title", lambda t: [frames.TIT2(encoding=1, text=t.title)]),
+    ("show", lambda t: [frames.TALB(encoding=1, text=t.show)]),
+    ("artist", lambda t: [frames.TPE1(encoding=1, text=t.artist)]),
+    ("date", lambda t: [frames.TDRC(encoding=1, text=t.date)]),
+    ("episode", lambda t: _one(frames.TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
+    ("genre", lambda t: [frames.TCON(encoding=1, text="Podcast")]),
+    ("description", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="", text=t.description)
                                    if t.description else None)),
-    ("podcast description", lambda t: _one(TDES(encoding=1, text=t.description) if t.description else None)),
-    ("comment", lambda t: _one(COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)
+    ("podcast description", lambda t: _one(frames.TDES(encoding=1, text=t.description) if t.description else None)),
+    ("comment", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)
                                if t.comment else None)),
-    ("languages", lambda t: [TLAN(encoding=1, text=list(t.languages))]),
-    ("cover", lambda t: _one(APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
+    ("languages", lambda t: [frames.TLAN(encoding=1, text=list(t.languages))]),
+    ("cover", lambda t: _one(frames.APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
                              if t.cover_jpeg else None)),
     ("chapters", _chapters),
-    ("transcript", lambda t: _one(USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
+    ("transcript", lambda t: _one(frames.USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
                                   if t.transcript else None)),
-    ("podcast", lambda t: [PCST(value=1)]),
-    ("guid", lambda t: _one(TGID(encoding=1, text=t.guid) if t.guid else None)),
-    ("feed", lambda t: _one(WFED(encoding=0, url=t.feed_url) if t.feed_url else None)),
+    ("podcast", lambda t: [frames.PCST(value=1)]),
+    ("guid", lambda t: _one(frames.TGID(encoding=1, text=t.guid) if t.guid else None)),
+    ("feed", lambda t: _one(frames.WFED(encoding=0, url=t.feed_url) if t.feed_url else None)),
 )
 """Episode field -> the ID3 frames that carry it."""
 
@@ -110,7 +95,7 @@ FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
 def write_tags(path: Path, tags: EpisodeTags) -> None:
     """Replace the ID3 tag of *path* with *tags* (ID3v2.3)."""
     try:
-        id3 = ID3()
+        id3 = frames.ID3()
         for _field, make in FRAMES:
             for frame in make(tags):
                 id3.add(frame)
@@ -131,7 +116,7 @@ class ReadTags:
 def read_tags(path: Path) -> ReadTags:
     """The tag of *path* as QA needs it (the one place besides :func:`write_tags` that calls mutagen)."""
     try:
-        id3 = ID3(str(path))
+        id3 = frames.ID3(str(path))
     except (MutagenError, OSError) as exc:
         raise ToolError(f"{path}: the MP3 has no readable ID3 tag ({exc})") from exc
     chaps = {c.element_id: c for c in id3.getall("CHAP")}
