@@ -36,6 +36,14 @@ _SAYABLE_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f0-9]")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """A title or a label: no control characters (a bell, a newline from YAML folding), spaces collapsed."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def speakable_problem(text: str, lang: str) -> str | None:
     """Why *text* cannot be spoken as *lang* (nothing to say, not text, mostly another script), or None."""
     bad = _NOT_TEXT.search(text)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import tempfile
 import textwrap
@@ -38,6 +39,19 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
 
 def cache_root() -> Path:
     return Path(os.environ["AUDIOPIPE_CACHE"])
+
+
+def raw_frames(mp3: Path) -> list[tuple[str, bytes]]:
+    """The ID3v2.3 frames of *mp3* in stored order (id, body), read here byte by byte."""
+    data = mp3.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3
+    size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+    pos, found = 10, []
+    while pos < 10 + size and data[pos:pos + 4].strip(b"\0"):
+        length = struct.unpack(">I", data[pos + 4:pos + 8])[0]
+        found.append((data[pos:pos + 4].decode(), data[pos + 10:pos + 10 + length]))
+        pos += 10 + length
+    return found
 
 
 def make_engine(name: str) -> Engine:

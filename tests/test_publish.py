@@ -24,7 +24,7 @@ from audiopipe.publish.record import (
     EpisodeInfo,
     EpisodeRecord,
 )
-from tests.conftest import id3, read_json, write
+from tests.conftest import id3, raw_frames, read_json, write
 
 SHOW = """
 title: "Test Ledger"
@@ -66,7 +66,10 @@ def test_mp3_tags_chapters_cover_transcript(published: Path) -> None:
     assert str(tags["TDES"]) == "A short test episode & its <description>."
     assert tags["PCST"].value == 1
     assert str(tags["TGID"]) == report["guid"]
-    assert tags["WFED"].url == "https://cdn.example.com/ledger/feed.xml"
+    # WFED as iTunes writes it (a text frame: encoding byte, then the URL), which mutagen reads as a
+    # URL frame; eyeD3 (tests/test_readers.py) and TagLib read the text
+    wfed = [body.rstrip(b"\0") for fid, body in raw_frames(folder / "two-stories.mp3") if fid == "WFED"]
+    assert wfed == [b"\x00https://cdn.example.com/ledger/feed.xml"]
     toc = tags.getall("CTOC")[0]
     chaps = {c.element_id: c for c in tags.getall("CHAP")}
     assert toc.child_element_ids == ["chp1", "chp2"]

@@ -1,9 +1,11 @@
 """ID3 tags through mutagen: one table from episode field to ID3 frame, one choke point for errors.
 
-Tags are written as ID3v2.3: every podcast app and OS reads it (v2.4's UTF-8
-text and TDRC dates are still unread by some, e.g. Windows), and the chapter
-frames (CHAP/CTOC) are defined for both.  mutagen turns TDRC into
-TYER/TDAT and joins multiple TLAN values for v2.3.
+Tags are written as ID3v2.3: every podcast app and OS reads it (v2.4's UTF-8 text and TDRC dates are
+still unread by some, e.g. Windows), and the chapter frames (CHAP/CTOC) are defined for both.  So the
+date is TYER (year) and TDAT (DDMM), never v2.4's TDRC; WFED is written as iTunes writes it, a text
+frame with an encoding byte; frames are stored in the order written, so the CHAP frames are in time
+order for readers that ignore the CTOC (mutagen itself would sort them by size); and no text frame
+holds a control character.
 """
 
 from __future__ import annotations
@@ -17,10 +19,25 @@ import mutagen.id3
 from mutagen import MutagenError
 
 from audiopipe.errors import ToolError
+from audiopipe.text import one_line
 
 frames: Any = mutagen.id3
 """mutagen has no type hints: its frames are used as Any here, in the one module that calls it."""
 Frame = Any
+
+WFED: Any = type("WFED", (frames.TextFrame,), {"__doc__": "iTunes podcast feed URL, as iTunes writes it (text)"})
+"""WFED as a text frame (encoding byte, then the URL): mutagen's own WFED is a URL frame without the
+encoding byte, which TagLib shows as garbage and eyeD3 reads without its first letter."""
+
+
+class _InOrder(frames.ID3):  # type: ignore[misc]
+    """An ID3 tag that stores its frames in the order they were added (mutagen sorts them by size)."""
+
+    def _write(self, config: Any) -> bytearray:
+        save_frame = frames._tags.save_frame
+        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+
+
 
 ID3_VERSION = 3
 
@@ -54,12 +71,18 @@ def _chapters(t: EpisodeTags) -> list[Frame]:
         return []
     ids = [f"chp{i}" for i in range(1, len(t.chapters) + 1)]
     out: list[Frame] = [frames.CTOC(element_id="toc", flags=frames.CTOCFlags.TOP_LEVEL | frames.CTOCFlags.ORDERED,
-                                child_element_ids=ids, sub_frames=[frames.TIT2(encoding=1, text="Chapters")])]
-    for element_id, ch in zip(ids, t.chapters):
+                                    child_element_ids=ids, sub_frames=[frames.TIT2(encoding=1, text="Chapters")])]
+    for element_id, ch in sorted(zip(ids, t.chapters), key=lambda pair: pair[1].start_ms):
         out.append(frames.CHAP(element_id=element_id, start_time=ch.start_ms, end_time=ch.end_ms,
-                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                           sub_frames=[frames.TIT2(encoding=1, text=ch.title)]))
+                               start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                               sub_frames=[frames.TIT2(encoding=1, text=one_line(ch.title))]))
     return out
+
+
+def _date(t: EpisodeTags) -> list[Frame]:
+    """v2.3's date: TYER (YYYY) and TDAT (DDMM)."""
+    year, month, day = t.date.split("-")
+    return [frames.TYER(encoding=1, text=year), frames.TDAT(encoding=1, text=f"{day}{month}")]
 
 
 def _one(frame: Frame | None) -> list[Frame]:
@@ -68,10 +91,10 @@ def _one(frame: Frame | None) -> list[Frame]:
 
 # encoding=1 is UTF-16 with BOM: the Unicode encoding ID3v2.3 has (Chinese survives)
 FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
-    ("title", lambda t: [frames.TIT2(encoding=1, text=t.title)]),
-    ("show", lambda t: [frames.TALB(encoding=1, text=t.show)]),
-    ("artist", lambda t: [frames.TPE1(encoding=1, text=t.artist)]),
-    ("date", lambda t: [frames.TDRC(encoding=1, text=t.date)]),
+    ("title", lambda t: [frames.TIT2(encoding=1, text=one_line(t.title))]),
+    ("show", lambda t: [frames.TALB(encoding=1, text=one_line(t.show))]),
+    ("artist", lambda t: [frames.TPE1(encoding=1, text=one_line(t.artist))]),
+    ("date", _date),
     ("episode", lambda t: _one(frames.TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
     ("genre", lambda t: [frames.TCON(encoding=1, text="Podcast")]),
     ("description", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="", text=t.description)
@@ -86,8 +109,8 @@ FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
     ("transcript", lambda t: _one(frames.USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
                                   if t.transcript else None)),
     ("podcast", lambda t: [frames.PCST(value=1)]),
-    ("guid", lambda t: _one(frames.TGID(encoding=1, text=t.guid) if t.guid else None)),
-    ("feed", lambda t: _one(frames.WFED(encoding=0, url=t.feed_url) if t.feed_url else None)),
+    ("guid", lambda t: _one(frames.TGID(encoding=1, text=one_line(t.guid)) if t.guid else None)),
+    ("feed", lambda t: _one(WFED(encoding=0, text=one_line(t.feed_url)) if t.feed_url else None)),
 )
 """Episode field -> the ID3 frames that carry it."""
 
@@ -95,7 +118,7 @@ FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
 def write_tags(path: Path, tags: EpisodeTags) -> None:
     """Replace the ID3 tag of *path* with *tags* (ID3v2.3)."""
     try:
-        id3 = frames.ID3()
+        id3 = _InOrder()
         for _field, make in FRAMES:
             for frame in make(tags):
                 id3.add(frame)

@@ -16,7 +16,7 @@ from typing import Any
 from audiopipe.config import yamlio
 from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 from audiopipe.errors import ManifestError, ToolError
-from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, speakable_problem
+from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, one_line, speakable_problem
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
                  "intro", "outro", "stories", "script")
@@ -190,7 +190,7 @@ def _stories(path: Path, data: yamlio.LineDict, order: tuple[str, ...]) -> tuple
                 raise ManifestError(path, f"{where}{lang}: {problem}", line=item.line_of(lang))
             texts[lang] = text
         title = _text(path, item, "title", where, required=False)
-        stories.append(Story(number, title, MappingProxyType(texts), item.line))
+        stories.append(Story(number, one_line(title) if title else None, MappingProxyType(texts), item.line))
     return tuple(stories)
 
 
@@ -203,6 +203,7 @@ def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
     yamlio.check_keys(path, data, MANIFEST_KEYS, "", ManifestError)
     title = _text(path, data, "title", "", required=True)
     assert title is not None
+    title = one_line(title)
     date = _date(path, data)
     order = _order(path, data)
     stories = _stories(path, data, order)
