@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -164,6 +165,9 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
     loaded = load(Path(manifest_path), options)
     manifest = loaded.manifest
     segments = segments_of(manifest)
+    if manifest.date > dt.date.today():
+        options.log(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
+                    "will carry it with that pubDate (apps list it from then on); check the date")
     overrides = retakes.load(options.out_dir / manifest.slug, loaded.profiles, segments)
     if overrides:
         options.log(f"retakes: {len(overrides)} segment(s) keep the voice/rate a reviewer chose "
@@ -283,8 +287,9 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3
                                options.fallback, options.publish_fallback)
     build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.started, 3), dict(p.stages),
                            produced.reused, recorded)
+    speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
-                         build_info, publish.episode_guid(p.show, p.manifest.slug, folder))
+                         build_info, publish.episode_guid(p.show, p.manifest.slug, folder), speakers)
     publish.tag_episode(mp3, record, p.show, options.out_dir, p.cache.root)
     return record
 

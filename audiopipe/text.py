@@ -76,6 +76,13 @@ def spoken_text(text: str) -> str:
     return _SPACE_BY_CJK.sub("", " ".join(text.split()))
 
 
+def tidy(text: str, lang: str) -> str:
+    """The script's text to show: spaces collapsed, and in Chinese none left beside Chinese characters
+    (YAML's line folding puts them there); paragraph breaks kept."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "\n\n".join(_SPACE_BY_CJK.sub("", p) if lang == "zh" else p for p in paragraphs)
+
+
 def join_text(parts: list[str], lang: str) -> str:
     """Pieces of one language's text joined: English with spaces; Chinese with none, except one
     between two Latin letters or digits (``"GDP" + "增长"`` -> ``"GDP增长"``, ``"A" + "股"``, ``"CATL" "said"``)."""

@@ -3,6 +3,8 @@ read back by real consumers (mutagen, podcastparser, feedparser)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -103,10 +105,11 @@ def test_transcripts_and_chapters_json(published: Path) -> None:
     for timing, text in cues:
         a, b = timing.split(" --> ")
         assert a < b
-        assert text.startswith(("<v en-host><lang en>", "<v zh-host><lang zh>")) and text.endswith("</lang></v>")
+        # the speaker: the show's author (no profile names a `speaker`), never a profile id
+        assert text.startswith(("<v Test Desk><lang en>", "<v Test Desk><lang zh>")) and text.endswith("</lang></v>")
     zh = [t for _, t in cues if "<lang zh>" in t]
     en = [t for _, t in cues if "<lang en>" in t]
-    assert all(len(t) - len("<v en-host><lang en></lang></v>") <= 65 for t in en)
+    assert all(len(t) - len("<v Test Desk><lang en></lang></v>") <= 65 for t in en)
     # Chinese cues end at Chinese punctuation, never mid-phrase
     assert all(t.replace("</lang></v>", "")[-1] in "。！？；，、：" for t in zh)
     assert "周一市场高开，人民币兑美元汇率为六点三九零三。" in "".join(t.split(">", 2)[2] for t in zh)
@@ -129,7 +132,8 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     parsed = podcastparser.parse("https://cdn.example.com/ledger/feed.xml", io.BytesIO(raw))
     assert parsed["title"] == "Test Ledger" and parsed["itunes_owner"]["email"] == "owner@example.com"
     assert parsed["itunes_categories"] == [["Business", "Investing"]]
-    assert parsed["cover_url"] == "https://cdn.example.com/ledger/artwork.png"
+    version = hashlib.sha256((published / "artwork.png").read_bytes()).hexdigest()[:12]
+    assert parsed["cover_url"] == f"https://cdn.example.com/ledger/artwork.png?v={version}"
     [episode] = parsed["episodes"]
     assert episode["enclosures"] == [{"url": url, "file_size": size, "mime_type": "audio/mpeg"}]
     assert episode["total_time"] == round(report["episode"]["duration_ms"] / 1000)
@@ -193,7 +197,8 @@ def test_golden_feed(tmp_path: Path) -> None:
     fake_episode(out, "day-2", "第二天 Day two 📈", "2026-11-21", 2, 2_345_678)
     (out / "artwork.png").write_bytes(b"")
     from audiopipe.publish.feed import write_feed
-    got = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
+    now = dt.datetime(2026, 11, 21, 6, 30, tzinfo=dt.timezone.utc)
+    got = write_feed(out, show, "artwork.png", now=now).read_text(encoding="utf-8")
     golden = Path(__file__).parent / "data" / "golden-feed.xml"
     assert got == golden.read_text(encoding="utf-8")
 
@@ -266,3 +271,63 @@ def test_feed_needs_a_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["feed", "--out", str(tmp_path), "--show", str(show)]) == 2
     assert capsys.readouterr().err == (f"error: {show}: base_url: missing; the feed needs it — add `base_url:` "
                                        "(where output/ will be served, e.g. https://example.com/podcast/)\n")
+
+
+def test_last_build_date_moves_only_when_the_feed_changes(tmp_path: Path) -> None:
+    from audiopipe.publish.feed import write_feed
+    show = load_show(write(tmp_path / "show.yaml", SHOW))
+    out = tmp_path / "out"
+    fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1000)
+    (out / "artwork.png").write_bytes(b"png")
+    first = dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.timezone.utc)
+    later = first + dt.timedelta(hours=5)
+
+    def stamp() -> str:
+        return str(feedparser.parse((out / "feed.xml").read_bytes())["feed"]["updated"])
+    write_feed(out, show, "artwork.png", now=first)
+    assert stamp() == "Sat, 21 Nov 2026 07:00:00 +0000"
+    write_feed(out, show, "artwork.png", now=later)          # nothing changed: the date stays
+    assert stamp() == "Sat, 21 Nov 2026 07:00:00 +0000"
+    fake_episode(out, "day-2", "Day two", "2026-11-21", 2, 2000)
+    write_feed(out, show, "artwork.png", now=later)          # an item came: the date moves
+    assert stamp() == "Sat, 21 Nov 2026 12:00:00 +0000"
+
+
+@pytest.mark.parametrize("description,cdata", [
+    ('<p>Markets <b>rose</b>; <a href="https://example.com/x">read more</a></p><ul><li>one</li></ul>', True),
+    ("Plain text with 3 < 5 & a > b", False),
+    ('<p>Hi</p><script>alert(1)</script>', False),
+    ('<a href="https://e.com" onclick="x()">link</a>', False),
+])
+def test_descriptions_are_plain_or_simple_html_in_cdata(tmp_path: Path, description: str, cdata: bool) -> None:
+    from audiopipe.publish.feed import write_feed
+    show = load_show(write(tmp_path / "show.yaml", SHOW + 'copyright: "© 2026 Test Desk"\n'))
+    out = tmp_path / "out"
+    fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1000, description)
+    raw = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
+    assert ("<description><![CDATA[" + description + "]]></description>" in raw) is cdata
+    parsed = feedparser.parse(raw.encode("utf-8"))
+    assert parsed["bozo"] == 0 and parsed["feed"]["rights"] == "© 2026 Test Desk"
+    entry = parsed["entries"][0]
+    assert entry["link"] == "https://cdn.example.com/ledger/"
+    if cdata:
+        assert "<b>rose</b>" in entry["summary"]
+    else:
+        assert "&lt;" in raw.split("<item>")[1].split("</description>")[0]        # escaped, shown as text
+
+
+@pytest.mark.e2e
+def test_a_profile_names_its_speaker(two_stories: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    voices = tmp_path / "voices"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "voices", voices)
+    profile = voices / "zh-host.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + 'speaker: "Li Na"\n', encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["build", str(two_stories), "--engine", "espeak", "--voices", str(voices), "--out", str(out),
+                 "--no-feed"]) == 0
+    capsys.readouterr()
+    vtt = (out / "two-stories" / "transcript.vtt").read_text(encoding="utf-8")
+    assert "<v Li Na><lang zh>" in vtt and "<lang en>" in vtt and "<v zh-host>" not in vtt
+    assert [s["speaker"] for s in read_json(out / "two-stories" / "report.json")["segments"]][1::2] == ["Li Na"] * 2
+    assert "Li Na" in (out / "two-stories" / "qa.html").read_text(encoding="utf-8")

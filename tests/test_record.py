@@ -85,3 +85,25 @@ def test_page_has_a_row_per_segment_flags_failures_and_escapes(tmp_path: Path) -
     for seg in record.segments:
         assert f'data-duration="{seg.duration_ms / 1000:.3f}"' in page
         assert f'src="{seg.file}"' in page
+
+
+def test_srt_cues_hold_two_lines_of_32_latin_or_16_chinese_characters() -> None:
+    from audiopipe.publish.transcript import (
+        SRT_WIDTH,
+        _width,
+        cues_of,
+        to_srt,
+        two_lines,
+        wrap,
+    )
+    record = golden()
+    cues = cues_of(record, two_lines)
+    srt = to_srt(cues)
+    blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
+    assert len(blocks) == len(cues) >= len(record.segments)
+    for block in blocks:
+        text_lines = block[2:]
+        assert 1 <= len(text_lines) <= 2
+        assert all(_width(line) <= SRT_WIDTH for line in text_lines)
+    assert wrap("十月份，地区主要港口的集装箱吞吐量连续第四个月上升。", "zh")[0] == "十月份，地区主要港口的集装箱吞吐"
+    assert wrap("a " * 20, "en") == ["a " * 15 + "a", "a a a a"]

@@ -71,6 +71,7 @@ class Show:
     base_url: str = ""                  # where output/ is served, e.g. https://example.com/podcast/
     feed_url: str = ""                  # default: base_url + feed.xml
     link: str = ""                      # the show's website; default: base_url
+    copyright: str = ""                 # the feed's <copyright>, e.g. "© 2026 Morning Ledger Productions"
     locked: bool = True                 # podcast:locked: other hosts may not import the feed
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
     qa: Thresholds = Thresholds()

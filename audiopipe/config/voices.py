@@ -14,12 +14,12 @@ from types import MappingProxyType
 
 from audiopipe.config import yamlio
 from audiopipe.errors import VoiceError
-from audiopipe.text import LANGS
+from audiopipe.text import LANGS, one_line
 
 DEFAULT_PROFILE = MappingProxyType({"en": "en-host", "zh": "zh-host"})
 """language -> the profile used when a manifest names none."""
 
-PROFILE_KEYS = ("language", "engine", "voices", "rate", "pitch", "volume", "description", "voice_file")
+PROFILE_KEYS = ("language", "engine", "voices", "rate", "pitch", "volume", "description", "voice_file", "speaker")
 RATE_RANGE = (-50, 100)    # percent
 PITCH_RANGE = (-50, 50)    # Hz
 VOLUME_RANGE = (-50, 50)   # percent
@@ -36,6 +36,7 @@ class VoiceProfile:
     volume: int = 0
     description: str = ""
     voice_file: Path | None = None     # kokoro: a .npz/.bin of style vectors holding more voices
+    speaker: str = ""                  # the name transcripts give who speaks (default: the show's author)
     path: Path | None = None
 
     def voice_for(self, engine: str) -> str | None:
@@ -95,6 +96,9 @@ def load_profile(path: Path) -> VoiceProfile:
             raise VoiceError(path, f"voices: unknown engine {key!r}{yamlio.suggest(key, ENGINE_NAMES)};"
                              f" engines are {', '.join(ENGINE_NAMES)}", line=data.line_of("voices"))
     description = data.get("description", "")
+    speaker = data.get("speaker", "")
+    if not isinstance(speaker, str):
+        raise VoiceError(path, f"speaker: must be a name, e.g. \"Li Na\", got {speaker!r}", line=data.line_of("speaker"))
     voice_file = data.get("voice_file")
     if voice_file is not None:
         if not isinstance(voice_file, str) or not (path.parent / voice_file).is_file():
@@ -103,7 +107,7 @@ def load_profile(path: Path) -> VoiceProfile:
                              line=data.line_of("voice_file"))
         voice_file = path.parent / voice_file
     return VoiceProfile(
-        name=path.stem, language=lang, engine=engine,
+        name=path.stem, language=lang, engine=engine, speaker=one_line(speaker),
         voices=MappingProxyType({k: v.strip() for k, v in voices.items()}),
         rate=_int_in(path, data, "rate", RATE_RANGE, "percent"),
         pitch=_int_in(path, data, "pitch", PITCH_RANGE, "Hz"),

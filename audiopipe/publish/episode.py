@@ -63,9 +63,8 @@ def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cac
 
 def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
     """transcript.vtt, transcript.srt and chapters.json beside the MP3."""
-    cues = transcript.cues_of(record)
-    write_text(folder / "transcript.vtt", transcript.to_vtt(cues))
-    write_text(folder / "transcript.srt", transcript.to_srt(cues))
+    write_text(folder / "transcript.vtt", transcript.to_vtt(transcript.cues_of(record)))
+    write_text(folder / "transcript.srt", transcript.to_srt(transcript.cues_of(record, transcript.two_lines)))
     write_text(folder / "chapters.json", transcript.chapters_json(record))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import email.utils
+import hashlib
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -83,8 +85,10 @@ def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str) 
     mp3 = folder / ep.file
     item = ET.Element("item")
     _sub(item, "title", ep.title)
+    if show.link or show.base_url:
+        _sub(item, "link", show.link or show.base_url)
     description = ep.description or "; ".join(c.title for c in record.chapters) or ep.title
-    _sub(item, "description", truncate_bytes(description))
+    _sub(item, "description", _description(truncate_bytes(description)))
     _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
     _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
     _sub(item, "enclosure", url=_url(show, slug, ep.file), length=str(mp3.stat().st_size),
@@ -97,9 +101,8 @@ def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str) 
     _sub(item, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
     _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
     for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
-        if (folder / name).is_file():
-            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, name), type=mime,
-                 language=show.language)
+        if (folder / name).is_file():     # bilingual: no `language`, which would claim one for both
+            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, name), type=mime)
     if (folder / "chapters.json").is_file():
         _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, "chapters.json"), type="application/json+chapters")
     return item
@@ -156,9 +159,12 @@ def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
 def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
                held: list[tuple[str, str]] | None = None) -> ET.ElementTree:
     """The feed of every episode in *out_dir* that *hold* lets through (those held go into *held* with
-    their reason), and the previous feed's items of episodes no longer on disk."""
+    their reason), and the previous feed's items of episodes no longer on disk.  Its lastBuildDate is
+    left for :func:`write_feed`, which knows whether anything changed."""
     require_publishable(show)
-    artwork_url = _url(show, artwork_name)
+    artwork = out_dir / artwork_name
+    version = hashlib.sha256(artwork.read_bytes()).hexdigest()[:12] if artwork.is_file() else "0"
+    artwork_url = f"{_url(show, artwork_name)}?v={version}"     # a new URL whenever the artwork changes
     items = _items(out_dir, show, artwork_url, hold, held)
     ordered = sorted(items.values(), key=_when, reverse=True)
 
@@ -169,9 +175,9 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
     _sub(channel, f"{{{ATOM}}}link", href=show.feed, rel="self", type="application/rss+xml")
     _sub(channel, "description", truncate_bytes(show.description))
     _sub(channel, "language", show.language)
+    if show.copyright:
+        _sub(channel, "copyright", show.copyright)
     _sub(channel, "generator", f"audiopipe {__version__}")
-    if ordered:
-        _sub(channel, "lastBuildDate", ordered[0].findtext("pubDate") or "")
     _sub(channel, f"{{{ITUNES}}}author", show.author)
     owner = _sub(channel, f"{{{ITUNES}}}owner")
     _sub(owner, f"{{{ITUNES}}}name", show.owner_name or show.author)
@@ -199,10 +205,67 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
     return ET.ElementTree(rss)
 
 
+_ALLOWED_TAGS = {"p", "a", "b", "i", "ul", "li", "br"}
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z0-9]+)((?:\s+[^<>]*)?)\s*/?\s*>")
+_CDATA_MARK = "\ue000cdata\ue001"
+
+
+def _description(text: str) -> str:
+    """Plain text stays plain (ElementTree escapes it); simple HTML (<p>, <a href>, <b>, <i>, <ul>/<li>,
+    <br>) is kept and later written in CDATA, as Apple asks; any other markup makes it plain text."""
+    tags = _TAG.findall(text)
+    simple = bool(tags) and all(
+        name.lower() in _ALLOWED_TAGS and (not attrs.strip() or (name.lower() == "a" and not closing
+                                                                  and re.fullmatch(r'\s+href="[^"<>]*"', attrs)))
+        for closing, name, attrs in tags)
+    return _CDATA_MARK + text if simple and "]]>" not in text else text
+
+
+def _serialize(rss: ET.Element) -> bytes:
+    """The feed's bytes, with marked descriptions written as CDATA sections."""
+    data = ET.tostring(rss, encoding="utf-8", xml_declaration=True).decode("utf-8")
+
+    def cdata(m: re.Match[str]) -> str:
+        return f"<![CDATA[{html.unescape(m.group(1))}]]>"
+    data = re.sub(f"{_CDATA_MARK}([^<]*)", cdata, data)
+    return data.encode("utf-8")
+
+
+def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes:
+    """The feed with its lastBuildDate: the previous one when nothing else changed, else *now*."""
+    channel = rss.find("channel")
+    assert channel is not None
+    body = _serialize(rss)
+    try:
+        old = ET.parse(previous).getroot()
+        old_channel = old.find("channel")
+        old_date = old_channel.findtext("lastBuildDate") if old_channel is not None else None
+        if old_channel is not None and old_date:
+            for stamp in old_channel.findall("lastBuildDate"):
+                old_channel.remove(stamp)
+            ET.indent(old, space="  ")
+            if _serialize(old) == body:
+                stamp_text = old_date
+            else:
+                stamp_text = email.utils.format_datetime(now)
+        else:
+            stamp_text = email.utils.format_datetime(now)
+    except (OSError, ET.ParseError):
+        stamp_text = email.utils.format_datetime(now)
+    date = ET.Element("lastBuildDate")
+    date.text = stamp_text
+    tags = [child.tag for child in channel]
+    channel.insert(tags.index("generator") + 1 if "generator" in tags else 0, date)
+    ET.indent(rss, space="  ")
+    return _serialize(rss)
+
+
 def write_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
-               held: list[tuple[str, str]] | None = None) -> Path:
-    tree = build_feed(out_dir, show, artwork_name, hold, held)
+               held: list[tuple[str, str]] | None = None, now: dt.datetime | None = None) -> Path:
+    root = build_feed(out_dir, show, artwork_name, hold, held).getroot()
+    assert root is not None
     target = out_dir / "feed.xml"
+    data = _with_build_date(root, target, now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     with atomic_open(target, "wb", encoding=None) as fh:
-        tree.write(fh, encoding="utf-8", xml_declaration=True)
+        fh.write(data)
     return target

@@ -54,6 +54,7 @@ class SegmentRecord:
     word_timings: Timings
     words: tuple[Word, ...]            # where each word sits in the episode (ms)
     fallback: bool = False             # made by a fallback engine (--fallback, or auto without its service)
+    speaker: str = ""                  # who speaks, as transcripts name them (a profile's `speaker`)
 
     @property
     def duration_ms(self) -> int:
@@ -74,7 +75,7 @@ class SegmentRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k != "fallback")}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker"))}
         return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
                                          for w in data["words"]))
 
@@ -238,7 +239,8 @@ def previous_guid(folder: Path) -> str | None:
 
 
 def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Loudness,
-                segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str) -> EpisodeRecord:
+                segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str,
+                speakers: Mapping[str, str] | None = None) -> EpisodeRecord:
     """The episode's record, built once from its timeline and files."""
     segments: list[SegmentRecord] = []
     chapters: list[tuple[int, str, int]] = []
@@ -260,7 +262,7 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
             words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
-            fallback=job.fallback))
+            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile)))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

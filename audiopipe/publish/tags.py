@@ -85,6 +85,14 @@ def _date(t: EpisodeTags) -> list[Frame]:
     return [frames.TYER(encoding=1, text=year), frames.TDAT(encoding=1, text=f"{day}{month}")]
 
 
+COMMENT_CHARS = 240
+
+
+def _short(text: str) -> str:
+    """The description as a comment: whole when short, else its start (TDES carries it whole, once)."""
+    return text if len(text) <= COMMENT_CHARS else text[:COMMENT_CHARS - 1].rstrip() + "…"
+
+
 def _one(frame: Frame | None) -> list[Frame]:
     return [] if frame is None else [frame]
 
@@ -97,7 +105,7 @@ FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
     ("date", _date),
     ("episode", lambda t: _one(frames.TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
     ("genre", lambda t: [frames.TCON(encoding=1, text="Podcast")]),
-    ("description", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="", text=t.description)
+    ("description", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="", text=_short(t.description))
                                    if t.description else None)),
     ("podcast description", lambda t: _one(frames.TDES(encoding=1, text=t.description) if t.description else None)),
     ("comment", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)

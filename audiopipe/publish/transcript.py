@@ -8,11 +8,14 @@ long enough), never in the middle of a run of characters.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from audiopipe.engines import Word
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
-from audiopipe.text import join_text
+from audiopipe.text import join_text, tidy
 
 MAX_EN = 65
 MAX_ZH = 32            # CJK characters are twice as wide as Latin letters
@@ -28,25 +31,34 @@ class Cue:
     end_ms: int
     text: str
     lang: str
-    voice: str           # who speaks: the voice profile
+    voice: str           # who speaks: the profile's speaker name
 
 
 def _cue(words: list[Word], seg: SegmentRecord) -> Cue:
     text = join_text([w.text for w in words], seg.lang)
     end = min(words[-1].end_ms, seg.end_ms)
-    return Cue(words[0].start_ms, max(end, words[0].start_ms + 1), text, seg.lang, seg.voice_profile)
+    return Cue(words[0].start_ms, max(end, words[0].start_ms + 1), text, seg.lang, seg.speaker or seg.voice_profile)
 
 
-def cues_of(record: EpisodeRecord) -> list[Cue]:
+def within_limit(text: str, lang: str) -> bool:
+    """A WebVTT cue: at most 65 Latin characters or 32 Chinese ones."""
+    return len(text) <= (MAX_ZH if lang == "zh" else MAX_EN)
+
+
+def two_lines(text: str, lang: str) -> bool:
+    """An SRT cue: at most two lines once wrapped (see :func:`wrap`)."""
+    return len(wrap(text, lang)) <= 2
+
+
+def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit) -> list[Cue]:
     cues: list[Cue] = []
     for seg in record.segments:
         lang = seg.lang
-        limit = MAX_ZH if lang == "zh" else MAX_EN
         words = [w for w in seg.words if w.text.strip()] or [Word(seg.start_ms, seg.end_ms, seg.spoken_text)]
         current: list[Word] = []
         for word in words:
             text = word.text
-            if current and len(join_text([w.text for w in current] + [text], lang)) > limit:
+            if current and not fits(join_text([w.text for w in current] + [text], lang), lang):
                 cues.append(_cue(current, seg))
                 current = []
             current.append(word)
@@ -80,16 +92,51 @@ def to_vtt(cues: list[Cue]) -> str:
     return "\n".join(lines)
 
 
+SRT_WIDTH = 32
+"""An SRT line holds at most 32 Latin characters (the podcast namespace's transcript guidance), or 16
+full-width Chinese characters: the same width on screen."""
+
+
+def _width(text: str) -> int:
+    """On-screen width: a full-width (Chinese) character counts as two Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def wrap(text: str, lang: str) -> list[str]:
+    """Lines of at most :data:`SRT_WIDTH`, cut between words, or between Chinese characters (a run of
+    Latin letters or digits inside Chinese stays whole); a word wider than a line is cut."""
+    tokens = text.split(" ") if lang != "zh" else re.findall(r"[\x21-\x7e\u00c0-\u024f]+ ?| |.", text)
+    sep = " " if lang != "zh" else ""
+    lines: list[str] = []
+    current = ""
+    for token in tokens:
+        candidate = f"{current}{sep}{token}" if current else token
+        if current and _width(candidate.strip()) > SRT_WIDTH:
+            lines.append(current.strip())
+            current = token
+        else:
+            current = candidate
+        while _width(current.strip()) > SRT_WIDTH:            # one word wider than a line: cut it
+            cut = 1
+            while _width(current[:cut + 1]) <= SRT_WIDTH:
+                cut += 1
+            lines.append(current[:cut].strip())
+            current = current[cut:]
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
 def to_srt(cues: list[Cue]) -> str:
     lines: list[str] = []
     for i, cue in enumerate(cues, start=1):
-        lines += [str(i), f"{_ts(cue.start_ms, ',')} --> {_ts(cue.end_ms, ',')}", cue.text, ""]
+        lines += [str(i), f"{_ts(cue.start_ms, ',')} --> {_ts(cue.end_ms, ',')}", *wrap(cue.text, cue.lang), ""]
     return "\n".join(lines)
 
 
 def plain_text(record: EpisodeRecord) -> str:
     """The whole transcript as text (for the MP3's USLT frame)."""
-    return "\n\n".join(seg.text for seg in record.segments)
+    return "\n\n".join(tidy(seg.text, seg.lang) for seg in record.segments)
 
 
 def chapters_json(record: EpisodeRecord) -> str:
