@@ -60,3 +60,16 @@ def test_building_the_manifest_gives_the_golden_files(case: Path, tmp_path: Path
     assert got == json.loads((case / "report.json").read_text(encoding="utf-8"))
     for name in SIDECARS:
         assert (folder / name).read_text(encoding="utf-8") == (case / name).read_text(encoding="utf-8"), name
+
+
+def test_transcripts_show_the_script_not_the_spoken_text() -> None:
+    """The goldens hold a lexicon respelling (Hefei -> Huh-fay) and figures read out in Chinese
+    (6.3903 -> 六点三九零三): the transcripts show what the script says, report.json both."""
+    vtt = "".join((case / "transcript.vtt").read_text(encoding="utf-8") for case in CASES)
+    srt = "".join((case / "transcript.srt").read_text(encoding="utf-8") for case in CASES)
+    for text in (vtt, srt):
+        assert "Hefei" in text and "Huh-fay" not in text
+        assert "6.3903" in text and "六点三九零三" not in text
+    spoken = " ".join(s["spoken_text"] for case in CASES
+                      for s in json.loads((case / "report.json").read_text(encoding="utf-8"))["segments"])
+    assert "Huh-fay" in spoken and "六点三九零三" in spoken

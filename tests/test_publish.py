@@ -112,10 +112,12 @@ def test_transcripts_and_chapters_json(published: Path) -> None:
     assert all(len(t) - len("<v Test Desk><lang en></lang></v>") <= 65 for t in en)
     # Chinese cues end at Chinese punctuation, never mid-phrase
     assert all(t.replace("</lang></v>", "")[-1] in "。！？；，、：" for t in zh)
-    assert "周一市场高开，人民币兑美元汇率为六点三九零三。" in "".join(t.split(">", 2)[2] for t in zh)
+    # the script's words, timed by the spoken ones (the engine said 六点三九零三)
+    assert "周一市场高开，人民币兑美元汇率为6.3903。" in "".join(t.split(">", 2)[2] for t in zh)
     srt = (folder / "transcript.srt").read_text(encoding="utf-8")
     assert srt.startswith("1\n00:00:") and " --> " in srt and "," in srt.splitlines()[1]
-    assert len(srt.strip().split("\n\n")) == len(cues)
+    blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
+    assert len(blocks) >= len(cues) and all(1 <= len(b[2:]) <= 2 for b in blocks)
     chapters = json.loads((folder / "chapters.json").read_text(encoding="utf-8"))
     assert chapters["version"] == "1.2.0"
     assert [(c["startTime"], c["title"]) for c in chapters["chapters"]] == \

@@ -44,8 +44,22 @@ class Rule:
         try:
             return str(self.pattern.sub(self.say, text, timeout=PATTERN_SECONDS))
         except TimeoutError:
-            raise AudiopipeError(f"{self.where}match: took over {PATTERN_SECONDS:g} s on one text (the pattern "
-                                 "backtracks without end, e.g. (a+)+$); simplify it") from None
+            raise self._runaway() from None
+
+    def expand(self, match: Any) -> str:
+        """What one match becomes."""
+        return str(match.expand(self.say))
+
+    def matches(self, text: str) -> list[Any]:
+        try:
+            return list(self.pattern.finditer(text, timeout=PATTERN_SECONDS) if self.timed
+                        else self.pattern.finditer(text))
+        except TimeoutError:
+            raise self._runaway() from None
+
+    def _runaway(self) -> AudiopipeError:
+        return AudiopipeError(f"{self.where}match: took over {PATTERN_SECONDS:g} s on one text (the pattern "
+                              "backtracks without end, e.g. (a+)+$); simplify it")
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,47 @@ class Lexicon:
         if self.numbers:
             text = NUMBER_READERS[lang](text)
         return text
+
+    def spans(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
+        """*text* as (script words, spoken words) spans: which part of the script each substitution
+        (a lexicon rule, a figure read out) turned into which spoken words; untouched text maps to itself.
+        The spoken sides join to :meth:`apply`'s result; where they could not (a rule whose context runs
+        across a span), the whole text is one span."""
+        pieces: list[tuple[str, str]] = [(text, text)]
+        for rule in self.rules.get(lang, ()):
+            pieces = _substitute(pieces, rule.matches, rule.expand)
+        if self.numbers:
+            for pattern, replace in NUMBER_RULES[lang]:
+                pieces = _substitute(pieces, pattern.finditer, replace)
+        spoken = self.apply(text, lang)
+        if "".join(s for _, s in pieces) != spoken:
+            return ((text, spoken),)
+        return tuple(pieces)
+
+
+def _substitute(pieces: list[tuple[str, str]], find: Callable[[str], Any],
+                replace: Callable[[Any], str]) -> list[tuple[str, str]]:
+    """One substitution over spans: untouched spans are split around each match; a span already
+    rewritten keeps its script words and has its spoken words rewritten as a whole."""
+    out: list[tuple[str, str]] = []
+    for script, spoken in pieces:
+        found = [m for m in find(spoken) if m.end() > m.start()]
+        if script != spoken:
+            pos, new = 0, []
+            for m in found:
+                new += [spoken[pos:m.start()], replace(m)]
+                pos = m.end()
+            out.append((script, "".join(new) + spoken[pos:]))
+            continue
+        pos = 0
+        for m in found:
+            if m.start() > pos:
+                out.append((spoken[pos:m.start()],) * 2)
+            out.append((m.group(0), replace(m)))
+            pos = m.end()
+        if pos < len(spoken):
+            out.append((spoken[pos:],) * 2)
+    return out
 
 
 EMPTY = Lexicon({})
@@ -207,14 +262,23 @@ def read_numbers_zh(text: str) -> str:
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+def _iso_date(m: re.Match[str]) -> str:
+    try:
+        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return m.group(0)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+_EN_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [(_ISO_DATE, _iso_date)]
+
+
 def read_numbers_en(text: str) -> str:
-    def date(m: re.Match[str]) -> str:
-        try:
-            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return m.group(0)
-        return f"{day:%B} {day.day}, {day.year}"
-    return _ISO_DATE.sub(date, text)
+    for pattern, replace in _EN_RULES:
+        text = pattern.sub(replace, text)
+    return text
 
 
 NUMBER_READERS: dict[str, Callable[[str], str]] = {"zh": read_numbers_zh, "en": read_numbers_en}
+NUMBER_RULES: dict[str, list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = {
+    "zh": _ZH_RULES, "en": _EN_RULES}

@@ -55,6 +55,7 @@ class SegmentRecord:
     words: tuple[Word, ...]            # where each word sits in the episode (ms)
     fallback: bool = False             # made by a fallback engine (--fallback, or auto without its service)
     speaker: str = ""                  # who speaks, as transcripts name them (a profile's `speaker`)
+    spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words), in order: they join to text/spoken_text
 
     @property
     def duration_ms(self) -> int:
@@ -71,11 +72,14 @@ class SegmentRecord:
             if name == "end_ms":           # the order tools have read since schema 1: duration after end
                 data["duration_ms"] = self.duration_ms
         data["words"] = [{"start_ms": w.start_ms, "end_ms": w.end_ms, "text": w.text} for w in self.words]
+        data["spans"] = [list(span) for span in self.spans]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker"))}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker", "spans"))}
+        if "spans" in values:
+            values["spans"] = tuple((str(a), str(b)) for a, b in values["spans"])
         return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
                                          for w in data["words"]))
 
@@ -262,7 +266,7 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
             words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
-            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile)))
+            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

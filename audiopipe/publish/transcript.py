@@ -50,11 +50,54 @@ def two_lines(text: str, lang: str) -> bool:
     return len(wrap(text, lang)) <= 2
 
 
+def script_words(seg: SegmentRecord) -> list[Word]:
+    """The engine's timed words carrying the script's text instead of the spoken one: a word covers the
+    spoken text up to the next word; where a span was rewritten (a lexicon respelling, a figure read out)
+    the first word of it shows the script's words and the rest of it add only their time.  Words that
+    cannot be found in the spoken text (an engine that rewrote it) keep their spoken text."""
+    words = [w for w in seg.words if w.text.strip()]
+    spoken = "".join(s for _, s in seg.spans)
+    if not words or not seg.spans or spoken != seg.spoken_text:
+        return words
+    starts, cursor = [], 0
+    for w in words:
+        found = spoken.find(w.text.strip(), cursor)
+        if found < 0:
+            return words
+        starts.append(found)
+        cursor = found + len(w.text.strip())
+    starts[0] = 0
+    bounds, pos = [], 0
+    for script, said in seg.spans:
+        bounds.append((pos, pos + len(said), script, said))
+        pos += len(said)
+    shown: set[int] = set()
+    out: list[Word] = []
+    for i, w in enumerate(words):
+        a, b = starts[i], starts[i + 1] if i + 1 < len(words) else len(spoken)
+        parts = []
+        for k, (s0, s1, script, said) in enumerate(bounds):
+            if s1 <= a or s0 >= b:
+                continue
+            if script == said:
+                parts.append(script[max(a, s0) - s0:min(b, s1) - s0])
+            elif k not in shown:
+                shown.add(k)
+                parts.append(script)
+        text = "".join(parts).strip()
+        if text or not out:
+            out.append(Word(w.start_ms, w.end_ms, text))
+        else:                          # the rest of a rewritten span: its time goes to the word that shows it
+            out[-1] = Word(out[-1].start_ms, max(out[-1].end_ms, w.end_ms), out[-1].text)
+    return out
+
+
 def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit) -> list[Cue]:
     cues: list[Cue] = []
     for seg in record.segments:
         lang = seg.lang
-        words = [w for w in seg.words if w.text.strip()] or [Word(seg.start_ms, seg.end_ms, seg.spoken_text)]
+        words = [w for w in script_words(seg) if w.text.strip()] or [Word(seg.start_ms, seg.end_ms,
+                                                                          tidy(seg.text, lang))]
         current: list[Word] = []
         for word in words:
             text = word.text

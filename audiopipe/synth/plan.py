@@ -27,6 +27,7 @@ class Job:
     key: str
     fallback: bool = False           # made by a fallback engine (auto without its service, or --fallback)
     backup: Job | None = None        # --fallback: the same segment by the fallback engine
+    spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words): what the lexicon made of what
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,14 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
             profile = dataclasses.replace(profile, rate=override.rate)
         asked = override.engine or engine_override or profile.engine
         engine_name = engines.resolve(asked)
-        text = (lexicon or EMPTY_LEXICON).apply(spoken_text(seg.text), seg.lang)
-        job = _job(seg, profile, engines, engine_name, text, speed, checked, log)
+        spans = (lexicon or EMPTY_LEXICON).spans(spoken_text(seg.text), seg.lang)
+        text = "".join(spoken for _, spoken in spans)
+        job = dataclasses.replace(_job(seg, profile, engines, engine_name, text, speed, checked, log), spans=spans)
         if asked == AUTO and engines.fallback is not None:
             job = dataclasses.replace(job, fallback=True)
         if fallback is not None and fallback != engine_name:
             backup = _job(seg, profile, engines, fallback, text, speed, checked, log)
-            job = dataclasses.replace(job, backup=dataclasses.replace(backup, fallback=True))
+            job = dataclasses.replace(job, backup=dataclasses.replace(backup, fallback=True, spans=spans))
         jobs.append(job)
     return jobs
 
