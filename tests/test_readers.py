@@ -18,14 +18,19 @@ from tests.conftest import raw_frames, read_json, write
 
 pytestmark = pytest.mark.e2e
 
-MANIFEST = """
+LONG = "A long description of the episode. " * 40
+
+MANIFEST = f"""
     title: "Three \\a stories"
     date: 2026-11-20
     episode: 7
+    description: "{LONG.strip()}"
     stories:
       - title: "Markets\\a rally"
         en: "Markets opened higher on Monday, with the yuan at 6.3903 per dollar."
-        zh: "周一市场高开，人民币兑美元汇率为6.3903。"
+        zh: >-
+          周一市场高开，
+          人民币兑美元汇率为6.3903。
       - title: "Shipping\\nslows"
         en: "Shipping rates fell for a third week in a row."
         zh: "航运价格连续第三周下跌。"
@@ -109,3 +114,27 @@ def test_ffmpeg_and_an_m4a_remux_list_the_chapters_in_order(built: Path, tmp_pat
 def test_no_control_character_reaches_chapters(built: Path) -> None:
     text = (built / "chapters.json").read_text(encoding="utf-8") + (built / "report.json").read_text(encoding="utf-8")
     assert "\\u0007" not in text and "Markets rally" in text and "Shipping slows" in text
+
+
+def test_text_frames_hold_the_description_once_and_no_folding_spaces(built: Path) -> None:
+    frames = raw_frames(built / "readers.mp3")
+    def text(fid: str) -> list[str]:
+        return [body[1:].decode("utf-16").rstrip("\0") for f, body in frames if f == fid]
+    [tdes] = text("TDES")
+    assert tdes == LONG.strip()
+    comments = [body for f, body in frames if f == "COMM"]
+    assert max(len(c) for c in comments) < 2 * 300           # the long description is not stored twice
+    uslt = [body for f, body in frames if f == "USLT"][0].decode("utf-16", "ignore")
+    assert "周一市场高开，人民币兑美元汇率为6.3903。" in uslt and "， 人民币" not in uslt
+
+
+def test_golden_frame_layout(built: Path) -> None:
+    """Frame ids in stored order and each text frame's encoding (1: UTF-16 with BOM; WFED 0: ISO-8859-1)."""
+    layout = []
+    for fid, body in raw_frames(built / "readers.mp3"):
+        if fid.startswith("T") or fid in ("WFED", "COMM", "USLT"):
+            layout.append(f"{fid}:{body[0]}")
+        else:
+            layout.append(fid)
+    golden = Path(__file__).parent / "data" / "golden" / "tags-layout.txt"
+    assert " ".join(layout) == golden.read_text(encoding="utf-8").strip()

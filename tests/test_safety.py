@@ -349,3 +349,12 @@ def test_a_retake_refreshes_the_feed(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"feed: {out / 'feed.xml'}" in said.splitlines()[-1]
     size = (out / "two-stories" / "two-stories.mp3").stat().st_size
     assert f'length="{size}"' in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_future_date_is_a_warning_and_the_pub_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("2026-11-20", "2099-01-02"), encoding="utf-8")
+    assert build(manifest, out) == 0
+    assert (f"warning: {manifest}: date 2099-01-02 is in the future; the feed will carry it with that pubDate"
+            in capsys.readouterr().err)
+    assert "<pubDate>Fri, 02 Jan 2099 06:00:00 +0000</pubDate>" in (out / "feed.xml").read_text(encoding="utf-8")

@@ -111,16 +111,16 @@ FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
     ("comment", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)
                                if t.comment else None)),
     ("languages", lambda t: [frames.TLAN(encoding=1, text=list(t.languages))]),
-    ("cover", lambda t: _one(frames.APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
-                             if t.cover_jpeg else None)),
     ("chapters", _chapters),
     ("transcript", lambda t: _one(frames.USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
                                   if t.transcript else None)),
     ("podcast", lambda t: [frames.PCST(value=1)]),
     ("guid", lambda t: _one(frames.TGID(encoding=1, text=one_line(t.guid)) if t.guid else None)),
     ("feed", lambda t: _one(WFED(encoding=0, text=one_line(t.feed_url)) if t.feed_url else None)),
+    ("cover", lambda t: _one(frames.APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
+                             if t.cover_jpeg else None)),     # last: players read the small frames first
 )
-"""Episode field -> the ID3 frames that carry it."""
+"""Episode field -> the ID3 frames that carry it, in the order they are stored."""
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
