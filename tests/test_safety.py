@@ -358,3 +358,16 @@ def test_a_future_date_is_a_warning_and_the_pub_date(tmp_path: Path, capsys: pyt
     assert (f"warning: {manifest}: date 2099-01-02 is in the future; the feed will carry it with that pubDate"
             in capsys.readouterr().err)
     assert "<pubDate>Fri, 02 Jan 2099 06:00:00 +0000</pubDate>" in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_episodes_built_before_the_qa_gate_stay_published(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    assert build(manifest, out) == 0 and feed_items(out) == 1
+    folder = out / "two-stories"
+    (folder / "qa.json").unlink()                       # as an older audiopipe left it: schema 1, no qa.json
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    del report["schema"]
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
+    assert feed_items(out) == 1 and "not in the feed" not in capsys.readouterr().err

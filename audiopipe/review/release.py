@@ -19,6 +19,8 @@ def hold_reason(folder: Path, record: EpisodeRecord) -> str | None:
     try:
         qa = json.loads((folder / QA_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        if record.schema < 2:
+            return None     # built before QA gated the feed (schema 1): published as it was, not dropped
         return f"not checked (built with --no-qa); run `audiopipe qa {slug}`"
     mp3 = folder / record.episode.file
     if not isinstance(qa, dict) or qa.get("episode_bytes") != mp3.stat().st_size:

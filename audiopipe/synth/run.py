@@ -53,8 +53,6 @@ def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple
 
 SHORT_RATIO = 0.5
 """A take with less speech than this share of what its text needs was cut short (as QA's default)."""
-SILENT_DBFS = -45.0
-"""A take whose loudest 10 ms stays under this has no speech in it."""
 
 
 def check_take(samples: Samples, text: str, settings: VoiceSettings, calibration: Calibration | None,
@@ -62,7 +60,7 @@ def check_take(samples: Samples, text: str, settings: VoiceSettings, calibration
     """Why a fresh take cannot be used (no audio, silent, far shorter than its text needs), or None."""
     if not len(samples):
         return "empty (no audio came back)"
-    lead, trail = signal.edge_silence_ms(samples, threshold_dbfs=SILENT_DBFS)
+    lead, trail = signal.edge_silence_ms(samples)         # 10 ms windows under -45 dBFS are silence
     duration_ms = len(samples) * 1000 // WORK_RATE
     speech_ms = duration_ms - lead - trail
     if speech_ms <= 0:
