@@ -72,3 +72,19 @@ def test_lexicon_changes_spoken_text_and_only_affected_takes(two_stories: Path, 
     assert main(["build", str(two_stories), "--out", str(out), "--voices", str(voices)]) == 0
     assert "takes: 1 synthesized, 3 from cache" in capsys.readouterr().err
     assert [s["cached"] for s in read_json(out / "two-stories" / "report.json")["segments"]] == [False, True, True, True]
+
+
+@pytest.mark.parametrize("text,spoken", [
+    ("同比增长-2.5%", "同比增长负百分之二点五"),        # a fall is never read as a rise
+    ("下降−0.5%", "下降负百分之零点五"),                # U+2212 minus too
+    ("气温-3度", "气温负三度"),
+    ("3:00开盘", "三点开盘"),
+    ("15:30收盘", "十五点三十分收盘"),
+    ("9:05发布", "九点零五分发布"),
+    ("营收200.07亿", "营收二百点零七亿"),              # a figure with decimals keeps 二
+    ("营收200亿", "营收两百亿"),                        # a whole count reads 两
+    ("涨幅0.12%", "涨幅百分之零点一二"),
+    ("A-3型", "A-三型"),                                # a hyphen after a letter is no minus sign
+])
+def test_chinese_signs_times_and_decimals(text: str, spoken: str) -> None:
+    assert read_numbers_zh(text) == spoken

@@ -232,11 +232,24 @@ def _four(n: int) -> str:
 
 
 def zh_decimal(text: str) -> str:
-    whole, _, frac = text.partition(".")
+    """A decimal read in Chinese, sign included: -2.5 -> 负二点五, 200.07 -> 二百点零七 (a figure with
+    decimals keeps 二, the counting 两 is for whole numbers: 200 -> 两百)."""
+    negative = text[:1] in "-−"
+    whole, _, frac = text.lstrip("-−").partition(".")
     out = zh_integer(int(whole.replace(",", "") or "0"))
     if frac:
+        if int(whole.replace(",", "") or "0") >= 200:
+            out = out.replace("两千", "二千").replace("两百", "二百")
+            out = "二" + out[1:] if out.startswith(("两万", "两亿")) else out
         out += "点" + "".join(_DIGITS[int(c)] for c in frac)
-    return out
+    return ("负" if negative else "") + out
+
+
+def zh_time(hour: int, minute: int) -> str:
+    """A time of day: 3:00 -> 三点, 15:30 -> 十五点三十分, 9:05 -> 九点零五分."""
+    if minute == 0:
+        return zh_integer(hour).replace("两", "二") + "点"
+    return zh_integer(hour).replace("两", "二") + "点" + ("零" if minute < 10 else "") + zh_integer(minute) + "分"
 
 
 _ZH_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
@@ -244,9 +257,14 @@ _ZH_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(\d{1,2})月(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "月" + zh_integer(int(m.group(2))) + "日"),
     (re.compile(r"(\d{1,2})月"), lambda m: zh_integer(int(m.group(1))) + "月"),
     (re.compile(r"(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "日"),
-    (re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*[%％]"), lambda m: "百分之" + zh_decimal(m.group(1).lstrip("-"))),
+    (re.compile(r"(?<![0-9A-Za-z.])([-−])?(\d[\d,]*(?:\.\d+)?)\s*[%％]"),
+     lambda m: ("负" if m.group(1) else "") + "百分之" + zh_decimal(m.group(2))),
+    (re.compile(r"(?<![0-9:])([01]?\d|2[0-3])[:：]([0-5]\d)(?![0-9:])"),
+     lambda m: zh_time(int(m.group(1)), int(m.group(2)))),
     (re.compile(r"[$＄]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "美元"),
     (re.compile(r"[¥￥]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "元"),
+    (re.compile(r"(?<![0-9A-Za-z.])[-−](?=\d)(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
+     lambda m: "负" + zh_decimal(m.group(1))),
     (re.compile(r"(?<![\d.])(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"), lambda m: zh_decimal(m.group(1))),
 ]
 
