@@ -148,23 +148,26 @@ def _width(text: str) -> int:
 def wrap(text: str, lang: str) -> list[str]:
     """Lines of at most :data:`SRT_WIDTH`, cut between words, or between Chinese characters (a run of
     Latin letters or digits inside Chinese stays whole); a word wider than a line is cut."""
-    tokens = text.split(" ") if lang != "zh" else re.findall(r"[\x21-\x7e\u00c0-\u024f]+ ?| |.", text)
+    tokens = text.split() if lang != "zh" else re.findall(r"[\x21-\x7e\u00c0-\u024f]+ ?| |.", text)
     sep = " " if lang != "zh" else ""
     lines: list[str] = []
-    current = ""
+    current, width = "", 0            # the line so far and its width, kept as it grows (no re-measuring)
     for token in tokens:
-        candidate = f"{current}{sep}{token}" if current else token
-        if current and _width(candidate.strip()) > SRT_WIDTH:
+        size = _width(token.strip() if lang == "zh" else token)
+        if current and width + len(sep) + size > SRT_WIDTH:
             lines.append(current.strip())
-            current = token
-        else:
-            current = candidate
-        while _width(current.strip()) > SRT_WIDTH:            # one word wider than a line: cut it
-            cut = 1
-            while _width(current[:cut + 1]) <= SRT_WIDTH:
-                cut += 1
-            lines.append(current[:cut].strip())
-            current = current[cut:]
+            current, width = "", 0
+        if not current and size > SRT_WIDTH:              # one word wider than a line: cut it
+            cut = ""
+            for char in token:
+                if _width(cut + char) > SRT_WIDTH:
+                    lines.append(cut)
+                    cut = ""
+                cut += char
+            current, width = cut, _width(cut)
+            continue
+        current = f"{current}{sep}{token}" if current else token
+        width += (len(sep) if width else 0) + size
     if current.strip():
         lines.append(current.strip())
     return lines
