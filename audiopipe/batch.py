@@ -17,6 +17,7 @@ from audiopipe.pipeline import (
     plan,
     prepare_folders,
 )
+from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import failed
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.run import Result
@@ -45,7 +46,9 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
             continue
         slugs[slug] = Path(path)
         try:
-            plans[i] = plan(path, options, engines)
+            planned = plan(path, options, engines)
+            figures_check.before_synthesis(planned.manifest, planned.segments, options.strict, options.log)
+            plans[i] = planned
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
 

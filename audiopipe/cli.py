@@ -67,7 +67,8 @@ def _add_build(sub: Any) -> None:
                        help="land in the show's duration window: adjust gaps and speaking rate (at most "
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
     build.add_argument("--strict", action="store_true",
-                       help="fail, writing nothing, when the episode is outside the duration window")
+                       help="fail, writing nothing, when the episode is outside the duration window or a "
+                       "story's English and Chinese figures contradict each other")
     build.add_argument("--no-feed", action="store_true",
                        help="do not refresh DIR/feed.xml after building (it is refreshed when show.yaml "
                        "has a base_url)")

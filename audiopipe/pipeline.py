@@ -29,6 +29,7 @@ from audiopipe.publish.record import (
     RecordedOptions,
     make_record,
 )
+from audiopipe.review import figures as figures_check
 from audiopipe.review import retakes
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest, load_manifest
@@ -309,6 +310,7 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     prepare_folders(options)
     p = plan(manifest_path, options)
     print_budget(p, options.log)
+    figures_check.before_synthesis(p.manifest, p.segments, options.strict, options.log)
     return finish(p, synthesize(p, options), options)
 
 

@@ -7,12 +7,9 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.config.lexicon import (
-    load_lexicon,
-    read_numbers_en,
-    read_numbers_zh,
-    zh_integer,
-)
+from audiopipe.config.lexicon import load_lexicon
+from audiopipe.figures import read
+from audiopipe.figures.zh import integer as zh_integer
 from tests.conftest import read_json, write
 
 
@@ -23,14 +20,6 @@ def test_chinese_integers(n: int, zh: str) -> None:
     assert zh_integer(n) == zh
 
 
-def test_chinese_figures_dates_percentages_currencies() -> None:
-    assert read_numbers_zh("人民币兑美元中间价报6.3903。") == "人民币兑美元中间价报六点三九零三。"
-    assert read_numbers_zh("11月23日涨幅0.12%") == "十一月二十三日涨幅百分之零点一二"
-    assert read_numbers_zh("从2028年起雇用约2000名员工") == "从二零二八年起雇用约两千名员工"
-    assert read_numbers_zh("营收$5，利润¥1,200") == "营收五美元，利润一千两百元"
-    assert read_numbers_en("On 2026-11-23 the yuan was 6.39.") == "On November 23, 2026 the yuan was 6.39."
-
-
 def test_rules_apply_per_language(tmp_path: Path) -> None:
     lex = load_lexicon(write(tmp_path / "lexicon.yaml", """
         en:
@@ -39,7 +28,7 @@ def test_rules_apply_per_language(tmp_path: Path) -> None:
         zh:
           - {match: CFETS, say: 中国外汇交易中心}
         """))
-    assert lex.apply("CFETS data: 25bp, not CFETSX.", "en") == "C F E T S data: 25 basis points, not CFETSX."
+    assert lex.apply("CFETS data: 25bp, not CFETSX.", "en") == "C F E T S data: twenty-five basis points, not CFETSX."
     assert lex.apply("CFETS公布6.39。", "zh") == "中国外汇交易中心公布六点三九。"
 
 
@@ -65,7 +54,7 @@ def test_lexicon_changes_spoken_text_and_only_affected_takes(two_stories: Path, 
     assert main(["build", str(two_stories), "--out", str(out), "--voices", str(voices)]) == 0
     segs = read_json(out / "two-stories" / "report.json")["segments"]
     assert segs[0]["text"].endswith("with the yuan at 6.3903 per dollar.")
-    assert segs[0]["spoken_text"].endswith("with the renminbi at 6.3903 per dollar.")
+    assert segs[0]["spoken_text"].endswith("with the renminbi at six point three nine zero three per dollar.")
     assert segs[1]["spoken_text"] == "周一市场高开，人民币兑美元汇率为六点三九零三。"
     capsys.readouterr()
     write(voices / "lexicon.yaml", "en:\n  - {match: yuan, say: Chinese yuan}\n")
@@ -87,4 +76,4 @@ def test_lexicon_changes_spoken_text_and_only_affected_takes(two_stories: Path, 
     ("A-3型", "A-三型"),                                # a hyphen after a letter is no minus sign
 ])
 def test_chinese_signs_times_and_decimals(text: str, spoken: str) -> None:
-    assert read_numbers_zh(text) == spoken
+    assert read(text, "zh") == spoken

@@ -1,23 +1,24 @@
 """How to say things: a per-language pronunciation lexicon, and numbers read naturally.
 
 ``voices/lexicon.yaml`` maps, per language, words or patterns to what the voice should say
-(an acronym letter by letter, a company name respelled).  Then figures are spelled out for
-Chinese (6.3903 -> 六点三九零三, 0.12% -> 百分之零点一二, 2028年 -> 二零二八年, 11月23日 ->
-十一月二十三日) and ISO dates for English (2026-11-23 -> November 23, 2026), so every engine
-reads them the same way.  The result is the text the engine speaks: report.json shows it beside
+(an acronym letter by letter, a company name respelled).  Then every figure is spelled out in
+words of its language (``audiopipe.figures``: 6.3903 -> 六点三九零三, -2.5% -> 负百分之二点五,
+$1.3 billion -> one point three billion dollars, Q3 -> third quarter), so every engine reads them
+the same way and none is left to guess.  The result is the text the engine speaks: report.json shows it beside
 the original, and it is what the cache key hashes, so an edit to the lexicon re-synthesizes
 only the takes it changes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from audiopipe import figures
 from audiopipe.config import yamlio
 from audiopipe.errors import AudiopipeError, InputError
 from audiopipe.text import LANGS
@@ -183,120 +184,5 @@ def load_lexicon(path: Path | None) -> Lexicon:
     return Lexicon(rules, numbers)
 
 
-# ---- Chinese figures ------------------------------------------------------------------------------
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def zh_integer(n: int) -> str:
-    """An integer read in Chinese: 2000 -> 两千, 12 -> 十二, 105 -> 一百零五, 150000 -> 十五万."""
-    if n == 0:
-        return "零"
-    if n < 0:
-        return "负" + zh_integer(-n)
-    parts = []
-    for unit, size in (("亿", 10 ** 8), ("万", 10 ** 4), ("", 1)):
-        chunk = n // size % 10000 if size < 10 ** 8 else n // size
-        parts.append((chunk, unit))
-    out, zero_pending = "", False
-    for chunk, unit in parts:
-        if chunk == 0:
-            zero_pending = bool(out)
-            continue
-        text = _four(chunk) if chunk < 10000 else zh_integer(chunk)
-        if out and (zero_pending or chunk < 1000):
-            out += "零"
-        out += text + unit
-        zero_pending = False
-    if out.startswith("一十"):
-        out = out[1:]
-    if n >= 200:
-        out = out.replace("二千", "两千").replace("二百", "两百")
-        if out.startswith(("二万", "二亿")):
-            out = "两" + out[1:]
-    return out
-
-
-def _four(n: int) -> str:
-    out, zero = "", False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = n // value % 10
-        if d == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out += "零"
-            zero = False
-        out += _DIGITS[d] + unit
-    return out
-
-
-def zh_decimal(text: str) -> str:
-    """A decimal read in Chinese, sign included: -2.5 -> 负二点五, 200.07 -> 二百点零七 (a figure with
-    decimals keeps 二, the counting 两 is for whole numbers: 200 -> 两百)."""
-    negative = text[:1] in "-−"
-    whole, _, frac = text.lstrip("-−").partition(".")
-    out = zh_integer(int(whole.replace(",", "") or "0"))
-    if frac:
-        if int(whole.replace(",", "") or "0") >= 200:
-            out = out.replace("两千", "二千").replace("两百", "二百")
-            out = "二" + out[1:] if out.startswith(("两万", "两亿")) else out
-        out += "点" + "".join(_DIGITS[int(c)] for c in frac)
-    return ("负" if negative else "") + out
-
-
-def zh_time(hour: int, minute: int) -> str:
-    """A time of day: 3:00 -> 三点, 15:30 -> 十五点三十分, 9:05 -> 九点零五分."""
-    if minute == 0:
-        return zh_integer(hour).replace("两", "二") + "点"
-    return zh_integer(hour).replace("两", "二") + "点" + ("零" if minute < 10 else "") + zh_integer(minute) + "分"
-
-
-_ZH_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"(\d{4})年"), lambda m: "".join(_DIGITS[int(c)] for c in m.group(1)) + "年"),
-    (re.compile(r"(\d{1,2})月(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "月" + zh_integer(int(m.group(2))) + "日"),
-    (re.compile(r"(\d{1,2})月"), lambda m: zh_integer(int(m.group(1))) + "月"),
-    (re.compile(r"(\d{1,2})日"), lambda m: zh_integer(int(m.group(1))) + "日"),
-    (re.compile(r"(?<![0-9A-Za-z.])([-−])?(\d[\d,]*(?:\.\d+)?)\s*[%％]"),
-     lambda m: ("负" if m.group(1) else "") + "百分之" + zh_decimal(m.group(2))),
-    (re.compile(r"(?<![0-9:])([01]?\d|2[0-3])[:：]([0-5]\d)(?![0-9:])"),
-     lambda m: zh_time(int(m.group(1)), int(m.group(2)))),
-    (re.compile(r"[$＄]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "美元"),
-    (re.compile(r"[¥￥]\s*(\d[\d,]*(?:\.\d+)?)"), lambda m: zh_decimal(m.group(1)) + "元"),
-    (re.compile(r"(?<![0-9A-Za-z.])[-−](?=\d)(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
-     lambda m: "负" + zh_decimal(m.group(1))),
-    (re.compile(r"(?<![\d.])(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"), lambda m: zh_decimal(m.group(1))),
-]
-
-
-def read_numbers_zh(text: str) -> str:
-    for pattern, replace in _ZH_RULES:
-        text = pattern.sub(replace, text)
-    return text
-
-
-# ---- English figures ------------------------------------------------------------------------------
-
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def _iso_date(m: re.Match[str]) -> str:
-    try:
-        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return m.group(0)
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-_EN_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [(_ISO_DATE, _iso_date)]
-
-
-def read_numbers_en(text: str) -> str:
-    for pattern, replace in _EN_RULES:
-        text = pattern.sub(replace, text)
-    return text
-
-
-NUMBER_READERS: dict[str, Callable[[str], str]] = {"zh": read_numbers_zh, "en": read_numbers_en}
-NUMBER_RULES: dict[str, list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = {
-    "zh": _ZH_RULES, "en": _EN_RULES}
+NUMBER_READERS: dict[str, Callable[[str], str]] = {lang: partial(figures.read, lang=lang) for lang in LANGS}
+NUMBER_RULES = figures.RULES

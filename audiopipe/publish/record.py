@@ -124,17 +124,20 @@ class EpisodeInfo:
     target_lufs: float
     true_peak_limit_dbtp: float
     window_s: tuple[float, float]
+    figures_accepted: tuple[int, ...] = ()      # stories whose figures may differ (`figures: accept`)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["order"], data["window_s"] = list(self.order), list(self.window_s)
+        data["figures_accepted"] = list(self.figures_accepted)
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EpisodeInfo:
-        values = {k: data[k] for k in cls.__dataclass_fields__}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data or k != "figures_accepted"}
         values["order"] = tuple(values["order"])
         values["window_s"] = (float(values["window_s"][0]), float(values["window_s"][1]))
+        values["figures_accepted"] = tuple(int(n) for n in values.get("figures_accepted", ()))
         return cls(**values)
 
 
@@ -277,7 +280,7 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
                     manifest.description, str(manifest.path), f"{manifest.slug}.mp3", tuple(manifest.order),
                     "stories" if manifest.stories else "script", timeline.duration_ms,
                     loudness.integrated_lufs, loudness.true_peak_dbtp, show.target_lufs, show.true_peak_dbtp,
-                    (round(lo, 1), round(hi, 1))),
+                    (round(lo, 1), round(hi, 1)), tuple(st.number for st in manifest.stories if st.figures_accepted)),
         build,
         tuple(ChapterRecord(story, title, s, e) for (story, title, _), s, e in zip(chapters, starts, ends)),
         tuple(StingerRecord(c.kind, c.start_ms, c.end_ms, c.gain_db)

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from audiopipe.figures import read
 from audiopipe.publish.record import SegmentRecord
 from audiopipe.text import HAN
 from audiopipe.tools.fsutil import atomic_path
@@ -181,7 +182,7 @@ def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_d
                 other = "zh" if lang == "en" else "en"
                 p_self, p_other = result[f"p_{lang}"], result[f"p_{other}"]
                 heard = other if (p_other >= 0.5 and p_other > 4 * p_self) else lang
-                rates = score(lang, seg.spoken_text, result["transcript"])
+                rates = score(lang, seg.spoken_text, read(result["transcript"], lang))
                 out[index] = Heard(result["transcript"], heard, result["p_en"], result["p_zh"], rates.get("wer", 0.0),
                                    rates.get("cer", 0.0), rates.get("syllable_er", 0.0))
                 log(f"asr: segment {index} ({seg.lang}): {result['transcript'][:60]}")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from audiopipe.errors import ToolError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review import asr as asr_module
+from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import Finding, failed, summary
 from audiopipe.review.page import write_page
 from audiopipe.synth import timing
@@ -51,9 +53,11 @@ class Checker:
         self.waveform: tuple[list[float], list[float]] | None = None
         self.loudness_curve: list[tuple[float, float]] = []
         self.asr_results: dict[int, asr_module.Heard] | None = None
+        self.figures = figures_check.story_figures(((s.story, s.lang, s.text) for s in self.record.segments),
+                                                   self.record.episode.figures_accepted)
 
     def run(self) -> list[Finding]:
-        checks = (self.order, self.decodes, self.tags, self.episode_loudness, self.duration,
+        checks = (self.order, self.figures_agree, self.decodes, self.tags, self.episode_loudness, self.duration,
                   self.segments, self.voice_language, self.speech_recognition)
         heavy = (self.decodes, self.episode_loudness, self.segments)    # each mostly an ffmpeg process
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
@@ -85,6 +89,10 @@ class Checker:
                               parts[0].index)
         if not bad:
             yield Finding("order", "pass", f"{len(stories)} stories, each {' then '.join(order)}")
+
+    def figures_agree(self) -> Iterator[Finding]:
+        """The English and the Chinese of each story say the same figures."""
+        yield from figures_check.findings(self.figures)
 
     def decodes(self) -> Iterator[Finding]:
         """Decode end to end, streaming (constant memory), drawing the page's waveform on the way."""
@@ -253,6 +261,9 @@ class Checker:
             if seg.lang == "en" and r.wer > self.limits.asr_max_wer:
                 yield Finding("asr", "fail", f"{label}: word error rate {r.wer:.0%} (over "
                               f"{self.limits.asr_max_wer:.0%}); listen to it and re-take it", seg.index)
+            for figure in figures_check.heard_misses(seg.lang, seg.text, r.transcript or ""):
+                yield Finding("asr-figures", "warn", f'{label}: the recognizer did not hear "{figure}" as the '
+                              "script has it; listen to the figure", seg.index)
             if seg.lang == "zh" and r.syllable_er > self.limits.asr_max_syllable_er:
                 yield Finding("asr", "fail", f"{label}: pinyin syllable error rate {r.syllable_er:.0%} (over "
                               f"{self.limits.asr_max_syllable_er:.0%}); listen to it and re-take it", seg.index)
@@ -276,17 +287,19 @@ def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
     """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
     checker = Checker(folder, show, cache_root, asr, log)
     findings = checker.run()
-    write_qa(folder, findings, checker.asr_results, checker.mp3.stat().st_size if checker.mp3.is_file() else None)
+    write_qa(folder, findings, checker.asr_results, checker.mp3.stat().st_size if checker.mp3.is_file() else None,
+             figures_check.table(checker.figures))
     return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,
-                                checker.loudness_curve)
+                                checker.loudness_curve, figures_check.table(checker.figures))
 
 
 def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, asr_module.Heard] | None = None,
-             episode_bytes: int | None = None) -> Path:
+             episode_bytes: int | None = None, figures: list[dict[str, Any]] | None = None) -> Path:
     """qa.json: whether QA passed, on which MP3 (its size), every finding and what the recognizer heard."""
     path = folder / "qa.json"
     write_text(path, json.dumps({"passed": not failed(findings), "episode_bytes": episode_bytes,
                                  "findings": [asdict(f) for f in findings],
-                                 "asr": {str(k): v.to_json() for k, v in (asr_results or {}).items()}},
+                                 "asr": {str(k): v.to_json() for k, v in (asr_results or {}).items()},
+                                 "figures": figures or []},
                                 ensure_ascii=False, indent=2) + "\n")
     return path

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["pass", "fail", "warn", "skip"]
+Status = Literal["pass", "fail", "warn", "skip", "info"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review.asr import Heard
@@ -67,6 +68,9 @@ tr.flagged { background:#fff4f4; }
 button.seek { border:1px solid var(--line); background:#fff; border-radius:6px; padding:2px 8px; cursor:pointer;
               font: inherit; color:var(--accent); }
 td audio { width:220px; height:32px; }
+h2 { font-size:16px; margin:28px 0 8px; } table.figures td:last-child { white-space:nowrap; }
+tr.fig-contradiction td { background:#fdecea; } tr.fig-one-language td { color:var(--muted); }
+.accepted { font-size:11px; color:#9a6700; display:block; }
 .flag { color:var(--bad); font-size:12px; display:block; } .flag.warn { color:#9a6700; }
 .cached { color:var(--muted); font-size:12px; }
 .findings li.fail { color:var(--bad); } .findings li.skip { color:var(--muted); }
@@ -142,10 +146,30 @@ def _rows(record: EpisodeRecord, findings: list[Finding], asr: dict[int, Heard] 
     return rows
 
 
+def _figures(figures: list[dict[str, Any]]) -> str:
+    """Per story, each figure in English and in Chinese: agreed, contradicting, or in one language."""
+    esc = html.escape
+    marks = {"match": ("✓", "agree"), "contradiction": ("✗", "contradiction"), "one-language": ("·", "one language")}
+    rows = []
+    for story in figures:
+        accepted = ' <span class="accepted">figures: accept</span>' if story["accepted"] else ""
+        for i, pair in enumerate(story["pairs"]):
+            mark, word = marks[pair["status"]]
+            note = f" ({esc(pair['why'])})" if pair["why"] else ""
+            rows.append(f'<tr class="fig-{pair["status"]}"><td>{story["story"] if i == 0 else ""}{accepted if i == 0 else ""}</td>'
+                        f'<td>{esc(pair["kind"])}</td><td>{esc(pair["en"] or "–")}</td><td>{esc(pair["zh"] or "–")}</td>'
+                        f'<td>{mark} {word}{note}</td></tr>')
+    if not rows:
+        return ""
+    return ('<h2>Figures</h2><table class="figures"><thead><tr><th>story</th><th>kind</th><th>English</th>'
+            f'<th>Chinese</th><th>check</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
            asr: dict[int, Heard] | None = None,
            waveform: tuple[list[float], list[float]] | None = None,
-           short_term: list[tuple[float, float]] | None = None) -> str:
+           short_term: list[tuple[float, float]] | None = None,
+           figures: list[dict[str, Any]] | None = None) -> str:
     """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
     ep = record.episode
     esc = html.escape
@@ -188,7 +212,8 @@ short-term loudness (3 s) against the target.</div></div>
 <table><thead><tr><th>#</th><th>lang</th><th>voice</th><th>text</th><th>start</th><th>listen</th><th>length</th>
 <th>loudness</th><th>take</th></tr></thead><tbody>
 {"".join(rows)}
-</tbody></table></main>
+</tbody></table>
+{_figures(figures or [])}</main>
 <script>{SCRIPT % {"width": WIDTH}}</script>
 </body></html>
 """
@@ -197,7 +222,8 @@ short-term loudness (3 s) against the target.</div></div>
 def write_page(folder: Path, record: EpisodeRecord, findings: list[Finding],
                asr: dict[int, Heard] | None = None,
                waveform: tuple[list[float], list[float]] | None = None,
-               short_term: list[tuple[float, float]] | None = None) -> Path:
+               short_term: list[tuple[float, float]] | None = None,
+               figures: list[dict[str, Any]] | None = None) -> Path:
     path = folder / "qa.html"
-    write_text(path, render(folder, record, findings, asr, waveform, short_term))
+    write_text(path, render(folder, record, findings, asr, waveform, short_term, figures))
     return path

@@ -20,7 +20,7 @@ from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, one_line, speakable
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
                  "intro", "outro", "stories", "script")
-STORY_KEYS = ("title", *LANGS)
+STORY_KEYS = ("title", "figures", *LANGS)
 BUILTIN_STINGER = "builtin"
 
 
@@ -30,6 +30,7 @@ class Story:
     title: str | None
     texts: Mapping[str, str]    # lang -> text
     line: int
+    figures_accepted: bool = False   # `figures: accept`: the producer means the languages' figures to differ
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,12 @@ def _stories(path: Path, data: yamlio.LineDict, order: tuple[str, ...]) -> tuple
                 raise ManifestError(path, f"{where}{lang}: {problem}", line=item.line_of(lang))
             texts[lang] = text
         title = _text(path, item, "title", where, required=False)
-        stories.append(Story(number, one_line(title) if title else None, MappingProxyType(texts), item.line))
+        figures = item.get("figures", "check")
+        if figures not in ("check", "accept"):
+            raise ManifestError(path, f"{where}figures: must be `accept` (the languages' figures differ on purpose) "
+                                "or `check`", line=item.line_of("figures"))
+        stories.append(Story(number, one_line(title) if title else None, MappingProxyType(texts), item.line,
+                             figures == "accept"))
     return tuple(stories)
 
 

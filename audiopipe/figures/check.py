@@ -1,0 +1,144 @@
+"""The figures check: does the Chinese say the same figures as the English?
+
+For each story the figures of both texts are matched kind by kind (money only within one
+currency).  Two figures agree when their values are equal after rounding to the coarser of their
+precisions (2.46% and "2.5 percent"; 350.04亿元 and "35 billion yuan"); a hedged one ("nearly",
+约) agrees within 10%.  What is left is compared once more: a pair a power of ten apart, of
+opposite sign, or differing in a digit or two of the same length is a contradiction; anything else
+is a figure in one language only, which is information, not a fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from audiopipe.figures.extract import chinese, english
+from audiopipe.figures.values import Figure
+
+HEDGE_TOLERANCE = Decimal("0.10")
+SCALE_SLIPS = (1, 2, 3, 4, 5, 6)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One comparison: both sides for a match or a contradiction, one side for a one-language figure."""
+
+    status: str                 # "match" | "contradiction" | "one-language"
+    en: Figure | None
+    zh: Figure | None
+    why: str = ""               # for a contradiction: "10× apart", "opposite signs", "different figures"
+
+    def quoted(self) -> str:
+        sides = []
+        if self.en is not None:
+            sides.append(f'English "{self.en.text}"')
+        if self.zh is not None:
+            sides.append(f'Chinese "{self.zh.text}"')
+        return " vs ".join(sides)
+
+
+@dataclass(frozen=True)
+class StoryFigures:
+    story: int
+    pairs: tuple[Pair, ...]
+    accepted: bool = False      # the manifest says `figures: accept` for this story
+
+    @property
+    def contradictions(self) -> tuple[Pair, ...]:
+        return tuple(p for p in self.pairs if p.status == "contradiction")
+
+    def messages(self) -> list[str]:
+        return [f"story {self.story}: {p.quoted()} ({p.why})" for p in self.contradictions]
+
+
+def _group(figure: Figure) -> tuple[str, str]:
+    return figure.kind, figure.currency
+
+
+def _close(x: Decimal, y: Decimal, precision: Decimal, hedged: bool) -> bool:
+    if hedged:
+        return abs(x - y) <= max(x, y) * HEDGE_TOLERANCE + precision / 2
+    return abs(x - y) <= precision / 2 * Decimal("1.0001")
+
+
+def agree(a: Figure, b: Figure) -> bool:
+    """Equal after rounding to the coarser precision (a hedged figure: within 10%)."""
+    return _close(abs(a.value), abs(b.value), max(a.precision, b.precision), a.hedged or b.hedged)
+
+
+def _digits(value: Decimal) -> str:
+    return format(abs(value).normalize(), "f").replace(".", "").lstrip("0")
+
+
+def scale_slip(a: Figure, b: Figure) -> str | None:
+    """"10× apart" when one figure is the other moved by a power of ten."""
+    x, y = abs(a.value), abs(b.value)
+    if x == 0 or y == 0 or a.kind in ("year", "date", "time", "quarter"):
+        return None
+    (big, big_p), (small, small_p) = sorted([(x, a.precision), (y, b.precision)], reverse=True)
+    hedged = a.hedged or b.hedged
+    for power in SCALE_SLIPS:
+        factor = Decimal(10) ** power
+        if _close(big, small * factor, max(big_p, small_p * factor), hedged):
+            return f"{factor}× apart"
+    return None
+
+
+def misprint(a: Figure, b: Figure) -> str | None:
+    """"digits transposed" / "a digit differs" for two figures of one size written differently."""
+    x, y = abs(a.value), abs(b.value)
+    if a.hedged or b.hedged or x == 0 or y == 0 or a.precision != b.precision:
+        return None
+    da, db = _digits(a.value), _digits(b.value)
+    if x.adjusted() != y.adjusted() or len(da) != len(db):
+        return None
+    differ = sum(p != q for p, q in zip(da, db))
+    if differ == 2 and sorted(da) == sorted(db):
+        return "digits transposed"
+    return "a digit differs" if differ == 1 else None
+
+
+def _rank(figure: Figure, left: list[Figure]) -> int:
+    return [f for f in left if _group(f) == _group(figure)].index(figure)
+
+
+def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> StoryFigures:
+    """Match the figures of one story's English and Chinese texts."""
+    en, zh = english(en_text), chinese(zh_text)
+    pairs: list[Pair] = []
+    left_en, left_zh = list(en), list(zh)
+    for a in en:                                      # first what agrees
+        for b in left_zh:
+            if _group(a) == _group(b) and agree(a, b):
+                why = "opposite signs" if a.negative != b.negative and (a.explicit or b.explicit) else ""
+                pairs.append(Pair("contradiction" if why else "match", a, b, why))
+                left_en.remove(a)
+                left_zh.remove(b)
+                break
+    for a in list(left_en):                           # then what looks like one figure written wrongly
+        for b in left_zh:
+            if _group(a) != _group(b):
+                continue
+            why = scale_slip(a, b) or (misprint(a, b) if _rank(a, left_en) == _rank(b, left_zh) else None)
+            if why:
+                pairs.append(Pair("contradiction", a, b, why))
+                left_en.remove(a)
+                left_zh.remove(b)
+                break
+    for a in list(left_en):                           # a bare number may name an amount the other gives a unit
+        for b in left_zh:
+            if "number" in (a.kind, b.kind) and a.kind != b.kind and a.value == b.value or (
+                    {a.kind, b.kind} == {"number", "money"} and agree(a, b)):
+                pairs.append(Pair("match", a, b))
+                left_en.remove(a)
+                left_zh.remove(b)
+                break
+    pairs += [Pair("one-language", a, None) for a in left_en] + [Pair("one-language", None, b) for b in left_zh]
+    return StoryFigures(story, tuple(pairs), accepted)
+
+
+def check_stories(stories: Sequence[tuple[int, str, str, bool]]) -> list[StoryFigures]:
+    """(story, English, Chinese, accepted) for each story -> what its figures say."""
+    return [compare(*story) for story in stories]

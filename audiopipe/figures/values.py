@@ -1,0 +1,116 @@
+"""Figures as values: what each number in a script says, so the two languages can be compared.
+
+A `Figure` has a kind (percent, points, money, number, year, date, time, quarter), a value with
+its scale applied (亿 = 10^8, 万 = 10^4, billion = 10^9, million = 10^6; 25 bp = 0.25 points), the
+precision it was written to (2.46% -> 0.01; 35 billion -> 10^9; 2000 -> 1000), its currency, its
+sign (a minus sign written, or a fall word before it), whether it was hedged ("about", 约), and
+the text as written, to quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+EN_SCALES = {"trillion": 12, "tn": 12, "trn": 12, "billion": 9, "bn": 9, "million": 6, "mn": 6, "mln": 6,
+             "m": 6, "thousand": 3, "k": 3}
+ZH_SCALES = {"万亿": 12, "亿": 8, "万": 4, "千": 3}
+EN_MONEY_SIGNS = {"US$": "USD", "$": "USD", "USD": "USD", "HK$": "HKD", "HKD": "HKD", "S$": "SGD",
+                  "A$": "AUD", "C$": "CAD", "NT$": "TWD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
+                  "¥": "CNY", "￥": "CNY", "RMB": "CNY", "CNY": "CNY", "JPY": "JPY"}
+EN_MONEY_WORDS = {"hong kong dollars": "HKD", "singapore dollars": "SGD", "australian dollars": "AUD",
+                  "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "dollars": "USD",
+                  "dollar": "USD", "yuan": "CNY", "renminbi": "CNY", "euros": "EUR", "euro": "EUR",
+                  "pounds": "GBP", "pound": "GBP", "yen": "JPY"}
+ZH_MONEY_WORDS = {"元人民币": "CNY", "美元": "USD", "港元": "HKD", "港币": "HKD", "欧元": "EUR", "英镑": "GBP",
+                  "日元": "JPY", "新加坡元": "SGD", "澳元": "AUD", "加元": "CAD", "新台币": "TWD", "元": "CNY"}
+HEDGES_EN = re.compile(r"\b(?:about|around|nearly|almost|roughly|some|approximately|close to|more than|over|"
+                       r"above|under|below|less than|at least|up to|exceeding|just over|just under)\s+\S*$", re.I)
+HEDGES_ZH = re.compile(r"(?:约|近|将近|大约|接近|超过|逾|超|不到|不足|至少|最多|上下)[^\d]{0,3}$")
+HEDGES_ZH_AFTER = re.compile(r"^[^\s，。、；]{0,3}?(?:左右|上下|以上|以下|多|余)")
+FALLS_EN = re.compile(r"\b(?:fell|fall|falls|falling|down|declined?|declining|dropped|drop|drops|lost|lose|"
+                      r"loses|slipped|slid|shrank|shrunk|contracted|decreased?|eased|cut|lower|slumped|sank|"
+                      r"plunged|tumbled|negative)\s+(?:by\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+)?\S*$", re.I)
+FALLS_ZH = re.compile(r"(?:下降|下跌|下滑|减少|回落|降低|收缩|萎缩|跌|降|亏损|缩水|收窄)了?(?:约|近)?$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str           # percent | points | money | number | year | date | time | quarter
+    value: Decimal      # scale applied; a date is month*100+day, a time minutes after midnight
+    precision: Decimal  # the unit of the last digit written, scale applied
+    text: str           # as written, to quote
+    start: int          # where it is in the text
+    currency: str = ""  # money only: USD, CNY, HKD, ...
+    negative: bool = False   # a minus sign or a fall word before it
+    explicit: bool = False   # the minus sign is written
+    hedged: bool = False     # about, nearly, more than, 约, 超过, 左右 ...
+
+    @property
+    def signed(self) -> Decimal:
+        return -self.value if self.negative else self.value
+
+
+def number(text: str, scale: int = 0) -> tuple[Decimal, Decimal]:
+    """A written number and its precision, *scale* a power of ten: ("1.25", 8) -> (125000000, 1000000);
+    a whole number's trailing zeros are taken as rounding (2000 -> precision 1000)."""
+    plain = text.replace(",", "")
+    value = Decimal(plain).scaleb(scale)
+    if "." in plain:
+        exponent = -len(plain.partition(".")[2])
+    else:
+        digits = plain.lstrip("0") or "0"
+        exponent = len(digits) - len(digits.rstrip("0")) if digits != "0" else 0
+    return value, Decimal(1).scaleb(exponent + scale)
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    out = list(text)
+    for a, b in spans:
+        out[a:b] = " " * (b - a)
+    return "".join(out)
+
+
+class Extractor:
+    """Finds figures by patterns in priority order; what one pattern takes, later ones do not see."""
+
+    def __init__(self, text: str, lang: str) -> None:
+        self.text, self.lang, self.free = text, lang, text
+        self.figures: list[Figure] = []
+
+    def take(self, pattern: re.Pattern[str], make: object) -> None:
+        spans = []
+        for m in pattern.finditer(self.free):
+            made = make(m)   # type: ignore[operator]
+            if made is None:
+                continue
+            for figure in made if isinstance(made, list) else [made]:
+                self.figures.append(self._context(figure, m))
+            spans.append(m.span())
+        self.free = _mask(self.free, spans)
+
+    def _context(self, figure: Figure, m: re.Match[str]) -> Figure:
+        before = self.text[max(0, m.start() - 40):m.start()]
+        after = self.text[m.end():m.end() + 8]
+        if self.lang == "en":
+            hedged = bool(HEDGES_EN.search(before + " "))
+            fall = bool(FALLS_EN.search(before)) and figure.kind in ("percent", "points", "money")
+        else:
+            hedged = bool(HEDGES_ZH.search(before) or HEDGES_ZH_AFTER.search(after))
+            fall = bool(FALLS_ZH.search(before)) and figure.kind in ("percent", "points", "money")
+        negative = figure.explicit or fall
+        return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.currency,
+                      negative, figure.explicit, hedged or figure.hedged)
+
+
+def make(kind: str, m: re.Match[str], num: str, scale: int = 0, currency: str = "",
+         sign: str | None = None, text: str | None = None) -> Figure:
+    value, precision = number(num, scale)
+    return Figure(kind, value, precision, text or m.group(0).strip(), m.start(), currency,
+                  explicit=bool(sign and sign in "-−"))
+
+
+def whole(kind: str, m: re.Match[str], value: int) -> Figure:
+    return Figure(kind, Decimal(value), Decimal(1), m.group(0).strip(), m.start())

@@ -1,0 +1,183 @@
+"""The figures check: English and Chinese figures of a story compared as values, each kind of
+contradiction found, and what is not one (rounding, another currency, a hedge, a figure in one
+language only, a story the producer accepted); then the check in a build, --strict, QA and the page."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from audiopipe.figures.check import compare
+from audiopipe.figures.extract import chinese, english
+from tests.conftest import REPO, read_json, run_module, write
+from tests.test_publish import SHOW
+
+EPISODES = sorted((REPO / "episodes").glob("*.yaml"))
+
+
+def statuses(en: str, zh: str) -> list[tuple[str, str]]:
+    return [(p.status, p.why) for p in compare(1, en, zh).pairs]
+
+
+@pytest.mark.parametrize("en,zh,why", [
+    ("The app has 47 million users.", "该应用拥有4.7亿用户。", "10× apart"),                       # scale slip
+    ("Sales hit 125 million units.", "销量为12.5亿台。", "10× apart"),                             # 1.25亿 written 12.5亿
+    ("The fixing was 7.1046.", "中间价为7.1064。", "digits transposed"),
+    ("Exports grew 3.4%.", "出口增长3.9%。", "a digit differs"),                                   # wrong percentage
+    ("Exports changed -2.5% on the year.", "出口同比增长2.5%。", "opposite signs"),                # dropped minus
+    ("It raised $1.3 billion.", "融资130亿美元。", "10× apart"),                                  # money, same currency
+    ("Rates were cut 25bp.", "利率下调2.5个基点。", "10× apart"),
+    ("Profit was 4.7 billion yuan.", "净利润为4.7万元。", "100000× apart"),
+])
+def test_each_kind_of_contradiction_is_found(en: str, zh: str, why: str) -> None:
+    found = compare(2, en, zh)
+    assert [(p.status, p.why) for p in found.pairs] == [("contradiction", why)]
+    assert found.messages()[0].startswith(f'story 2: English "{found.pairs[0].en.text}" vs Chinese')  # type: ignore[union-attr]
+
+
+def test_the_message_quotes_both_figures_as_written() -> None:
+    found = compare(2, "The app has 47 million users.", "该应用拥有4.7亿用户。")
+    assert found.messages() == ['story 2: English "47 million users" vs Chinese "4.7亿用户" (10× apart)']
+
+
+@pytest.mark.parametrize("en,zh", [
+    ("Revenue rose 2.46% this year.", "营收增长2.5%。"),                                # rounding is not a contradiction
+    ("Revenue reached 35 billion yuan.", "营收达到350.04亿元。"),
+    ("Sales reached nearly 124 million.", "销量为1.238亿台。"),                        # a hedge
+    ("Users passed 500 million.", "用户超过5亿。"),
+    ("The rate was cut by 0.25 percentage points.", "利率下调25个基点。"),             # bp and points are one scale
+    ("Exports fell 2.5%.", "出口同比增长-2.5%。"),                                    # a fall word is a minus sign
+    ("On November 23, 2026 at 3:30 p.m.", "2026年11月23日下午3点半"),                 # date, year, time
+    ("Profit beat forecasts in Q3.", "第三季度利润超预期。"),
+    ("Orders rose in October.", "10月订单上升。"),
+    ("Analysts expected 4.3 billion.", "分析师预期为43亿元。"),                         # a bare amount, a unit in Chinese
+])
+def test_figures_that_agree(en: str, zh: str) -> None:
+    assert {status for status, _ in statuses(en, zh)} == {"match"}
+
+
+def test_another_currency_is_never_compared() -> None:
+    assert statuses("It raised $1.3 billion.", "融资94亿元人民币。") == [("one-language", ""), ("one-language", "")]
+    # 13 billion dollars would be 10× apart from $1.3 billion: in yuan it is a different amount, not a slip
+    assert statuses("It raised $1.3 billion.", "融资13亿元。") == [("one-language", ""), ("one-language", "")]
+
+
+def test_a_figure_in_one_language_only_is_information() -> None:
+    found = compare(1, "Profit rose 12%.", "净利润增长12%，达到47.2亿元，每股收益0.25元。")
+    assert [p.status for p in found.pairs] == ["match", "one-language", "one-language"]
+    assert found.contradictions == ()
+
+
+def test_values_and_precisions() -> None:
+    [money] = chinese("营收达到350.04亿元。")
+    assert (money.kind, money.currency, money.value, money.precision) == ("money", "CNY", 35004000000, 1000000)
+    [usd] = english("It raised US$1.3bn.")
+    assert (usd.kind, usd.currency, usd.value, usd.precision) == ("money", "USD", 1300000000, 100000000)
+    [pct] = english("Prices fell −0.4% in October.")[:1]
+    assert (pct.kind, pct.value, pct.negative, pct.explicit) == ("percent", Decimal("0.4"), True, True)
+    [fall] = english("Exports fell 2.5%.")
+    assert (fall.value, fall.negative, fall.explicit) == (Decimal("2.5"), True, False)
+    [hedged] = chinese("用户超过5亿。")
+    assert (hedged.kind, hedged.value, hedged.hedged) == ("number", 500000000, True)
+
+
+@pytest.mark.parametrize("episode", EPISODES, ids=[p.stem for p in EPISODES])
+def test_the_demo_and_dense_figure_episodes_have_no_contradiction(episode: Path) -> None:
+    stories = yaml.safe_load(episode.read_text(encoding="utf-8"))["stories"]
+    results = [compare(i, s["en"], s["zh"]) for i, s in enumerate(stories, 1)]
+    assert [m for r in results for m in r.messages()] == []
+    if episode.stem != "morning-ledger":      # the demo spells its few figures out in words
+        assert sum(p.status == "match" for r in results for p in r.pairs) >= 25
+
+
+SLIP = """
+title: Figures slip
+date: 2026-11-20
+order: [en, zh]
+stories:
+  - title: Users
+    en: The app now has 47 million users.
+    zh: 该应用目前拥有4.7亿用户。
+  - title: Rates
+    en: The bank cut rates by 25bp.
+    zh: 银行降息25个基点。
+"""
+
+
+@pytest.mark.e2e
+def test_strict_stops_before_synthesis_and_writes_nothing(tmp_path: Path) -> None:
+    manifest = write(tmp_path / "slip.yaml", SLIP)
+    out = tmp_path / "out"
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--strict")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1:] == [
+        f'error: {manifest}: story 1: English "47 million users" vs Chinese "4.7亿用户" (10× apart); correct the '
+        "figure, or add `figures: accept` to the story if the difference is meant; nothing was written (--strict)"]
+    assert "Traceback" not in proc.stderr
+    assert not (out / "slip").exists()
+
+
+@pytest.mark.e2e
+def test_a_contradiction_fails_qa_keeps_the_feed_and_shows_on_the_page(tmp_path: Path) -> None:
+    manifest = write(tmp_path / "slip.yaml", SLIP)
+    out = tmp_path / "out"
+    show = write(tmp_path / "show.yaml", SHOW)
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show))
+    assert "figures: 1 agree, 0 in one language only, 1 contradictions" in proc.stderr
+    assert 'story 1: English "47 million users" vs Chinese "4.7亿用户" (10× apart)' in proc.stderr
+    qa = read_json(out / "slip" / "qa.json")
+    assert qa["passed"] is False
+    figures = [f for f in qa["findings"] if f["check"] == "figures"]
+    assert [f["status"] for f in figures] == ["fail"]
+    assert qa["figures"][0]["pairs"] == [{"status": "contradiction", "why": "10× apart", "kind": "number",
+                                          "en": "47 million users", "zh": "4.7亿用户"}]
+    assert qa["figures"][1]["pairs"][0]["status"] == "match"
+    feed = out / "feed.xml"                     # QA failed: held out of the feed
+    assert not feed.exists() or "<item>" not in feed.read_text(encoding="utf-8")
+    page = (out / "slip" / "qa.html").read_text(encoding="utf-8")
+    assert '<tr class="fig-contradiction">' in page and "4.7亿用户" in page and "10× apart" in page
+
+    # the producer means it: `figures: accept` on the story passes QA, and the page says so
+    accepted = SLIP.replace("  - title: Users\n", "  - title: Users\n    figures: accept\n")
+    write(manifest, accepted)
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show))
+    assert proc.returncode == 0, proc.stderr
+    qa = read_json(out / "slip" / "qa.json")
+    figures = [f for f in qa["findings"] if f["check"] == "figures"]
+    assert [f["status"] for f in figures] == ["pass", "info"]
+    assert "accepted in the manifest" in figures[1]["message"]
+    assert read_json(out / "slip" / "report.json")["episode"]["figures_accepted"] == [1]
+    assert "figures: accept" in (out / "slip" / "qa.html").read_text(encoding="utf-8")
+    assert "<item>" in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_figures_key_is_checked(tmp_path: Path) -> None:
+    manifest = write(tmp_path / "bad.yaml", SLIP.replace("  - title: Users\n", "  - title: Users\n    figures: ok\n"))
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"error: {manifest}:6: stories[1].figures: must be `accept` (the languages' "
+                                   "figures differ on purpose) or `check`")
+
+
+def test_json_round_trip_keeps_the_table(tmp_path: Path) -> None:
+    from audiopipe.review.figures import story_figures, table
+    results = story_figures([(1, "en", "It rose 2.5%."), (1, "zh", "上涨2.5%。"), (2, "en", "Only English 5%.")], ())
+    assert json.loads(json.dumps(table(results))) == [
+        {"story": 1, "accepted": False, "pairs": [{"status": "match", "why": "", "kind": "percent",
+                                                   "en": "2.5%", "zh": "2.5%"}]}]
+
+
+@pytest.mark.parametrize("lang,script,transcript,missed", [
+    ("en", "Exports grew 3.4% to $309 billion.", "Exports grew 3.4 percent to 309 billion dollars.", []),
+    ("en", "Exports grew 3.4% to $309 billion.", "Exports grew three point four percent to $309 billion.", []),
+    ("en", "Exports grew 3.4% to $309 billion.", "Exports grew 3.9% to $309 billion.", ["3.4%"]),
+    ("zh", "出口同比增长3.4%，至3090亿美元。", "出口同比增长百分之三点四至三千零九十亿美元", []),
+    ("zh", "出口同比增长-2.5%。", "出口同比增长2.5%", ["-2.5%"]),             # the minus sign was not heard
+])
+def test_figures_heard_by_the_recognizer(lang: str, script: str, transcript: str, missed: list[str]) -> None:
+    from audiopipe.review.figures import heard_misses
+    assert heard_misses(lang, script, transcript) == missed
