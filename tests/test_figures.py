@@ -74,15 +74,15 @@ def test_a_figure_in_one_language_only_is_information() -> None:
 
 def test_values_and_precisions() -> None:
     [money] = chinese("营收达到350.04亿元。")
-    assert (money.kind, money.currency, money.value, money.precision) == ("money", "CNY", 35004000000, 1000000)
+    assert (money.kind, money.currency, money.value, money.precision) == ("money", "CNY", Decimal(35004000000), Decimal(1000000))
     [usd] = english("It raised US$1.3bn.")
-    assert (usd.kind, usd.currency, usd.value, usd.precision) == ("money", "USD", 1300000000, 100000000)
+    assert (usd.kind, usd.currency, usd.value, usd.precision) == ("money", "USD", Decimal(1300000000), Decimal(100000000))
     [pct] = english("Prices fell −0.4% in October.")[:1]
     assert (pct.kind, pct.value, pct.negative, pct.explicit) == ("percent", Decimal("0.4"), True, True)
     [fall] = english("Exports fell 2.5%.")
     assert (fall.value, fall.negative, fall.explicit) == (Decimal("2.5"), True, False)
     [hedged] = chinese("用户超过5亿。")
-    assert (hedged.kind, hedged.value, hedged.hedged) == ("number", 500000000, True)
+    assert (hedged.kind, hedged.value, hedged.hedged) == ("number", Decimal(500000000), True)
 
 
 @pytest.mark.parametrize("episode", EPISODES, ids=[p.stem for p in EPISODES])

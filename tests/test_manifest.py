@@ -60,7 +60,7 @@ CASES = [
      "episode, description, order, voices, intro, outro, stories, script"),
     ("unknown-story-key",
      'title: "x"\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zhh: "你好。"\n',
-     "{p}:5: stories[1].unknown key 'zhh' (did you mean 'zh'?); allowed keys: title, en, zh"),
+     "{p}:5: stories[1].unknown key 'zhh' (did you mean 'zh'?); allowed keys: title, figures, en, zh"),
     ("mistyped-title",
      'title: [1, 2]\ndate: 2026-11-20\n' + GOOD_STORY,
      "{p}:1: title: must be text, got list; quote it"),

@@ -30,6 +30,11 @@ class Pair:
     zh: Figure | None
     why: str = ""               # for a contradiction: "10× apart", "opposite signs", "different figures"
 
+    @property
+    def kind(self) -> str:
+        side = self.en if self.en is not None else self.zh
+        return side.kind if side is not None else ""
+
     def quoted(self) -> str:
         sides = []
         if self.en is not None:
@@ -121,9 +126,9 @@ def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> S
         for b in left_zh:
             if _group(a) != _group(b):
                 continue
-            why = scale_slip(a, b) or (misprint(a, b) if _rank(a, left_en) == _rank(b, left_zh) else None)
-            if why:
-                pairs.append(Pair("contradiction", a, b, why))
+            slip = scale_slip(a, b) or (misprint(a, b) if _rank(a, left_en) == _rank(b, left_zh) else None)
+            if slip:
+                pairs.append(Pair("contradiction", a, b, slip))
                 left_en.remove(a)
                 left_zh.remove(b)
                 break

@@ -95,7 +95,7 @@ def heard_misses(lang: str, script: str, transcript: str) -> list[str]:
 def table(results: list[StoryFigures]) -> list[dict[str, Any]]:
     """Per story, every figure pair, for qa.json and the QA page."""
     return [{"story": r.story, "accepted": r.accepted,
-             "pairs": [{"status": p.status, "why": p.why, "kind": (p.en or p.zh).kind if (p.en or p.zh) else "",
+             "pairs": [{"status": p.status, "why": p.why, "kind": p.kind,
                         "en": p.en.text if p.en else None, "zh": p.zh.text if p.zh else None}
                        for p in r.pairs]}
             for r in results]
