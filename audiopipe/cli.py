@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
+from audiopipe.progress import Progress
 
 if TYPE_CHECKING:
     from audiopipe.review.findings import Finding
@@ -42,6 +43,7 @@ def _add_build(sub: Any) -> None:
                        "and synthesizes across episodes, one failure not stopping the others")
     build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
+    build.add_argument("--quiet", action="store_true", help="no progress display")
     build.add_argument("--engine", metavar="NAME", help="use this engine for every segment: espeak, edge, "
                        "or auto (edge when its service answers, else espeak with a warning); default: each "
                        "voice profile's engine")
@@ -92,6 +94,7 @@ def _add_qa(sub: Any) -> None:
     qa.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     qa.add_argument("--asr", action="store_true", help="transcribe every segment and score it against its text")
     qa.add_argument("--open", action="store_true", help="open the page in a browser")
+    qa.add_argument("--quiet", action="store_true", help="no progress display")
     qa.set_defaults(func=_cmd_qa)
 
 
@@ -106,6 +109,7 @@ def _add_retake(sub: Any) -> None:
     retake.add_argument("--engine", metavar="NAME", help="another engine for this segment")
     retake.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
     retake.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
+    retake.add_argument("--quiet", action="store_true", help="no progress display")
     retake.set_defaults(func=_cmd_retake)
 
 
@@ -142,13 +146,16 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def tty_progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        end = "\n" if done == total else ""
-        width = 30
-        filled = width * done // max(1, total)
-        sys.stderr.write(f"\rsynthesizing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}" + end)
-        sys.stderr.flush()
+_REPORTERS: list[Progress] = []
+
+
+def _progress(args: argparse.Namespace) -> Progress | None:
+    """The progress display for a command (closed when the command ends), or None with --quiet."""
+    if getattr(args, "quiet", False):
+        return None
+    reporter = Progress()
+    _REPORTERS.append(reporter)
+    return reporter
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -172,7 +179,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                            connections=args.connections, retries=args.retries,
                            fallback=args.fallback, publish_fallback=args.publish_fallback,
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
-                           qa=not args.no_qa, asr=args.asr, log=_say, progress=tty_progress)
+                           qa=not args.no_qa, asr=args.asr, log=_say, progress=_progress(args))
     if len(args.manifests) > 1:
         from audiopipe.batch import build_many
         from audiopipe.batch import summary as batch_summary
@@ -222,7 +229,8 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     from audiopipe.synth.cache import default_cache_dir
     folder = _episode_folder(args.slug, args.out)
     show = load_show(args.show or find_show_file(Path.cwd()))
-    findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say)
+    findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say,
+                                   _progress(args))
     _print_findings(findings)
     print(f"{checks.summary(findings)}; page: {page}")
     if args.open:
@@ -248,7 +256,7 @@ def _cmd_retake(args: argparse.Namespace) -> int:
                            voices_dir=Path(recorded.voices) if recorded.voices else None,
                            speed=recorded.speed, gap_scale=recorded.gap_scale,
                            fallback=recorded.fallback, publish_fallback=recorded.publish_fallback,
-                           force=frozenset({args.segment}), log=_say)
+                           force=frozenset({args.segment}), log=_say, progress=_progress(args))
     manifest = Path(record.episode.manifest)
     if args.voice or args.rate is not None or args.engine:
         override = Override(args.voice, args.rate, args.engine)
@@ -373,3 +381,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted; finished takes are cached, so a re-run continues where this stopped")
         return 130
+    finally:
+        while _REPORTERS:
+            _REPORTERS.pop().close()

@@ -66,7 +66,7 @@ class BuildOptions:
     asr: bool = False                    # include speech recognition in the checks
     offline: bool = False                # `auto` takes the offline engine without asking the service
     log: Callable[[str], None] = field(default=lambda message: None)
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[str, int, int], None] | None = None   # (stage, done, total) of long stages
 
     @property
     def cache_root(self) -> Path:
@@ -324,7 +324,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     folder = options.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
     with atomic_path(mp3) as tmp:
-        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.remaster)
+        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.remaster, options.progress)
         record = publish_episode(p, timed, produced, folder, tmp, options)
     write_record(folder, record)
     findings: list[Finding] = []
@@ -332,7 +332,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
         from audiopipe.review import (
             checks,  # the checks, the page and the recognizer: only with QA
         )
-        findings, _page = checks.review(folder, p.show, p.cache.root, options.asr, options.log)
+        findings, _page = checks.review(folder, p.show, p.cache.root, options.asr, options.log, options.progress)
     b = record.build
     return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,
                    produced.loudness, b.seconds, timed.warnings, tuple(findings))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +35,12 @@ class Produced:
 
 
 def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp3: Path,
-            remaster: bool = False) -> Produced:
+            remaster: bool = False, progress: Callable[[str, int, int], None] | None = None) -> Produced:
     """Segment files (on the other core) and the mastered episode written to *mp3*; an episode whose
-    sound did not change is copied from the store unless *remaster*."""
+    sound did not change is copied from the store unless *remaster*.  *progress* hears of each file."""
+    steps = _Steps(len(timeline.speech()) + 1, progress)
     with ThreadPoolExecutor(max_workers=1) as side:
-        pending = side.submit(_write_segments, timeline, folder, show, levels, 1)
+        pending = side.submit(_write_segments, timeline, folder, show, levels, 1, steps.one)
         signature = timeline.signature(show)
         reuse = None if remaster else levels.episode(signature)
         if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
@@ -51,11 +54,31 @@ def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp
             loudness = encode_measured(master_stream(render(timeline), ceiling, correction),
                                               mp3, show.bitrate_kbps)
             levels.put_episode(signature, mp3, loudness)
+        steps.one()
         return Produced(loudness, pending.result(), reuse is not None)
 
 
+class _Steps:
+    """Counts finished files for the progress display, from either thread."""
+
+    def __init__(self, total: int, progress: Callable[[str, int, int], None] | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+        self.lock = threading.Lock()
+        if progress:
+            progress(STAGE, 0, total)
+
+    def one(self) -> None:
+        with self.lock:
+            self.done += 1
+            if self.progress:
+                self.progress(STAGE, self.done, self.total)
+
+
+STAGE = "mastering"
+
+
 def _write_segments(timeline: Timeline, folder: Path, show: Show, levels: LevelCache,
-                    workers: int) -> dict[int, SegmentFile]:
+                    workers: int, done: Callable[[], None] = lambda: None) -> dict[int, SegmentFile]:
     """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
     seg_dir = folder / "segments"
     seg_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +91,9 @@ def _write_segments(timeline: Timeline, folder: Path, show: Show, levels: LevelC
 
     def one(item: tuple[int, Clip, Path]) -> tuple[int, SegmentFile]:
         index, clip, dest = item
-        return index, segment_file(clip.load, clip.tag, levels, ceiling, show.bitrate_kbps, dest)
+        made = segment_file(clip.load, clip.tag, levels, ceiling, show.bitrate_kbps, dest)
+        done()
+        return index, made
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         files = dict(pool.map(one, jobs))

@@ -153,8 +153,10 @@ def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no co
 
 
 def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_dir: Path, timeout_s: float,
-                        log: Callable[[str], None] = lambda m: None) -> dict[int, Heard]:
+                        log: Callable[[str], None] = lambda m: None,
+                        progress: Callable[[str, int, int], None] | None = None) -> dict[int, Heard]:
     """Transcribe each segment file; score it against its text.  Results by segment index."""
+    total = sum(1 for s in segments if s.file)
     path = model_dir(cache_dir)
     assert path is not None
     ctx = mp.get_context("spawn")
@@ -167,6 +169,8 @@ def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_d
         try:
             while pending:
                 seg = pending[0]
+                if progress:
+                    progress("transcribing", len(out), total)
                 jobs.put((seg.index, str(folder / (seg.file or "")), seg.lang))
                 try:
                     index, result = results.get(timeout=timeout_s + 30)   # + model loading
@@ -193,4 +197,6 @@ def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_d
             if worker.is_alive():
                 worker.kill()
                 worker.join()
+    if progress:
+        progress("transcribing", total, total)
     return out

@@ -40,14 +40,16 @@ WAVE_BINS = 1000
 
 
 class Checker:
-    def __init__(self, folder: Path, show: Show, cache_root: Path,
-                 asr: bool = False, log: Callable[[str], None] = lambda m: None) -> None:
+    def __init__(self, folder: Path, show: Show, cache_root: Path, asr: bool = False,
+                 log: Callable[[str], None] = lambda m: None,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
         self.folder = folder
         self.show = show
         self.limits = show.qa
         self.cache = TakeCache(cache_root)
         self.asr = asr
         self.log = log
+        self.progress = progress
         self.record = EpisodeRecord.load(folder)
         self.mp3 = folder / self.record.episode.file
         self.waveform: tuple[list[float], list[float]] | None = None
@@ -63,8 +65,12 @@ class Checker:
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             running = {check: pool.submit(_collect, check) for check in heavy}
             findings: list[Finding] = []
-            for check in checks:
+            for done, check in enumerate(checks):
+                if self.progress:
+                    self.progress("checking", done, len(checks))
                 findings.extend(running[check].result() if check in running else check())
+        if self.progress:
+            self.progress("checking", len(checks), len(checks))
         return findings
 
     # ---- episode-level ---------------------------------------------------------------------
@@ -246,7 +252,7 @@ class Checker:
             yield Finding("asr", "skip", f"speech recognition skipped: {reason}")
             return
         results = asr_module.transcribe_segments(self.folder, self.record.segments, self.cache.root,
-                                                 self.limits.asr_timeout_s, self.log)
+                                                 self.limits.asr_timeout_s, self.log, self.progress)
         self.asr_results = results
         for seg in self.record.segments:
             r = results.get(seg.index)
@@ -283,9 +289,10 @@ def _longest_run(mask: np.ndarray) -> int:
 
 
 def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
-           log: Callable[[str], None] = lambda m: None) -> tuple[list[Finding], Path]:
+           log: Callable[[str], None] = lambda m: None,
+           progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Finding], Path]:
     """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
-    checker = Checker(folder, show, cache_root, asr, log)
+    checker = Checker(folder, show, cache_root, asr, log, progress)
     findings = checker.run()
     write_qa(folder, findings, checker.asr_results, checker.mp3.stat().st_size if checker.mp3.is_file() else None,
              figures_check.table(checker.figures))

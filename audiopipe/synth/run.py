@@ -122,11 +122,16 @@ def _synthesize(job: Job, engines: Engines, cache: TakeCache, calibration: Calib
     return Result(job, info, cached=False)
 
 
+STAGE = "synthesizing"
+
+
 def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
-         progress: Callable[[int, int], None] | None, calibration: Calibration | None,
+         progress: Callable[[str, int, int], None] | None, calibration: Calibration | None,
          stop_on_error: bool) -> list[Result | AudiopipeError]:
     done = 0
     lock = threading.Lock()
+    if progress and jobs:
+        progress(STAGE, 0, len(jobs))
 
     def one(job: Job) -> Result | AudiopipeError:
         nonlocal done
@@ -139,7 +144,7 @@ def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
         with lock:
             done += 1
             if progress:
-                progress(done, len(jobs))
+                progress(STAGE, done, len(jobs))
         return result
 
     try:
@@ -161,7 +166,7 @@ def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
 
 
 def run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
         calibration: Calibration | None = None) -> list[Result]:
     """Make every job's take (from the cache when there); results in job order.
 
@@ -173,7 +178,7 @@ def run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 
 
 
 def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
-                progress: Callable[[int, int], None] | None = None,
+                progress: Callable[[str, int, int], None] | None = None,
                 calibration: Calibration | None = None) -> list[Result | AudiopipeError]:
     """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
     return _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=False)
