@@ -14,6 +14,7 @@ from audiopipe.pipeline import (
     Episode,
     Plan,
     finish,
+    fit_estimate,
     plan,
     prepare_folders,
 )
@@ -35,6 +36,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     """Build every manifest; the outcomes come back in the order given."""
     outcomes: dict[int, Outcome] = {}
     plans: dict[int, Plan] = {}
+    fitted: dict[int, BuildOptions] = {}       # each episode's options after its --fit before synthesis
     slugs: dict[str, Path] = {}
     engines = options.engines()              # one set of engines (and connections) for the whole batch
     prepare_folders(options)
@@ -48,6 +50,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
         try:
             planned = plan(path, options, engines)
             figures_check.before_synthesis(planned.manifest, planned.segments, options.strict, options.log)
+            fitted[i] = fit_estimate(planned, dataclasses.replace(options, log=lambda message: None))
             plans[i] = planned
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
@@ -69,10 +72,9 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
         else:
             ready.append((i, [r for r in part if isinstance(r, Result)]))
 
-    quiet = dataclasses.replace(options, log=lambda message: None, progress=None)
-
     def one(item: tuple[int, list[Result]]) -> tuple[int, Outcome]:
         i, results = item
+        quiet = dataclasses.replace(fitted[i], log=lambda message: None, progress=None)
         try:
             return i, Outcome(paths[i], plans[i].manifest.slug, episode=finish(plans[i], results, quiet))
         except AudiopipeError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audiopipe.config.lexicon import Lexicon, load_lexicon
@@ -37,6 +37,13 @@ from audiopipe.script.segments import Segment, segments_of
 from audiopipe.synth import plan as synth_plan
 from audiopipe.synth import run as synth_run
 from audiopipe.synth import timing
+from audiopipe.synth.budget import (
+    Budget,
+    estimate,
+    fit_before_synthesis,
+    print_budget,
+    running_lines,
+)
 from audiopipe.synth.cache import TakeCache, default_cache_dir
 from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
@@ -309,8 +316,9 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     """The whole pipeline for one manifest."""
     prepare_folders(options)
     p = plan(manifest_path, options)
-    print_budget(p, options.log)
+    print_budget(budget(p), options.log)
     figures_check.before_synthesis(p.manifest, p.segments, options.strict, options.log)
+    options = fit_estimate(p, options)
     return finish(p, synthesize(p, options), options)
 
 
@@ -340,60 +348,31 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
 
 # ---- the duration budget (the build's, and the importer's) ---------------------------------------
 
-@dataclass(frozen=True)
-class Budget:
-    """The episode's estimated length before synthesis: each story, and the stingers and their gaps."""
-
-    stories: list[tuple[str, timing.StoryTime]]      # (name, estimate)
-    frame_s: float                                    # stingers and the gaps beside them
-    target_s: float
-
-    @property
-    def total_s(self) -> float:
-        return self.frame_s + sum(st.seconds + st.gaps_s for _, st in self.stories)
-
-
 def budget(p: Plan) -> Budget:
     """Estimate every story from the calibrated speaking rate of its voices and the show's gaps."""
     show, intro, outro = p.show, p.intro, p.outro
     frame = ((intro.length if intro else 0) + (outro.length if outro else 0)) / WORK_RATE
     frame += ((show.after_intro_ms if intro else 0) + (show.before_outro_ms if outro else 0)) / 1000
-    stories = timing.story_times([(job.segment, job.text, job.settings) for job in p.jobs], p.calibration, show)
-    titles = {s.number: s.title for s in p.manifest.stories}
-    named = []
-    for st in stories:
-        title = titles.get(st.key) if isinstance(st.key, int) else None
-        named.append(((f"story {st.key}" + (f" {title!r}" if title else "")) if isinstance(st.key, int)
-                      else str(st.key), st))
-    return Budget(named, frame, show.target_seconds)
+    return estimate(p.jobs, p.calibration, show, frame, {s.number: s.title for s in p.manifest.stories})
 
 
-def print_budget(p: Plan, log: Callable[[str], None]) -> float:
-    """Before synthesis: each story's estimated time, and how far the episode is from its target."""
-    b = budget(p)
-    log("budget (estimated before synthesis):")
-    for name, st in b.stories:
-        detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in st.parts)
-        log(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
-    diff = b.total_s - b.target_s
-    log(f"  {'episode':<44} {timing.mmss(b.total_s):>5}  (target {timing.mmss(b.target_s)}, "
-        f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
-    return b.total_s
+def fit_estimate(p: Plan, options: BuildOptions) -> BuildOptions:
+    """--fit before synthesis: when the estimate is near or past an edge of the window, re-plan the
+    takes at the speaking rate (and gaps) that land inside, so each take is made once."""
+    step = fit_before_synthesis(budget(p), p.show)
+    if not options.fit or (step.speed == 1.0 and step.gap_scale == 1.0):
+        return options
+    most = p.show.max_rate_change_pct / 100
+    options = replace(options, speed=min(max(options.speed * step.speed, 1 - most), 1 + most),
+                      gap_scale=min(max(options.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
+                                    timing.GAP_SCALE_RANGE[1]))
+    p.jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, options.speed,
+                             lambda message: None, p.overrides, p.loaded.lexicon, options.fallback)
+    options.log(f"fit (before synthesis): speech x{options.speed:.3f} speed, gaps x{options.gap_scale:.2f} -> "
+                f"{timing.mmss(budget(p).total_s)} estimated")
+    return options
 
 
 def estimate_lines(manifest_path: Path, options: BuildOptions) -> list[str]:
-    """How long a manifest will run, story by story with the running total, and which story passes
-    the show's target (the build's budget, for ``audiopipe import``)."""
-    b = budget(plan(manifest_path, options))
-    total, over, lines = b.frame_s, False, []
-    for name, st in b.stories:
-        seconds = st.seconds + st.gaps_s
-        total += seconds
-        mark = ""
-        if total > b.target_s and not over:
-            mark, over = f"  <- passes {timing.mmss(b.target_s)} here", True
-        elif over:
-            mark = "  <- past the target"
-        lines.append(f"  {name:<50} {timing.mmss(seconds):>5}  (total {timing.mmss(total)}){mark}")
-    lines.append(f"  estimated episode: {timing.mmss(total)} (target {timing.mmss(b.target_s)})")
-    return lines
+    """How long a manifest will run (the build's budget, for ``audiopipe import``)."""
+    return running_lines(budget(plan(manifest_path, options)))

