@@ -107,6 +107,8 @@ async def _review(ws_url: str, page_url: str, shot: Path) -> dict[str, Any]:
         out["zh_width"] = await page.js(
             "document.querySelector('td.text .zh').getBoundingClientRect().width")
         out["title"] = await page.js("document.title")
+        out["figures"] = await page.js("""[...document.querySelectorAll('table.figures tbody tr')].map(
+            tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))""")
         shot_data = await page.send("Page.captureScreenshot", format="png")
         shot.write_bytes(base64.b64decode(shot_data["data"]))
         return out
@@ -118,8 +120,8 @@ def test_qa_page_in_chromium(browser: str, tmp_path: Path, capsys: pytest.Captur
         date: 2026-11-20
         stories:
           - title: "<script>bad()</script>"
-            en: "The central bank kept its lending rate unchanged."
-            zh: "央行维持贷款利率不变。"
+            en: "The central bank kept its lending rate at 3.1%."
+            zh: "央行维持贷款利率3.1%不变，已连续5个月持平。"
           - en: "Shipping rates fell for a third week."
             zh: "航运价格连续第三周下跌。"
         """)
@@ -139,4 +141,6 @@ def test_qa_page_in_chromium(browser: str, tmp_path: Path, capsys: pytest.Captur
     assert now == pytest.approx(start, abs=0.5), "clicking a start time seeks the episode player there"
     assert result["title"] == "QA · Page <script>alert(1)</script>"   # shown as text, never run
     assert result["zh_width"] > 50
+    assert result["figures"] == [["1", "percent", "3.1%", "3.1%", "✓ agree"],        # the figures table
+                                 ["", "number", "–", "5个月", "· one language"]]
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
