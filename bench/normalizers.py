@@ -47,7 +47,7 @@ def wetext(lang: str) -> Reader:
     if lang == "zh":
         from tn.chinese.normalizer import Normalizer
     else:
-        from tn.english.normalizer import Normalizer  # type: ignore[no-redef]
+        from tn.english.normalizer import Normalizer
     return Normalizer().normalize  # type: ignore[no-any-return]
 
 
