@@ -55,6 +55,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "output" / "voices.json")
     parser.add_argument("--raw-figures", action="store_true",
                         help="give the engines the figures as written (to measure what reading them out gains)")
+    parser.add_argument("--langs", nargs="+", default=["en", "zh"])
+    parser.add_argument("--skip-espeak", action="store_true", help="leave out espeak (measured by default)")
+    parser.add_argument("--pause", type=float, help="Kokoro's pause between sentences, seconds (shipped: 0.22)")
+    parser.add_argument("--clause-tokens", type=int,
+                        help="infer long Chinese sentences clause by clause above this many phonemes (shipped: 0, off)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
     args = parser.parse_args()
 
@@ -68,6 +73,12 @@ def main() -> int:
     from audiopipe.synth.cache import default_cache_dir
     from audiopipe.synth.timing import units
 
+    from audiopipe.engines import kokoro
+    if args.pause is not None:
+        kokoro.SENTENCE_PAUSE_S = args.pause
+    if args.clause_tokens is not None:
+        kokoro.CLAUSE_TOKENS = args.clause_tokens
+    variant = "".join(f"|{k}={v}" for k, v in (("pause", args.pause), ("clause", args.clause_tokens)) if v is not None)
     cache = default_cache_dir()
     engines = Engines(EngineOptions(cache))
     path = model_dir(cache)
@@ -77,10 +88,10 @@ def main() -> int:
     references = [text for _, text in spoken_segments(args.episodes)]
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
     calibration: dict[str, list[int]] = {}
-    voices = [("kokoro", v) for v in args.voices] + [("espeak", "")]
+    voices = [("kokoro", v) for v in args.voices] + ([] if args.skip_espeak else [("espeak", "")])
     for engine_name, voice in voices:
         engine = engines.get(engine_name)
-        for lang in ("en", "zh"):
+        for lang in args.langs:
             name = voice or engine.default_voice(lang)
             settings = engine.settings(lang, name)
             errors, words, synth_s, audio_s = [], 0, 0.0, 0.0
@@ -110,12 +121,12 @@ def main() -> int:
                 errors.append((rates["wer"] if lang == "en" else rates["syllable_er"], size))
                 words += size
             rate = sum(e * n for e, n in errors) / max(1, words)
-            key = f"{engine_name}|{name}|{lang}" + ("|raw-figures" if args.raw_figures else "")
+            key = f"{engine_name}|{name}|{lang}" + ("|raw-figures" if args.raw_figures else "") + variant
             results[key] = {"engine": engine_name, "voice": name, "lang": lang, "error": round(rate, 3),
                             "metric": "WER" if lang == "en" else "pinyin syllable error",
                             "realtime": round(audio_s / max(1e-9, synth_s), 2), "units_per_min":
                             round(n_units / max(1, speech_ms) * 60000, 1)}
-            if not args.raw_figures:
+            if not args.raw_figures and not variant:
                 calibration[key] = [n_units, speech_ms]
             print(json.dumps(results[key], ensure_ascii=False), flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)

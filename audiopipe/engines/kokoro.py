@@ -48,6 +48,9 @@ MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 _DEFAULT_VOICES = {"en": "jm_kumo", "zh": "jf_nezumi"}
 SENTENCE_PAUSE_S = 0.22
+CLAUSE_TOKENS = 0
+"""When above 0, a Chinese sentence whose phonemes pass this many is inferred clause by clause
+(cut at ，；： and grouped up to the limit) rather than whole: measured by bench/voices.py."""
 SESSIONS = 2
 """Inference sessions, each with cores / SESSIONS intra-op threads, and so takes made at once:
 measured in `make bench` against one session with every core (the package's own way)."""
@@ -264,11 +267,25 @@ class KokoroEngine(Engine):
             self._idle.put(session)
         return np.asarray(audio, dtype=np.float32).ravel()
 
+    def _sentence_chunks(self, sentence: str, lang: str) -> list[str]:
+        phonemes = self.phonemes(sentence, lang)
+        if lang != "zh" or not CLAUSE_TOKENS or len(phonemes) <= CLAUSE_TOKENS:
+            return _chunks(phonemes)
+        groups, current = [], ""
+        for clause in re.findall(r"[^，；：]+[，；：]?", sentence):
+            if current and len(self.phonemes(current + clause, lang)) > CLAUSE_TOKENS:
+                groups.append(current)
+                current = clause
+            else:
+                current += clause
+        groups.append(current)
+        return [c for group in groups if group.strip() for c in _chunks(self.phonemes(group, lang))]
+
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
         with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
             style = self.style(settings)
-            sentences = [(s, _chunks(self.phonemes(s, settings.lang))) for s in split_sentences(text) if s.strip()]
+            sentences = [(s, self._sentence_chunks(s, settings.lang)) for s in split_sentences(text) if s.strip()]
         speed = max(0.5, 1 + settings.rate / 100)
         pieces: list[np.ndarray] = []
         words: list[Word] = []
