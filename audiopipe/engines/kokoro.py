@@ -25,6 +25,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -90,6 +91,7 @@ class KokoroEngine(Engine):
         self._lock = threading.Lock()           # loading, phonemes and styles: one thread at a time
         self._session: Any = None
         self._idle: queue.Queue[Any] = queue.Queue()   # the sessions not running an inference now
+        self._pool = ThreadPoolExecutor(max_workers=self.sessions, thread_name_prefix="kokoro")
         self._vocab: dict[str, int] = {}
         self._voices: dict[str, np.ndarray] = {}
         self._files: dict[str, dict[str, np.ndarray]] = {}
@@ -287,17 +289,18 @@ class KokoroEngine(Engine):
             style = self.style(settings)
             sentences = [(s, self._sentence_chunks(s, settings.lang)) for s in split_sentences(text) if s.strip()]
         speed = max(0.5, 1 + settings.rate / 100)
+        # every chunk goes to the shared pool: both sessions stay busy to the end of the last take
+        pending = [(sentence if i == 0 else "", self._pool.submit(self._infer, chunk, style, speed))
+                   for sentence, chunks in sentences for i, chunk in enumerate(chunks)]
         pieces: list[np.ndarray] = []
         words: list[Word] = []
         pos = 0
         pause = np.zeros(int(SENTENCE_PAUSE_S * RATE), np.float32)
-        for sentence, chunks in sentences:   # inference runs while another take makes its phonemes
-            for chunk in chunks:
-                audio = self._infer(chunk, style, speed)
-                words.extend(_spread(sentence, settings.lang, pos, len(audio)))
-                pieces += [audio, pause]
-                pos += len(audio) + len(pause)
-                sentence = ""          # a sentence split in chunks: its words go with the first
+        for sentence, future in pending:   # a sentence cut in chunks: its words go with the first
+            audio = future.result()
+            words.extend(_spread(sentence, settings.lang, pos, len(audio)))
+            pieces += [audio, pause]
+            pos += len(audio) + len(pause)
         if not pieces:
             raise EngineError("kokoro: nothing to say in this text")
         audio = np.concatenate(pieces[:-1])
