@@ -8,7 +8,7 @@ ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install episode season feed test test-fast browser bench typecheck lint clean
+.PHONY: install episode season feed test test-fast browser bench typecheck lint clean cluster
 
 # Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
 # extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
@@ -68,6 +68,17 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# A Dask scheduler and two one-thread workers on this machine, to try `--scheduler` (Ctrl-C stops all three):
+#   make cluster    then, in another terminal:    .venv/bin/audiopipe build episodes/*.yaml --scheduler tcp://127.0.0.1:8786
+CLUSTER_PORT ?= 8786
+cluster: $(STAMP)
+	@echo "scheduler at tcp://127.0.0.1:$(CLUSTER_PORT); build with --scheduler tcp://127.0.0.1:$(CLUSTER_PORT) (Ctrl-C stops)"
+	@mkdir -p .cache; trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM; \
+	$(BIN)/dask scheduler --host 127.0.0.1 --port $(CLUSTER_PORT) --no-dashboard 2>.cache/cluster-scheduler.log & \
+	sleep 3; \
+	$(BIN)/dask worker tcp://127.0.0.1:$(CLUSTER_PORT) --nworkers 2 --nthreads 1 --no-dashboard 2>.cache/cluster-workers.log & \
+	wait
 
 season: $(RUN_STAMP)
 	$(BIN)/audiopipe build episodes/*.yaml --jobs 2 --out $(OUT)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
 from audiopipe.pipeline import (
     BuildOptions,
@@ -20,6 +21,7 @@ from audiopipe.pipeline import (
 )
 from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import failed
+from audiopipe.synth import cluster
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.run import Result
 
@@ -34,12 +36,17 @@ class Outcome:
 
 def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     """Build every manifest; the outcomes come back in the order given."""
+    engines = options.engines()              # one set of engines (and connections) for the whole batch
+    prepare_folders(options)
+    with cluster.connected(options.scheduler, engines, options.log) as remote:
+        return _build_many(paths, dataclasses.replace(options, remote=remote), engines)
+
+
+def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     plans: dict[int, Plan] = {}
     fitted: dict[int, BuildOptions] = {}       # each episode's options after its --fit before synthesis
     slugs: dict[str, Path] = {}
-    engines = options.engines()              # one set of engines (and connections) for the whole batch
-    prepare_folders(options)
     for i, path in enumerate(paths):
         slug = Path(path).stem
         if slug in slugs:
@@ -60,7 +67,8 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     jobs = [job for i in order for job in plans[i].jobs]
     calibration = plans[order[0]].calibration if order else None
     cache = plans[order[0]].cache if order else None
-    made = synth_run.run_collect(jobs, engines, cache, options.workers, options.progress, calibration) if cache else []
+    made = (synth_run.run_collect(jobs, engines, cache, options.workers, options.progress, calibration, options.remote)
+            if cache else [])
     pos = 0
     ready: list[tuple[int, list[Result]]] = []
     for i in order:

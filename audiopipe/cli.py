@@ -7,6 +7,8 @@ and exits 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +55,9 @@ def _add_build(sub: Any) -> None:
     build.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     build.add_argument("--jobs", type=int, default=2, metavar="N",
                        help="parallel workers for synthesis and, in a batch, episodes (default: 2)")
+    build.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("AUDIOPIPE_SCHEDULER") or None,
+                       help="make the takes not in the cache on a Dask cluster (tcp://HOST:8786; default: "
+                       "$AUDIOPIPE_SCHEDULER); needs the cluster extra here and audiopipe on every worker")
     build.add_argument("--connections", type=int, metavar="N",
                        help="edge engine: websocket connections at once (default 4)")
     build.add_argument("--retries", type=int, metavar="N",
@@ -174,12 +179,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
         raise AudiopipeError("--connections: use 1..16 (the service blocks clients that open dozens)")
     if args.retries is not None and not 0 <= args.retries <= 20:
         raise AudiopipeError("--retries: use 0..20")
+    if args.scheduler is not None and not re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d{1,5}/?|[^\s/:]+:\d{1,5}", args.scheduler):
+        raise AudiopipeError(f"--scheduler {args.scheduler!r}: give the scheduler's address as tcp://HOST:PORT "
+                             "(dask scheduler prints it; the port is 8786 by default)")
     options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
                            voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
                            connections=args.connections, retries=args.retries,
                            fallback=args.fallback, publish_fallback=args.publish_fallback,
                            fit=args.fit, strict=args.strict, remaster=args.remaster,
-                           qa=not args.no_qa, asr=args.asr, log=_say, progress=_progress(args))
+                           qa=not args.no_qa, asr=args.asr, log=_say, progress=_progress(args),
+                           scheduler=args.scheduler)
     if len(args.manifests) > 1:
         from audiopipe.batch import build_many
         from audiopipe.batch import summary as batch_summary

@@ -34,9 +34,9 @@ from audiopipe.review import retakes
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest, load_manifest
 from audiopipe.script.segments import Segment, segments_of
+from audiopipe.synth import cluster, timing
 from audiopipe.synth import plan as synth_plan
 from audiopipe.synth import run as synth_run
-from audiopipe.synth import timing
 from audiopipe.synth.budget import (
     Budget,
     estimate,
@@ -72,6 +72,8 @@ class BuildOptions:
     qa: bool = True                      # run the QA checks and write qa.html after building
     asr: bool = False                    # include speech recognition in the checks
     offline: bool = False                # `auto` takes the offline engine without asking the service
+    scheduler: str | None = None         # a Dask scheduler's address: takes not in the cache are made there
+    remote: synth_run.Remote | None = None   # the connected cluster (set by build / build_many)
     log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[str, int, int], None] | None = None   # (stage, done, total) of long stages
 
@@ -199,7 +201,8 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
 
 def synthesize(p: Plan, options: BuildOptions) -> list[Result]:
     """Every take, from the cache or the engines."""
-    return synth_run.run(p.jobs, p.engines, p.cache, options.workers, options.progress, p.calibration)
+    return synth_run.run(p.jobs, p.engines, p.cache, options.workers, options.progress, p.calibration,
+                         options.remote)
 
 
 # ---- stage 4: fit ----------------------------------------------------------------------------
@@ -238,7 +241,8 @@ def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
             if abs(speed - 1.0) > 1e-3:
                 jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, speed,
                                        options.log, p.overrides, p.loaded.lexicon, options.fallback)
-                results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration)
+                results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration,
+                                        options.remote)
                 made += [r for r in results if not r.cached]
             timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
             options.log(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
@@ -319,7 +323,9 @@ def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episod
     print_budget(budget(p), options.log)
     figures_check.before_synthesis(p.manifest, p.segments, options.strict, options.log)
     options = fit_estimate(p, options)
-    return finish(p, synthesize(p, options), options)
+    with cluster.connected(options.scheduler, p.engines, options.log) as remote:
+        options = replace(options, remote=remote)
+        return finish(p, synthesize(p, options), options)
 
 
 def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:

@@ -64,6 +64,7 @@ class EngineOptions:
     connections: int | None = None      # edge: websocket sessions at once (None: the engine's default)
     retries: int | None = None          # edge: retries of a failed chunk (None: the engine's default)
     offline: bool = False               # ``auto`` takes the offline engine without asking any service
+    cores: int | None = None            # CPU cores an engine may use (None: all; a Dask worker: its threads)
 
 
 class Phonemizer(Protocol):

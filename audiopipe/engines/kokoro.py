@@ -76,10 +76,13 @@ class KokoroEngine(Engine):
         from audiopipe.engines.espeak import EspeakEngine
         espeak = other("espeak")
         assert isinstance(espeak, EspeakEngine)
-        return cls(options.cache_dir, phonemizer=espeak)
+        sessions = min(SESSIONS, options.cores) if options.cores else None
+        return cls(options.cache_dir, phonemizer=espeak, sessions=sessions, cores=options.cores)
 
-    def __init__(self, cache_dir: Path, phonemizer: Phonemizer, sessions: int | None = None) -> None:
+    def __init__(self, cache_dir: Path, phonemizer: Phonemizer, sessions: int | None = None,
+                 cores: int | None = None) -> None:
         self.sessions = sessions or SESSIONS
+        self.cores = cores or os.cpu_count() or 1
         super().__init__(self.sessions)   # takes at once: one per inference session
         self.cache_dir = cache_dir / "kokoro"
         self._espeak = phonemizer     # espeak-ng's IPA for English (and Latin words inside Chinese)
@@ -132,7 +135,7 @@ class KokoroEngine(Engine):
             return
         import onnxruntime as ort
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, (os.cpu_count() or 1) // self.sessions)
+        options.intra_op_num_threads = max(1, self.cores // self.sessions)
         options.log_severity_level = 3
         try:
             for _ in range(self.sessions):

@@ -56,6 +56,7 @@ class SegmentRecord:
     fallback: bool = False             # made by a fallback engine (--fallback, or auto without its service)
     speaker: str = ""                  # who speaks, as transcripts name them (a profile's `speaker`)
     spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words), in order: they join to text/spoken_text
+    worker: str | None = None          # where a take made by this build was made: "local" or a Dask worker
 
     @property
     def duration_ms(self) -> int:
@@ -77,7 +78,7 @@ class SegmentRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker", "spans"))}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker", "spans", "worker"))}
         if "spans" in values:
             values["spans"] = tuple((str(a), str(b)) for a, b in values["spans"])
         return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))
@@ -269,7 +270,8 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
             words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
-            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans))
+            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
+            worker=None if clip.result.cached else clip.result.worker))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

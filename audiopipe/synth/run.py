@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import Samples
@@ -25,6 +26,7 @@ class Result:
     job: Job
     info: TakeInfo
     cached: bool
+    worker: str = "local"     # where a take made now was made: "local", or a Dask worker's address
 
 
 def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...], Timings]:
@@ -125,6 +127,13 @@ def _synthesize(job: Job, engines: Engines, cache: TakeCache, calibration: Calib
 STAGE = "synthesizing"
 
 
+class Remote(Protocol):
+    """Somewhere else to make takes (a Dask cluster, :mod:`audiopipe.synth.cluster`)."""
+
+    def run(self, jobs: Sequence[Job], cache: TakeCache, progress: Callable[[str, int, int], None] | None,
+            calibration: Calibration | None, stop_on_error: bool) -> list[Result | AudiopipeError]: ...
+
+
 def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
          progress: Callable[[str, int, int], None] | None, calibration: Calibration | None,
          stop_on_error: bool) -> list[Result | AudiopipeError]:
@@ -167,18 +176,24 @@ def _run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int,
 
 def run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
         progress: Callable[[str, int, int], None] | None = None,
-        calibration: Calibration | None = None) -> list[Result]:
+        calibration: Calibration | None = None, remote: Remote | None = None) -> list[Result]:
     """Make every job's take (from the cache when there); results in job order.
 
     A failure stops the run after the takes under way finish; every take
     already made is in the cache, so a re-run makes only what is missing.
     """
-    results = _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=True)
+    if remote is not None:
+        results = remote.run(jobs, cache, progress, calibration, stop_on_error=True)
+    else:
+        results = _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=True)
     return [r for r in results if isinstance(r, Result)]
 
 
 def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 2,
                 progress: Callable[[str, int, int], None] | None = None,
-                calibration: Calibration | None = None) -> list[Result | AudiopipeError]:
+                calibration: Calibration | None = None,
+                remote: Remote | None = None) -> list[Result | AudiopipeError]:
     """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
+    if remote is not None:
+        return remote.run(jobs, cache, progress, calibration, stop_on_error=False)
     return _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=False)
