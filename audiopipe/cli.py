@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
 from audiopipe.progress import Progress
+from audiopipe.tools import memory
 
 if TYPE_CHECKING:
     from audiopipe.review.findings import Finding
@@ -377,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    memory.limit_arenas()             # a batch's peak memory stays flat (see tools/memory.py)
     try:
         code: int = args.func(args)
         return code

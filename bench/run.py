@@ -9,6 +9,7 @@ includes start-up and peak memory is that process's own maximum RSS.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -21,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+import cluster as cluster_bench  # noqa: E402  (bench/cluster.py)
+
 DEMO = REPO / "episodes" / "morning-ledger.yaml"
 
 EN = ["Factory output in region {n} grew faster than expected, led by machinery and electronics.",
@@ -34,14 +38,16 @@ ZH = ["第{n}区十月份工业产出增长快于预期，机械和电子行业�
 SECONDS_PER_STORY = 24.5   # measured: one generated story with the offline engine, gaps included
 
 
-def generated_manifest(path: Path, minutes: float) -> Path:
-    """A manifest of unique stories (no two takes alike) that runs about *minutes*."""
+def generated_manifest(path: Path, minutes: float, first: int = 1) -> Path:
+    """A manifest of unique stories (no two takes alike) that runs about *minutes*; stories are numbered
+    from *first*, so manifests given different ones share no take either."""
     stories = max(1, round((minutes * 60 - 8) / SECONDS_PER_STORY))
     lines = [f'title: "Generated {minutes:g} minutes"', "date: 2026-11-20", "stories:"]
     for i in range(stories):
+        n = first + 2 * i
         lines += [f'  - title: "Story {i + 1}"',
-                  f'    en: "{EN[i % 4].format(n=i + 1)} {EN[(i + 1) % 4].format(n=i + 2)}"',
-                  f'    zh: "{ZH[i % 4].format(n=i + 1)}{ZH[(i + 1) % 4].format(n=i + 2)}"']
+                  f'    en: "{EN[i % 4].format(n=n)} {EN[(i + 1) % 4].format(n=n + 1)}"',
+                  f'    zh: "{ZH[i % 4].format(n=n)}{ZH[(i + 1) % 4].format(n=n + 1)}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -315,6 +321,9 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
     out["offline_engines"] = engine_synthesis(demo, work, smoke)
     out["kokoro_speed"] = {"skipped": "smoke mode"} if smoke else kokoro_speed(demo, work)
+    numbers = itertools.count(1000, 1000)
+    out["cluster"] = cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)),
+                                           smoke)
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -328,6 +337,8 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
         "kokoro >= 1.3x the package's plain use": out["kokoro_speed"].get("shipped_vs_plain", 0) >= 1.3,
+        "cluster: kokoro on two workers >= 1.7x one": out["cluster"].get("kokoro", {}).get("throughput_ratio", 0) >= 1.7,
+        "cluster: espeak batch of 8 <= 1.5x local": out["cluster"].get("espeak", {}).get("cluster_vs_local", 9) <= 1.5,
     }
     return out
 
@@ -381,6 +392,8 @@ def _print(r: dict[str, Any]) -> None:
                      "shipped": f"ours, {row.get('sessions')} sessions (shipped)"}[name]
             print(f"  {label:<34}{row['wall_s']:>8.2f} s  (median of {row['runs']})")
         print(f"  the same text: plain time / shipped time = {k['shipped_vs_plain']}x")
+    for line in cluster_bench.lines(r["cluster"]):
+        print(line)
     print("goals:")
     for goal, ok in r["goals"].items():
         print(f"  [{'met' if ok else 'MISSED'}] {goal}")

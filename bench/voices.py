@@ -35,6 +35,7 @@ def spoken_segments(paths: list[str], figures: bool = True) -> list[tuple[str, s
     """(language, spoken text) of every segment of the episodes, through the lexicon and (unless
     *figures* is false: the engine then reads the digits its own way) the figure readings."""
     import dataclasses
+
     from audiopipe.config.lexicon import load_lexicon
     from audiopipe.config.voices import load_profiles
     from audiopipe.script.manifest import load_manifest
@@ -67,13 +68,11 @@ def main() -> int:
     from faster_whisper import WhisperModel
 
     from audiopipe.dsp.signal import edge_silence_ms
-    from audiopipe.engines import EngineOptions, Engines
+    from audiopipe.engines import EngineOptions, Engines, kokoro
     from audiopipe.figures import read
     from audiopipe.review.asr import model_dir, score
     from audiopipe.synth.cache import default_cache_dir
     from audiopipe.synth.timing import units
-
-    from audiopipe.engines import kokoro
     if args.pause is not None:
         kokoro.SENTENCE_PAUSE_S = args.pause
     if args.clause_tokens is not None:

@@ -29,4 +29,11 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert [s["minutes"] for s in result["scaling"]] == [0.5, 1.0]
     assert result["scaling"][1]["audio_s"] > result["scaling"][0]["audio_s"]
     assert set(result["goals"]) >= {"cold demo >= 30x real time", "warm rebuild <= 1.5x bare encode"}
-    assert "goals:" in proc.stdout and "cold build" in proc.stdout
+    c = result["cluster"]
+    if "skipped" not in c:                       # real dask processes: the espeak batch ran on both workers
+        e = c["espeak"]
+        assert e["cluster_vs_local"] == round(e["cluster"]["wall_s"] / e["local"]["wall_s"], 2)
+        assert len(e["cluster"]["workers"]) == 2 and e["local"]["workers"] == ["local"]
+        assert e["cluster"]["takes"] == e["local"]["takes"] > 8
+        assert c["cost_model"]["espeak"]["takes_per_core_minute"] > 0
+        assert "goals:" in proc.stdout and "cold build" in proc.stdout
