@@ -250,31 +250,14 @@ def _cmd_qa(args: argparse.Namespace) -> int:
 
 
 def _cmd_retake(args: argparse.Namespace) -> int:
-    from audiopipe.pipeline import BuildOptions, build, load
-    from audiopipe.publish.record import EpisodeRecord
-    from audiopipe.review import retakes
     from audiopipe.review.findings import failed, summary
+    from audiopipe.studio.retake import retake
     from audiopipe.synth.plan import Override
     folder = _episode_folder(args.slug, args.out)
-    record = EpisodeRecord.load(folder)
-    indexes = [s.index for s in record.segments]
-    if args.segment not in indexes:
-        raise AudiopipeError(f"{folder}: no segment {args.segment}; segments are 1..{max(indexes)}")
-    recorded = record.build.options
-    options = BuildOptions(out_dir=args.out, cache_dir=args.cache, engine=recorded.engine,
-                           show_file=Path(recorded.show) if recorded.show else None,
-                           voices_dir=Path(recorded.voices) if recorded.voices else None,
-                           speed=recorded.speed, gap_scale=recorded.gap_scale,
-                           fallback=recorded.fallback, publish_fallback=recorded.publish_fallback,
-                           force=frozenset({args.segment}), log=_say, progress=_progress(args))
-    manifest = Path(record.episode.manifest)
-    if args.voice or args.rate is not None or args.engine:
-        override = Override(args.voice, args.rate, args.engine)
-        loaded = load(manifest, options)      # check the choice against today's profiles before saving it
-        lang = next(s.lang for s in record.segments if s.index == args.segment)
-        retakes.check("retake", args.segment, override, loaded.profiles, lang)
-        retakes.save(folder, args.segment, override)
-    episode = build(manifest, options)
+    chosen = args.voice or args.rate is not None or args.engine
+    done = retake(folder, args.segment, Override(args.voice, args.rate, args.engine) if chosen else None,
+                  args.cache, _say, _progress(args))
+    episode = done.episode
     print(f"re-took segment {args.segment}; rebuilt {episode.mp3} in {episode.seconds:.1f} s "
           f"({episode.synthesized} synthesized, {episode.cached} cached)")
     if episode.findings:
@@ -282,8 +265,10 @@ def _cmd_retake(args: argparse.Namespace) -> int:
         print(summary(episode.findings))
         if failed(episode.findings):
             return 1
-    args.show = options.show_file
-    _refresh_feed(args, manifest.parent)
+    from audiopipe.publish.record import EpisodeRecord
+    recorded = EpisodeRecord.load(folder).build.options
+    args.show = Path(recorded.show) if recorded.show else None
+    _refresh_feed(args, Path(EpisodeRecord.load(folder).episode.manifest).parent)
     return 0
 
 

@@ -179,8 +179,9 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
         options.log(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
                     "will carry it with that pubDate (apps list it from then on); check the date")
     overrides = retakes.load(options.out_dir / manifest.slug, loaded.profiles, segments)
+    segments = [replace(s, text=overrides[s.index].text or s.text) if s.index in overrides else s for s in segments]
     if overrides:
-        options.log(f"retakes: {len(overrides)} segment(s) keep the voice/rate a reviewer chose "
+        options.log(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
                     f"({options.out_dir / manifest.slug / retakes.FILE})")
     engines = engines or options.engines()
     jobs = synth_plan.plan(segments, loaded.profiles, engines, options.engine, options.speed, options.log,

@@ -167,7 +167,8 @@ def test_retake_one_segment(episode: tuple[Path, Path], capsys: pytest.CaptureFi
     # the reviewer's choice survives a plain rebuild
     assert main(["build", str(manifest), "--out", str(out)]) == 0
     assert read_json(out / "qa-test" / "report.json")["segments"][2]["rate"] == 20
-    assert "retakes: 1 segment(s) keep the voice/rate a reviewer chose" in capsys.readouterr().err
+    assert "retakes: 1 segment(s) keep the voice, rate or text a reviewer chose" in capsys.readouterr().err
+    assert read_json(out / "qa-test" / "review.json")["overrides"] == {"3": {"rate": 20}}
     assert main(["retake", "qa-test", "9", "--out", str(out)]) == 2
     assert "no segment 9; segments are 1..4" in capsys.readouterr().err
 

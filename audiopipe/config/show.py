@@ -74,6 +74,8 @@ class Show:
     copyright: str = ""                 # the feed's <copyright>, e.g. "© 2026 Morning Ledger Productions"
     locked: bool = True                 # podcast:locked: other hosts may not import the feed
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
+    review: str = "optional"            # "required": an episode reaches the feed only by `audiopipe release`
+    editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
     qa: Thresholds = Thresholds()
     path: Path | None = None
 
@@ -111,7 +113,8 @@ def find_show_file(start: Path | None) -> Path | None:
     return yamlio.find_upwards(start, "show.yaml", "AUDIOPIPE_SHOW")
 
 
-BOOL_KEYS = ("explicit", "locked")
+BOOL_KEYS = ("explicit", "locked", "editions")
+REVIEW_CHOICES = ("optional", "required")
 
 
 def _check_publishing(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
@@ -186,6 +189,11 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
         value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+    elif name == "review":
+        if value not in REVIEW_CHOICES:
+            raise ShowError(path, f"review: {value!r} is not a choice; write `review: required` (every segment "
+                            "approved in `audiopipe review`, then `audiopipe release`) or `review: optional`",
+                            line=line)
     elif name in BOOL_KEYS:
         if not isinstance(value, bool):
             raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)

@@ -1,5 +1,6 @@
 """What reaches the feed: only episodes whose last QA passed, checked on the MP3 that is there now,
-and not built by a fallback engine (unless the producer said ``--publish-fallback``)."""
+not built by a fallback engine (unless the producer said ``--publish-fallback``), and, when show.yaml
+says ``review: required``, released by a reviewer (every segment approved for its present take)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import json
 from pathlib import Path
 
 from audiopipe.config.show import Show
+from audiopipe.errors import AudiopipeError
 from audiopipe.publish.episode import refresh_feed as write_feed
 from audiopipe.publish.record import EpisodeRecord
+from audiopipe.review import verdicts
 
 QA_FILE = "qa.json"
 
 
-def hold_reason(folder: Path, record: EpisodeRecord) -> str | None:
-    """Why the episode in *folder* stays out of the feed, or None when it may be published."""
+def qa_hold(folder: Path, record: EpisodeRecord) -> str | None:
+    """Why QA keeps the episode in *folder* out of the feed, or None."""
     slug = record.episode.slug
     try:
         qa = json.loads((folder / QA_FILE).read_text(encoding="utf-8"))
@@ -34,7 +37,40 @@ def hold_reason(folder: Path, record: EpisodeRecord) -> str | None:
     return None
 
 
+def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None) -> str | None:
+    """Why the episode in *folder* stays out of the feed, or None when it may be published."""
+    reason = qa_hold(folder, record)
+    if reason is not None or show is None or show.review != "required":
+        return reason
+    slug = record.episode.slug
+    try:
+        review = verdicts.load(folder)
+    except AudiopipeError as exc:
+        return exc.message
+    if not verdicts.released_now(review, record, (folder / record.episode.file).stat().st_size):
+        return (f"review required: not released; approve every segment (`audiopipe review {slug}`), then "
+                f"`audiopipe release {slug}`")
+    return None
+
+
 def refresh_feed(out_dir: Path, show: Show) -> tuple[Path, list[tuple[str, str]]]:
     """Rewrite out_dir/feed.xml with the episodes that may be published; the others with their reason."""
     held: list[tuple[str, str]] = []
-    return write_feed(out_dir, show, hold_reason, held), held
+    return write_feed(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held), held
+
+
+def release(folder: Path, show: Show) -> list[str]:
+    """Release the episode in *folder*: when QA passed and every segment is approved for its present take,
+    record the release and rewrite the feed (returns []); otherwise the lines saying what stands in the way."""
+    record = EpisodeRecord.load(folder)
+    reason = qa_hold(folder, record)
+    blockers = [reason] if reason else []
+
+    def stamp(review: verdicts.Review) -> None:
+        blockers.extend(verdicts.not_approved(review, record))
+        if not blockers:
+            review.released = verdicts.release_stamp(record, (folder / record.episode.file).stat().st_size)
+    verdicts.update(folder, stamp)
+    if not blockers and show.base_url:
+        refresh_feed(folder.parent, show)
+    return blockers

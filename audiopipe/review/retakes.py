@@ -1,8 +1,10 @@
-"""Re-takes a reviewer asked for: another voice profile, rate or engine for one segment, kept for later builds.
+"""Re-takes a reviewer asked for: another voice profile, rate, engine or text for one segment, kept for
+later builds.
 
-They live in ``output/<slug>/retakes.json`` ({"3": {"profile": "en-aria", "rate": -5}}), so that a
-rebuild of the episode keeps the reviewer's choice; delete the file to go back to the manifest's voices.
-A choice is checked before it is saved, and a file that does not hold up is a one-line error naming it.
+They live in ``output/<slug>/review.json`` under ``overrides`` ({"3": {"profile": "en-aria", "rate": -5}},
+or {"4": {"text": "…"}}), beside the reviewer's approvals, so that a rebuild keeps the reviewer's choice
+and the manifest is never rewritten.  An older ``retakes.json`` beside it is still read.  A choice is
+checked before it is saved, and a file that does not hold up is a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from audiopipe.config.voices import RATE_RANGE, VoiceProfile
 from audiopipe.engines import check_name
 from audiopipe.errors import AudiopipeError
+from audiopipe.review import verdicts
 from audiopipe.script.segments import Segment
 from audiopipe.synth.plan import Override
-from audiopipe.tools.fsutil import write_text
+from audiopipe.text import speakable_problem
 
-FILE = "retakes.json"
+FILE = verdicts.FILE
+LEGACY_FILE = "retakes.json"
 
 
 def check(where: str, index: int, override: Override, profiles: Mapping[str, VoiceProfile], lang: str) -> None:
@@ -36,36 +41,58 @@ def check(where: str, index: int, override: Override, profiles: Mapping[str, Voi
             check_name(override.engine, allow_auto=True)
         except AudiopipeError as exc:
             raise AudiopipeError(f"{where}: segment {index}: {exc.message}") from None
+    if override.text is not None:
+        problem = speakable_problem(override.text, lang)
+        if problem:
+            raise AudiopipeError(f"{where}: segment {index}: the edited text {problem}")
 
 
-def _read(path: Path) -> dict[int, Override]:
+def from_json(raw: Mapping[str, Any]) -> Override:
+    rate = raw.get("rate")
+    return Override(raw.get("profile"), None if rate is None else int(rate), raw.get("engine"), raw.get("text"))
+
+
+def _legacy(path: Path) -> dict[int, Override]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return {int(k): Override(v.get("profile"), None if v.get("rate") is None else int(v["rate"]), v.get("engine"))
-                for k, v in raw.items()}
+        return {int(k): from_json(v) for k, v in raw.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         raise AudiopipeError(f"{path}: not a valid re-take file; fix it or delete it to use the manifest's "
                              "voices") from None
 
 
+def stored(folder: Path) -> dict[int, Override]:
+    """Every override saved for the episode in *folder* (review.json over an older retakes.json)."""
+    found = _legacy(folder / LEGACY_FILE) if (folder / LEGACY_FILE).is_file() else {}
+    try:
+        found.update({k: from_json(v) for k, v in verdicts.load(folder).overrides.items()})
+    except (TypeError, ValueError, AttributeError):
+        raise AudiopipeError(f"{folder / FILE}: an override is not valid; fix it or delete it") from None
+    return found
+
+
 def load(folder: Path, profiles: Mapping[str, VoiceProfile], segments: Sequence[Segment]) -> dict[int, Override]:
     """The re-takes of the episode in *folder* that still apply to its segments, each checked."""
-    path = folder / FILE
-    if not path.is_file():
-        return {}
     langs = {s.index: s.lang for s in segments}
     kept = {}
-    for index, override in _read(path).items():
+    for index, override in stored(folder).items():
         if index not in langs:
             continue                       # the manifest changed: that segment is gone
-        check(f"{path}", index, override, profiles, langs[index])
+        check(f"{folder / FILE}", index, override, profiles, langs[index])
         kept[index] = override
     return kept
 
 
+def as_json(override: Override) -> dict[str, Any]:
+    return {f: v for f, v in asdict(override).items() if v is not None}
+
+
 def save(folder: Path, index: int, override: Override) -> None:
-    path = folder / FILE
-    data = _read(path) if path.is_file() else {}
-    data[index] = override
-    write_text(path, json.dumps({str(k): {f: v for f, v in asdict(o).items() if v is not None}
-                                 for k, o in sorted(data.items())}, indent=2, sort_keys=True) + "\n")
+    """Keep *override* for segment *index* (an empty one removes it)."""
+    def change(review: verdicts.Review) -> None:
+        if as_json(override):
+            review.overrides[index] = as_json(override)
+        else:
+            review.overrides.pop(index, None)
+    folder.mkdir(parents=True, exist_ok=True)
+    verdicts.update(folder, change)

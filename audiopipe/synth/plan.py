@@ -32,11 +32,12 @@ class Job:
 
 @dataclass(frozen=True)
 class Override:
-    """A reviewer's choice for one segment (a re-take): another profile, rate or engine."""
+    """A reviewer's choice for one segment (a re-take): another profile, rate, engine or text."""
 
     profile: str | None = None
     rate: int | None = None
     engine: str | None = None
+    text: str | None = None          # applied to the segment before planning (pipeline.plan)
 
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engines: Engines,
