@@ -4,96 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
-import re
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from audiopipe.cli import main
+from tests.chromium import browser, chromium, open_page  # noqa: F401  (fixtures)
 from tests.conftest import read_json, write
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("Chromium is not installed: run `make browser` (Debian's chromium package; needs root "
-                    "and apt-get), which `make test` does when it can")
-    return path
-
-
-@pytest.fixture
-def browser(chromium: str, tmp_path: Path) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--autoplay-policy=no-user-gesture-required", "--allow-file-access-from-files",
-         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0", "--window-size=1300,1000",
-         "about:blank"], stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    url = None
-    for _ in range(200):
-        line = proc.stderr.readline()
-        match = re.search(r"DevTools listening on (ws://\S+)", line)
-        if match:
-            url = match.group(1)
-            break
-    try:
-        assert url, "Chromium did not start its DevTools endpoint"
-        yield url
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-class Page:
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, session: str) -> None:
-        self.ws, self.session, self.next_id = ws, session, 1
-
-    async def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        ident = self.next_id
-        await self.ws.send_str(json.dumps({"id": ident, "method": method, "params": params,
-                                           "sessionId": self.session}))
-        while True:
-            msg = json.loads((await self.ws.receive(timeout=30)).data)
-            if msg.get("id") == ident:
-                assert "error" not in msg, msg
-                return msg["result"]  # type: ignore[no-any-return]
-
-    async def js(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-
 async def _review(ws_url: str, page_url: str, shot: Path) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, max_msg_size=0) as ws:
-        await ws.send_str(json.dumps({"id": 1, "method": "Target.createTarget", "params": {"url": "about:blank"}}))
-        target = None
-        while target is None:
-            msg = json.loads((await ws.receive(timeout=30)).data)
-            if msg.get("id") == 1:
-                target = msg["result"]["targetId"]
-        await ws.send_str(json.dumps({"id": 2, "method": "Target.attachToTarget",
-                                      "params": {"targetId": target, "flatten": True}}))
-        session = None
-        while session is None:
-            msg = json.loads((await ws.receive(timeout=30)).data)
-            if msg.get("id") == 2:
-                session = msg["result"]["sessionId"]
-        page = Page(ws, session)
-        await page.send("Page.enable")
-        await page.send("Page.navigate", url=page_url)
-        await page.js("new Promise(r => document.readyState === 'complete' ? r() : addEventListener('load', r))")
+    async with open_page(ws_url) as page:
+        await page.goto(page_url)
         out: dict[str, Any] = {}
         out["durations"] = await page.js("""(async () => {
             const all = [document.getElementById('episode'), ...document.querySelectorAll('tr.seg audio')];

@@ -1,0 +1,132 @@
+"""What the review page shows of an episode, and the changes its actions make (through review.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from audiopipe.config.show import Show, load_show
+from audiopipe.errors import AudiopipeError
+from audiopipe.pipeline import BuildOptions, load
+from audiopipe.publish.record import EpisodeRecord
+from audiopipe.review import release as release_gate
+from audiopipe.review import retakes, verdicts
+from audiopipe.script.segments import segments_of
+from audiopipe.studio.retake import Retaken, segment_of
+
+
+def episodes(out_dir: Path, only: list[str] | None = None) -> list[str]:
+    """The built episodes of *out_dir* (folders with a report.json), or those of *only* among them."""
+    found = sorted(p.parent.name for p in Path(out_dir).glob("*/report.json"))
+    return [s for s in found if only is None or s in only]
+
+
+def stamp(folder: Path) -> str:
+    """Changes whenever the episode is rebuilt or its review changes (the page's reload prompt)."""
+    parts = []
+    for name in ("report.json", verdicts.FILE):
+        try:
+            st = (folder / name).stat()
+            parts.append(f"{st.st_mtime_ns}-{st.st_size}")
+        except OSError:
+            parts.append("-")
+    return "/".join(parts)
+
+
+def _show(record: EpisodeRecord) -> Show:
+    recorded = record.build.options
+    return load_show(Path(recorded.show) if recorded.show else None)
+
+
+def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str]]]:
+    """The manifest's own text per segment, and the voice profiles per language (for re-takes)."""
+    recorded = record.build.options
+    options = BuildOptions(show_file=Path(recorded.show) if recorded.show else None,
+                           voices_dir=Path(recorded.voices) if recorded.voices else None)
+    try:
+        loaded = load(Path(record.episode.manifest), options)
+    except AudiopipeError:
+        return {}, {}
+    texts = {s.index: s.text for s in segments_of(loaded.manifest)}
+    profiles: dict[str, list[str]] = {}
+    for name, profile in sorted(loaded.profiles.items()):
+        profiles.setdefault(profile.language, []).append(name)
+    return texts, profiles
+
+
+def _qa(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / release_gate.QA_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def episode_state(folder: Path) -> dict[str, Any]:
+    """Everything the page shows of the episode in *folder*."""
+    record = EpisodeRecord.load(folder)
+    review = verdicts.load(folder)
+    texts, profiles = _manifest(record)
+    show = _show(record)
+    segments = []
+    for seg in record.segments:
+        status, why = verdicts.status(review, seg)
+        verdict = review.verdicts.get(seg.index)
+        override = review.overrides.get(seg.index, {})
+        segments.append({
+            "index": seg.index, "lang": seg.lang, "story": seg.story, "chapter": seg.chapter,
+            "text": seg.text, "manifest_text": texts.get(seg.index, seg.text),
+            "text_edited": "text" in override, "profile": seg.voice_profile, "voice": seg.voice,
+            "engine": seg.engine, "rate": seg.rate, "take": seg.take, "file": seg.file,
+            "duration_ms": seg.duration_ms, "status": status, "why": why, "override": override,
+            "by": verdict.by if verdict else "", "at": verdict.at if verdict else "",
+            "pending": review.pending.get(seg.index)})
+    qa = _qa(folder)
+    mp3 = folder / record.episode.file
+    hold = release_gate.hold_reason(folder, record, show) if mp3.is_file() else "not built"
+    return {"slug": record.episode.slug, "title": record.episode.title, "date": record.episode.date,
+            "file": record.episode.file, "duration_ms": record.episode.duration_ms, "segments": segments,
+            "profiles": profiles, "engines": ["espeak", "kokoro", "edge"],
+            "qa": {"passed": qa.get("passed"), "findings": qa.get("findings", []),
+                   "figures": qa.get("figures", [])},
+            "review_required": show.review == "required", "released": review.released,
+            "in_feed": hold is None, "hold": hold, "stamp": stamp(folder),
+            "not_approved": verdicts.not_approved(review, record)}
+
+
+def set_verdict(folder: Path, index: int, action: str, note: str) -> None:
+    """Approve, flag (with *note*) or clear segment *index* for its present take."""
+    seg = segment_of(EpisodeRecord.load(folder), index, folder)
+
+    def change(review: verdicts.Review) -> None:
+        if action == "clear":
+            review.verdicts.pop(index, None)
+        else:
+            review.verdicts[index] = verdicts.Verdict.of("approved" if action == "approve" else "flagged", seg, note)
+    verdicts.update(folder, change)
+
+
+def stored_override(folder: Path, index: int) -> dict[str, Any] | None:
+    found = retakes.stored(folder).get(index)
+    return retakes.as_json(found) if found is not None else None
+
+
+def set_pending(folder: Path, index: int, done: Retaken, previous_override: dict[str, Any] | None) -> None:
+    """After a re-take: the previous and the new take wait side by side for the reviewer's choice."""
+    if done.before.take == done.after.take or done.previous_file is None:
+        return                                       # the same take came back: nothing to compare
+
+    def change(review: verdicts.Review) -> None:
+        earlier = review.pending.get(index)          # a second re-take still compares with the first take
+        review.pending[index] = earlier or {
+            "previous_take": done.before.take, "previous_file": done.previous_file,
+            "previous_override": previous_override, "at": verdicts.now()}
+        review.pending[index]["new_take"] = done.after.take
+    verdicts.update(folder, change)
+
+
+def release(folder: Path) -> list[str]:
+    record = EpisodeRecord.load(folder)
+    return release_gate.release(folder, _show(record))
+

@@ -1,0 +1,212 @@
+"""`audiopipe review`: the server over HTTP (token, Origin, paths, concurrency) and the page in Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import podcastparser
+import pytest
+
+from audiopipe.cli import main
+from tests.chromium import browser, chromium, open_page  # noqa: F401  (fixtures)
+from tests.conftest import REPO, read_json, write
+
+pytestmark = pytest.mark.e2e
+
+SHOW = """
+    title: "Review test"
+    author: "Test Desk"
+    description: "A test show."
+    owner_name: "Test Owner"
+    owner_email: "owner@example.com"
+    base_url: "https://example.com/pod/"
+    review: required
+"""
+
+
+def _episode(tmp_path: Path, stories: int = 2) -> tuple[Path, Path]:
+    """A built episode (espeak) under a show with `review: required`; (manifest, output folder)."""
+    write(tmp_path / "show.yaml", SHOW)
+    lines = ['title: "Review me"', "date: 2026-11-20", "stories:"]
+    for i in range(1, stories + 1):
+        lines += [f'  - en: "Story {i}: exports rose for a {i}th month in a row."',
+                  f'    zh: "第{i}条：出口连续第{i}个月增长。"']
+    manifest = write(tmp_path / "episodes" / "ep.yaml", "\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet"]) == 0
+    return manifest, out
+
+
+@contextmanager
+def _server(out: Path, *args: str) -> Iterator[str]:
+    """`audiopipe review` as a process; the URL it prints first."""
+    proc = subprocess.Popen([sys.executable, "-m", "audiopipe", "review", *args, "--out", str(out), "--no-browser",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ})
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url, (url, proc.stderr and proc.stderr.read())
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _split(url: str) -> tuple[str, str]:
+    base, token = url.split("/?token=")
+    return base, token
+
+
+async def _status(method: str, url: str, **kw: Any) -> int:
+    async with aiohttp.ClientSession() as http, http.request(method, url, **kw) as r:
+        return r.status
+
+
+def test_every_route_needs_the_token_and_posts_their_origin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _episode(tmp_path)
+    capsys.readouterr()
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+        gets = ["/", "/e/ep", "/api/e/ep", "/api/e/ep/stamp", "/files/ep/ep.mp3", "/api/jobs/x"]
+        posts = ["/api/e/ep/approve", "/api/e/ep/flag", "/api/e/ep/retake", "/api/e/ep/ab", "/api/e/ep/release"]
+        origin = {"Origin": base}
+
+        async def run() -> dict[str, list[int]]:
+            return {
+                "no token": [await _status("GET", base + p) for p in gets]
+                + [await _status("POST", base + p, json={"segment": 1}, headers=origin) for p in posts],
+                "wrong token": [await _status("GET", f"{base}{p}?token=x{token}") for p in gets],
+                "token": [await _status("GET", f"{base}{p}?token={token}", allow_redirects=False) for p in gets],
+                "other origin": [await _status("POST", f"{base}{p}?token={token}", json={"segment": 1},
+                                               headers={"Origin": "http://evil.example"}) for p in posts],
+                "no origin": [await _status("POST", f"{base}{p}?token={token}", json={"segment": 1}) for p in posts],
+                "outside": [await _status("GET", f"{base}/files/ep/..%2Fep%2F..%2F..%2Fshow.yaml?token={token}"),
+                            await _status("GET", f"{base}/files/ep/%2E%2E/%2E%2E/show.yaml?token={token}"),
+                            await _status("GET", f"{base}/files/ep/link.yaml?token={token}"),
+                            await _status("GET", f"{base}/files/ep/.review.lock?token={token}"),
+                            await _status("GET", f"{base}/files/nope/ep.mp3?token={token}")],
+            }
+        (out / "ep" / "link.yaml").symlink_to(tmp_path / "show.yaml")
+        got = asyncio.run(run())
+    assert got["no token"] == [401] * 11
+    assert got["wrong token"] == [403] * 6
+    assert got["token"] == [302, 200, 200, 200, 200, 404]
+    assert got["other origin"] == got["no origin"] == [403] * 5
+    # refused: 403 from the folder check, or 404 where the URL normalizes to a path that is not a route
+    assert got["outside"][0] == 403 and got["outside"][1] in (403, 404) and got["outside"][2:] == [403, 403, 404]
+    assert not (out / "ep" / "review.json").exists()          # nothing refused wrote anything
+
+
+def test_twenty_approvals_at_once_are_all_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _episode(tmp_path, stories=10)                    # 20 segments
+    capsys.readouterr()
+    with _server(out) as url:                                  # every episode of the folder
+        base, token = _split(url)
+
+        async def run() -> list[int]:
+            async with aiohttp.ClientSession() as http:
+                async def one(i: int) -> int:
+                    async with http.post(f"{base}/api/e/ep/approve?token={token}", json={"segment": i},
+                                         headers={"Origin": base}) as r:
+                        return r.status
+                return list(await asyncio.gather(*(one(i) for i in range(1, 21))))
+        statuses = asyncio.run(run())
+    assert statuses == [200] * 20
+    review = read_json(out / "ep" / "review.json")
+    assert sorted(int(k) for k in review["segments"]) == list(range(1, 21))
+    assert {v["status"] for v in review["segments"].values()} == {"approved"}
+    takes = {s["index"]: s["take"] for s in read_json(out / "ep" / "report.json")["segments"]}
+    assert all(v["take"] == takes[int(k)] for k, v in review["segments"].items())
+    assert not list((out / "ep").glob("*.part"))
+
+
+def test_release_is_gated_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = _episode(tmp_path)
+    feed = podcastparser.parse("feed.xml", (out / "feed.xml").open("rb"))
+    assert feed["episodes"] == []                                  # review: required holds it back
+    assert main(["release", "ep", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "error: ep is not released: 4 thing(s) stand in the way:" in err
+    assert "segment 1 (en) unreviewed" in err and "segment 4 (zh) unreviewed" in err
+
+
+async def _drive(ws_url: str, url: str, out: Path, shot: Path) -> dict[str, Any]:
+    got: dict[str, Any] = {}
+    async with open_page(ws_url) as page:
+        await page.goto(url)
+        await page.until("document.querySelectorAll('.card.seg').length === 4")
+        for i in (1, 2):
+            await page.js(f"document.querySelector('#seg-{i} button.approve').click()")
+            await page.until(f"document.querySelector('#seg-{i}').dataset.status === 'approved'")
+        await page.js("window.prompt = () => 'reads the figure too fast'; "
+                      "document.querySelector('#seg-3 button.flag').click()")
+        await page.until("document.querySelector('#seg-3').dataset.status === 'flagged'")
+        got["flag_why"] = await page.js("document.querySelector('#seg-3 .why').textContent")
+        # re-take segment 4 at another rate, compare A/B, keep the new take
+        await page.js("document.querySelector('#seg-4 button.open-retake').click()")
+        await page.js("const r = document.querySelector('#seg-4 input[name=rate]'); r.value = '25';"
+                      "document.querySelector('#seg-4 form.retake button[type=submit]').click()")
+        await page.until("document.querySelector('#seg-4 .ab audio.a') && window.lastRetakeSeconds", 60)
+        got["retake_s"] = await page.js("window.lastRetakeSeconds")
+        got["ab"] = await page.js("""(async () => { const a = [...document.querySelectorAll('#seg-4 .ab audio')];
+            await Promise.all(a.map(x => x.readyState >= 1 ? 0 : new Promise(r => { x.onloadedmetadata = r; x.onerror = r; })));
+            return a.map(x => x.duration); })()""")
+        await page.js("document.querySelector('#seg-4 button.keep-new').click()")
+        await page.until("!document.querySelector('#seg-4 .ab')")
+        await page.js("document.querySelector('#release').click()")
+        got["refused"] = await page.until("document.querySelector('#msg').textContent.startsWith('Not released') && "
+                                          "document.querySelector('#msg').textContent")
+        for i in (3, 4):
+            await page.js(f"document.querySelector('#seg-{i} button.approve').click()")
+            await page.until(f"document.querySelector('#seg-{i}').dataset.status === 'approved'")
+        shot.write_bytes(base64.b64decode((await page.send("Page.captureScreenshot", format="png"))["data"]))
+        await page.js("document.querySelector('#release').click()")
+        got["released"] = await page.until("document.querySelector('#msg').textContent.startsWith('Released') && "
+                                           "document.querySelector('#msg').textContent")
+        got["status"] = await page.js("document.querySelector('#status').textContent")
+        # a build from the command line while the page is open: the page offers a reload
+        await asyncio.to_thread(main, ["build", str(out.parent / "episodes" / "ep.yaml"), "--engine", "espeak",
+                                       "--out", str(out), "--quiet", "--remaster"])
+        got["banner"] = await page.until("document.querySelector('#banner').classList.contains('show')", 10)
+    return got
+
+
+@pytest.mark.browser
+def test_a_whole_review_in_chromium(browser: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _episode(tmp_path)
+    before = {s["index"]: s for s in read_json(out / "ep" / "report.json")["segments"]}
+    capsys.readouterr()
+    shot = tmp_path / "review.png"
+    with _server(out, "ep") as url:
+        t0 = time.perf_counter()
+        got = asyncio.run(_drive(browser, url, out, shot))
+        assert time.perf_counter() - t0 < 120
+    review = read_json(out / "ep" / "review.json")
+    after = {s["index"]: s for s in read_json(out / "ep" / "report.json")["segments"]}
+    assert got["flag_why"] == "reads the figure too fast"
+    assert review["overrides"] == {"4": {"rate": 25}} and after[4]["rate"] == 25
+    assert after[4]["take"] != before[4]["take"] and after[4]["duration_ms"] < before[4]["duration_ms"]
+    previous, new = got["ab"]
+    assert previous == pytest.approx(before[4]["duration_ms"] / 1000, abs=0.3)   # A is the old take, B the new
+    assert new == pytest.approx(after[4]["duration_ms"] / 1000, abs=0.3)
+    assert "segment 3 (en) flagged: reads the figure too fast" in got["refused"]
+    assert "segment 4 (zh) unreviewed" in got["refused"]
+    assert got["released"].startswith("Released") and "every segment approved · in the feed" in got["status"]
+    assert got["banner"]
+    assert review["released"]["takes"] == [after[i]["take"] for i in sorted(after)]
+    items = podcastparser.parse("feed.xml", (out / "feed.xml").open("rb"))["episodes"]
+    assert [e["title"] for e in items] == ["Review me"]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert 0 < got["retake_s"] < 30
+    print(f"re-take from click to updated page: {got['retake_s']:.2f} s")
