@@ -189,11 +189,9 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
         value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
-    elif name == "review":
-        if value not in REVIEW_CHOICES:
-            raise ShowError(path, f"review: {value!r} is not a choice; write `review: required` (every segment "
-                            "approved in `audiopipe review`, then `audiopipe release`) or `review: optional`",
-                            line=line)
+    elif name == "review" and value not in REVIEW_CHOICES:
+        raise ShowError(path, f"review: {value!r} is not a choice; write `review: required` (every segment approved "
+                        "in `audiopipe review`, then `audiopipe release`) or `review: optional`", line=line)
     elif name in BOOL_KEYS:
         if not isinstance(value, bool):
             raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
