@@ -210,3 +210,60 @@ def test_a_whole_review_in_chromium(browser: str, tmp_path: Path, capsys: pytest
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     assert 0 < got["retake_s"] < 30
     print(f"re-take from click to updated page: {got['retake_s']:.2f} s")
+
+
+def test_an_approval_lapses_when_its_take_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = _episode(tmp_path)
+    text_before = manifest.read_text(encoding="utf-8")
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+
+        async def run() -> dict[str, Any]:
+            async with aiohttp.ClientSession() as http:
+                async def post(path: str, body: dict[str, Any]) -> Any:
+                    async with http.post(f"{base}{path}?token={token}", json=body, headers={"Origin": base}) as r:
+                        return r.status, await r.json() if r.content_type == "application/json" else await r.text()
+
+                async def state() -> Any:
+                    async with http.get(f"{base}/api/e/ep?token={token}") as r:
+                        return await r.json()
+                for i in (1, 2):
+                    await post("/api/e/ep/approve", {"segment": i})
+                flagless = await post("/api/e/ep/flag", {"segment": 3, "note": " "})
+                job = (await post("/api/e/ep/retake", {"segment": 2, "text": "第1条：出口连续第二个月增长，好于预期。"}))[1]
+                while job["state"] == "running":
+                    await asyncio.sleep(0.2)
+                    async with http.get(f"{base}/api/jobs/{job['id']}?token={token}") as r:
+                        job = await r.json()
+                bad = (await post("/api/e/ep/retake", {"segment": 1, "text": "全是中文。"}))[1]
+                while bad["state"] == "running":
+                    await asyncio.sleep(0.2)
+                    async with http.get(f"{base}/api/jobs/{bad['id']}?token={token}") as r:
+                        bad = await r.json()
+                return {"flagless": flagless, "job": job, "bad": bad, "state": await state()}
+        got = asyncio.run(run())
+    assert got["flagless"][0] == 400 and "needs a note" in got["flagless"][1]
+    assert got["job"]["state"] == "done", got["job"]
+    assert got["bad"]["state"] == "failed" and "segment 1: the edited text has nothing to say in English" in got["bad"]["error"]
+    seg1, seg2 = got["state"]["segments"][:2]
+    assert seg1["status"] == "approved"
+    assert seg2["status"] == "lapsed" and seg2["why"] == "the text changed since it was approved"
+    assert seg2["text_edited"] and seg2["text"].startswith("第1条：出口连续第二个月") and seg2["manifest_text"] == "第1条：出口连续第1个月增长。"
+    assert manifest.read_text(encoding="utf-8") == text_before              # the manifest is never rewritten
+    assert read_json(out / "ep" / "review.json")["overrides"] == {"2": {"text": "第1条：出口连续第二个月增长，好于预期。"}}
+    # a re-take with another rate from the command line: the approval of segment 1 lapses, saying why
+    assert main(["retake", "ep", "1", "--rate", "30", "--out", str(out), "--quiet"]) == 0
+    from audiopipe.publish.record import EpisodeRecord
+    from audiopipe.review import verdicts
+    record = EpisodeRecord.load(out / "ep")
+    state, why = verdicts.status(verdicts.load(out / "ep"), record.segments[0])
+    assert state == "lapsed" and why.startswith("re-taken since it was approved (espeak en-us, rate +30% instead of")
+    capsys.readouterr()
+
+
+def test_review_setting_in_show_yaml_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "show.yaml", "review: always\n")
+    manifest = write(tmp_path / "episodes" / "x.yaml", 'title: "X"\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zh: "你好。"\n')
+    assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--engine", "espeak"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: {tmp_path / 'show.yaml'}:1: review: 'always' is not a choice; write `review: required`")

@@ -95,7 +95,7 @@ function card(g) {
   if (g.why) c.append(el('div', {class: 'why'}, g.why));
   c.append(el('div', {class: 'say', lang: g.lang === 'zh' ? 'zh-CN' : 'en'}, g.text));
   if (g.text_edited) c.append(el('div', {class: 'manifest'}, 'manifest: ' + g.manifest_text));
-  c.append(el('div', {class: 'msg'}, g.profile + ' · ' + g.engine + ' ' + g.voice + ' · rate ' + g.rate + '%' + (g.by ? ' · ' + g.status + ' by ' + g.by + ' ' + g.at : '')));
+  c.append(el('div', {class: 'msg'}, g.profile + ' · ' + g.engine + ' ' + g.voice + ' · rate ' + g.rate + '% as spoken' + (g.by ? ' · ' + g.status + ' by ' + g.by + ' ' + g.at : '')));
   if (g.file) c.append(el('audio', {controls: '', preload: 'metadata', src: fileUrl(g.file, g.take)}));
   const act = (action, body) => async () => {
     try { const r = await post('/api/e/' + encodeURIComponent(slug) + '/' + action, Object.assign({segment: g.index}, body || {})); await load(); return r; }
@@ -116,14 +116,16 @@ function retakeForm(g) {
     ...(current.profiles[g.lang] || []).filter(p => p !== g.profile).map(p => el('option', {value: p}, p)));
   const engines = el('select', {name: 'engine'}, el('option', {value: ''}, g.engine + ' (as now)'),
     ...current.engines.filter(e => e !== g.engine).map(e => el('option', {value: e}, e)));
-  const rate = el('input', {name: 'rate', type: 'number', min: '-50', max: '100', step: '1', value: String(g.rate)});
+  const rate = el('input', {name: 'rate', type: 'number', min: '-50', max: '100', step: '1', placeholder: 'the profile\'s',
+                            value: g.override.rate === undefined ? '' : String(g.override.rate)});
+  const shown = rate.value;
   const text = el('textarea', {name: 'text'}); text.value = g.text;
   const form = el('form', {class: 'retake'}, el('label', {}, 'voice ', profiles), el('label', {}, 'rate % ', rate),
     el('label', {}, 'engine ', engines), text, el('button', {class: 'primary', type: 'submit'}, 'Make the new take'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = {segment: g.index, profile: profiles.value, engine: engines.value,
-                  rate: Number(rate.value) === g.rate ? null : Number(rate.value), text: text.value === g.text ? null : text.value};
+                  rate: rate.value === shown || rate.value === '' ? null : Number(rate.value), text: text.value === g.text ? null : text.value};
     try { const job = await post('/api/e/' + encodeURIComponent(slug) + '/retake', body); watch(job, g.index); }
     catch (e) { say(e.message); }
   });
