@@ -22,6 +22,7 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import LevelCache
+from audiopipe.publish import editions
 from audiopipe.publish import episode as publish
 from audiopipe.publish.record import (
     BuildInfo,
@@ -304,7 +305,11 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
                          build_info, publish.episode_guid(p.show, p.manifest.slug, folder), speakers)
     publish.tag_episode(mp3, record, p.show, options.out_dir, p.cache.root)
-    return record
+    made = editions.make(editions.Sources(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
+                                          timed.gap_scale, produced.segment_files, build_info, record.guid, speakers),
+                         folder, options.out_dir, p.cache.root, options.remaster)
+    p.stage("editions")
+    return replace(record, build=replace(build_info, stages=dict(p.stages)), editions=made)
 
 
 def write_record(folder: Path, record: EpisodeRecord) -> None:

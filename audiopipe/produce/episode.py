@@ -41,21 +41,27 @@ def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp
     steps = _Steps(len(timeline.speech()) + 1, progress)
     with ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(_write_segments, timeline, folder, show, levels, 1, steps.one)
-        signature = timeline.signature(show)
-        reuse = None if remaster else levels.episode(signature)
-        if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
-            shutil.copyfile(reuse[0], mp3)
-            loudness = reuse[1]
-        else:
-            ceiling = ceiling_dbfs(show.true_peak_dbtp)
-            correction = 0.0
-            if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:
-                correction = programme_correction_db(render(timeline), ceiling, show.target_lufs)
-            loudness = encode_measured(master_stream(render(timeline), ceiling, correction),
-                                              mp3, show.bitrate_kbps)
-            levels.put_episode(signature, mp3, loudness)
+        loudness, reused = master_to(timeline, show, levels, mp3, remaster)
         steps.one()
-        return Produced(loudness, pending.result(), reuse is not None)
+        return Produced(loudness, pending.result(), reused)
+
+
+def master_to(timeline: Timeline, show: Show, levels: LevelCache, mp3: Path, remaster: bool = False
+              ) -> tuple[Loudness, bool]:
+    """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
+    *remaster*); its loudness, and whether the stored encode was reused."""
+    signature = timeline.signature(show)
+    reuse = None if remaster else levels.episode(signature)
+    if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
+        shutil.copyfile(reuse[0], mp3)
+        return reuse[1], True
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    correction = 0.0
+    if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:
+        correction = programme_correction_db(render(timeline), ceiling, show.target_lufs)
+    loudness = encode_measured(master_stream(render(timeline), ceiling, correction), mp3, show.bitrate_kbps)
+    levels.put_episode(signature, mp3, loudness)
+    return loudness, False
 
 
 class _Steps:

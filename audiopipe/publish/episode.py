@@ -75,4 +75,8 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         feed,  # ElementTree and friends: only when the feed is written
     )
     art = cover(show, out_dir)
-    return feed.write_feed(out_dir, show, art.name, hold, held)
+    path = feed.write_feed(out_dir, show, art.name, hold, held)
+    if show.editions:                 # one feed per language, for apps without alternateEnclosure
+        for lang in ("en", "zh"):
+            feed.write_feed(out_dir, show, art.name, hold, None, lang=lang)
+    return path

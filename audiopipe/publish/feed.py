@@ -24,7 +24,7 @@ from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import FILE as RECORD_FILE
-from audiopipe.publish.record import EpisodeRecord
+from audiopipe.publish.record import EDITION_NAMES, FEED_LANGUAGE, TITLE_SUFFIX, EditionRecord, EpisodeRecord
 from audiopipe.tools.fsutil import atomic_open
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -79,7 +79,35 @@ def require_publishable(show: Show) -> None:
             raise AudiopipeError(f"{where}: {key}: missing; the feed needs it — add `{key}:` ({hint})")
 
 
-def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str) -> ET.Element:
+def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str,
+             edition: EditionRecord | None = None) -> ET.Element:
+    """The episode's item; with *edition*, the item of that edition (for its language's feed)."""
+    if edition is not None:
+        return _edition_item(record, edition, show, folder, artwork_url)
+    item = _item(record, show, folder, artwork_url)
+    for ed in record.editions:                 # Podcasting 2.0: the same episode in one language
+        mp3 = folder / ed.file
+        if mp3.is_file():
+            alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="audio/mpeg", length=str(mp3.stat().st_size),
+                       lang=ed.lang, title=EDITION_NAMES[ed.lang])
+            _sub(alt, f"{{{PODCAST}}}source", uri=_url(show, record.episode.slug, ed.file))
+    return item
+
+
+def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, folder: Path,
+                  artwork_url: str) -> ET.Element:
+    item = _item(record.as_edition(edition), show, folder, artwork_url, transcripts=False)
+    slug = record.episode.slug
+    if (folder / edition.transcript).is_file():
+        _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, edition.transcript), type="text/vtt",
+             language=FEED_LANGUAGE[edition.lang])
+    if (folder / edition.chapters_file).is_file():
+        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, edition.chapters_file),
+             type="application/json+chapters")
+    return item
+
+
+def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, transcripts: bool = True) -> ET.Element:
     ep = record.episode
     slug = ep.slug
     mp3 = folder / ep.file
@@ -100,6 +128,8 @@ def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str) 
     _sub(item, f"{{{ITUNES}}}episodeType", "full")
     _sub(item, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
     _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
+    if not transcripts:
+        return item
     for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
         if (folder / name).is_file():     # bilingual: no `language`, which would claim one for both
             _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, name), type=mime)
@@ -131,9 +161,15 @@ HoldRule = Callable[[Path, EpisodeRecord], "str | None"]
 """Why the episode in a folder must stay out of the feed (QA failed, not checked…), or None."""
 
 
+def feed_name(lang: str | None) -> str:
+    """feed.xml, or the feed of one language's editions (feed-en.xml, feed-zh.xml)."""
+    return "feed.xml" if lang is None else f"feed-{lang}.xml"
+
+
 def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
-           held: list[tuple[str, str]] | None) -> dict[str, ET.Element]:
-    """Items by guid: the episodes on disk that may be published, and the old items of episodes gone."""
+           held: list[tuple[str, str]] | None, lang: str | None = None) -> dict[str, ET.Element]:
+    """Items by guid: the episodes on disk that may be published, and the old items of episodes gone;
+    with *lang*, their editions in that language."""
     items: dict[str, ET.Element] = {}
     on_disk: set[str] = set()
     for report_path in sorted(out_dir.glob(f"*/{RECORD_FILE}")):
@@ -141,15 +177,18 @@ def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
         record = EpisodeRecord.load(folder)
         if not (folder / record.episode.file).is_file():
             continue
-        on_disk.add(record.guid)
+        edition = record.edition(lang) if lang else None
+        if lang and (edition is None or not (folder / edition.file).is_file()):
+            continue
+        on_disk.add(edition.guid if edition else record.guid)
         reason = hold(folder, record)
         if reason is not None:
             if held is not None:
                 held.append((record.episode.slug, reason))
             continue
-        item = item_for(record, show, folder, artwork_url)
+        item = item_for(record, show, folder, artwork_url, edition)
         items[item.findtext("guid") or ""] = item
-    for old in _old_items(out_dir / "feed.xml"):
+    for old in _old_items(out_dir / feed_name(lang)):
         guid = old.findtext("guid") or ""
         if guid and guid not in items and guid not in on_disk:
             items[guid] = copy.deepcopy(old)         # an episode whose files are gone: keep it
@@ -157,7 +196,7 @@ def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
 
 
 def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
-               held: list[tuple[str, str]] | None = None) -> ET.ElementTree:
+               held: list[tuple[str, str]] | None = None, lang: str | None = None) -> ET.ElementTree:
     """The feed of every episode in *out_dir* that *hold* lets through (those held go into *held* with
     their reason), and the previous feed's items of episodes no longer on disk.  Its lastBuildDate is
     left for :func:`write_feed`, which knows whether anything changed."""
@@ -165,16 +204,17 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
     artwork = out_dir / artwork_name
     version = hashlib.sha256(artwork.read_bytes()).hexdigest()[:12] if artwork.is_file() else "0"
     artwork_url = f"{_url(show, artwork_name)}?v={version}"     # a new URL whenever the artwork changes
-    items = _items(out_dir, show, artwork_url, hold, held)
+    items = _items(out_dir, show, artwork_url, hold, held, lang)
     ordered = sorted(items.values(), key=_when, reverse=True)
+    feed_url = show.feed if lang is None else _url(show, feed_name(lang))
 
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", show.title)
+    _sub(channel, "title", show.title + (TITLE_SUFFIX[lang] if lang else ""))
     _sub(channel, "link", show.link or show.base_url)
-    _sub(channel, f"{{{ATOM}}}link", href=show.feed, rel="self", type="application/rss+xml")
+    _sub(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
     _sub(channel, "description", truncate_bytes(show.description))
-    _sub(channel, "language", show.language)
+    _sub(channel, "language", FEED_LANGUAGE[lang] if lang else show.language)
     if show.copyright:
         _sub(channel, "copyright", show.copyright)
     _sub(channel, "generator", f"audiopipe {__version__}")
@@ -188,7 +228,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
         _sub(category, f"{{{ITUNES}}}category", text=show.subcategory)
     _sub(channel, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
     _sub(channel, f"{{{ITUNES}}}type", "episodic")
-    _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(show.feed))
+    _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
     _sub(channel, f"{{{PODCAST}}}locked", "yes" if show.locked else "no", owner=show.owner_email)
     image = _sub(channel, "image")
     _sub(image, "url", artwork_url)
@@ -261,10 +301,12 @@ def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes
 
 
 def write_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
-               held: list[tuple[str, str]] | None = None, now: dt.datetime | None = None) -> Path:
-    root = build_feed(out_dir, show, artwork_name, hold, held).getroot()
+               held: list[tuple[str, str]] | None = None, now: dt.datetime | None = None,
+               lang: str | None = None) -> Path:
+    """Write feed.xml (or, with *lang*, that language's feed of editions) atomically."""
+    root = build_feed(out_dir, show, artwork_name, hold, held, lang).getroot()
     assert root is not None
-    target = out_dir / "feed.xml"
+    target = out_dir / feed_name(lang)
     data = _with_build_date(root, target, now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     with atomic_open(target, "wb", encoding=None) as fh:
         fh.write(data)

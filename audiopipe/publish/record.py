@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -184,6 +184,40 @@ class BuildInfo:
                    RecordedOptions.from_json(data.get("options")))
 
 
+EDITION_NAMES = {"en": "English", "zh": "中文"}
+TITLE_SUFFIX = {"en": " (English)", "zh": "（中文）"}
+FEED_LANGUAGE = {"en": "en", "zh": "zh-cn"}
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    """A one-language edition of the episode: that language's segments between the same stingers."""
+
+    lang: str
+    file: str                           # the MP3, relative to the episode folder
+    title: str
+    guid: str
+    duration_ms: int
+    loudness_lufs: float
+    true_peak_dbtp: float
+    segments: tuple[int, ...]           # the segment numbers it carries, in order
+    chapters: tuple[ChapterRecord, ...]
+    transcript: str                     # its VTT, relative to the episode folder
+    chapters_file: str                  # its chapters.json
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["segments"], data["chapters"] = list(self.segments), [asdict(c) for c in self.chapters]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EditionRecord:
+        values = dict(data)
+        values["segments"] = tuple(int(i) for i in data["segments"])
+        values["chapters"] = tuple(ChapterRecord(**c) for c in data["chapters"])
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class EpisodeRecord:
     """Everything about one built episode; ``report.json`` is its JSON."""
@@ -197,6 +231,7 @@ class EpisodeRecord:
     guid: str
     version: str = __version__
     schema: int = SCHEMA
+    editions: tuple[EditionRecord, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,6 +240,7 @@ class EpisodeRecord:
             "chapters": [asdict(c) for c in self.chapters], "stingers": [asdict(s) for s in self.stingers],
             "bed": None if self.bed is None else asdict(self.bed),
             "segments": [s.to_json() for s in self.segments], "guid": self.guid,
+            "editions": [e.to_json() for e in self.editions],
         }
 
     @classmethod
@@ -216,7 +252,20 @@ class EpisodeRecord:
             tuple(StingerRecord(**s) for s in data["stingers"]),
             None if not bed else BedRecord(**bed),
             tuple(SegmentRecord.from_json(s) for s in data["segments"]),
-            str(data.get("guid") or ""), str(data.get("audiopipe", "?")), int(data.get("schema", 1)))
+            str(data.get("guid") or ""), str(data.get("audiopipe", "?")), int(data.get("schema", 1)),
+            tuple(EditionRecord.from_json(e) for e in data.get("editions", ())))
+
+    def edition(self, lang: str) -> EditionRecord | None:
+        return next((e for e in self.editions if e.lang == lang), None)
+
+    def as_edition(self, edition: EditionRecord) -> EpisodeRecord:
+        """This record seen as one of its editions (for that language's feed): its file, title, length,
+        chapters, guid and segments."""
+        keep = set(edition.segments)
+        info = replace(self.episode, title=edition.title, file=edition.file, duration_ms=edition.duration_ms,
+                       order=(edition.lang,))
+        return replace(self, episode=info, guid=edition.guid, chapters=edition.chapters,
+                       segments=tuple(s for s in self.segments if s.index in keep), editions=())
 
     def write(self, folder: Path) -> Path:
         path = folder / FILE

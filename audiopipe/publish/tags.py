@@ -142,6 +142,7 @@ class ReadTags:
     title: str
     guid: str
     chapters: tuple[Chapter, ...]
+    languages: tuple[str, ...] = ()     # TLAN's ISO 639-2 codes
 
 
 def read_tags(path: Path) -> ReadTags:
@@ -155,4 +156,5 @@ def read_tags(path: Path) -> ReadTags:
     order = [] if not tocs else [i for i in tocs[0].child_element_ids if i in chaps]
     return ReadTags(str(id3.get("TIT2", "")), str(id3.get("TGID", "")),
                     tuple(Chapter(chaps[i].start_time, chaps[i].end_time, str(chaps[i].sub_frames.get("TIT2", "")))
-                          for i in order))
+                          for i in order),
+                    tuple(id3["TLAN"].text) if "TLAN" in id3 else ())

@@ -24,6 +24,7 @@ from audiopipe.errors import ToolError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review import asr as asr_module
+from audiopipe.review import editions as editions_check
 from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import Finding, failed, summary
 from audiopipe.review.page import write_page
@@ -60,8 +61,8 @@ class Checker:
 
     def run(self) -> list[Finding]:
         checks = (self.order, self.figures_agree, self.decodes, self.tags, self.episode_loudness, self.duration,
-                  self.segments, self.voice_language, self.speech_recognition)
-        heavy = (self.decodes, self.episode_loudness, self.segments)    # each mostly an ffmpeg process
+                  self.segments, self.editions, self.voice_language, self.speech_recognition)
+        heavy = (self.decodes, self.episode_loudness, self.segments, self.editions)   # mostly ffmpeg processes
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             running = {check: pool.submit(_collect, check) for check in heavy}
             findings: list[Finding] = []
@@ -175,6 +176,10 @@ class Checker:
                           f"{self.show.true_peak_dbtp:g} dBTP; rebuild with --remaster")
         else:
             yield Finding("true-peak", "pass", f"true peak {loud.true_peak_dbtp:.1f} dBTP")
+
+    def editions(self) -> Iterator[Finding]:
+        """Each language edition: length, loudness, tags (review/editions.py)."""
+        yield from editions_check.findings(self.folder, self.record, self.show)
 
     def duration(self) -> Iterator[Finding]:
         seconds = self.record.episode.duration_ms / 1000

@@ -37,6 +37,13 @@ def _loud_points(curve: list[tuple[float, float]], total_s: float) -> str:
     return " ".join(f"{t / total_s * WIDTH:.1f},{y(l):.1f}" for t, l in curve)
 
 
+def _editions(record: EpisodeRecord) -> str:
+    """Links to the language editions, each with its length and loudness."""
+    links = [f'<a class="edition" href="{html.escape(e.file)}" hreflang="{e.lang}">{html.escape(e.title)}</a> '
+             f'({_mmss(e.duration_ms)}, {e.loudness_lufs:.1f} LUFS)' for e in record.editions]
+    return f'\n<div class="meta editions">Editions: {" · ".join(links)}</div>' if links else ""
+
+
 def _mmss(ms: float) -> str:
     s = ms / 1000
     return f"{int(s // 60)}:{s % 60:04.1f}"
@@ -195,7 +202,7 @@ def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
 <header><h1>{title}</h1>
 <div class="meta">{esc(ep.date)} · {_mmss(ep.duration_ms)} · {ep.loudness_lufs:.1f} LUFS ·
 true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments</div>
-<div class="summary">QA: {summary}</div>
+<div class="summary">QA: {summary}</div>{_editions(record)}
 <div class="player"><audio id="episode" controls preload="metadata" src="{esc(ep.file)}"></audio></div></header>
 <main>
 <div class="viz"><svg viewBox="0 0 {WIDTH} {WAVE_H}" data-duration="{total_ms / 1000:.3f}" role="img" aria-label="waveform">
