@@ -74,7 +74,7 @@ def measure(work: Path, make: Callable[[Path, float], Path], smoke: bool = False
     kokoro_minutes, kokoro_n = (0.3, 2) if smoke else (3.0, 2)
     espeak_minutes = 0.3 if smoke else 3.0
     kokoro = [make(work / f"cluster-kokoro-{i}.yaml", kokoro_minutes) for i in range(kokoro_n)]
-    espeak = [make(work / f"cluster-espeak-{i}.yaml", espeak_minutes) for i in range(8)]
+    espeak = [make(work / f"cluster-espeak-{i}.yaml", espeak_minutes) for i in range(2 if smoke else 8)]
     runs: dict[int, dict[str, Any]] = {}
     for workers in (1, 2):
         with cluster(work / f"cluster-{workers}", workers=workers) as c:
@@ -110,7 +110,7 @@ def measure(work: Path, make: Callable[[Path, float], Path], smoke: bool = False
 
 def _client_memory(address: str, work: Path, make: Callable[[Path, float], Path], smoke: bool) -> dict[str, Any]:
     rows = {}
-    for n in ((2, 4) if smoke else (4, 16)):
+    for n in ((1, 2) if smoke else (4, 16)):
         paths = [make(work / f"mem-{n}-{i}.yaml", 0.3 if smoke else 1.0) for i in range(n)]
         rows[n] = _batch(paths, work / f"mem-out-{n}", work / f"mem-cache-{n}", "espeak", address)
     small, large = (rows[k] for k in sorted(rows))

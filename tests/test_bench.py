@@ -34,6 +34,6 @@ def test_bench_smoke(tmp_path: Path) -> None:
         e = c["espeak"]
         assert e["cluster_vs_local"] == round(e["cluster"]["wall_s"] / e["local"]["wall_s"], 2)
         assert len(e["cluster"]["workers"]) == 2 and e["local"]["workers"] == ["local"]
-        assert e["cluster"]["takes"] == e["local"]["takes"] > 8
+        assert e["cluster"]["takes"] == e["local"]["takes"] > 2
         assert c["cost_model"]["espeak"]["takes_per_core_minute"] > 0
         assert "goals:" in proc.stdout and "cold build" in proc.stdout

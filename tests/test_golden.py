@@ -18,6 +18,7 @@ from tests.conftest import REPO, run_module
 
 CASES = sorted(p.parent for p in (REPO / "tests" / "data" / "golden").glob("*/manifest.yaml"))
 SIDECARS = ("transcript.vtt", "transcript.srt", "chapters.json")
+EDITION_SIDECARS = ("transcript-en.vtt", "transcript-zh.vtt", "chapters-en.json", "chapters-zh.json")
 
 
 def normalized(report: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def test_building_the_manifest_gives_the_golden_files(case: Path, tmp_path: Path
     folder = out / case.name
     got = normalized(json.loads((folder / "report.json").read_text(encoding="utf-8")))
     assert got == json.loads((case / "report.json").read_text(encoding="utf-8"))
-    for name in SIDECARS:
+    for name in SIDECARS + EDITION_SIDECARS:
         assert (folder / name).read_text(encoding="utf-8") == (case / name).read_text(encoding="utf-8"), name
 
 

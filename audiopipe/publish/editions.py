@@ -21,12 +21,17 @@ from audiopipe.produce.master import SegmentFile
 from audiopipe.produce.store import LevelCache
 from audiopipe.publish import episode as publish
 from audiopipe.publish import transcript
-from audiopipe.publish.record import EDITION_NAMES, TITLE_SUFFIX, BuildInfo, EditionRecord, make_record
+from audiopipe.publish.record import (
+    EDITION_NAMES,
+    TITLE_SUFFIX,
+    BuildInfo,
+    EditionRecord,
+    make_record,
+)
 from audiopipe.script.manifest import Manifest
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.run import Result
 from audiopipe.tools.fsutil import atomic_path, write_text
-
 
 
 def files_of(slug: str, lang: str) -> tuple[str, str, str]:
@@ -86,7 +91,12 @@ def make(src: Sources, folder: Path, out_dir: Path, cache_root: Path, remaster: 
 def _edition(src: Sources, lang: str, folder: Path, out_dir: Path, cache_root: Path, remaster: bool) -> EditionRecord:
     slug = src.manifest.slug
     mp3_name, vtt_name, chapters_name = files_of(slug, lang)
-    chosen = [r for r in src.results if r.job.segment.lang == lang]
+    titles: dict[int | None, str] = {}           # a story's title is on the segment that opens it: give it
+    for r in src.results:                        # to this language's segment, which opens it here
+        if r.job.segment.chapter:
+            titles.setdefault(r.job.segment.story, r.job.segment.chapter)
+    chosen = [dataclasses.replace(r, job=dataclasses.replace(r.job, segment=dataclasses.replace(
+        r.job.segment, chapter=titles.get(r.job.segment.story)))) for r in src.results if r.job.segment.lang == lang]
     timeline = mix.build_timeline(chosen, src.cache, src.levels, src.show, src.intro, src.outro,
                                   gap_scale=src.gap_scale)
     manifest = dataclasses.replace(src.manifest, title=src.manifest.title + TITLE_SUFFIX[lang], order=(lang,))

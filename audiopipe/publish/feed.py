@@ -23,8 +23,14 @@ from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.guids import episode_guid, podcast_guid
+from audiopipe.publish.record import (
+    EDITION_NAMES,
+    FEED_LANGUAGE,
+    TITLE_SUFFIX,
+    EditionRecord,
+    EpisodeRecord,
+)
 from audiopipe.publish.record import FILE as RECORD_FILE
-from audiopipe.publish.record import EDITION_NAMES, FEED_LANGUAGE, TITLE_SUFFIX, EditionRecord, EpisodeRecord
 from audiopipe.tools.fsutil import atomic_open
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -28,7 +28,7 @@ from audiopipe.tools.wav import WORK_RATE
 
 MISSING = ("--scheduler needs the cluster extra: pip install 'audiopipe[cluster]' (the Dask distributed "
            "package) here and on every worker host")
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 5
 WORKER_WAIT_S = 20
 
 # ---- on the worker ------------------------------------------------------------------------------

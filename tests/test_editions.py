@@ -1,0 +1,178 @@
+"""Language editions: an English-only and a Chinese-only MP3 from the same takes, in the same feed item
+(podcast:alternateEnclosure) and in one feed per language."""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import eyed3
+import feedparser
+import podcastparser
+import pytest
+
+from audiopipe.cli import main
+from audiopipe.dsp import loudness
+from audiopipe.tools import ffmpeg
+from tests.conftest import decode_seconds, id3, read_json, write
+from tests.test_readers import ffmetadata, ffmpeg_chapters
+
+pytestmark = pytest.mark.e2e
+
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
+SHOW = """
+title: "Edition Ledger"
+author: "Test Desk"
+description: "A test show."
+owner_email: "owner@example.com"
+base_url: "https://cdn.example.com/ledger/"
+"""
+THREE = """
+title: "Three stories"
+date: 2026-11-20
+stories:
+  - title: Markets
+    en: "Markets opened higher on Monday, with the yuan at 7.1046 per dollar."
+    zh: "周一市场高开，人民币兑美元汇率为7.1046。"
+  - title: Shipping
+    en: "Shipping rates fell for a third week in a row."
+    zh: "航运价格连续第三周下跌。"
+  - title: Batteries
+    en: "A battery maker plans its first plant in Europe."
+    zh: "一家电池制造商计划在欧洲建设首座工厂。"
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("editions")
+    write(root / "show.yaml", SHOW)
+    manifest = write(root / "episodes" / "three.yaml", THREE)
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(root / "out"), "--quiet"]) == 0
+    return root / "out"
+
+
+def test_each_edition_is_its_language_between_the_stingers(built: Path) -> None:
+    report = read_json(built / "three" / "report.json")
+    segments = {s["index"]: s for s in report["segments"]}
+    stingers = sum(s["end_ms"] - s["start_ms"] for s in report["stingers"])
+    show_gaps = {"after_intro": 0.5, "between": 1.0, "before_outro": 0.8}      # the defaults, in seconds
+    assert [e["lang"] for e in report["editions"]] == ["en", "zh"]
+    for edition in report["editions"]:
+        lang = edition["lang"]
+        assert edition["segments"] == [i for i, s in segments.items() if s["lang"] == lang]
+        mp3 = built / "three" / edition["file"]
+        assert mp3.name == f"three-{lang}.mp3"
+        speech = sum(segments[i]["duration_ms"] for i in edition["segments"]) / 1000
+        want = stingers / 1000 + speech + show_gaps["after_intro"] + 2 * show_gaps["between"] + show_gaps["before_outro"]
+        assert decode_seconds(mp3) == pytest.approx(want, abs=0.15)
+        assert edition["duration_ms"] / 1000 == pytest.approx(want, abs=0.05)
+        measured = loudness.measure_file_verbose(mp3)[0]
+        assert measured.integrated_lufs == pytest.approx(-16.0, abs=1.0) and measured.true_peak_dbtp <= -1.0
+        # the transcript has that language only, timed in the edition
+        vtt = (built / "three" / edition["transcript"]).read_text(encoding="utf-8")
+        han = any("\u4e00" <= c <= "\u9fff" for c in vtt)
+        assert han == (lang == "zh") and vtt.count(" --> ") >= 3
+        chapters = read_json(built / "three" / edition["chapters_file"])["chapters"]
+        assert [c["title"] for c in chapters] == ["Markets", "Shipping", "Batteries"]
+        assert chapters[-1]["endTime"] == pytest.approx(edition["duration_ms"] / 1000, abs=0.01)
+    en, zh = report["editions"]
+    assert en["duration_ms"] + zh["duration_ms"] > report["episode"]["duration_ms"]   # the stingers twice
+
+
+def test_editions_carry_their_own_tags_as_three_readers_see_them(built: Path) -> None:
+    logging.getLogger("eyed3").setLevel(logging.ERROR)
+    report = read_json(built / "three" / "report.json")
+    for edition, title, tlan in zip(report["editions"], ("Three stories (English)", "Three stories（中文）"),
+                                    ("eng", "zho")):
+        mp3 = built / "three" / edition["file"]
+        tag = id3(mp3)
+        assert str(tag["TIT2"]) == title and list(tag["TLAN"].text) == [tlan]
+        audio = eyed3.load(str(mp3))
+        assert audio is not None and audio.tag is not None and audio.tag.title == title
+        got = [(c.times.start, c.times.end, c.title) for c in audio.tag.chapters]
+        assert got == [(c["start_ms"], c["end_ms"], c["title"]) for c in edition["chapters"]]
+        meta = ffmetadata(mp3)
+        assert f"title={title}" in meta and f"language={tlan}" in meta
+        starts = [round(c[0] * 1000) for c in ffmpeg_chapters(meta)]   # moved by the encoder's delay
+        assert len(starts) == 3 and all(abs(a - c["start_ms"]) <= 60 for a, c in zip(starts, edition["chapters"]))
+    assert str(id3(built / "three" / "three.mp3")["TIT2"]) == "Three stories"
+
+
+def test_the_feed_item_carries_both_editions(built: Path) -> None:
+    root = ET.parse(built / "feed.xml").getroot()
+    item = root.find("channel/item")
+    assert item is not None
+    alternates = item.findall(f"{PODCAST}alternateEnclosure")
+    got = [(a.get("type"), a.get("lang"), a.get("title"), int(a.get("length") or 0),
+            [s.get("uri") for s in a.findall(f"{PODCAST}source")]) for a in alternates]
+    sizes = {lang: (built / "three" / f"three-{lang}.mp3").stat().st_size for lang in ("en", "zh")}
+    assert got == [
+        ("audio/mpeg", "en", "English", sizes["en"], ["https://cdn.example.com/ledger/three/three-en.mp3"]),
+        ("audio/mpeg", "zh", "中文", sizes["zh"], ["https://cdn.example.com/ledger/three/three-zh.mp3"])]
+    enclosure = item.find("enclosure")
+    assert enclosure is not None and enclosure.get("url") == "https://cdn.example.com/ledger/three/three.mp3"
+    parsed = podcastparser.parse("feed.xml", (built / "feed.xml").open("rb"))
+    assert [e["enclosures"][0]["url"] for e in parsed["episodes"]] == ["https://cdn.example.com/ledger/three/three.mp3"]
+
+
+@pytest.mark.parametrize("lang,title,language", [("en", "Edition Ledger (English)", "en"),
+                                                 ("zh", "Edition Ledger（中文）", "zh-cn")])
+def test_one_feed_per_language(built: Path, lang: str, title: str, language: str) -> None:
+    path = built / f"feed-{lang}.xml"
+    report = read_json(built / "three" / "report.json")
+    edition = next(e for e in report["editions"] if e["lang"] == lang)
+    url = f"https://cdn.example.com/ledger/three/three-{lang}.mp3"
+    pp = podcastparser.parse(f"https://cdn.example.com/ledger/feed-{lang}.xml", path.open("rb"))
+    assert pp["title"] == title
+    [episode] = pp["episodes"]
+    assert episode["title"] == edition["title"] and episode["guid"] == edition["guid"]
+    assert episode["enclosures"] == [{"url": url, "file_size": (built / "three" / edition["file"]).stat().st_size,
+                                      "mime_type": "audio/mpeg"}]
+    assert episode["total_time"] == round(edition["duration_ms"] / 1000)
+    fp = feedparser.parse(path.read_bytes())
+    assert not fp.bozo and fp.feed.title == title and fp.feed.language == language
+    assert [link.href for link in fp.entries[0].links if link.rel == "enclosure"] == [url]
+    root = ET.parse(path).getroot()
+    channel_guid = root.findtext(f"channel/{PODCAST}guid")
+    assert channel_guid and channel_guid != ET.parse(built / "feed.xml").getroot().findtext(f"channel/{PODCAST}guid")
+    transcript = root.find(f"channel/item/{PODCAST}transcript")
+    assert transcript is not None and transcript.get("language") == language
+    assert transcript.get("url") == f"https://cdn.example.com/ledger/three/transcript-{lang}.vtt"
+
+
+def test_qa_checks_each_edition(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    qa = read_json(built / "three" / "qa.json")
+    mine = [f for f in qa["findings"] if f["check"] == "editions"]
+    assert [f["status"] for f in mine] == ["pass", "pass"] and "tagged eng" in mine[0]["message"]
+    page = (built / "three" / "qa.html").read_text(encoding="utf-8")
+    assert 'href="three-en.mp3"' in page and 'href="three-zh.mp3"' in page
+    # a damaged edition fails QA and keeps the episode out of the feed
+    import shutil
+    copy = tmp_path / "out"
+    shutil.copytree(built, copy)
+    zh = copy / "three" / "three-zh.mp3"
+    zh.write_bytes(zh.read_bytes()[: zh.stat().st_size // 2])
+    assert main(["qa", "three", "--out", str(copy)]) == 1
+    failed = [f for f in read_json(copy / "three" / "qa.json")["findings"] if f["status"] == "fail"]
+    assert [f["check"] for f in failed] == ["editions"] and "the zh edition (three-zh.mp3)" in failed[0]["message"]
+    capsys.readouterr()
+
+
+def test_editions_false_writes_none(tmp_path: Path) -> None:
+    write(tmp_path / "show.yaml", SHOW)
+    manifest = write(tmp_path / "episodes" / "three.yaml", THREE)
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet"]) == 0
+    assert (out / "three" / "three-en.mp3").is_file()
+    write(tmp_path / "show.yaml", SHOW + "editions: false\n")
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in (out / "three").glob("*-??.*")) == []
+    assert read_json(out / "three" / "report.json")["editions"] == []
+    item = ET.parse(out / "feed.xml").getroot().find("channel/item")
+    assert item is not None and item.findall(f"{PODCAST}alternateEnclosure") == []
+    fresh = tmp_path / "fresh"
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(fresh), "--quiet"]) == 0
+    assert not list(fresh.glob("feed-*.xml")) and not list((fresh / "three").glob("*-en*"))
+    assert ffmpeg.decode_file(fresh / "three" / "three.mp3")
