@@ -275,12 +275,16 @@ def main(argv: list[str] | None = None) -> int:
 def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[str, Any]:
     demo = generated_manifest(work / "demo-smoke.yaml", 0.5) if smoke else DEMO
     # the pipeline's own figures are measured without the QA checks (--no-qa), which are timed apart
-    cold, warm, remaster, with_qa = [], [], [], []
+    cold, warm, remaster, with_qa, no_editions = [], [], [], [], []
+    plain_show = work / "show-no-editions.yaml"           # the repository's show without language editions
+    plain_show.write_text((REPO / "show.yaml").read_text(encoding="utf-8") + "\neditions: false\n", encoding="utf-8")
     for i in range(runs):
         cache = work / f"cache-{i}"
         cold.append(build(demo, work / f"out-{i}", cache, ["--no-qa"]))
         warm.append(build(demo, work / f"out-{i}", cache, ["--no-qa"]))
         remaster.append(build(demo, work / f"out-{i}", cache, ["--remaster", "--no-qa"]))
+        no_editions.append(build(demo, work / f"out-plain-{i}", cache, ["--remaster", "--no-qa", "--show",
+                                                                          str(plain_show)]))
         with_qa.append(build(demo, work / f"out-{i}", cache))
     audio_s = cold[0]["audio_s"]
     bare = [bare_encode(Path(cold[0]["mp3"]), work) for _ in range(runs)]
@@ -288,6 +292,8 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
     cold_s, warm_s = median([c["wall_s"] for c in cold]), median([w["wall_s"] for w in warm])
     master_s = median([w["stages"]["master_encode_tag"] for w in remaster])
     remaster_s = median([w["wall_s"] for w in remaster])
+    editions_s = median([w["stages"].get("editions", 0.0) for w in remaster])
+    plain_s = median([w["wall_s"] for w in no_editions])
     out: dict[str, Any] = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
         "runs": runs, "smoke": smoke,
@@ -306,6 +312,10 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
             "warm_vs_bare": round(warm_s / median(bare), 2),
             "remaster_vs_bare": round(remaster_s / median(bare), 2),
             "master_encode_vs_bare": round(master_s / median(bare), 2),
+            "editions": {"stage_s": editions_s, "vs_mastering": round(editions_s / master_s, 2),
+                         "build_with_s": remaster_s, "build_without_s": plain_s,
+                         "extra_s": round(remaster_s - plain_s, 3),
+                         "extra_vs_mastering": round((remaster_s - plain_s) / master_s, 2)},
             "baseline_pydub_s": median([b[0] for b in base]),
             "baseline_peak_mb": median([b[1] for b in base]),
             "cold_vs_baseline": round(cold_s / median([b[0] for b in base]), 2),
@@ -333,6 +343,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         "warm rebuild forced to re-master <= 1.5x bare encode": d["remaster_vs_bare"] <= 1.5,
         "mastering+encoding <= 1.5x bare encode": d["master_encode_vs_bare"] <= 1.5,
         "cold demo >= 30x real time": d["cold"]["realtime_factor"] >= 30,
+        "editions (both) <= 1.6x the bilingual mastering": d["editions"]["vs_mastering"] <= 1.6,
         "longest episode peak memory < 400 MB": last["peak_mb"] < 400,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
@@ -364,6 +375,10 @@ def _print(r: dict[str, Any]) -> None:
     print(f"  warm / bare = {d['warm_vs_bare']}x   remaster / bare = {d['remaster_vs_bare']}x   "
           f"mastering+encoding / bare = {d['master_encode_vs_bare']}x   "
           f"cold / baseline = {d['cold_vs_baseline']}x")
+    ed = d["editions"]
+    print(f"  language editions: {ed['stage_s']:.3f} s for both = {ed['vs_mastering']}x the bilingual mastering; "
+          f"a --remaster build with them {ed['build_with_s']:.2f} s, without {ed['build_without_s']:.2f} s "
+          f"(+{ed['extra_s']:.2f} s = {ed['extra_vs_mastering']}x the mastering)")
     print("scaling (cold builds with the QA checks, unique stories):")
     print(f"  {'minutes':>8}{'audio s':>10}{'wall s':>9}{'peak MB':>10}{'x real time':>13}")
     for s in r["scaling"]:
