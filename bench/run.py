@@ -44,7 +44,7 @@ def generated_manifest(path: Path, minutes: float, first: int = 1) -> Path:
     stories = max(1, round((minutes * 60 - 8) / SECONDS_PER_STORY))
     lines = [f'title: "Generated {minutes:g} minutes"', "date: 2026-11-20", "stories:"]
     for i in range(stories):
-        n = first + 2 * i
+        n = first + i
         lines += [f'  - title: "Story {i + 1}"',
                   f'    en: "{EN[i % 4].format(n=n)} {EN[(i + 1) % 4].format(n=n + 1)}"',
                   f'    zh: "{ZH[i % 4].format(n=n)}{ZH[(i + 1) % 4].format(n=n + 1)}"']

@@ -116,6 +116,9 @@ def test_twenty_approvals_at_once_are_all_kept(tmp_path: Path, capsys: pytest.Ca
 
         async def run() -> list[int]:
             async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/?token={token}") as r:       # the list of episodes
+                    assert r.status == 200 and f'href="/e/ep?token={token}"' in await r.text()
+
                 async def one(i: int) -> int:
                     async with http.post(f"{base}/api/e/ep/approve?token={token}", json={"segment": i},
                                          headers={"Origin": base}) as r:

@@ -182,6 +182,7 @@ class Studio:
                 done = retake(folder, job.segment, override, self.cache_dir, self.log, progress,
                               keep_previous=True)
                 state.set_pending(folder, job.segment, done, previous)
+                state.refresh_feed(folder)
             job.state = "done"
         except AudiopipeError as exc:
             job.state, job.error = "failed", exc.message
@@ -209,7 +210,8 @@ class Studio:
 
         def choose() -> None:
             with self.build_lock(slug):
-                keep_ab(folder, index, str(keep), self.cache_dir, self.log)
+                if keep_ab(folder, index, str(keep), self.cache_dir, self.log) is not None:
+                    state.refresh_feed(folder)
         try:
             await asyncio.to_thread(choose)
         except AudiopipeError as exc:

@@ -126,6 +126,13 @@ def set_pending(folder: Path, index: int, done: Retaken, previous_override: dict
     verdicts.update(folder, change)
 
 
+def refresh_feed(folder: Path) -> None:
+    """After the episode changed (a re-take, an A/B choice): the feeds carry what may be published now."""
+    show = _show(EpisodeRecord.load(folder))
+    if show.base_url:
+        release_gate.refresh_feed(folder.parent, show)
+
+
 def release(folder: Path) -> list[str]:
     record = EpisodeRecord.load(folder)
     return release_gate.release(folder, _show(record))
