@@ -214,7 +214,7 @@ class _ClusterRun:
         options = self.cluster.engines.options
         return self.cluster.client.submit(remote_take, job.settings, job.text, options.connections,
                                           options.retries, options.offline, key=f"take-{job.key}-{attempt}",
-                                          retries=0)
+                                          retries=0, priority=len(job.text))   # the longest first: no long tail
 
     def _stream(self, waiting: dict[str, list[int]]) -> None:
         from distributed import as_completed

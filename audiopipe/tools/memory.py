@@ -1,11 +1,12 @@
 """The process's memory allocator, set once by the command line before any work.
 
 glibc gives each thread that allocates its own heap ("arena", up to eight per core).  A batch masters
-episodes on several threads, each allocating and freeing audio buffers of tens of megabytes; with
-many arenas the freed space stays spread over all of them and the peak memory grows with the number of
-episodes (measured here, batches of 2, 4 and 8 one-minute episodes: 327, 410-473 and 434-478 MB).  One
-arena keeps it about flat (265, 277-319 and 299-336 MB) at the same speed.  Nothing is done on other C
-libraries.
+episodes and their editions on several threads, each allocating and freeing audio buffers of tens of
+megabytes; with many arenas the freed space stays spread over all of them and the peak memory grows
+with the number of episodes.  Measured here, two runs each, batches of 2, 4 and 8 one-minute episodes:
+380-430, 521-559 and 573-684 MB by default; 292-337, 319-369 and 321-393 MB with two arenas, at the
+same speed.  One arena was flatter still for batches but made QA's parallel checks of a 60-minute
+episode peak at 317 MB instead of 136 (two arenas: 120).  Nothing is done on other C libraries.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ctypes.util
 import sys
 
 M_ARENA_MAX = -8      # glibc's malloc.h
-ARENAS = 1
+ARENAS = 2
 
 
 def limit_arenas(arenas: int = ARENAS) -> bool:
