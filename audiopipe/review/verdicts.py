@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import getpass
 import json
 import os
@@ -113,6 +112,12 @@ def locked(folder: Path) -> Iterator[None]:
     key = Path(folder).resolve()
     with _locks_guard:
         lock = _locks.setdefault(key, threading.Lock())
+    try:
+        import fcntl                     # POSIX: other processes (a CLI re-take) wait too
+    except ImportError:                  # elsewhere: the threads of this process only
+        with lock:
+            yield
+        return
     with lock, open(key / LOCK, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
