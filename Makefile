@@ -8,7 +8,7 @@ ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install episode season feed test test-fast browser bench typecheck lint clean cluster
+.PHONY: install voices episode season feed test test-fast browser bench typecheck lint clean cluster
 
 # Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
 # extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
@@ -29,13 +29,20 @@ $(RUN_STAMP): pyproject.toml
 	$(call install_into_venv,.[kokoro])
 	@touch $(RUN_STAMP)
 
-install: $(STAMP)
+# Kokoro's native English and Mandarin voices: the pinned kokoro-js tarball (npm pack, else a download
+# from the npm registry), checked against its SHA-256 and unpacked into the venv. Builds never download;
+# where the tarball cannot be had this says so in one line and kokoro keeps its Japanese-trained voices.
+VOICES := $(VENV)/share/audiopipe/kokoro-js-1.2.1/SHA256
+voices:
+	@test -f $(VOICES) || npm_config_fetch_retries=1 $(BIN)/audiopipe voices --fetch
 
-episode: $(RUN_STAMP)
+install: $(STAMP) voices
+
+episode: $(RUN_STAMP) voices
 	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE) --fit
 
 # The whole suite (what CI runs): every tier, the layer contract, and mypy over the package and the tests.
-test: $(STAMP)
+test: $(STAMP) voices
 	-@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/lint-imports --no-cache
@@ -80,7 +87,7 @@ cluster: $(STAMP)
 	$(BIN)/dask worker tcp://127.0.0.1:$(CLUSTER_PORT) --nworkers 2 --nthreads 1 --no-dashboard 2>.cache/cluster-workers.log & \
 	wait
 
-season: $(RUN_STAMP)
+season: $(RUN_STAMP) voices
 	$(BIN)/audiopipe build episodes/*.yaml --jobs 2 --out $(OUT)
 
 feed: $(RUN_STAMP)

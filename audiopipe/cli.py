@@ -147,6 +147,11 @@ def _add_voices(sub: Any) -> None:
                             description="List the voice profiles in voices/ and every engine's voices.")
     voices.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")
     voices.add_argument("--engine", metavar="NAME", help="list only this engine's voices")
+    voices.add_argument("--fetch", action="store_true",
+                        help="install Kokoro's native voices (the pinned kokoro-js tarball, by npm or from the npm "
+                             "registry; what `make install` runs)")
+    voices.add_argument("--tarball", type=Path, metavar="FILE",
+                        help="with --fetch: a kokoro-js tarball already at hand (an air-gapped box), checked the same")
     voices.set_defaults(func=_cmd_voices)
 
 
@@ -335,6 +340,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_voices(args: argparse.Namespace) -> int:
+    if args.fetch or args.tarball is not None:
+        from audiopipe.engines import voicepack
+        print(voicepack.install(args.tarball))    # no network: a note, and kokoro's Japanese-trained voices
+        return 0
     from audiopipe.config.voices import find_voices_dir, load_profiles
     from audiopipe.engines import ENGINE_NAMES, EngineOptions, Engines
     from audiopipe.synth.cache import default_cache_dir

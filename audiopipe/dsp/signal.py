@@ -81,3 +81,35 @@ def fade(samples: Samples, fade_in_ms: float, fade_out_ms: float, rate: int = WO
 
 def db_to_gain(db: float) -> float:
     return float(10 ** (db / 20))
+
+
+def shorten_silences(audio: Samples, rate: int, keep_s: tuple[float, float], max_inner_s: float,
+                     threshold: float) -> Samples:
+    """*audio* with its leading and trailing silence cut to *keep_s* and every silence inside it to
+    *max_inner_s*; silence is a 10 ms frame whose peak is below *threshold*."""
+    frame = rate // 100
+    n = len(audio) // frame
+    if n == 0:
+        return audio
+    loud = np.abs(audio[:n * frame]).reshape(n, frame).max(axis=1) >= threshold
+    if not loud.any():
+        return audio[:0]
+    first, last = int(np.argmax(loud)), n - int(np.argmax(loud[::-1]))
+    keep = [audio[max(0, first * frame - int(keep_s[0] * rate)):first * frame]]
+    limit = int(max_inner_s * 100)
+    start = first
+    i = first
+    while i < last:                                   # copy loud stretches; shorten long quiet ones
+        if loud[i]:
+            i += 1
+            continue
+        j = i
+        while j < last and not loud[j]:
+            j += 1
+        if j - i > limit:
+            keep.append(audio[start * frame:(i + limit // 2) * frame])
+            start = j - limit // 2
+        i = j
+    end = min(len(audio), last * frame + int(keep_s[1] * rate))
+    keep.append(audio[start * frame:end])
+    return np.concatenate(keep)

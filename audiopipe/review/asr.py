@@ -144,7 +144,7 @@ def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no co
             _, _, probs = model.detect_language(samples)
             p = dict(probs)
             segments, _ = model.transcribe(samples, language=lang, beam_size=1, temperature=0.0,
-                                           condition_on_previous_text=False, without_timestamps=True)
+                                           condition_on_previous_text=False, without_timestamps=False)
             text = "".join(s.text for s in segments).strip()
             results.put((index, {"transcript": text, "p_en": round(p.get("en", 0.0), 3),
                                  "p_zh": round(p.get("zh", 0.0), 3)}))

@@ -1,0 +1,110 @@
+"""Pinyin names in English text, read the way a Mandarin speaker says them.
+
+An English voice that reads "Huabei" or "Zhengzhou" letter by letter as English gets them wrong
+("Huh-bay", "Zeng-zoo").  A capitalized word made wholly of pinyin syllables is a Chinese name; the
+Kokoro engine gives it the phonemes of those syllables (Kokoro's American phoneme letters) instead
+of espeak-ng's English guess.  English words that happen to be pinyin-shaped (Long, Sun, Man) and
+names English has its own reading for (Beijing) are looked up first in misaki's English lexicon,
+the dictionary Kokoro's voices were trained with.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+INITIALS = (("zh", "ʤ"), ("ch", "ʧ"), ("sh", "ʃ"), ("b", "b"), ("p", "p"), ("m", "m"), ("f", "f"),
+            ("d", "d"), ("t", "t"), ("n", "n"), ("l", "l"), ("g", "ɡ"), ("k", "k"), ("h", "h"), ("j", "ʤ"),
+            ("q", "ʧ"), ("x", "ʃ"), ("r", "ɹ"), ("z", "dz"), ("c", "ts"), ("s", "s"), ("y", "j"), ("w", "w"))
+FINALS = {"a": "ɑ", "o": "ɔ", "e": "ʌ", "i": "i", "u": "u", "v": "u", "ai": "I", "ei": "A", "ao": "W",
+          "ou": "O", "an": "ɑn", "en": "ʌn", "ang": "ɑŋ", "eng": "ʌŋ", "ong": "ʊŋ", "er": "ɑɹ", "ia": "jɑ",
+          "ie": "jɛ", "iao": "jW", "iu": "jO", "ian": "jɛn", "in": "in", "iang": "jɑŋ", "ing": "iŋ",
+          "iong": "jʊŋ", "ua": "wɑ", "uo": "wɔ", "uai": "wI", "ui": "wA", "uan": "wɑn", "un": "wʌn",
+          "uang": "wɑŋ", "ue": "jɛ", "ve": "jɛ"}
+"""Pinyin finals as Kokoro's American phoneme letters (A = eɪ, I = aɪ, O = oʊ, W = aʊ)."""
+_BUZZ = {"zh", "ch", "sh", "r", "z", "c", "s"}       # after these, -i is the buzzed vowel
+_PALATAL = {"j", "q", "x", "y"}                      # after these, u is ü
+_UMLAUT = {"u": "u", "ue": "wɛ", "uan": "wɛn", "un": "in"}   # ü after j, q, x, y
+_STANDALONE = {"a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "er"}
+
+
+def _syllables() -> dict[str, str]:
+    out = {final: FINALS[final] for final in _STANDALONE}
+    for initial, sound in INITIALS:
+        for final, vowel in FINALS.items():
+            if initial in _BUZZ and final == "i":
+                vowel = "ɜɹ" if initial in {"zh", "ch", "sh", "r"} else "ʌ"
+            elif initial in _PALATAL and final in _UMLAUT:
+                vowel = _UMLAUT[final]
+            elif initial == "y" and final.startswith("i"):
+                vowel = FINALS[final].removeprefix("j")
+            elif initial == "w" and final.startswith("u"):
+                vowel = FINALS[final].removeprefix("w") if final != "u" else "u"
+            out[initial + final] = sound + vowel
+    return out
+
+
+SYLLABLES = _syllables()
+_LONGEST = max(len(s) for s in SYLLABLES)
+_WORD = re.compile(r"[A-Z][a-z]+(?:'[a-z]+)?")
+
+
+def split(word: str) -> list[str] | None:
+    """*word* as pinyin syllables (``zhengzhou`` -> zheng, zhou; ``xi'an`` -> xi, an), or None."""
+    word = word.lower()
+    parts = word.split("'")
+    out: list[str] = []
+    for part in parts:
+        found = _split(part)
+        if found is None:
+            return None
+        out += found
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_cached(word: str) -> tuple[str, ...] | None:
+    if not word:
+        return ()
+    for size in range(min(_LONGEST, len(word)), 0, -1):       # longest first, backtracking
+        head = word[:size]
+        if head in SYLLABLES:
+            rest = _split_cached(word[size:])
+            if rest is not None and not (rest and rest[0][0] in "aoe" and head[-1] in "ng"):
+                return (head, *rest)
+    return None
+
+
+def _split(word: str) -> list[str] | None:
+    found = _split_cached(word)
+    return list(found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=1)
+def english_lexicon() -> dict[str, str]:
+    """misaki's American English gold lexicon (word -> Kokoro phonemes), or empty without misaki."""
+    try:
+        import importlib.resources
+        text = (importlib.resources.files("misaki") / "data" / "us_gold.json").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return {}
+    data = json.loads(text)
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def phonemes(word: str) -> str | None:
+    """Kokoro phonemes for a capitalized pinyin name, or None when *word* is not one."""
+    if not _WORD.fullmatch(word):
+        return None
+    syllables = split(word)
+    if not syllables:
+        return None
+    known = english_lexicon()
+    for key in (word, word.lower()):
+        if key in known:
+            return known[key]
+    sounds = [SYLLABLES[s] for s in syllables]
+    if len(sounds) == 1:
+        return "ˈ" + sounds[0]
+    return "ˌ" + "".join(sounds[:-1]) + "ˈ" + sounds[-1]
