@@ -12,7 +12,7 @@ from pathlib import Path
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.tools.fsutil import atomic_path, write_text
 
-LEVEL_FORMAT = 1
+LEVEL_FORMAT = 3
 
 
 class LevelCache:
