@@ -148,3 +148,28 @@ def _cut_point(sentence: str, limit: int, size: Callable[[str], int]) -> int:
     breaks = [sentence.rfind(mark, 0, lo) + 1 for mark in (" ", "，", "、", ",")]
     best = max(breaks)
     return best if best > 0 else lo
+
+
+_OTHER_SCRIPT = {
+    "en": re.compile(f"[{HAN_CLASS}][{HAN_CLASS}\u3000-\u303f\uff00-\uffef]*"),
+    "zh": re.compile(r"(?<![A-Za-z])(?=[A-Za-z'’\-]*[a-z])[A-Za-z][A-Za-z'’\-]*[A-Za-z](?:\s+[A-Za-z][A-Za-z'’\-]*)*"
+                     r"(?![A-Za-z])"),
+}
+"""A stretch of the other language inside a segment: Han (and its punctuation) inside English; Latin
+words with a lower-case letter (iPhone, Geely; not acronyms, which are spelled) inside Chinese."""
+
+
+def script_runs(text: str, lang: str) -> list[tuple[str, str]]:
+    """*text* as (text, language) runs: the segment's language, and stretches written in the other
+    one; joining the texts gives *text* back."""
+    other = "zh" if lang == "en" else "en"
+    runs: list[tuple[str, str]] = []
+    pos = 0
+    for m in _OTHER_SCRIPT[lang].finditer(text):
+        if m.start() > pos:
+            runs.append((text[pos:m.start()], lang))
+        runs.append((m.group(0), other))
+        pos = m.end()
+    if pos < len(text):
+        runs.append((text[pos:], lang))
+    return [(t, lng) for t, lng in runs if t]

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from audiopipe.engines import pinyin, voicepack
+from audiopipe.engines import pieces, pinyin, voicepack
 from audiopipe.engines.base import (
     Engine,
     EngineOptions,
@@ -45,7 +45,7 @@ from audiopipe.engines.base import (
 )
 from audiopipe.dsp.signal import shorten_silences
 from audiopipe.errors import EngineError
-from audiopipe.text import HAN_CLASS, split_sentences
+from audiopipe.text import script_runs, split_sentences
 from audiopipe.tools.fsutil import atomic_path
 
 RATE = 24000
@@ -233,7 +233,7 @@ class KokoroEngine(Engine):
         spec = ""
         if voice_file is not None:
             spec = f"{voice_file}|{hashlib.sha256(voice_file.read_bytes()).hexdigest()[:16]}"
-        elif self._missing_native(voice):
+        elif not self.native and self._missing_native(voice):
             voice = JAPANESE_DEFAULTS[lang]
         return VoiceSettings(self.name, voice, lang, rate, pitch, volume, spec)
 
@@ -287,34 +287,34 @@ class KokoroEngine(Engine):
         for words, punct in _CLAUSE.findall(text):
             if not words.strip():
                 continue
-            pieces, pos = [], 0
+            said, pos = [], 0
             for m in _NAME.finditer(words):
                 name = pinyin.phonemes(m.group(0))
                 if name is None:
                     continue
                 if words[pos:m.start()].strip():
-                    pieces.append(self._espeak_english(words[pos:m.start()]))
-                pieces.append(name)
+                    said.append(self._espeak_english(words[pos:m.start()]))
+                said.append(name)
                 pos = m.end()
             if words[pos:].strip():
-                pieces.append(self._espeak_english(words[pos:]))
-            out.append(" ".join(pieces) + (punct[:1] if punct else ""))
+                said.append(self._espeak_english(words[pos:]))
+            out.append(" ".join(said) + (punct[:1] if punct else ""))
         return " ".join(out)
 
     def _chinese(self, text: str) -> str:
         g2p = self._zh_g2p()
-        pieces, pos = [], 0
+        said, pos = [], 0
         for m in _LATIN.finditer(text):           # Latin words and figures go the English way
             if m.start() > pos:
-                pieces.append(g2p(text[pos:m.start()])[0])
+                said.append(g2p(text[pos:m.start()])[0])
             word = m.group(0)
             if _ACRONYM.fullmatch(word):          # CFETS: every letter, none lost
                 word = " ".join(word)
-            pieces.append(self._english(word))
+            said.append(self._english(word))
             pos = m.end()
         if pos < len(text):
-            pieces.append(g2p(text[pos:])[0])
-        return " ".join(p for p in pieces if p)
+            said.append(g2p(text[pos:])[0])
+        return " ".join(p for p in said if p)
 
     def phonemes(self, text: str, lang: str) -> str:
         self._load()
@@ -337,26 +337,39 @@ class KokoroEngine(Engine):
         return np.asarray(audio, dtype=np.float32).ravel()
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
+        """Sentence by sentence; a stretch in the other language's script (灵鲲 in English, iPhone in
+        Chinese) is spoken by that language's default voice, joined without a pause and levelled."""
+        lang = settings.lang
         with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
-            style = self.style(settings)
-            sentences = [(s, _chunks(self.phonemes(s, settings.lang))) for s in split_sentences(text) if s.strip()]
+            styles = {lang: self.style(settings)}
+            plan = []
+            for sentence in (s for s in split_sentences(text) if s.strip()):
+                parts = []
+                for run, run_lang in script_runs(sentence, lang):
+                    if run_lang not in styles:
+                        styles[run_lang] = self.style(VoiceSettings(self.name, self.default_voice(run_lang), run_lang))
+                    parts += [(run_lang, chunk) for chunk in pieces.chunks(self.phonemes(run, run_lang), MAX_TOKENS)]
+                plan.append((sentence, parts))
         speed = max(0.5, 1 + settings.rate / 100)
         # every chunk goes to the shared pool: both sessions stay busy to the end of the last take
-        pending = [(sentence if i == 0 else "", self._pool.submit(self._infer, chunk, style, speed))
-                   for sentence, chunks in sentences for i, chunk in enumerate(chunks)]
-        pieces: list[np.ndarray] = []
+        pending = [(sentence, [(run_lang, self._pool.submit(self._infer, chunk, styles[run_lang], speed))
+                               for run_lang, chunk in parts]) for sentence, parts in plan]
+        made = [(sentence, [(run_lang, shorten_silences(f.result(), RATE, EDGE_KEEP_S, MAX_INNER_S, SILENT))
+                            for run_lang, f in futures]) for sentence, futures in pending]
+        level = pieces.levels(made, lang, SILENT)
+        out: list[np.ndarray] = []
         words: list[Word] = []
         pos = 0
         pause = np.zeros(int(SENTENCE_PAUSE_S * RATE), np.float32)
-        for sentence, future in pending:   # a sentence cut in chunks: its words go with the first
-            audio = shorten_silences(future.result(), RATE, EDGE_KEEP_S, MAX_INNER_S, SILENT)
-            words.extend(_spread(sentence, settings.lang, pos, len(audio)))
-            pieces += [audio, pause]
+        for sentence, runs in made:       # a sentence's words are spread over all of its audio
+            audio = np.concatenate([a * level.get(run_lang, 1.0) for run_lang, a in runs] or [pause[:0]])
+            words.extend(pieces.spread(sentence, lang, pos, len(audio), RATE))
+            out += [audio, pause]
             pos += len(audio) + len(pause)
-        if not pieces:
+        if not out:
             raise EngineError("kokoro: nothing to say in this text")
-        audio = np.concatenate(pieces[:-1])
+        audio = np.concatenate(out[:-1])
         peak = float(np.abs(audio).max(initial=0.0))
         if peak > 0.98:              # the model's output can overshoot full scale: scale, never clip
             audio = audio * (0.98 / peak)
@@ -366,35 +379,3 @@ class KokoroEngine(Engine):
 
 _LANG_NAMES = {"en": "English", "zh": "Mandarin"}
 _PREFIXES = {"en": "af_*, am_*, bf_*, bm_*", "zh": "zf_*, zm_*"}
-
-
-def _chunks(phonemes: str) -> list[str]:
-    if len(phonemes) <= MAX_TOKENS:
-        return [phonemes] if phonemes else []
-    out, current = [], ""
-    for word in phonemes.split(" "):
-        if current and len(current) + 1 + len(word) > MAX_TOKENS:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        out.append(current)
-    return [c[:MAX_TOKENS] for c in out]
-
-
-def _spread(sentence: str, lang: str, start: int, length: int) -> list[Word]:
-    """Estimated word timings: the sentence's words share its audio by their length."""
-    if not sentence.strip() or length <= 0:
-        return []
-    tokens = re.findall(f"[{HAN_CLASS}]+[，。！？；：、]?|[^\\s{HAN_CLASS}]+", sentence) if lang == "zh" \
-        else sentence.split()
-    weights = [max(1, len(t)) for t in tokens]
-    total = sum(weights)
-    out, acc = [], 0
-    for token, w in zip(tokens, weights):
-        s = start + length * acc // total
-        acc += w
-        e = start + length * acc // total
-        out.append(Word(s * 1000 // RATE, e * 1000 // RATE, token))
-    return out

@@ -1,0 +1,242 @@
+"""Kokoro's native voices: the pinned tarball (npm, a download, a file at hand), voice files checked,
+voice languages, the loud fallback to the Japanese-trained voices, pinyin names and Latin acronyms."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import tarfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audiopipe.cli import main
+from audiopipe.engines import pinyin, voicepack
+from audiopipe.errors import AudiopipeError
+from tests.conftest import read_json, write
+
+
+def pack(voices: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> bytes:
+    """A tarball laid out as kokoro-js's (package/voices/NAME.bin)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        files = {f"package/voices/{n}.bin": v.astype("<f4").tobytes() for n, v in voices.items()}
+        files.update(extra or {})
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def table(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0, 0.1, (voicepack.ROWS, voicepack.WIDTH)).astype(np.float32)
+
+
+@pytest.fixture()
+def tarball(tmp_path: Path) -> tuple[Path, str]:
+    blob = pack({"af_test": table(1), "zf_test": table(2), "ef_dora": table(3)},
+                {"package/README.md": b"hi", "package/voices/../../evil.bin": table(4).tobytes()})
+    path = tmp_path / voicepack.TARBALL
+    path.write_bytes(blob)
+    return path, hashlib.sha256(blob).hexdigest()
+
+
+def test_a_tarball_at_hand_is_checked_and_only_english_and_mandarin_voices_kept(tmp_path: Path,
+                                                                               tarball: tuple[Path, str]) -> None:
+    path, digest = tarball
+    dest = tmp_path / "voices"
+    assert voicepack.fetch(dest, tarball=path, sha256=digest) == ["af_test", "zf_test"]
+    assert sorted(p.name for p in dest.iterdir()) == ["SHA256", "af_test.bin", "zf_test.bin"]
+    assert voicepack.installed(dest, digest) and not voicepack.installed(dest)
+    assert np.array_equal(voicepack.load_bin(dest / "af_test.bin"), table(1))
+    assert not (tmp_path / "evil.bin").exists()
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_refused_and_nothing_written(
+        tmp_path: Path, tarball: tuple[Path, str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = tarball
+    dest = tmp_path / "voices"
+    monkeypatch.setenv("AUDIOPIPE_KOKORO_VOICES", str(dest))
+    assert main(["voices", "--fetch", "--tarball", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: SHA-256 ") and "is not the pinned 1f0d0383ef0349af… of kokoro-js 1.2.1" in err
+    assert err.count("\n") == 1 and not dest.exists()
+    assert main(["voices", "--fetch", "--tarball", str(tmp_path / "nope.tgz")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.tgz'}: no such file; give the path of kokoro-js-1.2.1.tgz\n"
+
+
+@pytest.fixture()
+def registry(tarball: tuple[Path, str]) -> Iterator[str]:
+    """A stand-in of the npm registry on 127.0.0.1 that serves the tarball at its registry path."""
+    blob = tarball[0].read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            if self.path == f"/{voicepack.PACKAGE}/-/{voicepack.TARBALL}":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(blob)))
+                self.end_headers()
+                self.wfile.write(blob)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_without_npm_the_tarball_is_downloaded_from_the_registry(tmp_path: Path, registry: str,
+                                                                 tarball: tuple[Path, str]) -> None:
+    names = voicepack.fetch(tmp_path / "v", registry=registry, use_npm=False, sha256=tarball[1])
+    assert names == ["af_test", "zf_test"]
+
+
+def test_an_unreachable_registry_is_a_note_and_kokoro_keeps_its_japanese_voices(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))                      # no npm
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")   # nothing listens on the discard port
+    monkeypatch.setenv("AUDIOPIPE_KOKORO_VOICES", str(tmp_path / "v"))
+    assert main(["voices", "--fetch"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("note: Kokoro's native voices could not be fetched (npm is not installed; cannot download "
+                          "http://127.0.0.1:9/kokoro-js/-/kokoro-js-1.2.1.tgz")
+    assert out.count("\n") == 1 and not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("data,problem", [
+    (table(1).tobytes()[:-4], "not a Kokoro voice (522236 bytes, a voice is 510×256 float32 = 522240 bytes)"),
+    (np.full((510, 256), np.nan, np.float32).tobytes(), "the voice holds NaN or infinite values"),
+    (b"", "not a Kokoro voice (0 bytes"),
+])
+def test_a_bad_voice_bin_is_one_line_and_nothing_is_built(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          data: bytes, problem: str) -> None:
+    voices = tmp_path / "voices"
+    (voices / "mine.bin").parent.mkdir(parents=True)
+    (voices / "mine.bin").write_bytes(data)
+    profile = write(voices / "en-mine.yaml", "language: en\nengine: kokoro\nvoice_file: mine.bin\n"
+                    "voices: {kokoro: mine}\n")
+    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nvoices: {en: en-mine}\nstories:\n'
+                     '  - en: "Good morning."\n    zh: "早上好。"\n')
+    assert main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {profile}: kokoro: {voices / 'mine.bin'}: {problem}") and err.count("\n") == 1
+    assert not (tmp_path / "o" / "k").exists()
+
+
+def test_a_mandarin_voice_for_an_english_profile_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    voices = tmp_path / "voices"
+    profile = write(voices / "en-wrong.yaml", "language: en\nengine: kokoro\nvoices: {kokoro: zf_xiaobei}\n")
+    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nvoices: {en: en-wrong}\nstories:\n'
+                     '  - en: "Good morning."\n    zh: "早上好。"\n')
+    assert main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {profile}: kokoro: voice zf_xiaobei speaks Mandarin, not English; name a English voice "
+        "(af_*, am_*, bf_*, bm_*, `audiopipe voices --engine kokoro`)\n")
+    assert not (tmp_path / "o" / "k").exists()
+
+
+def test_voice_names_say_language_and_gender() -> None:
+    info = voicepack.describe_voice("zf_xiaobei")
+    assert info is not None and (info.lang, info.gender) == ("zh", "female")
+    assert voicepack.describe_voice("bm_george") == voicepack.NativeVoice("bm_george", "en", "British English", "male")
+    assert voicepack.describe_voice("jm_kumo") == voicepack.NativeVoice("jm_kumo", None, "Japanese-trained", "male")
+    assert voicepack.describe_voice("af_heart+af_bella") is None
+
+
+@pytest.mark.parametrize("word,syllables", [
+    ("Zhengzhou", ["zheng", "zhou"]), ("Xi'an", ["xi", "an"]), ("Huabei", ["hua", "bei"]),
+    ("Jiebei", ["jie", "bei"]), ("Haijun", ["hai", "jun"]), ("Tencent", None), ("Geely", None), ("The", None),
+])
+def test_pinyin_words_are_found_by_syllable(word: str, syllables: list[str] | None) -> None:
+    assert pinyin.split(word) == syllables
+
+
+def test_pinyin_names_get_mandarin_phonemes_and_english_words_keep_theirs() -> None:
+    assert pinyin.phonemes("Huabei") == "ˌhwɑˈbA"
+    assert pinyin.phonemes("Zhao") == "ˈʤW"
+    assert pinyin.phonemes("Tencent") is None and pinyin.phonemes("huabei") is None
+    if pinyin.english_lexicon():                  # misaki's lexicon (the kokoro extra): English readings win
+        assert pinyin.phonemes("Long") == pinyin.english_lexicon()["long"]
+
+
+def test_a_bad_pack_is_no_pack(tmp_path: Path) -> None:
+    (tmp_path / "SHA256").write_text("0" * 64)
+    assert voicepack.available_voices(tmp_path) == {}
+    with pytest.raises(AudiopipeError, match="not a Kokoro voice"):
+        voicepack.load_bin(tmp_path / "SHA256")
+
+
+# ---- with the model ------------------------------------------------------------------------------------
+
+kokoro_needed = pytest.mark.skipif(not voicepack.installed(voicepack.default_dir()),
+                                   reason="the native voices are not installed (make install)")
+
+
+@pytest.mark.e2e
+def test_without_the_pack_the_japanese_voices_speak_and_the_build_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("AUDIOPIPE_KOKORO_VOICES", str(tmp_path / "none"))
+    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nintro: false\noutro: false\nstories:\n'
+                     '  - en: "Good morning."\n    zh: "早上好。"\n')
+    assert main(["build", str(manifest), "--engine", "kokoro", "--out", str(tmp_path / "o"), "--no-qa"]) == 0
+    err = capsys.readouterr().err
+    assert "note: kokoro: the native voices are not installed, so the Japanese-trained jm_kumo and jf_nezumi speak" in err
+    segs = read_json(tmp_path / "o" / "k" / "report.json")["segments"]
+    assert [(s["lang"], s["voice"]) for s in segs] == [("en", "jm_kumo"), ("zh", "jf_nezumi")]
+
+
+@pytest.mark.e2e
+@kokoro_needed
+def test_native_voices_speak_with_no_long_pause_inside() -> None:
+    pytest.importorskip("onnxruntime")
+    from audiopipe.dsp import signal
+    from audiopipe.engines import VoiceSettings
+    from audiopipe.synth.run import synthesize_take
+    from audiopipe.tools.wav import WORK_RATE
+    from tests.conftest import make_engine
+    kokoro = make_engine("kokoro")
+    assert kokoro.default_voice("en") == "af_heart" and kokoro.default_voice("zh") == "zf_xiaobei"
+    text = "周二，央行维持利率不变。CFETS公布的中间价小幅走强。分析师预计年底前保持稳定。"
+    pcm, _, _ = synthesize_take(kokoro, text, VoiceSettings("kokoro", "zf_xiaobei", "zh"))
+    x = signal.to_float(pcm)
+    assert 4.0 < len(x) / WORK_RATE < 12.0
+    assert signal.longest_inner_silence_ms(x) < 900, "a sentence end left a long pause"
+    phonemes = kokoro.phonemes("CFETS公布", "zh")       # type: ignore[attr-defined]
+    assert phonemes.startswith("sˈi ˈɛf ˈi tˈi ˈɛs"), "every letter of the acronym is spoken"
+
+
+def test_other_script_runs_inside_a_segment() -> None:
+    from audiopipe.text import script_runs
+    assert script_runs("The system Lingkun (灵鲲) went live.", "en") == [
+        ("The system Lingkun (", "en"), ("灵鲲", "zh"), (") went live.", "en")]
+    assert script_runs("苹果的iPhone销量，CFETS公布，Tesla Model Y上市。", "zh") == [
+        ("苹果的", "zh"), ("iPhone", "en"), ("销量，CFETS公布，", "zh"), ("Tesla Model Y", "en"), ("上市。", "zh")]
+    text = "No other script here."
+    assert script_runs(text, "en") == [(text, "en")]
+
+
+@pytest.mark.e2e
+@kokoro_needed
+def test_han_inside_english_is_spoken_in_mandarin_not_as_chinese_letter() -> None:
+    from audiopipe.engines import VoiceSettings
+    from tests.conftest import make_engine
+    kokoro = make_engine("kokoro")
+    settings = VoiceSettings("kokoro", "af_heart", "en")
+
+    def seconds(text: str) -> float:
+        return kokoro.synthesize(text, settings).duration_ms / 1000
+
+    plain, glossed = seconds("The system Lingkun went live."), seconds("The system Lingkun (灵鲲) went live.")
+    spelled = seconds("The system Lingkun (Chinese letter Chinese letter) went live.")
+    assert plain + 0.3 < glossed < spelled - 0.3, (plain, glossed, spelled)
