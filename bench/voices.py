@@ -67,6 +67,19 @@ def script_references(paths: list[str]) -> list[str]:
     return [read(seg.text, seg.lang) for path in paths for seg in segments_of(load_manifest(Path(path), profiles))]
 
 
+def transcribe(model: Any, path: str, lang: str) -> str:
+    """As QA's recognizer hears it: in pieces cut at pauses, each under Whisper's 30 s window."""
+    from faster_whisper.audio import decode_audio
+
+    from audiopipe.review.asr import pieces_at_pauses
+    texts = []
+    for piece in pieces_at_pauses(decode_audio(path, sampling_rate=16000), 16000):
+        parts, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
+                                    condition_on_previous_text=False, without_timestamps=True)
+        texts.append("".join(p.text for p in parts).strip())
+    return ("" if lang == "zh" else " ").join(t for t in texts if t)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--episodes", nargs="+", default=DEFAULT_EPISODES)
@@ -76,6 +89,7 @@ def main() -> int:
                         help="give the engines the figures as written (to measure what reading them out gains)")
     parser.add_argument("--langs", nargs="+", default=["en", "zh"])
     parser.add_argument("--skip-espeak", action="store_true", help="leave out espeak (measured by default)")
+    parser.add_argument("--no-pinyin", action="store_true", help="English pinyin names through espeak as before")
     parser.add_argument("--pause", type=float, help="Kokoro's pause between sentences, seconds (shipped: 0.22)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
     args = parser.parse_args()
@@ -91,7 +105,10 @@ def main() -> int:
     from audiopipe.synth.timing import units
     if args.pause is not None:
         kokoro.SENTENCE_PAUSE_S = args.pause
-    variant = "".join(f"|{k}={v}" for k, v in (("pause", args.pause),) if v is not None)
+    if args.no_pinyin:
+        from audiopipe.engines import pinyin
+        pinyin.phonemes = lambda word: None
+    variant = "".join(f"|{k}={v}" for k, v in (("pause", args.pause), ("no-pinyin", args.no_pinyin or None)) if v is not None)
     cache = default_cache_dir()
     engines = Engines(EngineOptions(cache))
     path = model_dir(cache)
@@ -127,9 +144,7 @@ def main() -> int:
                         w.setsampwidth(2)
                         w.setframerate(take.rate)
                         w.writeframes(take.pcm)
-                    parts, _ = model.transcribe(tmp.name, language=lang, beam_size=1, temperature=0.0,
-                                                condition_on_previous_text=False, without_timestamps=False)
-                    heard = "".join(p.text for p in parts).strip()
+                    heard = transcribe(model, tmp.name, lang)
                 rates = score(lang, reference, read(heard, lang))
                 size = units(reference, lang)
                 errors.append((rates["wer"] if lang == "en" else rates["syllable_er"], size))

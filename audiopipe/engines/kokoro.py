@@ -72,7 +72,7 @@ MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[ko
 _EN_MAP = (("eɪ", "A"), ("aɪ", "I"), ("aʊ", "W"), ("ɔɪ", "Y"), ("oʊ", "O"), ("dʒ", "ʤ"), ("tʃ", "ʧ"),
            ("ɜːɹ", "ɜɹ"), ("ɜː", "ɜɹ"), ("ɾ", "T"), ("ʔ", "t"), ("ː", ""), ("ɐ", "ə"), ("r", "ɹ"))
 _CLAUSE = re.compile(r"([^,.!?;:，。！？；：、]+)([,.!?;:，。！？；：、]*)")
-_NAME = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:'[a-z]+)?(?![\w'’-])")
+_NAME = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z]+(?:'[a-z]+)?|[A-Z]{2,6}|yuan|renminbi)(?![\w'’-])")
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-]*|\d+(?:\.\d+)?")
 
@@ -289,7 +289,11 @@ class KokoroEngine(Engine):
                 continue
             said, pos = [], 0
             for m in _NAME.finditer(words):
-                name = pinyin.phonemes(m.group(0))
+                word = m.group(0)
+                if _ACRONYM.fullmatch(word):          # ICBC: letter by letter, unless a word (NASA)
+                    name = pinyin.acronym(word) or self._espeak_english(" ".join(word))
+                else:
+                    name = pinyin.phonemes(word)
                 if name is None:
                     continue
                 if words[pos:m.start()].strip():

@@ -17,7 +17,7 @@ import re
 INITIALS = (("zh", "ʤ"), ("ch", "ʧ"), ("sh", "ʃ"), ("b", "b"), ("p", "p"), ("m", "m"), ("f", "f"),
             ("d", "d"), ("t", "t"), ("n", "n"), ("l", "l"), ("g", "ɡ"), ("k", "k"), ("h", "h"), ("j", "ʤ"),
             ("q", "ʧ"), ("x", "ʃ"), ("r", "ɹ"), ("z", "dz"), ("c", "ts"), ("s", "s"), ("y", "j"), ("w", "w"))
-FINALS = {"a": "ɑ", "o": "ɔ", "e": "ʌ", "i": "i", "u": "u", "v": "u", "ai": "I", "ei": "A", "ao": "W",
+FINALS = {"a": "ɑ", "o": "O", "e": "ʌ", "i": "i", "u": "u", "v": "u", "ai": "I", "ei": "A", "ao": "W",
           "ou": "O", "an": "ɑn", "en": "ʌn", "ang": "ɑŋ", "eng": "ʌŋ", "ong": "ʊŋ", "er": "ɑɹ", "ia": "jɑ",
           "ie": "jɛ", "iao": "jW", "iu": "jO", "ian": "jɛn", "in": "in", "iang": "jɑŋ", "ing": "iŋ",
           "iong": "jʊŋ", "ua": "wɑ", "uo": "wɔ", "uai": "wI", "ui": "wA", "uan": "wɑn", "un": "wʌn",
@@ -25,7 +25,7 @@ FINALS = {"a": "ɑ", "o": "ɔ", "e": "ʌ", "i": "i", "u": "u", "v": "u", "ai": "
 """Pinyin finals as Kokoro's American phoneme letters (A = eɪ, I = aɪ, O = oʊ, W = aʊ)."""
 _BUZZ = {"zh", "ch", "sh", "r", "z", "c", "s"}       # after these, -i is the buzzed vowel
 _PALATAL = {"j", "q", "x", "y"}                      # after these, u is ü
-_UMLAUT = {"u": "u", "ue": "wɛ", "uan": "wɛn", "un": "in"}   # ü after j, q, x, y
+_UMLAUT = {"u": "u", "ue": "wɛ", "uan": "wɛn", "un": "un"}   # ü after j, q, x, y
 _STANDALONE = {"a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "er"}
 
 
@@ -47,7 +47,9 @@ def _syllables() -> dict[str, str]:
 
 SYLLABLES = _syllables()
 _LONGEST = max(len(s) for s in SYLLABLES)
-_WORD = re.compile(r"[A-Z][a-z]+(?:'[a-z]+)?")
+_VOWEL = re.compile("[ɑɔʌiuɛɜʊəæAIOWY]")
+_WORD = re.compile(r"[A-Z][a-z]+(?:'[a-z]+)?|yuan|renminbi")
+"""A capitalized word (a name), or one of the few pinyin words English writes in lower case."""
 
 
 def split(word: str) -> list[str] | None:
@@ -93,6 +95,12 @@ def english_lexicon() -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+def acronym(word: str) -> str | None:
+    """An all-capitals word as Kokoro phonemes when misaki's lexicon says it is a word (NASA, OPEC);
+    None when it is to be spelled letter by letter (ICBC, BYD)."""
+    return english_lexicon().get(word)
+
+
 def phonemes(word: str) -> str | None:
     """Kokoro phonemes for a capitalized pinyin name, or None when *word* is not one."""
     if not _WORD.fullmatch(word):
@@ -105,6 +113,6 @@ def phonemes(word: str) -> str | None:
         if key in known:
             return known[key]
     sounds = [SYLLABLES[s] for s in syllables]
-    if len(sounds) == 1:
-        return "ˈ" + sounds[0]
-    return "ˌ" + "".join(sounds[:-1]) + "ˈ" + sounds[-1]
+    marks = ["ˌ"] * (len(sounds) - 1) + ["ˈ"]          # Kokoro marks stress just before the vowel
+    return "".join(_VOWEL.sub(lambda m, mark=mark: mark + m.group(0), sound, count=1)
+                   for sound, mark in zip(sounds, marks))

@@ -128,7 +128,32 @@ def score(lang: str, reference: str, transcript: str) -> dict[str, float]:
             "syllable_er": round(error_rate(pinyin_syllables(reference), pinyin_syllables(transcript)), 3)}
 
 
-# ---- the worker ------------------------------------------------------------------------------------
+# ---- long audio in pieces ---------------------------------------------------------------------------
+
+PIECE_S = (15.0, 28.0)
+"""Long audio is cut into pieces of this many seconds at the quietest moment (a pause) in that range:
+Whisper decodes 30 s windows, and on a long segment its own long-form pass skipped whole sentences."""
+
+
+def pieces_at_pauses(samples: Any, rate: int) -> list[Any]:
+    """*samples* (float, mono) cut at pauses into pieces no longer than PIECE_S[1] seconds."""
+    import numpy as np
+    lo, hi = int(PIECE_S[0] * rate), int(PIECE_S[1] * rate)
+    frame = rate // 50                                   # 20 ms
+    out, pos = [], 0
+    while len(samples) - pos > hi:
+        window = samples[pos + lo:pos + hi]
+        n = len(window) // frame
+        energy = (window[:n * frame].reshape(n, frame) ** 2).mean(axis=1)
+        smooth = np.convolve(energy, np.ones(10) / 10, mode="same")    # the middle of a 200 ms pause
+        cut = pos + lo + int(np.argmin(smooth)) * frame + frame // 2
+        out.append(samples[pos:cut])
+        pos = cut
+    out.append(samples[pos:])
+    return out
+
+
+# ---- the worker (a process of its own) -------------------------------------------------------------
 
 def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no cover - runs in a child
     from faster_whisper import WhisperModel
@@ -143,9 +168,12 @@ def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no co
             samples = decode_audio(path, sampling_rate=16000)
             _, _, probs = model.detect_language(samples)
             p = dict(probs)
-            segments, _ = model.transcribe(samples, language=lang, beam_size=1, temperature=0.0,
-                                           condition_on_previous_text=False, without_timestamps=False)
-            text = "".join(s.text for s in segments).strip()
+            texts = []
+            for piece in pieces_at_pauses(samples, 16000):     # Whisper hears 30 s at a time
+                segments, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
+                                               condition_on_previous_text=False, without_timestamps=True)
+                texts.append("".join(s.text for s in segments).strip())
+            text = ("" if lang == "zh" else " ").join(t for t in texts if t)
             results.put((index, {"transcript": text, "p_en": round(p.get("en", 0.0), 3),
                                  "p_zh": round(p.get("zh", 0.0), 3)}))
         except Exception as exc:  # noqa: BLE001 - reported per segment
