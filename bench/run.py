@@ -192,7 +192,8 @@ def kokoro_speed(manifest: Path, work: Path, rounds: int = 2) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
     from audiopipe.engines import EngineOptions, Engines
-    from audiopipe.engines.kokoro import SESSIONS, KokoroEngine, _chunks
+    from audiopipe.engines.kokoro import MAX_TOKENS, SESSIONS, KokoroEngine
+    from audiopipe.engines.pieces import chunks
     from audiopipe.pipeline import BuildOptions, load
     from audiopipe.script.segments import segments_of
     from audiopipe.synth import plan
@@ -221,7 +222,7 @@ def kokoro_speed(manifest: Path, work: Path, rounds: int = 2) -> dict[str, Any]:
         for job in jobs:
             style = ours.style(job.settings)
             for sentence in split_sentences(job.text):
-                for chunk in _chunks(ours.phonemes(sentence, job.settings.lang)) if sentence.strip() else []:
+                for chunk in chunks(ours.phonemes(sentence, job.settings.lang), MAX_TOKENS) if sentence.strip() else []:
                     plain._infer(chunk, style, 1.0)
         return time.perf_counter() - t0
 

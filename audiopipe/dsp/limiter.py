@@ -27,7 +27,7 @@ def true_peak_chunks(x: Samples, chunk: int, ceiling: float) -> npt.NDArray[np.f
     """The peak of each *chunk* samples of *x*, with the waveform between samples counted (4×
     oversampled) in every chunk whose sample peak comes near *ceiling*."""
     n = len(x) // chunk
-    peaks = np.abs(x[: n * chunk]).reshape(n, chunk).max(axis=1)
+    peaks: npt.NDArray[np.float32] = np.abs(x[: n * chunk]).reshape(n, chunk).max(axis=1)
     near = np.flatnonzero(peaks > ceiling * NEAR)
     if len(near) == 0:
         return peaks

@@ -290,6 +290,7 @@ class KokoroEngine(Engine):
             said, pos = [], 0
             for m in _NAME.finditer(words):
                 word = m.group(0)
+                name: str | None
                 if _ACRONYM.fullmatch(word):          # ICBC: letter by letter, unless a word (NASA)
                     name = pinyin.acronym(word) or self._espeak_english(" ".join(word))
                 else:

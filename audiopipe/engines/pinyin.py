@@ -114,5 +114,4 @@ def phonemes(word: str) -> str | None:
             return known[key]
     sounds = [SYLLABLES[s] for s in syllables]
     marks = ["ˌ"] * (len(sounds) - 1) + ["ˈ"]          # Kokoro marks stress just before the vowel
-    return "".join(_VOWEL.sub(lambda m, mark=mark: mark + m.group(0), sound, count=1)
-                   for sound, mark in zip(sounds, marks))
+    return "".join(_VOWEL.sub(mark + r"\g<0>", sound, count=1) for sound, mark in zip(sounds, marks))
