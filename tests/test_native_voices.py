@@ -240,3 +240,16 @@ def test_han_inside_english_is_spoken_in_mandarin_not_as_chinese_letter() -> Non
     plain, glossed = seconds("The system Lingkun went live."), seconds("The system Lingkun (灵鲲) went live.")
     spelled = seconds("The system Lingkun (Chinese letter Chinese letter) went live.")
     assert plain + 0.3 < glossed < spelled - 0.3, (plain, glossed, spelled)
+
+
+def test_espeak_speaks_han_inside_english_with_its_mandarin_voice() -> None:
+    from audiopipe.engines import VoiceSettings
+    from tests.conftest import make_engine
+    espeak = make_engine("espeak")
+    settings = VoiceSettings("espeak", "en-us", "en")
+    glossed = espeak.synthesize("The system Lingkun (灵鲲) went live.", settings)
+    spelled = espeak.synthesize("The system Lingkun (Chinese letter Chinese letter) went live.", settings)
+    plain = espeak.synthesize("The system Lingkun went live.", settings)
+    assert plain.duration_ms + 300 < glossed.duration_ms < spelled.duration_ms
+    assert [w.text for w in glossed.words if w.text in ("灵", "鲲")] == ["灵", "鲲"]
+    assert glossed.words == tuple(sorted(glossed.words, key=lambda w: w.start_ms))

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from audiopipe.engines.base import Engine, Take, VoiceInfo, VoiceSettings, Word
 from audiopipe.errors import EngineError
+from audiopipe.text import script_runs
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -154,11 +155,23 @@ class EspeakEngine(Engine):
                               "`audiopipe voices` lists them (e.g. en-us, en-gb, cmn)")
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
+        """A stretch in the other language's script (灵鲲 inside English) is spoken by that language's
+        default voice, not spelled out as "Chinese letter"."""
+        pcm, words, offset_ms = b"", [], 0
+        for run, lang in script_runs(text, settings.lang):
+            voice = settings.voice if lang == settings.lang else self.default_voice(lang)
+            part, part_words = self._speak(run, voice, settings)
+            words += [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in part_words]
+            pcm += part
+            offset_ms = len(pcm) // 2 * 1000 // self.rate
+        return Take(pcm, self.rate, tuple(words))
+
+    def _speak(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
         data = text.encode("utf-8")
         with self._lock:
             lib = self._lib
-            if lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
-                raise EngineError(f"espeak: unknown voice {settings.voice!r}; `audiopipe voices` lists them")
+            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EngineError(f"espeak: unknown voice {voice!r}; `audiopipe voices` lists them")
             lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
             lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
             lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
@@ -172,7 +185,7 @@ class EspeakEngine(Engine):
             raise EngineError(f"espeak: synthesis failed with status {status}")
         pcm = b"".join(chunks)
         total_ms = len(pcm) // 2 * 1000 // self.rate
-        return Take(pcm, self.rate, tuple(_words(text, events, self.rate, total_ms)))
+        return pcm, _words(text, events, self.rate, total_ms)
 
     def phonemes(self, text: str, voice: str = "en-us") -> str:
         """The IPA phonemes espeak-ng would speak for *text* (words separated by spaces)."""
