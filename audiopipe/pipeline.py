@@ -123,6 +123,8 @@ def load(manifest_path: Path, options: BuildOptions) -> Loaded:
     show = load_show(show_file)
     profiles = load_profiles(voices_dir)
     lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
+    if show.glosses == "drop":
+        lexicon = replace(lexicon, drop_glosses=True)
     return Loaded(show, profiles, lexicon, load_manifest(Path(manifest_path), profiles), show_file, voices_dir)
 
 

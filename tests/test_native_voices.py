@@ -251,5 +251,25 @@ def test_espeak_speaks_han_inside_english_with_its_mandarin_voice() -> None:
     spelled = espeak.synthesize("The system Lingkun (Chinese letter Chinese letter) went live.", settings)
     plain = espeak.synthesize("The system Lingkun went live.", settings)
     assert plain.duration_ms + 300 < glossed.duration_ms < spelled.duration_ms
-    assert [w.text for w in glossed.words if w.text in ("灵", "鲲")] == ["灵", "鲲"]
+    assert [w.text for w in glossed.words if "灵鲲" in w.text] == ["Lingkun (灵鲲) went"]
     assert glossed.words == tuple(sorted(glossed.words, key=lambda w: w.start_ms))
+
+
+@pytest.mark.e2e
+def test_glosses_drop_leaves_them_out_of_the_speech_and_in_the_transcript(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = write(tmp_path / "g.yaml", 'title: "G"\ndate: 2026-11-20\nintro: false\noutro: false\nstories:\n'
+                     '  - en: "The alert system Lingkun (灵鲲) went live."\n    zh: "灵鲲系统上线了。"\n')
+    for glosses in ("speak", "drop"):
+        show = write(tmp_path / f"{glosses}.yaml", f'title: "S"\nglosses: {glosses}\n')
+        out = tmp_path / glosses
+        assert main(["build", str(manifest), "--show", str(show), "--engine", "espeak", "--out", str(out), "--no-qa"]) == 0
+        seg = read_json(out / "g" / "report.json")["segments"][0]
+        assert seg["text"] == "The alert system Lingkun (灵鲲) went live."
+        assert ("灵鲲" in seg["spoken_text"]) == (glosses == "speak")
+        assert "Lingkun (灵鲲) went" in (out / "g" / "transcript.vtt").read_text(encoding="utf-8")
+    bad = write(tmp_path / "bad.yaml", 'title: "S"\nglosses: mute\n')
+    assert main(["build", str(manifest), "--show", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.endswith(f"error: {bad}:2: glosses: 'mute' is not a choice; write `glosses: speak` (the "
+                                            "other language's voice says it) or `glosses: drop` (left out of the speech, "
+                                            "kept in the transcript)\n")

@@ -21,7 +21,7 @@ from typing import Any
 from audiopipe import figures
 from audiopipe.config import yamlio
 from audiopipe.errors import AudiopipeError, InputError
-from audiopipe.text import LANGS
+from audiopipe.text import HAN_CLASS, LANGS
 
 
 class LexiconError(InputError):
@@ -63,12 +63,20 @@ class Rule:
                               "backtracks without end, e.g. (a+)+$); simplify it")
 
 
+GLOSS = {"en": re.compile(f" ?[(（][{HAN_CLASS}][^()（）]*[)）]"),
+         "zh": re.compile(r" ?[(（][A-Za-z][^()（）]*[)）]")}
+"""A parenthesized gloss in the other language's script: "Lingkun (灵鲲)", "灵鲲（Lingkun）"."""
+
+
 @dataclass(frozen=True)
 class Lexicon:
     rules: Mapping[str, tuple[Rule, ...]]
     numbers: bool = True
+    drop_glosses: bool = False          # show.yaml `glosses: drop`: glosses are kept in the script only
 
     def apply(self, text: str, lang: str) -> str:
+        if self.drop_glosses:
+            text = GLOSS[lang].sub("", text)
         for rule in self.rules.get(lang, ()):
             text = rule.apply(text)
         if self.numbers:
@@ -81,6 +89,8 @@ class Lexicon:
         The spoken sides join to :meth:`apply`'s result; where they could not (a rule whose context runs
         across a span), the whole text is one span."""
         pieces: list[tuple[str, str]] = [(text, text)]
+        if self.drop_glosses:
+            pieces = _substitute(pieces, GLOSS[lang].finditer, lambda m: "")
         for rule in self.rules.get(lang, ()):
             pieces = _substitute(pieces, rule.matches, rule.expand)
         if self.numbers:

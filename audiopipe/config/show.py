@@ -76,6 +76,7 @@ class Show:
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
     review: str = "optional"            # "required": an episode reaches the feed only by `audiopipe release`
     editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
+    glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
     qa: Thresholds = Thresholds()
     path: Path | None = None
 
@@ -115,6 +116,7 @@ def find_show_file(start: Path | None) -> Path | None:
 
 BOOL_KEYS = ("explicit", "locked", "editions")
 REVIEW_CHOICES = ("optional", "required")
+GLOSS_CHOICES = ("speak", "drop")
 
 
 def _check_publishing(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
@@ -192,6 +194,9 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
     elif name == "review" and value not in REVIEW_CHOICES:
         raise ShowError(path, f"review: {value!r} is not a choice; write `review: required` (every segment approved "
                         "in `audiopipe review`, then `audiopipe release`) or `review: optional`", line=line)
+    elif name == "glosses" and value not in GLOSS_CHOICES:
+        raise ShowError(path, f"glosses: {value!r} is not a choice; write `glosses: speak` (the other language's voice "
+                        "says it) or `glosses: drop` (left out of the speech, kept in the transcript)", line=line)
     elif name in BOOL_KEYS:
         if not isinstance(value, bool):
             raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)

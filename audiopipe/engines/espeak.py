@@ -161,7 +161,13 @@ class EspeakEngine(Engine):
         for run, lang in script_runs(text, settings.lang):
             voice = settings.voice if lang == settings.lang else self.default_voice(lang)
             part, part_words = self._speak(run, voice, settings)
-            words += [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in part_words]
+            moved = [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in part_words]
+            if lang != settings.lang and moved:   # the other language's stretch is one token of this text
+                moved = [Word(moved[0].start_ms, moved[-1].end_ms, "".join(w.text for w in moved))]
+            if words and moved and not run[0].isspace() and not words[-1].text[-1:].isspace():
+                first = moved.pop(0)              # one token across the runs' seam: "Lingkun (灵鲲)"
+                words[-1] = Word(words[-1].start_ms, first.end_ms, words[-1].text + first.text)
+            words += moved
             pcm += part
             offset_ms = len(pcm) // 2 * 1000 // self.rate
         return Take(pcm, self.rate, tuple(words))
