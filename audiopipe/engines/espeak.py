@@ -9,6 +9,8 @@ character group for Chinese).
 from __future__ import annotations
 
 import ctypes
+import os
+import pickle
 import threading
 from typing import ClassVar
 
@@ -157,7 +159,8 @@ class EspeakEngine(Engine):
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
         """A stretch in the other language's script (灵鲲 inside English) is spoken by that language's
         default voice, not spelled out as "Chinese letter"."""
-        pcm, words, offset_ms = b"", [], 0
+        pcm, offset_ms = b"", 0
+        words: list[Word] = []
         for run, lang in script_runs(text, settings.lang):
             voice = settings.voice if lang == settings.lang else self.default_voice(lang)
             part, part_words = self._speak(run, voice, settings)
@@ -173,20 +176,52 @@ class EspeakEngine(Engine):
         return Take(pcm, self.rate, tuple(words))
 
     def _speak(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
+        """One run, spoken in a child forked from this process's untouched libespeak-ng state.
+
+        libespeak-ng keeps state between utterances (its wavegen's counters are never reset), so the
+        same text gave other samples after other texts, and a take depended on the order threads ran
+        in.  This process never speaks itself: every take starts from the state the library had after
+        loading, so the same text gives the same bytes whatever ran before (and takes run in parallel).
+        """
+        if not hasattr(os, "fork"):                     # no fork (Windows): in process, under the lock
+            with self._lock:
+                return self._speak_here(text, voice, settings)
+        read_end, write_end = os.pipe()
+        with self._lock:                                # no thread is inside the library while forking
+            pid = os.fork()
+            if pid == 0:                                # pragma: no cover - the child
+                code = 1
+                try:
+                    os.close(read_end)
+                    blob = pickle.dumps(self._speak_here(text, voice, settings))
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(blob)
+                    code = 0
+                finally:
+                    os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            blob = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not blob:
+            raise EngineError(f"espeak: synthesis failed (the speaking process ended with status {status})")
+        pcm, words = pickle.loads(blob)  # noqa: S301 - our own child's data
+        return pcm, words
+
+    def _speak_here(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
         data = text.encode("utf-8")
-        with self._lock:
-            lib = self._lib
-            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineError(f"espeak: unknown voice {voice!r}; `audiopipe voices` lists them")
-            lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
-            lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
-            lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
-            native = self._native
-            native.chunks, native.events = [], []
-            status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
-            lib.espeak_Synchronize()
-            chunks, events = native.chunks, native.events
-            native.chunks, native.events = [], []
+        lib = self._lib
+        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EngineError(f"espeak: unknown voice {voice!r}; `audiopipe voices` lists them")
+        lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
+        lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
+        lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
+        native = self._native
+        native.chunks, native.events = [], []
+        status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
+        lib.espeak_Synchronize()
+        chunks, events = native.chunks, native.events
+        native.chunks, native.events = [], []
         if status != 0:
             raise EngineError(f"espeak: synthesis failed with status {status}")
         pcm = b"".join(chunks)
