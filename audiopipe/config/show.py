@@ -116,7 +116,13 @@ def find_show_file(start: Path | None) -> Path | None:
 
 BOOL_KEYS = ("explicit", "locked", "editions")
 REVIEW_CHOICES = ("optional", "required")
-GLOSS_CHOICES = ("speak", "drop")
+CHOICES = {
+    "review": (REVIEW_CHOICES, "`review: required` (every segment approved in `audiopipe review`, then `audiopipe "
+               "release`) or `review: optional`"),
+    "glosses": (("speak", "drop"), "`glosses: speak` (the other language's voice says it) or `glosses: drop` (left "
+                "out of the speech, kept in the transcript)"),
+}
+"""Keys that take one of a few words: the words, and how the error says them."""
 
 
 def _check_publishing(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
@@ -191,12 +197,8 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
         value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
-    elif name == "review" and value not in REVIEW_CHOICES:
-        raise ShowError(path, f"review: {value!r} is not a choice; write `review: required` (every segment approved "
-                        "in `audiopipe review`, then `audiopipe release`) or `review: optional`", line=line)
-    elif name == "glosses" and value not in GLOSS_CHOICES:
-        raise ShowError(path, f"glosses: {value!r} is not a choice; write `glosses: speak` (the other language's voice "
-                        "says it) or `glosses: drop` (left out of the speech, kept in the transcript)", line=line)
+    elif name in CHOICES and value not in CHOICES[name][0]:
+        raise ShowError(path, f"{name}: {value!r} is not a choice; write {CHOICES[name][1]}", line=line)
     elif name in BOOL_KEYS:
         if not isinstance(value, bool):
             raise ShowError(path, f"{name}: must be true or false, got {value!r}", line=line)
