@@ -41,12 +41,14 @@ install: $(STAMP) voices
 episode: $(RUN_STAMP) voices
 	$(BIN)/audiopipe build $(EPISODE) --out $(OUT) --engine $(ENGINE) --fit
 
-# The whole suite (what CI runs): every tier, the layer contract, and mypy over the package and the tests.
+# The whole suite (what CI runs): every tier, the layer contract, mypy over the package and the tests,
+# and ruff (the rule set and why: pyproject.toml's [tool.ruff]).
 test: $(STAMP) voices
 	-@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m mypy
+	$(BIN)/ruff check audiopipe tests bench
 
 # The unit tier only (no whole builds, browser, speech recognition or bench): a few seconds.
 test-fast: $(STAMP)
@@ -68,6 +70,7 @@ typecheck: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check audiopipe tests bench
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache

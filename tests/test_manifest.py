@@ -38,7 +38,7 @@ def test_good_manifest_loads_into_frozen_dataclasses(two_stories: Path) -> None:
     assert [s.title for s in m.stories] == ["Markets", "Shipping"]
     assert m.stories[0].texts["zh"].startswith("周一")
     with pytest.raises(AttributeError):
-        setattr(m, "title", "changed")       # frozen: refused
+        m.title = "changed"       # frozen: refused
 
 
 CASES = [

@@ -199,7 +199,7 @@ def test_golden_feed(tmp_path: Path) -> None:
     fake_episode(out, "day-2", "第二天 Day two 📈", "2026-11-21", 2, 2_345_678)
     (out / "artwork.png").write_bytes(b"")
     from audiopipe.publish.feed import write_feed
-    now = dt.datetime(2026, 11, 21, 6, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 21, 6, 30, tzinfo=dt.UTC)
     got = write_feed(out, show, "artwork.png", now=now).read_text(encoding="utf-8")
     golden = Path(__file__).parent / "data" / "golden-feed.xml"
     assert got == golden.read_text(encoding="utf-8")
@@ -281,7 +281,7 @@ def test_last_build_date_moves_only_when_the_feed_changes(tmp_path: Path) -> Non
     out = tmp_path / "out"
     fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1000)
     (out / "artwork.png").write_bytes(b"png")
-    first = dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.timezone.utc)
+    first = dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.UTC)
     later = first + dt.timedelta(hours=5)
 
     def stamp() -> str:

@@ -251,7 +251,8 @@ def test_an_approval_lapses_when_its_take_changes(tmp_path: Path, capsys: pytest
     seg1, seg2 = got["state"]["segments"][:2]
     assert seg1["status"] == "approved"
     assert seg2["status"] == "lapsed" and seg2["why"] == "the text changed since it was approved"
-    assert seg2["text_edited"] and seg2["text"].startswith("第1条：出口连续第二个月") and seg2["manifest_text"] == "第1条：出口连续第1个月增长。"
+    assert seg2["text_edited"] and seg2["text"].startswith("第1条：出口连续第二个月")
+    assert seg2["manifest_text"] == "第1条：出口连续第1个月增长。"
     assert manifest.read_text(encoding="utf-8") == text_before              # the manifest is never rewritten
     assert read_json(out / "ep" / "review.json")["overrides"] == {"2": {"text": "第1条：出口连续第二个月增长，好于预期。"}}
     # a re-take with another rate from the command line: the approval of segment 1 lapses, saying why
@@ -266,7 +267,8 @@ def test_an_approval_lapses_when_its_take_changes(tmp_path: Path, capsys: pytest
 
 def test_review_setting_in_show_yaml_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "show.yaml", "review: always\n")
-    manifest = write(tmp_path / "episodes" / "x.yaml", 'title: "X"\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zh: "你好。"\n')
+    manifest = write(tmp_path / "episodes" / "x.yaml",
+                     'title: "X"\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zh: "你好。"\n')
     assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--engine", "espeak"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f"error: {tmp_path / 'show.yaml'}:1: review: 'always' is not a choice; write `review: required`")

@@ -9,7 +9,6 @@ import numpy.typing as npt
 
 from audiopipe.dsp.signal import WORK_RATE, Samples, db_to_gain
 
-
 OVERSAMPLE = 4
 _TAPS = 8                        # each side of an interpolated point
 _k = np.arange(-_TAPS + 1, _TAPS + 1, dtype=np.float64)

@@ -221,7 +221,7 @@ class EdgeEngine(Engine):
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError,
                 ConnectionResetError) as exc:
             raise RetryableError(f"the connection dropped ({type(exc).__name__})") from exc
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise RetryableError(f"no answer within {self.receive_timeout_s} s (receive timeout)") from exc
         except edge.exceptions.NoAudioReceived as exc:
             raise RetryableError("the service sent no audio") from exc

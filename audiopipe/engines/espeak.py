@@ -257,7 +257,8 @@ class EspeakEngine(Engine):
                 i += 1
         out = []
         for lang, ident, name in found:
-            short = "en" if lang.startswith("en") else "zh" if lang in ("cmn", "yue", "zh", "cmn-latn-pinyin") or lang.startswith("cmn") else lang
+            chinese = lang in ("cmn", "yue", "zh", "cmn-latn-pinyin") or lang.startswith("cmn")
+            short = "en" if lang.startswith("en") else "zh" if chinese else lang
             if short in ("en", "zh"):
                 out.append(VoiceInfo("espeak", lang, short, f"{name} ({ident})"))
         return out

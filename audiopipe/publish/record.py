@@ -78,7 +78,8 @@ class SegmentRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in ("fallback", "speaker", "spans", "worker"))}
+        optional = ("fallback", "speaker", "spans", "worker")
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in optional)}
         if "spans" in values:
             values["spans"] = tuple((str(a), str(b)) for a, b in values["spans"])
         return cls(**values, words=tuple(Word(int(w["start_ms"]), int(w["end_ms"]), str(w["text"]))

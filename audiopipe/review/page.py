@@ -31,10 +31,10 @@ def _wave_path(top: list[float], low: list[float]) -> str:
 
 
 def _loud_points(curve: list[tuple[float, float]], total_s: float) -> str:
-    def y(l: float) -> float:
-        l = min(max(l, LOUD_FLOOR), LOUD_TOP)
-        return LOUD_H - (l - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
-    return " ".join(f"{t / total_s * WIDTH:.1f},{y(l):.1f}" for t, l in curve)
+    def y(lufs: float) -> float:
+        lufs = min(max(lufs, LOUD_FLOOR), LOUD_TOP)
+        return LOUD_H - (lufs - LOUD_FLOOR) / (LOUD_TOP - LOUD_FLOOR) * LOUD_H
+    return " ".join(f"{t / total_s * WIDTH:.1f},{y(lufs):.1f}" for t, lufs in curve)
 
 
 def _editions(record: EpisodeRecord) -> str:
@@ -163,7 +163,8 @@ def _figures(figures: list[dict[str, Any]]) -> str:
         for i, pair in enumerate(story["pairs"]):
             mark, word = marks[pair["status"]]
             note = f" ({esc(pair['why'])})" if pair["why"] else ""
-            rows.append(f'<tr class="fig-{pair["status"]}"><td>{story["story"] if i == 0 else ""}{accepted if i == 0 else ""}</td>'
+            first = f'{story["story"]}{accepted}' if i == 0 else ""
+            rows.append(f'<tr class="fig-{pair["status"]}"><td>{first}</td>'
                         f'<td>{esc(pair["kind"])}</td><td>{esc(pair["en"] or "–")}</td><td>{esc(pair["zh"] or "–")}</td>'
                         f'<td>{mark} {word}{note}</td></tr>')
     if not rows:

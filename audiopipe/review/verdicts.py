@@ -42,7 +42,7 @@ def reviewer() -> str:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def locked(folder: Path) -> Iterator[None]:
     with _locks_guard:
         lock = _locks.setdefault(key, threading.Lock())
     try:
-        import fcntl                     # POSIX: other processes (a CLI re-take) wait too
+        import fcntl  # POSIX: other processes (a CLI re-take) wait too
     except ImportError:                  # elsewhere: the threads of this process only
         with lock:
             yield

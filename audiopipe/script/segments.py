@@ -43,7 +43,8 @@ def split_paragraphs(text: str) -> list[str]:
     """Paragraphs (split at blank lines); a heading line ("## ...") is a paragraph of its own."""
     text = re.sub(r"(?m)^(#{1,6}\s+.*)$", r"\n\1\n", text.replace("\r\n", "\n"))
     paragraphs = re.split(r"\n\s*\n", text)
-    return [" ".join(p.split()) if dominant_lang(p) != "zh" else join_text([ln.strip() for ln in p.splitlines() if ln.strip()], "zh")
+    return [" ".join(p.split()) if dominant_lang(p) != "zh"
+            else join_text([ln.strip() for ln in p.splitlines() if ln.strip()], "zh")
             for p in paragraphs if p.strip()]
 
 
