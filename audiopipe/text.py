@@ -33,7 +33,15 @@ def count_latin(text: str) -> int:
 
 
 _SAYABLE_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f0-9]")
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff"
+                       "\U000f0000-\U0010ffff]")
+"""Not text: control characters, lone surrogates, private-use characters and non-characters."""
+
+
+def not_text(text: str) -> str | None:
+    """Why *text* is not text (``contains U+E000, which is not text; remove it``), or None."""
+    bad = _NOT_TEXT.search(text)
+    return f"contains U+{ord(bad.group()):04X}, which is not text; remove it" if bad else None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -46,9 +54,9 @@ def one_line(text: str) -> str:
 
 def speakable_problem(text: str, lang: str) -> str | None:
     """Why *text* cannot be spoken as *lang* (nothing to say, not text, mostly another script), or None."""
-    bad = _NOT_TEXT.search(text)
-    if bad:
-        return f"contains U+{ord(bad.group()):04X}, which is not text; remove it"
+    problem = not_text(text)
+    if problem:
+        return problem
     own = count_han(text) + len(re.findall(r"[0-9]", text)) if lang == "zh" else len(_SAYABLE_LATIN.findall(text))
     other = [c for c in text if c.isalpha() and not (_LATIN.match(c) or HAN.match(c))]
     if own == 0 and not other:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import io
 import json
 import shutil
@@ -301,21 +302,23 @@ def test_last_build_date_moves_only_when_the_feed_changes(tmp_path: Path) -> Non
     ('<p>Hi</p><script>alert(1)</script>', False),
     ('<a href="https://e.com" onclick="x()">link</a>', False),
 ])
-def test_descriptions_are_plain_or_simple_html_in_cdata(tmp_path: Path, description: str, cdata: bool) -> None:
+def test_descriptions_are_plain_or_simple_html(tmp_path: Path, description: str, cdata: bool) -> None:
     from audiopipe.publish.feed import write_feed
     show = load_show(write(tmp_path / "show.yaml", SHOW + 'copyright: "© 2026 Test Desk"\n'))
     out = tmp_path / "out"
     fake_episode(out, "day-1", "Day one", "2026-11-20", 1, 1000, description)
     raw = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
-    assert ("<description><![CDATA[" + description + "]]></description>" in raw) is cdata
+    assert "CDATA" not in raw                         # the XML library escapes every text itself
+    item = raw.split("<item>")[1].split("</description>")[0]
+    assert item.endswith(html.escape(description, quote=False)), "exactly the text, escaped once"
     parsed = feedparser.parse(raw.encode("utf-8"))
     assert parsed["bozo"] == 0 and parsed["feed"]["rights"] == "© 2026 Test Desk"
     entry = parsed["entries"][0]
     assert entry["link"] == "https://cdn.example.com/ledger/"
     if cdata:
-        assert "<b>rose</b>" in entry["summary"]
+        assert "<b>rose</b>" in entry["summary"]           # kept as HTML
     else:
-        assert "&lt;" in raw.split("<item>")[1].split("</description>")[0]        # escaped, shown as text
+        assert "<script>" not in entry["summary"] and "onclick" not in entry["summary"]   # readers sanitize
 
 
 @pytest.mark.e2e
@@ -333,3 +336,24 @@ def test_a_profile_names_its_speaker(two_stories: Path, tmp_path: Path, capsys: 
     assert "<v Li Na><lang zh>" in vtt and "<lang en>" in vtt and "<v zh-host>" not in vtt
     assert [s["speaker"] for s in read_json(out / "two-stories" / "report.json")["segments"]][1::2] == ["Li Na"] * 2
     assert "Li Na" in (out / "two-stories" / "qa.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_any_title_text_reaches_the_feed_exactly_and_private_use_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    show = write(tmp_path / "show.yaml", SHOW)
+    title = 'A ]]><injected>x</injected> & <b>bold</b> "quoted" title'
+    manifest = write(tmp_path / "inj.yaml", f"title: '{title}'\ndate: 2026-11-20\nintro: false\noutro: false\n"
+                     "description: ']]></description><injected/>'\nstories:\n  - en: \"Hi there.\"\n    zh: \"你好。\"\n")
+    out = tmp_path / "o"
+    assert main(["build", str(manifest), "--show", str(show), "--engine", "espeak", "--out", str(out)]) == 0
+    raw = (out / "feed.xml").read_bytes()
+    parsed = feedparser.parse(raw)
+    assert parsed["bozo"] == 0 and b"<injected" not in raw
+    assert parsed["entries"][0]["title"] == title
+    assert ET.fromstring(raw).find("channel/item/description").text == "]]></description><injected/>"
+    bad = write(tmp_path / "pua.yaml", 'title: "Hidden \ue000cdata\ue001 marker"\ndate: 2026-11-20\nstories:\n'
+                '  - en: "Hi."\n    zh: "你好。"\n')
+    assert main(["build", str(bad), "--show", str(show), "--engine", "espeak", "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.endswith(f"error: {bad}:1: title: contains U+E000, which is not text; remove it\n")
+    assert not (tmp_path / "x" / "pua").exists()

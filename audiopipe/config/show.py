@@ -13,6 +13,7 @@ from typing import Any
 
 from audiopipe.config import yamlio
 from audiopipe.errors import InputError, ToolError
+from audiopipe.text import not_text
 
 
 class ShowError(InputError):
@@ -231,5 +232,8 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
     else:
         if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
             raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
+        problem = not_text(" ".join(value.split()))
+        if problem:
+            raise ShowError(path, f"{name}: {problem}", line=line)
         value = value.strip()
     return value

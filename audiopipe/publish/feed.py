@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import email.utils
 import hashlib
-import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -122,7 +121,7 @@ def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, tra
     if show.link or show.base_url:
         _sub(item, "link", show.link or show.base_url)
     description = ep.description or "; ".join(c.title for c in record.chapters) or ep.title
-    _sub(item, "description", _description(truncate_bytes(description)))
+    _sub(item, "description", truncate_bytes(description))   # escaped by ElementTree: HTML stays HTML
     _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
     _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
     _sub(item, "enclosure", url=_url(show, slug, ep.file), length=str(mp3.stat().st_size),
@@ -251,30 +250,9 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = la
     return ET.ElementTree(rss)
 
 
-_ALLOWED_TAGS = {"p", "a", "b", "i", "ul", "li", "br"}
-_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z0-9]+)((?:\s+[^<>]*)?)\s*/?\s*>")
-_CDATA_MARK = "\ue000cdata\ue001"
-
-
-def _description(text: str) -> str:
-    """Plain text stays plain (ElementTree escapes it); simple HTML (<p>, <a href>, <b>, <i>, <ul>/<li>,
-    <br>) is kept and later written in CDATA, as Apple asks; any other markup makes it plain text."""
-    tags = _TAG.findall(text)
-    simple = bool(tags) and all(
-        name.lower() in _ALLOWED_TAGS and (not attrs.strip() or (name.lower() == "a" and not closing
-                                                                  and re.fullmatch(r'\s+href="[^"<>]*"', attrs)))
-        for closing, name, attrs in tags)
-    return _CDATA_MARK + text if simple and "]]>" not in text else text
-
-
 def _serialize(rss: ET.Element) -> bytes:
-    """The feed's bytes, with marked descriptions written as CDATA sections."""
-    data = ET.tostring(rss, encoding="utf-8", xml_declaration=True).decode("utf-8")
-
-    def cdata(m: re.Match[str]) -> str:
-        return f"<![CDATA[{html.unescape(m.group(1))}]]>"
-    data = re.sub(f"{_CDATA_MARK}([^<]*)", cdata, data)
-    return data.encode("utf-8")
+    """The feed's bytes, as the XML library writes them: every text escaped by it, no string surgery."""
+    return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True))
 
 
 def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes:

@@ -16,7 +16,7 @@ from typing import Any
 from audiopipe.config import yamlio
 from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 from audiopipe.errors import ManifestError, ToolError
-from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, one_line, speakable_problem
+from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, not_text, one_line, speakable_problem
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
                  "intro", "outro", "stories", "script")
@@ -70,6 +70,9 @@ def _text(path: Path, data: yamlio.LineDict, key: str, where: str, required: boo
     if not value:
         raise ManifestError(path, f"{where}{key}: is empty; write the text or remove the key",
                             line=data.line_of(key))
+    problem = not_text(one_line(value))      # control characters are folded to spaces; the rest is refused
+    if problem:
+        raise ManifestError(path, f"{where}{key}: {problem}", line=data.line_of(key))
     return value
 
 
