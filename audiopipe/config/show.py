@@ -230,10 +230,14 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
                             "or OGG", line=line) from None
         value = file
     else:
-        if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
-            raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
-        problem = not_text(" ".join(value.split()))
-        if problem:
-            raise ShowError(path, f"{name}: {problem}", line=line)
-        value = value.strip()
+        value = _text_value(path, name, value, line)
     return value
+
+
+def _text_value(path: Path, name: str, value: Any, line: int | None) -> str:
+    if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
+        raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
+    problem = not_text(" ".join(value.split()))
+    if problem:
+        raise ShowError(path, f"{name}: {problem}", line=line)
+    return value.strip()
