@@ -351,7 +351,8 @@ def test_any_title_text_reaches_the_feed_exactly_and_private_use_is_refused(
     parsed = feedparser.parse(raw)
     assert parsed["bozo"] == 0 and b"<injected" not in raw
     assert parsed["entries"][0]["title"] == title
-    assert ET.fromstring(raw).find("channel/item/description").text == "]]></description><injected/>"
+    description = ET.fromstring(raw).find("channel/item/description")
+    assert description is not None and description.text == "]]></description><injected/>"
     bad = write(tmp_path / "pua.yaml", 'title: "Hidden \ue000cdata\ue001 marker"\ndate: 2026-11-20\nstories:\n'
                 '  - en: "Hi."\n    zh: "你好。"\n')
     assert main(["build", str(bad), "--show", str(show), "--engine", "espeak", "--out", str(tmp_path / "x")]) == 2
