@@ -206,7 +206,7 @@ def test_native_voices_speak_with_no_long_pause_inside() -> None:
     from audiopipe.tools.wav import WORK_RATE
     from tests.conftest import make_engine
     kokoro = make_engine("kokoro")
-    assert kokoro.default_voice("en") == "af_heart" and kokoro.default_voice("zh") == "zm_yunjian"
+    assert kokoro.default_voice("en") == "am_michael" and kokoro.default_voice("zh") == "zm_yunjian"
     text = "周二，央行维持利率不变。CFETS公布的中间价小幅走强。分析师预计年底前保持稳定。"
     pcm, _, _ = synthesize_take(kokoro, text, VoiceSettings("kokoro", "zf_xiaobei", "zh"))
     x = signal.to_float(pcm)

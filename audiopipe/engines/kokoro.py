@@ -51,7 +51,7 @@ from audiopipe.tools.fsutil import atomic_path
 RATE = 24000
 MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
-NATIVE_DEFAULTS = {"en": "af_heart", "zh": "zm_yunjian"}
+NATIVE_DEFAULTS = {"en": "am_michael", "zh": "zm_yunjian"}
 """The default voices, chosen by measurement (bench/voices.py; the README's table)."""
 JAPANESE_DEFAULTS = {"en": "jm_kumo", "zh": "jf_nezumi"}
 """What speaks when the native voices were not installed (the install step could not fetch them)."""
