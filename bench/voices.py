@@ -1,12 +1,14 @@
-"""The offline voices scored by ear (a speech recognizer), and the shipped speaking-rate calibration.
+"""The offline voices scored by ear (the project's speech recognizer), and the shipped speaking-rate calibration.
 
     python bench/voices.py [--episodes a.yaml b.yaml ...] [--voices v1 v2 ...] [--out output/voices.json]
 
-For every Kokoro voice (the five packaged ones and a few blends) and both languages, it synthesizes
-the spoken text of each segment of the episodes (by default the demo and two dense-figure ones),
-transcribes every take with the project's recognizer (Whisper base, as `audiopipe qa --asr`
-runs it) and scores it as QA does: English word error rate, Mandarin tone-aware pinyin syllable
-error rate.  espeak is measured alongside as the floor.  Every take's speech length goes into
+For every Kokoro voice (the native ones of the installed voice pack in the language they speak, the
+five Japanese-trained ones in both), it synthesizes the spoken text of each segment of the episodes
+(by default the demo and two dense-figure ones; pass a script of your own that none of our files
+contain to measure as the README's table does), transcribes every take with the project's recognizer
+(Whisper base, in pieces cut at pauses, as `audiopipe qa --asr` hears it) and scores it against the
+script's text with its figures read out: English word error rate, Mandarin tone-aware pinyin
+syllable error rate.  espeak is measured alongside as the floor.  Every take's speech length goes into
 the speaking-rate calibration that ships in the package (audiopipe/synth/calibration.json): words
 or characters per minute per engine, voice and language, so a cold cache's budget is right.
 """
