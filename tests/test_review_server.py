@@ -272,3 +272,29 @@ def test_review_setting_in_show_yaml_is_checked(tmp_path: Path, capsys: pytest.C
     assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--engine", "espeak"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f"error: {tmp_path / 'show.yaml'}:1: review: 'always' is not a choice; write `review: required`")
+
+
+def test_the_server_answers_its_own_host_only_with_security_headers(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _episode(tmp_path, stories=1)
+    capsys.readouterr()
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+        port = base.rsplit(":", 1)[1]
+
+        async def run() -> dict[str, Any]:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/e/ep?token={token}") as r:
+                    headers = dict(r.headers)
+                statuses = {}
+                for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"evil.example:{port}", "127.0.0.1"):
+                    async with http.get(f"{base}/e/ep?token={token}", headers={"Host": host}) as r:
+                        statuses[host] = r.status
+                return {"headers": headers, "statuses": statuses}
+        got = asyncio.run(run())
+    assert got["statuses"] == {f"127.0.0.1:{port}": 200, f"localhost:{port}": 200, f"evil.example:{port}": 421,
+                               "127.0.0.1": 421}
+    headers = got["headers"]
+    assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -52,6 +52,19 @@ class Job:
                 "seconds": round(self.seconds or time.perf_counter() - self.started, 2)}
 
 
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    # the pages are one file each, their script and style inline; nothing from elsewhere, no frames
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+                               "'unsafe-inline'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+"""Sent with every answer of the review server."""
+
+
 class Studio:
     """The server's state: the output folder, the token, the jobs, one build lock per episode."""
 
@@ -81,6 +94,8 @@ class Studio:
     # ---- the gate ------------------------------------------------------------------------------
     @web.middleware
     async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.origin and request.host not in self.hosts:     # a page on another name (DNS rebinding)
+            raise web.HTTPMisdirectedRequest(text=f"this review server answers at {self.origin} only")
         given = request.query.get("token") or request.headers.get("X-Audiopipe-Token", "")
         if not given:
             raise web.HTTPUnauthorized(text="this review server needs the token from its URL (?token=…)")
@@ -90,9 +105,16 @@ class Studio:
             if request.headers.get("Origin") != self.origin:
                 raise web.HTTPForbidden(text="actions are taken from the review page only (Origin)")
         response = await handler(request)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.update(SECURITY_HEADERS)
         return response
+
+    @property
+    def hosts(self) -> set[str]:
+        """The Host headers this server answers: its own address (and localhost for a loopback one)."""
+        netloc = self.origin.split("//", 1)[-1]
+        port = netloc.rsplit(":", 1)[-1]
+        loopback = netloc.startswith(("127.", "[::1]"))
+        return {netloc, *([f"localhost:{port}"] if loopback else [])}
 
     # ---- pages and files -----------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.StreamResponse:
