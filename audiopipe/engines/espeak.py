@@ -11,6 +11,8 @@ from __future__ import annotations
 import ctypes
 import os
 import pickle
+import signal
+import socket
 import threading
 from typing import ClassVar
 
@@ -100,6 +102,7 @@ class _Library:
         self._callback = _Callback(self._on_audio)  # keep a reference: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
         self.version = (lib.espeak_Info(None) or b"unknown").decode()
+        self.zygote = _Zygote(self) if hasattr(os, "fork") else None
 
     def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], count: int,
                   events: ctypes._Pointer[_Event]) -> int:
@@ -176,57 +179,22 @@ class EspeakEngine(Engine):
         return Take(pcm, self.rate, tuple(words))
 
     def _speak(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
-        """One run, spoken in a child forked from this process's untouched libespeak-ng state.
-
-        libespeak-ng keeps state between utterances (its wavegen's counters are never reset), so the
-        same text gave other samples after other texts, and a take depended on the order threads ran
-        in.  This process never speaks itself: every take starts from the state the library had after
-        loading, so the same text gives the same bytes whatever ran before (and takes run in parallel).
-        """
-        if not hasattr(os, "fork"):                     # no fork (Windows): in process, under the lock
+        """One run, spoken from the library's untouched state (see :class:`_Zygote`)."""
+        zygote = self._native.zygote
+        if zygote is None:                              # no fork (Windows): in process, under the lock
             with self._lock:
                 return self._speak_here(text, voice, settings)
-        read_end, write_end = os.pipe()
-        with self._lock:                                # no thread is inside the library while forking
-            pid = os.fork()
-            if pid == 0:                                # pragma: no cover - the child
-                code = 1
-                try:
-                    os.close(read_end)
-                    blob = pickle.dumps(self._speak_here(text, voice, settings))
-                    with os.fdopen(write_end, "wb") as out:
-                        out.write(blob)
-                    code = 0
-                finally:
-                    os._exit(code)
-        os.close(write_end)
-        with os.fdopen(read_end, "rb") as pipe:
-            blob = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not blob:
-            raise EngineError(f"espeak: synthesis failed (the speaking process ended with status {status})")
-        pcm, words = pickle.loads(blob)  # noqa: S301 - our own child's data
+        blob = zygote.ask(pickle.dumps((text, voice, settings)))
+        if not blob:
+            raise EngineError("espeak: synthesis failed (the speaking process ended without a take)")
+        result = pickle.loads(blob)  # noqa: S301 - our own child's data
+        if isinstance(result, EngineError):
+            raise result
+        pcm, words = result
         return pcm, words
 
     def _speak_here(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
-        data = text.encode("utf-8")
-        lib = self._lib
-        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise EngineError(f"espeak: unknown voice {voice!r}; `audiopipe voices` lists them")
-        lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
-        lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
-        lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
-        native = self._native
-        native.chunks, native.events = [], []
-        status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
-        lib.espeak_Synchronize()
-        chunks, events = native.chunks, native.events
-        native.chunks, native.events = [], []
-        if status != 0:
-            raise EngineError(f"espeak: synthesis failed with status {status}")
-        pcm = b"".join(chunks)
-        total_ms = len(pcm) // 2 * 1000 // self.rate
-        return pcm, _words(text, events, self.rate, total_ms)
+        return _speak_with(self._native, text, voice, settings)
 
     def phonemes(self, text: str, voice: str = "en-us") -> str:
         """The IPA phonemes espeak-ng would speak for *text* (words separated by spaces)."""
@@ -262,6 +230,87 @@ class EspeakEngine(Engine):
             if short in ("en", "zh"):
                 out.append(VoiceInfo("espeak", lang, short, f"{name} ({ident})"))
         return out
+
+
+def _speak_with(native: _Library, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
+    """Speak *text* with libespeak-ng in this process (the zygote's child, or where there is no fork)."""
+    data = text.encode("utf-8")
+    lib = native.lib
+    if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        raise EngineError(f"espeak: unknown voice {voice!r}; `audiopipe voices` lists them")
+    lib.espeak_SetParameter(_PARAM_RATE, round(_BASE_RATE * (1 + settings.rate / 100)), 0)
+    lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, _BASE_PITCH + settings.pitch)), 0)
+    lib.espeak_SetParameter(_PARAM_VOLUME, round(_BASE_VOLUME * (1 + settings.volume / 100)), 0)
+    native.chunks, native.events = [], []
+    status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
+    lib.espeak_Synchronize()
+    chunks, events = native.chunks, native.events
+    native.chunks, native.events = [], []
+    if status != 0:
+        raise EngineError(f"espeak: synthesis failed with status {status}")
+    pcm = b"".join(chunks)
+    total_ms = len(pcm) // 2 * 1000 // native.rate
+    return pcm, _words(text, events, native.rate, total_ms)
+
+
+class _Zygote:
+    """A process forked when the library is loaded, before anything is spoken, that never speaks itself:
+    for each take it forks a child, which speaks from that untouched state and writes the result to a
+    pipe the asker passed along.  libespeak-ng keeps state between utterances (its wavegen's counters
+    are never reset), so the same text gave other samples after other texts and a take depended on
+    the order threads ran in; and whatever this process does with the library later (phonemes for
+    kokoro) cannot reach the zygote.  Same text, same bytes; takes may be made in parallel."""
+
+    def __init__(self, native: _Library) -> None:
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._send = threading.Lock()
+        self.pid = os.fork()
+        if self.pid == 0:                               # pragma: no cover - the zygote
+            self._sock.close()
+            code = 0
+            try:
+                _zygote_loop(theirs, native)
+            except BaseException:  # noqa: BLE001 - nothing may escape a forked process
+                code = 1
+            os._exit(code)
+        theirs.close()
+
+    def ask(self, request: bytes) -> bytes:
+        read_end, write_end = os.pipe()
+        try:
+            with self._send:
+                socket.send_fds(self._sock, [request], [write_end])
+        except OSError as exc:
+            os.close(read_end)
+            raise EngineError(f"espeak: the speaking process is gone ({exc.strerror}); run the build again") from None
+        finally:
+            os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            return pipe.read()
+
+
+def _zygote_loop(sock: socket.socket, native: _Library) -> None:  # pragma: no cover - runs in the zygote
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)      # children are reaped by the system
+    while True:
+        message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 1)
+        if not message:
+            return                                      # the asking process closed its end: done
+        if os.fork() == 0:
+            code = 1
+            try:
+                sock.close()
+                text, voice, settings = pickle.loads(message)  # noqa: S301 - from the process that forked us
+                try:
+                    result: object = _speak_with(native, text, voice, settings)
+                except EngineError as exc:
+                    result = exc
+                with os.fdopen(fds[0], "wb") as out:
+                    out.write(pickle.dumps(result))
+                code = 0
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
 
 
 def _words(text: str, events: list[tuple[int, int, int]], rate: int, total_ms: int) -> list[Word]:
