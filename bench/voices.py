@@ -73,13 +73,8 @@ def transcribe(model: Any, path: str, lang: str) -> str:
     """As QA's recognizer hears it: in pieces cut at pauses, each under Whisper's 30 s window."""
     from faster_whisper.audio import decode_audio
 
-    from audiopipe.review.asr import pieces_at_pauses
-    texts = []
-    for piece in pieces_at_pauses(decode_audio(path, sampling_rate=16000), 16000):
-        parts, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
-                                    condition_on_previous_text=False, without_timestamps=True)
-        texts.append("".join(p.text for p in parts).strip())
-    return ("" if lang == "zh" else " ").join(t for t in texts if t)
+    from audiopipe.review.asr import transcribe_pieces
+    return transcribe_pieces(model, decode_audio(path, sampling_rate=16000), lang)
 
 
 def main() -> int:

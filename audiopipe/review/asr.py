@@ -153,6 +153,16 @@ def pieces_at_pauses(samples: Any, rate: int) -> list[Any]:
     return out
 
 
+def transcribe_pieces(model: Any, samples: Any, lang: str) -> str:
+    """What Whisper (a faster-whisper model) hears in *samples* (16 kHz), piece by piece."""
+    texts = []
+    for piece in pieces_at_pauses(samples, 16000):     # Whisper hears 30 s at a time
+        segments, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
+                                       condition_on_previous_text=False, without_timestamps=True)
+        texts.append("".join(s.text for s in segments).strip())
+    return ("" if lang == "zh" else " ").join(t for t in texts if t)
+
+
 # ---- the worker (a process of its own) -------------------------------------------------------------
 
 def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no cover - runs in a child
@@ -168,12 +178,7 @@ def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no co
             samples = decode_audio(path, sampling_rate=16000)
             _, _, probs = model.detect_language(samples)
             p = dict(probs)
-            texts = []
-            for piece in pieces_at_pauses(samples, 16000):     # Whisper hears 30 s at a time
-                segments, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
-                                               condition_on_previous_text=False, without_timestamps=True)
-                texts.append("".join(s.text for s in segments).strip())
-            text = ("" if lang == "zh" else " ").join(t for t in texts if t)
+            text = transcribe_pieces(model, samples, lang)
             results.put((index, {"transcript": text, "p_en": round(p.get("en", 0.0), 3),
                                  "p_zh": round(p.get("zh", 0.0), 3)}))
         except Exception as exc:  # noqa: BLE001 - reported per segment
