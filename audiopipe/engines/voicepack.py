@@ -81,6 +81,14 @@ def installed(folder: Path, sha256: str = SHA256) -> bool:
         return False
 
 
+def as_voice(values: np.ndarray) -> np.ndarray | None:
+    """*values* as one voice's 510×256 float32 table, or None when they are not one (size, NaN, infinity)."""
+    if values.size != ROWS * WIDTH:
+        return None
+    table = np.asarray(values, dtype=np.float32).reshape(ROWS, WIDTH)
+    return table if np.isfinite(table).all() else None
+
+
 def load_bin(path: Path) -> np.ndarray:
     """One voice file: 510×256 little-endian float32, every value finite; anything else is refused."""
     try:
@@ -88,10 +96,10 @@ def load_bin(path: Path) -> np.ndarray:
         if size != SIZE:
             raise AudiopipeError(f"{path}: not a Kokoro voice ({size} bytes, a voice is {ROWS}×{WIDTH} float32 = "
                                  f"{SIZE} bytes); use a voice .bin from kokoro-js or a .npz of such tables")
-        table = np.fromfile(path, dtype="<f4").reshape(ROWS, WIDTH)
+        table = as_voice(np.fromfile(path, dtype="<f4"))
     except OSError as exc:
         raise os_error(exc, path, "cannot read") from None
-    if not np.isfinite(table).all():
+    if table is None:
         raise AudiopipeError(f"{path}: the voice holds NaN or infinite values (a damaged file); replace it")
     return table
 
@@ -121,15 +129,18 @@ def read_voice_file(path: Path) -> dict[str, np.ndarray]:
             raise EngineError(f"kokoro: {exc.message}") from None
     try:
         with np.load(path) as packed:
-            tables = {k: np.asarray(packed[k], dtype=np.float32) for k in packed.files}
+            tables = {k: packed[k] for k in packed.files}
     except (OSError, ValueError, EOFError) as exc:
         raise EngineError(f"kokoro: {path} is not a file of style vectors (a .npz of {ROWS}×"
                           f"{WIDTH} tables, or one voice's .bin: {exc})") from None
-    for name, table in tables.items():
-        if table.size != ROWS * WIDTH or not np.isfinite(table).all():
+    checked = {}
+    for name, values in tables.items():
+        table = as_voice(values)
+        if table is None:
             raise EngineError(f"kokoro: {path}: voice {name!r} is not {ROWS}×{WIDTH} finite "
                               "float32; replace the file")
-    return tables
+        checked[name] = table
+    return checked
 
 
 # ---- the install step ------------------------------------------------------------------------------
@@ -213,8 +224,7 @@ def _unpack(blob: bytes, where: str, dest: Path, digest: str) -> list[str]:
                     continue
                 data = tar.extractfile(member)
                 raw = data.read() if data else b""
-                table = np.frombuffer(raw, dtype="<f4") if len(raw) == SIZE else None
-                if table is None or not np.isfinite(table).all():
+                if len(raw) != SIZE or as_voice(np.frombuffer(raw, dtype="<f4")) is None:
                     raise AudiopipeError(f"{where}: {member.name} is not a {ROWS}×{WIDTH} float32 voice")
                 voices[m.group(1)] = raw
     except (tarfile.TarError, EOFError, OSError) as exc:
