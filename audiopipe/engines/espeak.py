@@ -183,7 +183,7 @@ class EspeakEngine(Engine):
         zygote = self._native.zygote
         if zygote is None:                              # no fork (Windows): in process, under the lock
             with self._lock:
-                return self._speak_here(text, voice, settings)
+                return _speak_with(self._native, text, voice, settings)
         blob = zygote.ask(pickle.dumps((text, voice, settings)))
         if not blob:
             raise EngineError("espeak: synthesis failed (the speaking process ended without a take)")
@@ -192,9 +192,6 @@ class EspeakEngine(Engine):
             raise result
         pcm, words = result
         return pcm, words
-
-    def _speak_here(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
-        return _speak_with(self._native, text, voice, settings)
 
     def phonemes(self, text: str, voice: str = "en-us") -> str:
         """The IPA phonemes espeak-ng would speak for *text* (words separated by spaces)."""

@@ -211,8 +211,8 @@ class KokoroEngine(Engine):
         return np.asarray(sum(v * (w / total) for v, w in parts), dtype=np.float32)
 
     def check_voice(self, settings: VoiceSettings) -> None:
-        for piece in settings.voice.split("+"):
-            spoken = self.voice_language(piece.strip().partition("*")[0])
+        for name in _names(settings.voice):
+            spoken = self.voice_language(name)
             if spoken is not None and spoken != settings.lang:
                 raise EngineError(f"kokoro: voice {settings.voice} speaks {_LANG_NAMES[spoken]}, not "
                                   f"{_LANG_NAMES[settings.lang]}; name a {_LANG_NAMES[settings.lang]} voice "
@@ -238,9 +238,8 @@ class KokoroEngine(Engine):
         return VoiceSettings(self.name, voice, lang, rate, pitch, volume, spec)
 
     def _missing_native(self, voice: str) -> bool:
-        names = [p.strip().partition("*")[0] for p in voice.split("+")]
         return any(n not in self.native and n not in BUILTIN and voicepack.describe_voice(n) is not None
-                   for n in names)
+                   for n in _names(voice))
 
     @property
     def note(self) -> str | None:
@@ -380,6 +379,11 @@ class KokoroEngine(Engine):
             audio = audio * (0.98 / peak)
         pcm = (audio * 32767).astype("<i2").tobytes()
         return Take(pcm, RATE, tuple(words), timings="estimated")
+
+
+def _names(voice: str) -> list[str]:
+    """The voices of a voice or a blend: ``af_heart*0.7+af_bella`` -> af_heart, af_bella."""
+    return [piece.strip().partition("*")[0] for piece in voice.split("+")]
 
 
 _LANG_NAMES = {"en": "English", "zh": "Mandarin"}

@@ -54,11 +54,9 @@ _WORD = re.compile(r"[A-Z][a-z]+(?:'[a-z]+)?|yuan|renminbi")
 
 def split(word: str) -> list[str] | None:
     """*word* as pinyin syllables (``zhengzhou`` -> zheng, zhou; ``xi'an`` -> xi, an), or None."""
-    word = word.lower()
-    parts = word.split("'")
     out: list[str] = []
-    for part in parts:
-        found = _split(part)
+    for part in word.lower().split("'"):
+        found = _syllables_of(part)
         if found is None:
             return None
         out += found
@@ -66,21 +64,16 @@ def split(word: str) -> list[str] | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _split_cached(word: str) -> tuple[str, ...] | None:
+def _syllables_of(word: str) -> tuple[str, ...] | None:
     if not word:
         return ()
     for size in range(min(_LONGEST, len(word)), 0, -1):       # longest first, backtracking
         head = word[:size]
         if head in SYLLABLES:
-            rest = _split_cached(word[size:])
+            rest = _syllables_of(word[size:])
             if rest is not None and not (rest and rest[0][0] in "aoe" and head[-1] in "ng"):
                 return (head, *rest)
     return None
-
-
-def _split(word: str) -> list[str] | None:
-    found = _split_cached(word)
-    return list(found) if found is not None else None
 
 
 @functools.lru_cache(maxsize=1)
