@@ -30,16 +30,25 @@ def to_pcm(samples: Samples) -> bytes:
     return data
 
 
+def windows(samples: Samples, rate: int) -> Samples:
+    """*samples* as rows of 10 ms (a last part shorter than that is left out)."""
+    win = rate // 100
+    n = len(samples) // win
+    return samples[: n * win].reshape(n, win)
+
+
+def loud_windows(samples: Samples, rate: int, threshold_dbfs: float) -> npt.NDArray[np.bool_]:
+    """Which 10 ms windows have an RMS level above *threshold_dbfs*."""
+    rms = np.sqrt(np.mean(windows(samples, rate).astype(np.float64) ** 2, axis=1))
+    return np.asarray(rms > 10 ** (threshold_dbfs / 20))
+
+
 def edge_silence_ms(samples: Samples, rate: int = WORK_RATE,
                     threshold_dbfs: float = SILENCE_DBFS) -> tuple[int, int]:
     """(leading, trailing) silence in ms, by 10 ms windows under *threshold_dbfs*."""
-    win = rate // 100
-    n = len(samples) // win
-    if n == 0:
+    if len(samples) < rate // 100:
         return 0, 0
-    frames = samples[: n * win].reshape(n, win)
-    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
-    loud = np.nonzero(rms > 10 ** (threshold_dbfs / 20))[0]
+    loud = np.nonzero(loud_windows(samples, rate, threshold_dbfs))[0]
     if len(loud) == 0:
         total = len(samples) * 1000 // rate
         return total, 0
@@ -51,13 +60,7 @@ def edge_silence_ms(samples: Samples, rate: int = WORK_RATE,
 def longest_inner_silence_ms(samples: Samples, rate: int = WORK_RATE,
                              threshold_dbfs: float = SILENCE_DBFS) -> int:
     """Longest run of silent 10 ms windows strictly inside the speech."""
-    win = rate // 100
-    n = len(samples) // win
-    if n == 0:
-        return 0
-    rms = np.sqrt(np.mean(samples[: n * win].reshape(n, win).astype(np.float64) ** 2, axis=1))
-    loud = rms > 10 ** (threshold_dbfs / 20)
-    idx = np.nonzero(loud)[0]
+    idx = np.nonzero(loud_windows(samples, rate, threshold_dbfs))[0]
     if len(idx) < 2:
         return 0
     gaps = np.diff(idx) - 1
@@ -91,7 +94,7 @@ def shorten_silences(audio: Samples, rate: int, keep_s: tuple[float, float], max
     n = len(audio) // frame
     if n == 0:
         return audio
-    loud = np.abs(audio[:n * frame]).reshape(n, frame).max(axis=1) >= threshold
+    loud = np.abs(windows(audio, rate)).max(axis=1) >= threshold
     if not loud.any():
         return audio[:0]
     first, last = int(np.argmax(loud)), n - int(np.argmax(loud[::-1]))
