@@ -77,6 +77,17 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def build_with_english_profile(tmp_path: Path, profile: str) -> tuple[Path, int]:
+    """Build a one-story episode (``k``, into ``tmp_path/o``) whose English voice is the profile *profile*
+    (``voices/en-p.yaml``); the profile's path and the exit code."""
+    from audiopipe.cli import main
+    voices = tmp_path / "voices"
+    path = write(voices / "en-p.yaml", profile)
+    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nvoices: {en: en-p}\nstories:\n'
+                     '  - en: "Good morning."\n    zh: "早上好。"\n')
+    return path, main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")])
+
+
 TWO_STORIES = """
     title: "Two stories"
     date: 2026-11-20

@@ -12,7 +12,7 @@ import pytest
 from audiopipe.cli import main
 from audiopipe.engines import VoiceSettings
 from audiopipe.engines.edge import EdgeEngine, clean_text
-from tests.conftest import id3, make_engine, read_json, write
+from tests.conftest import build_with_english_profile, id3, make_engine, read_json, write
 from tests.edge_standin import StandIn
 
 ARIA = VoiceSettings("edge", "en-US-AriaNeural", "en")
@@ -135,11 +135,9 @@ def test_profile_naming_an_edge_voice_defaults_to_auto(standin: StandIn, tmp_pat
 @pytest.mark.e2e
 def test_unknown_voice_is_reported_with_the_closest_before_synthesis(
         standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    voices = tmp_path / "voices"
-    profile = write(voices / "en-bad.yaml", "language: en\nengine: edge\nvoices: {edge: en-US-AriaNeurl}\n")
-    manifest = write(tmp_path / "v.yaml", 'title: "V"\ndate: 2026-11-20\nvoices: {en: en-bad}\n'
-                     'stories:\n  - en: "Hello there."\n    zh: "你好。"\n')
-    assert main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")]) == 2
+    profile, code = build_with_english_profile(
+        tmp_path, "language: en\nengine: edge\nvoices: {edge: en-US-AriaNeurl}\n")
+    assert code == 2
     assert capsys.readouterr().err == (
         f"error: {profile}: edge: unknown voice 'en-US-AriaNeurl'; closest: en-US-AriaNeural, en-US-GuyNeural, "
         "en-US-JennyNeural (`audiopipe voices --engine edge` lists them)\n")

@@ -17,7 +17,7 @@ import pytest
 from audiopipe.cli import main
 from audiopipe.engines import pinyin, voicepack
 from audiopipe.errors import AudiopipeError
-from tests.conftest import read_json, write
+from tests.conftest import build_with_english_profile, read_json, write
 
 
 def pack(voices: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> bytes:
@@ -123,24 +123,20 @@ def test_a_bad_voice_bin_is_one_line_and_nothing_is_built(tmp_path: Path, capsys
     voices = tmp_path / "voices"
     (voices / "mine.bin").parent.mkdir(parents=True)
     (voices / "mine.bin").write_bytes(data)
-    profile = write(voices / "en-mine.yaml", "language: en\nengine: kokoro\nvoice_file: mine.bin\n"
-                    "voices: {kokoro: mine}\n")
-    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nvoices: {en: en-mine}\nstories:\n'
-                     '  - en: "Good morning."\n    zh: "早上好。"\n')
-    assert main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")]) == 2
+    profile, code = build_with_english_profile(
+        tmp_path, "language: en\nengine: kokoro\nvoice_file: mine.bin\nvoices: {kokoro: mine}\n")
+    assert code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {profile}: kokoro: {voices / 'mine.bin'}: {problem}") and err.count("\n") == 1
     assert not (tmp_path / "o" / "k").exists()
 
 
 def test_a_mandarin_voice_for_an_english_profile_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    voices = tmp_path / "voices"
-    profile = write(voices / "en-wrong.yaml", "language: en\nengine: kokoro\nvoices: {kokoro: zf_xiaobei}\n")
-    manifest = write(tmp_path / "k.yaml", 'title: "K"\ndate: 2026-11-20\nvoices: {en: en-wrong}\nstories:\n'
-                     '  - en: "Good morning."\n    zh: "早上好。"\n')
-    assert main(["build", str(manifest), "--voices", str(voices), "--out", str(tmp_path / "o")]) == 2
+    profile, code = build_with_english_profile(
+        tmp_path, "language: en\nengine: kokoro\nvoices: {kokoro: zf_xiaobei}\n")
+    assert code == 2
     assert capsys.readouterr().err == (
-        f"error: {profile}: kokoro: voice zf_xiaobei speaks Mandarin, not English; name a English voice "
+        f"error: {profile}: kokoro: voice zf_xiaobei speaks Mandarin, not English; name an English voice "
         "(af_*, am_*, bf_*, bm_*, `audiopipe voices --engine kokoro`)\n")
     assert not (tmp_path / "o" / "k").exists()
 

@@ -215,7 +215,7 @@ class KokoroEngine(Engine):
             spoken = self.voice_language(name)
             if spoken is not None and spoken != settings.lang:
                 raise EngineError(f"kokoro: voice {settings.voice} speaks {_LANG_NAMES[spoken]}, not "
-                                  f"{_LANG_NAMES[settings.lang]}; name a {_LANG_NAMES[settings.lang]} voice "
+                                  f"{_LANG_NAMES[settings.lang]}; name {_A_VOICE[settings.lang]} "
                                   f"({_PREFIXES[settings.lang]}, `audiopipe voices --engine kokoro`)")
         self.style(settings)
 
@@ -388,3 +388,4 @@ def _names(voice: str) -> list[str]:
 
 _LANG_NAMES = {"en": "English", "zh": "Mandarin"}
 _PREFIXES = {"en": "af_*, am_*, bf_*, bm_*", "zh": "zf_*, zm_*"}
+_A_VOICE = {"en": "an English voice", "zh": "a Mandarin voice"}
