@@ -172,6 +172,13 @@ def prepare_folders(options: BuildOptions) -> None:
             options.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
 
 
+def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: dict[int, Override], engines: Engines,
+              options: BuildOptions, speed: float, log: Callable[[str], None]) -> list[Job]:
+    """Every segment's take decided (synth.plan), at *speed*, with the show's limit on one take."""
+    return synth_plan.plan(segments, loaded.profiles, engines, options.engine, speed, log, overrides,
+                           loaded.lexicon, options.fallback, loaded.show.take_max_s, loaded.manifest.voices)
+
+
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
     """Validate everything and decide every take (engine, voice, text, cache key).  Writes nothing."""
     started = time.perf_counter()
@@ -187,12 +194,12 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
         options.log(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
                     f"({options.out_dir / manifest.slug / retakes.FILE})")
     engines = engines or options.engines()
-    jobs = synth_plan.plan(segments, loaded.profiles, engines, options.engine, options.speed, options.log,
-                           overrides, loaded.lexicon, options.fallback)
+    jobs = plan_jobs(loaded, segments, overrides, engines, options, options.speed, options.log)
     cache = TakeCache(options.cache_root, on_damage=options.log)
     for job in jobs:
         if job.segment.index in options.force:
-            cache.remove(job.key)          # a re-take: synthesize this one again
+            for key in (job.key, *job.part_keys):
+                cache.remove(key)          # a re-take: synthesize this one again
     levels = LevelCache(cache.root)
     result = Plan(loaded, segments, overrides, jobs, engines, cache, levels, timing.Calibration(cache.root),
                   mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
@@ -243,8 +250,7 @@ def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
                 break   # at the bounds: nothing more to gain
             speed, gaps = new_speed, new_gaps
             if abs(speed - 1.0) > 1e-3:
-                jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, speed,
-                                       options.log, p.overrides, p.loaded.lexicon, options.fallback)
+                jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, speed, options.log)
                 results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration,
                                         options.remote)
                 made += [r for r in results if not r.cached]
@@ -294,7 +300,7 @@ def _duration_warnings(p: Plan, timeline: mix.Timeline, results: Sequence[Result
 def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3: Path,
                     options: BuildOptions) -> EpisodeRecord:
     """The record (built once), the ID3 tag of *mp3*, the transcripts and chapters, report.json."""
-    synthesized = len({r.info.key for r in timed.made})
+    synthesized = len({key for r in timed.made for key in r.made_keys})
     cached = sum(r.cached for r in timed.results)
     p.stage("master_encode_tag")       # the tag itself is written below, in milliseconds
     recorded = RecordedOptions(options.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
@@ -341,7 +347,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     p.stage("synthesize")
     timed = fit(p, results, options)
     p.stage("timeline")
-    options.log(f"takes: {len({r.info.key for r in timed.made})} synthesized, "
+    options.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
                 f"{sum(r.cached for r in timed.results)} from cache")
     folder = options.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
@@ -380,8 +386,7 @@ def fit_estimate(p: Plan, options: BuildOptions) -> BuildOptions:
     options = replace(options, speed=min(max(options.speed * step.speed, 1 - most), 1 + most),
                       gap_scale=min(max(options.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
                                     timing.GAP_SCALE_RANGE[1]))
-    p.jobs = synth_plan.plan(p.segments, p.loaded.profiles, p.engines, options.engine, options.speed,
-                             lambda message: None, p.overrides, p.loaded.lexicon, options.fallback)
+    p.jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, options.speed, lambda message: None)
     options.log(f"fit (before synthesis): speech x{options.speed:.3f} speed, gaps x{options.gap_scale:.2f} -> "
                 f"{timing.mmss(budget(p).total_s)} estimated")
     return options

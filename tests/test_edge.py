@@ -231,3 +231,36 @@ def test_a_segment_that_always_fails_stops_the_build_or_takes_the_fallback(
                  "--publish-fallback", "--out", str(out)]) == 0
     capsys.readouterr()
     assert (out / "feed.xml").read_text(encoding="utf-8").count("<item>") == 1
+
+
+@pytest.mark.e2e
+def test_han_inside_english_is_spoken_by_the_other_hosts_voice(standin: StandIn, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    voices = tmp_path / "voices"
+    write(voices / "zh-yunxi.yaml", "language: zh\nvoices: {edge: zh-CN-YunxiNeural}\n")
+    manifest = write(tmp_path / "g.yaml", """
+        title: "Gloss"
+        date: 2026-11-20
+        voices: {en: en-host, zh: zh-yunxi}
+        stories:
+          - en: "The bank named its alert system Lingkun (灵鲲) on Monday."
+            zh: "周一，这家银行的预警系统名为灵鲲。"
+        """)
+    assert main(["build", str(manifest), "--engine", "edge", "--voices", str(voices), "--no-feed",
+                 "--out", str(tmp_path / "o")]) == 0, capsys.readouterr().err
+    english = [r for r in standin.requests if "Lingkun" in r["text"] or "灵鲲" == r["text"].strip()
+               or "Monday" in r["text"]]
+    assert [r["text"].strip() for r in english] == ["The bank named its alert system Lingkun (", "灵鲲",
+                                                    ") on Monday."]
+    assert "YunxiNeural" in english[1]["voice"] and "AriaNeural" in english[0]["voice"]  # the other host's voice
+    seg = read_json(tmp_path / "o" / "g" / "report.json")["segments"][0]
+    texts = [w["text"] for w in seg["words"]]
+    assert "Lingkun" in " ".join(texts) and "Monday." in texts             # one take, words in order
+    starts = [w["start_ms"] for w in seg["words"]]
+    assert starts == sorted(starts)
+    # the seams: no pause a listener hears (the stand-in's espeak takes end with ~0.1 s of silence)
+    from audiopipe.dsp import signal
+    from audiopipe.tools import ffmpeg
+    audio = signal.to_float(ffmpeg.decode_file(tmp_path / "o" / "g" / seg["file"]))
+    assert signal.longest_inner_silence_ms(audio) < 400
+    capsys.readouterr()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from audiopipe.cli import main
 from audiopipe.dsp import signal
 from audiopipe.engines.base import VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
-from tests.conftest import make_engine
+from tests.conftest import make_engine, write
 
 
 @pytest.mark.e2e
@@ -49,3 +52,38 @@ def test_voices_command_lists_profiles_and_voices(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "en-host" in out and "zh-host" in out
     assert "cmn" in out and "en-us" in out
+
+
+def _plan_english(tmp_path: Path, profile: str, hosts: dict[str, str] | None = None) -> list[Any]:
+    from audiopipe.config.voices import load_profiles
+    from audiopipe.engines import EngineOptions, Engines
+    from audiopipe.script.segments import Segment
+    from audiopipe.synth import plan
+    voices = tmp_path / "voices"
+    write(voices / "en-p.yaml", profile)
+    write(voices / "zh-other.yaml", "language: zh\nvoices: {espeak: cmn-latn-pinyin}\n")
+    seg = Segment(1, "en", "The system is called Lingkun (灵鲲).", "en-p", 1, None)
+    return plan.plan([seg], load_profiles(voices), Engines(EngineOptions(tmp_path / "c")), "espeak",
+                     hosts=hosts or {"en": "en-p", "zh": "zh-host"})
+
+
+def test_the_other_script_takes_the_profiles_other_voice_else_the_other_hosts(tmp_path: Path) -> None:
+    default = _plan_english(tmp_path, "language: en\n")[0]
+    assert default.settings.other == ""                         # zh-host's espeak voice is the default: cmn
+    host = _plan_english(tmp_path, "language: en\n", {"en": "en-p", "zh": "zh-other"})[0]
+    assert host.settings.other == "cmn-latn-pinyin" and host.key != default.key
+    own = _plan_english(tmp_path, "language: en\nother: {espeak: yue}\n", {"en": "en-p", "zh": "zh-other"})[0]
+    assert own.settings.other == "yue"                          # the profile's own choice comes first
+    pcm_default = make_engine("espeak").synthesize(default.text, default.settings).pcm
+    pcm_own = make_engine("espeak").synthesize(own.text, own.settings).pcm
+    assert pcm_default != pcm_own                               # and it is the voice that speaks
+
+
+def test_a_wrong_other_voice_is_one_line_naming_the_profile(tmp_path: Path) -> None:
+    from audiopipe.errors import AudiopipeError, VoiceError
+    with pytest.raises(AudiopipeError) as err:
+        _plan_english(tmp_path, "language: en\nother: {espeak: nope}\n")
+    assert "en-p.yaml" in str(err.value) and "unknown voice 'nope'" in str(err.value)
+    with pytest.raises(VoiceError) as bad:
+        _plan_english(tmp_path, "language: en\nother: {espek: cmn}\n")
+    assert "other: unknown engine 'espek'" in str(bad.value) and "espeak" in str(bad.value)

@@ -19,7 +19,8 @@ from audiopipe.text import LANGS, one_line
 DEFAULT_PROFILE = MappingProxyType({"en": "en-host", "zh": "zh-host"})
 """language -> the profile used when a manifest names none."""
 
-PROFILE_KEYS = ("language", "engine", "voices", "rate", "pitch", "volume", "description", "voice_file", "speaker")
+PROFILE_KEYS = ("language", "engine", "voices", "other", "rate", "pitch", "volume", "description", "voice_file",
+                "speaker")
 RATE_RANGE = (-50, 100)    # percent
 PITCH_RANGE = (-50, 50)    # Hz
 VOLUME_RANGE = (-50, 50)   # percent
@@ -38,6 +39,8 @@ class VoiceProfile:
     voice_file: Path | None = None     # kokoro: a .npz/.bin of style vectors holding more voices
     speaker: str = ""                  # the name transcripts give who speaks (default: the show's author)
     path: Path | None = None
+    other: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))   # engine -> the voice for
+    # stretches in the other language's script (灵鲲 inside English); default: the episode's other host
 
     def voice_for(self, engine: str) -> str | None:
         """The voice this profile names for *engine*, or None (use the engine's default)."""
@@ -73,6 +76,20 @@ def _int_in(path: Path, data: yamlio.LineDict, key: str, bounds: tuple[int, int]
     return value
 
 
+def _engine_voices(path: Path, data: yamlio.LineDict, key: str, example: str) -> Mapping[str, str]:
+    """``voices:`` or ``other:``: engine names mapped to voice names."""
+    from audiopipe.engines import ENGINE_NAMES  # late: engines import voices' types
+    voices = data.get(key, {})
+    if not isinstance(voices, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in voices.items()):
+        raise VoiceError(path, f"{key}: must map engine names to voice names, e.g. {example}", line=data.line_of(key))
+    for name in voices:
+        if name not in ENGINE_NAMES:
+            raise VoiceError(path, f"{key}: unknown engine {name!r}{yamlio.suggest(name, ENGINE_NAMES)};"
+                             f" engines are {', '.join(ENGINE_NAMES)}", line=data.line_of(key))
+    return MappingProxyType({k: v.strip() for k, v in voices.items()})
+
+
 def load_profile(path: Path) -> VoiceProfile:
     data = yamlio.load(path, VoiceError)
     yamlio.check_keys(path, data, PROFILE_KEYS, "", VoiceError)
@@ -86,15 +103,8 @@ def load_profile(path: Path) -> VoiceProfile:
     if engine not in (*ENGINE_NAMES, "auto"):
         raise VoiceError(path, f"engine: unknown engine {engine!r}{yamlio.suggest(str(engine), ENGINE_NAMES)};"
                          f" choose one of {', '.join(ENGINE_NAMES)}", line=data.line_of("engine"))
-    voices = data.get("voices", {})
-    if not isinstance(voices, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in voices.items()):
-        raise VoiceError(path, "voices: must map engine names to voice names, e.g. {espeak: en-us}",
-                         line=data.line_of("voices"))
-    for key in voices:
-        if key not in ENGINE_NAMES:
-            raise VoiceError(path, f"voices: unknown engine {key!r}{yamlio.suggest(key, ENGINE_NAMES)};"
-                             f" engines are {', '.join(ENGINE_NAMES)}", line=data.line_of("voices"))
+    voices = _engine_voices(path, data, "voices", "{espeak: en-us}")
+    other = _engine_voices(path, data, "other", "{kokoro: zf_xiaoxiao}" if lang == "en" else "{kokoro: af_heart}")
     description = data.get("description", "")
     speaker = data.get("speaker", "")
     if not isinstance(speaker, str):
@@ -108,7 +118,7 @@ def load_profile(path: Path) -> VoiceProfile:
         voice_file = path.parent / voice_file
     return VoiceProfile(
         name=path.stem, language=lang, engine=engine, speaker=one_line(speaker),
-        voices=MappingProxyType({k: v.strip() for k, v in voices.items()}),
+        voices=voices, other=other,
         rate=_int_in(path, data, "rate", RATE_RANGE, "percent"),
         pitch=_int_in(path, data, "pitch", PITCH_RANGE, "Hz"),
         volume=_int_in(path, data, "volume", VOLUME_RANGE, "percent"),

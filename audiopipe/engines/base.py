@@ -32,6 +32,11 @@ class VoiceSettings:
     pitch: int = 0     # Hz
     volume: int = 0    # percent
     voice_file: str = ""   # a file of voices (kokoro) as "path|content hash"
+    other: str = ""        # the voice for stretches in the other language's script ("": the engine's default)
+
+    def other_voice(self, lang: str, default: str) -> str:
+        """The voice that speaks a run in *lang*: this voice for its own language, else the other one."""
+        return self.voice if lang == self.lang else (self.other or default)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ timeout — are retried with exponential backoff and jitter.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import json
 import random
@@ -21,6 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
+from audiopipe.dsp import signal
+from audiopipe.engines import pieces
 from audiopipe.engines.base import (
     Engine,
     EngineOptions,
@@ -30,6 +35,7 @@ from audiopipe.engines.base import (
     Word,
 )
 from audiopipe.errors import EngineError, ToolError
+from audiopipe.text import script_runs
 from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import write_text
 from audiopipe.tools.wav import WORK_RATE
@@ -161,15 +167,29 @@ class EdgeEngine(Engine):
     # ---- synthesis -------------------------------------------------------------------------
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
+        """The take of *text*.  In English, a stretch in Han script (灵鲲) is spoken by the Mandarin
+        voice (``settings.other``, else the default) in a request of its own, joined without a pause a
+        listener hears and levelled to the English voice; Latin words inside Mandarin are left to the
+        Mandarin neural voice, which reads them in English itself."""
         text = clean_text(text)
         if not text:
             raise EngineError("edge: nothing to say after cleaning the text")
+        runs = script_runs(text, settings.lang) if settings.lang == "en" else [(text, settings.lang)]
+        made = [(lang, *self._request(run, settings.other_voice(lang, self.default_voice(lang)), settings))
+                for run, lang in runs if clean_text(run) and re.search(r"\w", run)]
+        if len(made) == 1:
+            return Take(made[0][1], WORK_RATE, tuple(made[0][2]))
+        return _joined(made, settings.lang)
+
+    def _request(self, text: str, voice: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
+        """One request to the service, tried again on the failures worth it; PCM and word times."""
+        text = clean_text(text)
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff_s_for(attempt))
             try:
-                mp3, words = asyncio.run(self._once(text, settings))
+                mp3, words = asyncio.run(self._once(text, dataclasses.replace(settings, voice=voice)))
             except RetryableError as exc:
                 last = exc
                 continue
@@ -182,7 +202,7 @@ class EdgeEngine(Engine):
                 # a stream that ends quietly mid-way: the audio stops before the words do
                 last = RetryableError("the stream ended early (connection dropped mid-stream)")
                 continue
-            return Take(pcm, WORK_RATE, tuple(words))
+            return pcm, words
         raise EngineError(f"edge: {last} (gave up after {self.retries + 1} attempts)")
 
     async def _once(self, text: str, settings: VoiceSettings) -> tuple[bytes, list[Word]]:
@@ -261,3 +281,28 @@ def _complete(text: str, words: list[Word]) -> bool:
         return False
     last = re.findall(r"\w+", words[-1].text.lower())
     return bool(last) and (spoken[-1].endswith(last[-1]) or last[-1].endswith(spoken[-1]))
+
+
+SEAM_KEEP_MS = 40
+"""At a seam between two voices' requests, this much of each side's edge silence is kept."""
+
+
+def _joined(made: list[tuple[str, bytes, list[Word]]], lang: str) -> Take:
+    """Requests in two voices as one take: edge silences at the seams cut to SEAM_KEEP_MS, the other
+    voice levelled to this language's (RMS of the speech), word times moved into place."""
+    keep = SEAM_KEEP_MS * WORK_RATE // 1000
+    runs = []
+    for i, (run_lang, pcm, words) in enumerate(made):
+        audio = signal.to_float(pcm)
+        lead, trail = (ms * WORK_RATE // 1000 for ms in signal.edge_silence_ms(audio))
+        start = 0 if i == 0 else max(0, lead - keep)
+        end = len(audio) if i == len(made) - 1 else len(audio) - max(0, trail - keep)
+        runs.append((run_lang, audio[start:max(start, end)], words, start))
+    level = pieces.levels([("", [(run_lang, a) for run_lang, a, _, _ in runs])], lang, 10 ** (signal.SILENCE_DBFS / 20))
+    out, moved, at = [], [], 0
+    for run_lang, audio, words, start in runs:
+        shift = (at - start) * 1000 // WORK_RATE
+        moved += [Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in words]
+        out.append(audio * level.get(run_lang, 1.0))
+        at += len(audio)
+    return Take(signal.to_pcm(np.concatenate(out)), WORK_RATE, tuple(moved))

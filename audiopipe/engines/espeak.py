@@ -161,11 +161,11 @@ class EspeakEngine(Engine):
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
         """A stretch in the other language's script (灵鲲 inside English) is spoken by that language's
-        default voice, not spelled out as "Chinese letter"."""
+        voice (``settings.other``, else the default), not spelled out as "Chinese letter"."""
         pcm, offset_ms = b"", 0
         words: list[Word] = []
         for run, lang in script_runs(text, settings.lang):
-            voice = settings.voice if lang == settings.lang else self.default_voice(lang)
+            voice = settings.other_voice(lang, self.default_voice(lang))
             part, part_words = self._speak(run, voice, settings)
             moved = [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text) for w in part_words]
             if lang != settings.lang and moved:   # the other language's stretch is one token of this text

@@ -342,7 +342,8 @@ class KokoroEngine(Engine):
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Take:
         """Sentence by sentence; a stretch in the other language's script (灵鲲 in English, iPhone in
-        Chinese) is spoken by that language's default voice, joined without a pause and levelled."""
+        Chinese) is spoken by that language's voice (``settings.other``, else the default), joined without a
+        pause and levelled."""
         lang = settings.lang
         with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
@@ -352,7 +353,9 @@ class KokoroEngine(Engine):
                 parts = []
                 for run, run_lang in script_runs(sentence, lang):
                     if run_lang not in styles:
-                        styles[run_lang] = self.style(VoiceSettings(self.name, self.default_voice(run_lang), run_lang))
+                        styles[run_lang] = self.style(VoiceSettings(
+                            self.name, settings.other_voice(run_lang, self.default_voice(run_lang)), run_lang,
+                            voice_file=settings.voice_file))
                     parts += [(run_lang, chunk) for chunk in pieces.chunks(self.phonemes(run, run_lang), MAX_TOKENS)]
                 plan.append((sentence, parts))
         speed = max(0.5, 1 + settings.rate / 100)

@@ -33,9 +33,16 @@ def default_cache_dir() -> Path:
 
 
 def take_key(settings: VoiceSettings, engine_version: str, text: str) -> str:
+    chosen = {k: v for k, v in asdict(settings).items() if k != "other" or v}   # keys made before `other` stay
     fields = {"format": CACHE_FORMAT, "rate_hz": WORK_RATE, "engine_version": engine_version,
-              **asdict(settings), "text": text}
+              **chosen, "text": text}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def joined_key(part_keys: tuple[str, ...]) -> str:
+    """The key of a take joined from the takes *part_keys* (a long segment's sentence groups)."""
+    blob = json.dumps({"format": CACHE_FORMAT, "joined": list(part_keys)}).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 

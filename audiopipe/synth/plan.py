@@ -12,9 +12,9 @@ from audiopipe.config.voices import VoiceProfile
 from audiopipe.engines import AUTO, Engines, VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.script.segments import Segment
-from audiopipe.synth.cache import take_key
-from audiopipe.synth.timing import speed_to_rate
-from audiopipe.text import spoken_text
+from audiopipe.synth.cache import joined_key, take_key
+from audiopipe.synth.timing import DEFAULT_UNITS_PER_MIN, rate_factor, speed_to_rate, units
+from audiopipe.text import split_sentences, spoken_text
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class Job:
     fallback: bool = False           # made by a fallback engine (auto without its service, or --fallback)
     backup: Job | None = None        # --fallback: the same segment by the fallback engine
     spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words): what the lexicon made of what
+    parts: tuple[Job, ...] = ()      # a long segment: its takes, one per sentence group (synth.run joins them)
+
+    @property
+    def part_keys(self) -> tuple[str, ...]:
+        """The takes this job is made of: its parts', or its own."""
+        return tuple(part.key for part in self.parts) or (self.key,)
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,15 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
          engine_override: str | None = None, speed: float = 1.0,
          log: Callable[[str], None] = lambda message: None,
          overrides: Mapping[int, Override] | None = None,
-         lexicon: Lexicon | None = None, fallback: str | None = None) -> list[Job]:
+         lexicon: Lexicon | None = None, fallback: str | None = None, take_max_s: float = 0,
+         hosts: Mapping[str, str] | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
     *speed* scales every profile's speaking rate (``--fit``); with *fallback*, every job carries a
-    backup job for that engine, made when the primary engine cannot make the take.
+    backup job for that engine, made when the primary engine cannot make the take.  A segment whose
+    text runs longer than *take_max_s* is made as several takes (:func:`sentence_groups`).  A stretch
+    in the other language's script is spoken by the profile's ``other:`` voice, else by the voice of
+    the episode's host for that language (*hosts*: language -> profile name), on the same engine.
     """
     jobs = []
     checked: set[tuple[str, str]] = set()
@@ -61,32 +71,79 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
         engine_name = engines.resolve(asked)
         spans = (lexicon or EMPTY_LEXICON).spans(spoken_text(seg.text), seg.lang)
         text = "".join(spoken for _, spoken in spans)
-        job = dataclasses.replace(_job(seg, profile, engines, engine_name, text, speed, checked, log), spans=spans)
+        other = _other_profile(seg, profiles, hosts)
+        job = _job(seg, profile, engines, engine_name, text, speed, checked, log, take_max_s, other)
+        job = dataclasses.replace(job, spans=spans)
         if asked == AUTO and engines.fallback is not None:
             job = dataclasses.replace(job, fallback=True)
         if fallback is not None and fallback != engine_name:
-            backup = _job(seg, profile, engines, fallback, text, speed, checked, log)
+            backup = _job(seg, profile, engines, fallback, text, speed, checked, log, take_max_s, other)
             job = dataclasses.replace(job, backup=dataclasses.replace(backup, fallback=True, spans=spans))
         jobs.append(job)
     return jobs
 
 
+def _other_profile(seg: Segment, profiles: Mapping[str, VoiceProfile],
+                   hosts: Mapping[str, str] | None) -> VoiceProfile | None:
+    """The episode's host for the language *seg* is not in (whose voice speaks its stretches of that script)."""
+    name = (hosts or {}).get("zh" if seg.lang == "en" else "en")
+    return profiles.get(name) if name else None
+
+
+def sentence_groups(text: str, lang: str, rate: int, max_s: float) -> list[str]:
+    """*text* as runs of whole sentences, each (but a single longer sentence) within *max_s* at the
+    default speaking rate of *lang*.  Filled from the start, so an edit moves only the groups from
+    the edited one on; the estimate never changes between builds, so neither do the groups.
+    """
+    if max_s <= 0:
+        return [text]
+    per_s = DEFAULT_UNITS_PER_MIN[lang] * rate_factor(rate) / 60
+    groups: list[str] = []
+    current = ""
+    for sentence in split_sentences(text):
+        if current.strip() and units(current + sentence, lang) / per_s > max_s:
+            groups.append(current)
+            current = ""
+        current += sentence
+    if current:
+        if groups and not current.strip():
+            groups[-1] += current
+        else:
+            groups.append(current)
+    return groups
+
+
 def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str, text: str, speed: float,
-         checked: set[tuple[str, str]], log: Callable[[str], None]) -> Job:
-    """One segment's job on *engine_name*; its voice is checked once per run."""
+         checked: set[tuple[str, str]], log: Callable[[str], None], take_max_s: float,
+         other: VoiceProfile | None = None) -> Job:
+    """One segment's job on *engine_name* (in parts when its text runs past *take_max_s*); its voice
+    and the voice of the other language's stretches are checked once per run."""
     engine = engines.get(engine_name)
     voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
     rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
     settings = engine.settings(seg.lang, voice, rate, profile.pitch, profile.volume, profile.voice_file)
-    if (engine_name, voice) not in checked:
-        try:
-            engine.check_voice(settings)
-        except EngineError as exc:
-            where = profile.path or f"voice profile {profile.name}"
-            raise AudiopipeError(f"{where}: {exc.message}") from None
-        checked.add((engine_name, voice))
+    other_lang = "zh" if seg.lang == "en" else "en"
+    second = profile.other.get(engine_name) or (other.voice_for(engine_name) if other else None)
+    theirs = engine.settings(other_lang, second or engine.default_voice(other_lang),
+                             voice_file=profile.voice_file)      # as the engine maps it (kokoro's fallback)
+    if theirs.voice != engine.default_voice(other_lang):
+        settings = dataclasses.replace(settings, other=theirs.voice)
+    named = profile if profile.other.get(engine_name) else other or profile
+    for checking, owner in ((settings, profile), (theirs if settings.other else settings, named)):
+        if checking.voice and (engine_name, checking.voice) not in checked:
+            try:
+                engine.check_voice(checking)
+            except EngineError as exc:
+                where = owner.path or f"voice profile {owner.name}"
+                raise AudiopipeError(f"{where}: {exc.message}") from None
+            checked.add((engine_name, checking.voice))
         note = engine.note
         if note and ("note", note) not in checked:
             checked.add(("note", note))
             log(f"note: {note}")
-    return Job(seg, settings, text, take_key(settings, engine.version(), text))
+    version = engine.version()
+    groups = sentence_groups(text, seg.lang, settings.rate, take_max_s)
+    if len(groups) < 2:
+        return Job(seg, settings, text, take_key(settings, version, text))
+    parts = tuple(Job(seg, settings, group, take_key(settings, version, group)) for group in groups)
+    return Job(seg, settings, text, joined_key(tuple(p.key for p in parts)), parts=parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -9,16 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import Samples
 from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
-from audiopipe.synth.cache import TakeCache, TakeInfo
+from audiopipe.synth.cache import TakeCache, TakeInfo, joined_key
 from audiopipe.synth.plan import Job
 from audiopipe.synth.timing import Calibration
 from audiopipe.text import chunk_text
 from audiopipe.tools import ffmpeg
-from audiopipe.tools.wav import WORK_RATE
+from audiopipe.tools.wav import WORK_RATE, read_wav
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class Result:
     info: TakeInfo
     cached: bool
     worker: str = "local"     # where a take made now was made: "local", or a Dask worker's address
+    made: tuple[str, ...] = ()   # the keys of the takes an engine made for it now (a joined take: its parts')
+
+    @property
+    def made_keys(self) -> tuple[str, ...]:
+        return self.made or (() if self.cached else (self.info.key,))
 
 
 def synthesize_take(engine: Engine, text: str, settings: VoiceSettings) -> tuple[bytes, tuple[Word, ...], Timings]:
@@ -182,10 +190,8 @@ def run(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers: int = 
     A failure stops the run after the takes under way finish; every take
     already made is in the cache, so a re-run makes only what is missing.
     """
-    if remote is not None:
-        results = remote.run(jobs, cache, progress, calibration, stop_on_error=True)
-    else:
-        results = _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=True)
+    results = _in_parts(jobs, cache, lambda todo: remote.run(todo, cache, progress, calibration, True)
+                        if remote is not None else _run(todo, engines, cache, workers, progress, calibration, True))
     return [r for r in results if isinstance(r, Result)]
 
 
@@ -194,6 +200,72 @@ def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers
                 calibration: Calibration | None = None,
                 remote: Remote | None = None) -> list[Result | AudiopipeError]:
     """Like :func:`run`, but a failed take does not stop the others: its error takes its place."""
-    if remote is not None:
-        return remote.run(jobs, cache, progress, calibration, stop_on_error=False)
-    return _run(jobs, engines, cache, workers, progress, calibration, stop_on_error=False)
+    return _in_parts(jobs, cache, lambda todo: remote.run(todo, cache, progress, calibration, False)
+                     if remote is not None else _run(todo, engines, cache, workers, progress, calibration, False))
+
+
+# ---- a long segment's takes: made as parts, joined here ------------------------------------------
+
+JOIN_PAUSE_MS = 300
+"""The pause between two sentence groups of one segment (as between sentences inside a take)."""
+JOIN_KEEP_MS = 40
+"""Of the silence at a part's seam, this much is kept (the voice's decay), the rest is the pause."""
+
+
+def _in_parts(jobs: Sequence[Job], cache: TakeCache,
+              make_all: Callable[[list[Job]], list[Result | AudiopipeError]]) -> list[Result | AudiopipeError]:
+    """Every job's result, a job in parts made as its parts (in the same parallel run as the other
+    jobs, locally or on the cluster) and joined, unless its joined take is in the cache already."""
+    todo: list[Job] = []
+    spans: list[tuple[int, int]] = []
+    for job in jobs:
+        split = bool(job.parts) and cache.get(job.key) is None
+        spans.append((len(todo), len(job.parts) if split else 0))
+        todo.extend(job.parts if split else [job])
+    made = make_all(todo)
+    out: list[Result | AudiopipeError] = []
+    for job, (start, count) in zip(jobs, spans):
+        if not count:
+            out.append(made[start])
+            continue
+        parts = made[start:start + count]
+        failed = next((r for r in parts if isinstance(r, AudiopipeError)), None)
+        out.append(failed if failed is not None else join(job, [r for r in parts if isinstance(r, Result)], cache))
+    return out
+
+
+def join(job: Job, parts: Sequence[Result], cache: TakeCache) -> Result:
+    """One take of *job* from the takes of its parts: each seam a sentence's pause, the word times moved,
+    measured as a whole and cached under the job's key (the parts stay cached for the next edit)."""
+    keep, pause = WORK_RATE * JOIN_KEEP_MS // 1000, WORK_RATE * JOIN_PAUSE_MS // 1000
+    pieces: list[Samples] = []
+    words: list[Word] = []
+    at = trail_kept = 0
+    for i, part in enumerate(parts):
+        pcm, _ = read_wav(cache.wav_path(part.info.key))
+        audio = signal.to_float(pcm)
+        lead = part.info.lead_ms * WORK_RATE // 1000
+        trail = part.info.trail_ms * WORK_RATE // 1000
+        start = 0 if i == 0 else max(0, lead - keep)
+        end = len(audio) if i == len(parts) - 1 else len(audio) - max(0, trail - keep)
+        if i:
+            gap = max(0, pause - trail_kept - min(keep, lead))
+            pieces.append(np.zeros(gap, np.float32))
+            at += gap
+        shift = (at - start) * 1000 // WORK_RATE
+        words += [Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in part.info.words]
+        pieces.append(audio[start:end])
+        at += end - start
+        trail_kept = len(audio) - end if i < len(parts) - 1 else 0
+    samples = np.concatenate(pieces)
+    first, last = parts[0].info, parts[-1].info
+    loud = loudness.measure(samples, WORK_RATE)
+    timings: Timings = "engine" if all(p.info.timings == "engine" for p in parts) else "estimated"
+    key = joined_key(tuple(p.info.key for p in parts))     # a part made by the fallback engine: another take
+    backup = any(p.job.fallback and not job.fallback for p in parts)
+    whole = dataclasses.replace(job.backup if backup and job.backup is not None else job, key=key)
+    info = cache.put(TakeInfo(key, first.engine, first.voice, job.text, len(samples) * 1000 // WORK_RATE,
+                              tuple(words), loud.integrated_lufs, loud.true_peak_dbtp, first.lead_ms,
+                              last.trail_ms, timings), signal.to_pcm(samples))
+    made = tuple(key for p in parts for key in p.made_keys)
+    return Result(whole, info, cached=not made, worker=parts[0].worker, made=made)
