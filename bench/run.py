@@ -331,8 +331,8 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
                                "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
     # before anything loads an engine in this process: a child's peak memory counts what it shared at fork
     numbers = itertools.count(1000, 1000)
-    out["cluster"] = cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)),
-                                           smoke)
+    out["cluster"] = {"skipped": "smoke mode (tests/test_cluster.py runs real dask processes)"} if smoke else \
+        cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)), smoke)
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
     out["offline_engines"] = engine_synthesis(demo, work, smoke)
     out["kokoro_speed"] = {"skipped": "smoke mode"} if smoke else kokoro_speed(demo, work)

@@ -29,11 +29,5 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert [s["minutes"] for s in result["scaling"]] == [0.5, 1.0]
     assert result["scaling"][1]["audio_s"] > result["scaling"][0]["audio_s"]
     assert set(result["goals"]) >= {"cold demo >= 30x real time", "warm rebuild <= 1.5x bare encode"}
-    c = result["cluster"]
-    if "skipped" not in c:                       # real dask processes: the espeak batch ran on both workers
-        e = c["espeak"]
-        assert e["cluster_vs_local"] == round(e["cluster"]["wall_s"] / e["local"]["wall_s"], 2)
-        assert len(e["cluster"]["workers"]) == 2 and e["local"]["workers"] == ["local"]
-        assert e["cluster"]["takes"] == e["local"]["takes"] > 2
-        assert c["cost_model"]["espeak"]["takes_per_core_minute"] > 0
-        assert "goals:" in proc.stdout and "cold build" in proc.stdout
+    assert "skipped" in result["cluster"] and "cluster: skipped" in proc.stdout   # real dask: test_cluster.py
+    assert "goals:" in proc.stdout and "cold build" in proc.stdout
