@@ -7,13 +7,10 @@ Thresholds are show settings (``qa_*`` in show.yaml).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,14 +25,14 @@ from audiopipe.review import editions as editions_check
 from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import Finding, failed, summary
 from audiopipe.review.page import write_page
+from audiopipe.review.qarecord import QaRecord
 from audiopipe.synth import timing
 from audiopipe.synth.cache import TakeCache
 from audiopipe.text import LANG_NAMES
 from audiopipe.tools import ffmpeg, wav
-from audiopipe.tools.fsutil import write_text
 from audiopipe.tools.wav import WORK_RATE
 
-__all__ = ["Checker", "Finding", "failed", "review", "summary", "write_qa"]
+__all__ = ["Checker", "Finding", "failed", "review", "summary"]
 
 WAVE_BINS = 1000
 
@@ -299,19 +296,6 @@ def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
     """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
     checker = Checker(folder, show, cache_root, asr, log, progress)
     findings = checker.run()
-    write_qa(folder, findings, checker.asr_results, checker.mp3.stat().st_size if checker.mp3.is_file() else None,
-             figures_check.table(checker.figures))
+    QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures)).write(folder)
     return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,
                                 checker.loudness_curve, figures_check.table(checker.figures))
-
-
-def write_qa(folder: Path, findings: list[Finding], asr_results: dict[int, asr_module.Heard] | None = None,
-             episode_bytes: int | None = None, figures: list[dict[str, Any]] | None = None) -> Path:
-    """qa.json: whether QA passed, on which MP3 (its size), every finding and what the recognizer heard."""
-    path = folder / "qa.json"
-    write_text(path, json.dumps({"passed": not failed(findings), "episode_bytes": episode_bytes,
-                                 "findings": [asdict(f) for f in findings],
-                                 "asr": {str(k): v.to_json() for k, v in (asr_results or {}).items()},
-                                 "figures": figures or []},
-                                ensure_ascii=False, indent=2) + "\n")
-    return path

@@ -4,7 +4,6 @@ says ``review: required``, released by a reviewer (every segment approved for it
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from audiopipe.config.show import Show
@@ -12,23 +11,20 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.publish.episode import refresh_feed as write_feed
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import verdicts
-
-QA_FILE = "qa.json"
+from audiopipe.review.qarecord import QaRecord
 
 
 def qa_hold(folder: Path, record: EpisodeRecord) -> str | None:
     """Why QA keeps the episode in *folder* out of the feed, or None."""
     slug = record.episode.slug
-    try:
-        qa = json.loads((folder / QA_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    qa = QaRecord.load(folder)
+    if qa is None:
         if record.schema < 2:
             return None     # built before QA gated the feed (schema 1): published as it was, not dropped
         return f"not checked (built with --no-qa); run `audiopipe qa {slug}`"
-    mp3 = folder / record.episode.file
-    if not isinstance(qa, dict) or qa.get("episode_bytes") != mp3.stat().st_size:
+    if not qa.is_for(folder / record.episode.file):
         return f"its QA was for another build of it; run `audiopipe qa {slug}`"
-    if not qa.get("passed"):
+    if not qa.passed:
         return "QA failed; fix it and rebuild (or `audiopipe retake`)"
     fallback = sorted({s.engine for s in record.segments if s.fallback})
     if fallback and not record.build.options.publish_fallback:
@@ -47,7 +43,7 @@ def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None) -
         review = verdicts.load(folder)
     except AudiopipeError as exc:
         return exc.message
-    if not verdicts.released_now(review, record, (folder / record.episode.file).stat().st_size):
+    if not verdicts.released_now(review, record, folder / record.episode.file):
         return (f"review required: not released; approve every segment (`audiopipe review {slug}`), then "
                 f"`audiopipe release {slug}`")
     return None
@@ -69,7 +65,7 @@ def release(folder: Path, show: Show) -> list[str]:
     def stamp(review: verdicts.Review) -> None:
         blockers.extend(verdicts.not_approved(review, record))
         if not blockers:
-            review.released = verdicts.release_stamp(record, (folder / record.episode.file).stat().st_size)
+            review.released = verdicts.release_stamp(record, folder / record.episode.file)
     verdicts.update(folder, stamp)
     if not blockers and show.base_url:
         refresh_feed(folder.parent, show)

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
-from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.fsutil import sha256_of, write_text
 
 FILE = "review.json"
 LOCK = ".review.lock"
@@ -169,15 +169,18 @@ def not_approved(review: Review, record: EpisodeRecord) -> list[str]:
     return out
 
 
-def release_stamp(record: EpisodeRecord, mp3_bytes: int) -> dict[str, Any]:
-    """What a release is given to: this build's MP3 (its length) and its takes."""
-    return {"by": reviewer(), "at": now(), "episode_bytes": mp3_bytes,
+def release_stamp(record: EpisodeRecord, mp3: Path) -> dict[str, Any]:
+    """What a release is given to: this build's MP3 (its content hash) and its takes."""
+    return {"by": reviewer(), "at": now(), "episode_sha256": sha256_of(mp3), "episode_bytes": mp3.stat().st_size,
             "takes": [seg.take for seg in record.segments]}
 
 
-def released_now(review: Review, record: EpisodeRecord, mp3_bytes: int) -> bool:
-    """The release still holds: the MP3 and its takes are the ones released."""
+def released_now(review: Review, record: EpisodeRecord, mp3: Path) -> bool:
+    """The release still holds: the MP3 (by content; a release written before hashes, by length) and its
+    takes are the ones released."""
     stamp = review.released
-    if not stamp:
+    if not stamp or not mp3.is_file() or stamp.get("takes") != [seg.take for seg in record.segments]:
         return False
-    return stamp.get("episode_bytes") == mp3_bytes and stamp.get("takes") == [seg.take for seg in record.segments]
+    if "episode_sha256" in stamp:
+        return bool(stamp["episode_sha256"] == sha256_of(mp3))
+    return bool(stamp.get("episode_bytes") == mp3.stat().st_size)

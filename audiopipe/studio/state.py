@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from audiopipe.pipeline import BuildOptions, load
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import release as release_gate
 from audiopipe.review import retakes, verdicts
+from audiopipe.review.qarecord import QaRecord
 from audiopipe.script.segments import segments_of
 from audiopipe.studio.retake import Retaken, segment_of
 
@@ -55,14 +56,6 @@ def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str
     return texts, profiles
 
 
-def _qa(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / release_gate.QA_FILE).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def episode_state(folder: Path) -> dict[str, Any]:
     """Everything the page shows of the episode in *folder*."""
     record = EpisodeRecord.load(folder)
@@ -82,14 +75,15 @@ def episode_state(folder: Path) -> dict[str, Any]:
             "duration_ms": seg.duration_ms, "status": status, "why": why, "override": override,
             "by": verdict.by if verdict else "", "at": verdict.at if verdict else "",
             "pending": review.pending.get(seg.index)})
-    qa = _qa(folder)
+    qa = QaRecord.load(folder)
     mp3 = folder / record.episode.file
     hold = release_gate.hold_reason(folder, record, show) if mp3.is_file() else "not built"
     return {"slug": record.episode.slug, "title": record.episode.title, "date": record.episode.date,
             "file": record.episode.file, "duration_ms": record.episode.duration_ms, "segments": segments,
             "profiles": profiles, "engines": ["espeak", "kokoro", "edge"],
-            "qa": {"passed": qa.get("passed"), "findings": qa.get("findings", []),
-                   "figures": qa.get("figures", [])},
+            "qa": {"passed": qa.passed if qa else None,
+                   "findings": [dataclasses.asdict(f) for f in qa.findings] if qa else [],
+                   "figures": list(qa.figures) if qa else []},
             "review_required": show.review == "required", "released": review.released,
             "in_feed": hold is None, "hold": hold, "stamp": stamp(folder),
             "not_approved": verdicts.not_approved(review, record)}

@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from audiopipe import __version__
-from audiopipe.dsp import loudness, signal
+from audiopipe.dsp import signal
 from audiopipe.engines import EngineOptions, Engines, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
-from audiopipe.synth.cache import TakeCache, TakeInfo, default_cache_dir
+from audiopipe.synth.cache import TakeCache, default_cache_dir
 from audiopipe.synth.plan import Job
-from audiopipe.synth.run import SHORT_RATIO, STAGE, Result, check_take, synthesize_take
+from audiopipe.synth.run import SHORT_RATIO, STAGE, Result, accept, check_take, gave_up, synthesize_take
 from audiopipe.synth.timing import Calibration
-from audiopipe.tools.wav import WORK_RATE
 
 MISSING = ("--scheduler needs the cluster extra: pip install 'audiopipe[cluster]' (the Dask distributed "
            "package) here and on every worker host")
@@ -254,24 +253,15 @@ class _ClusterRun:
         if "error" in outcome:
             return self._fail(job, ids, AudiopipeError(f"{job.segment.label}: {outcome['error']}"))
         pcm: bytes = outcome["pcm"]
-        samples = signal.to_float(pcm)
-        problem = check_take(samples, job.text, job.settings, self.calibration, SHORT_RATIO)
+        problem = check_take(signal.to_float(pcm), job.text, job.settings, self.calibration, SHORT_RATIO)
         engine = self.cluster.engines.get(job.settings.engine)
         if problem is not None:
             attempts[job.key] = attempts.get(job.key, 0) + 1
             if attempts[job.key] <= engine.take_retries:
                 return job
-            return self._fail(job, ids, AudiopipeError(
-                f"{job.segment.label}: {engine.name}: the take is {problem} after {engine.take_retries + 1} "
-                "tries; check the text and the voice, or build with another engine"))
-        lead, trail = signal.edge_silence_ms(samples)
-        loud = loudness.measure(samples, WORK_RATE)
+            return self._fail(job, ids, gave_up(job, engine, problem))
         words = tuple(Word(int(a), int(b), str(t)) for a, b, t in outcome["words"])
-        info = self.cache.put(TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
-                                       len(samples) * 1000 // WORK_RATE, words, loud.integrated_lufs,
-                                       loud.true_peak_dbtp, lead, trail, outcome["timings"]), pcm)
-        if self.calibration is not None:
-            self.calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)
+        info = accept(job, pcm, words, outcome["timings"], self.cache, self.calibration)
         for i in ids:
             made = self.jobs[i] if job.key == self.jobs[i].key else (self.jobs[i].backup or job)   # the backup
             self.results[i] = Result(made, info, cached=False, worker=str(outcome["worker"]))

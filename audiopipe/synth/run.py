@@ -119,17 +119,30 @@ def _synthesize(job: Job, engines: Engines, cache: TakeCache, calibration: Calib
         if problem is None:
             break
     else:
-        raise AudiopipeError(f"{job.segment.label}: {engine.name}: the take is {problem} after "
-                             f"{engine.take_retries + 1} tries; check the text and the voice, or build with "
-                             "another engine")
+        raise gave_up(job, engine, problem)
+    return Result(job, accept(job, pcm, words, timings, cache, calibration), cached=False)
+
+
+def gave_up(job: Job, engine: Engine, problem: str | None) -> AudiopipeError:
+    """The one line when a take still fails its check after the engine's retries."""
+    return AudiopipeError(f"{job.segment.label}: {engine.name}: the take is {problem} after "
+                          f"{engine.take_retries + 1} tries; check the text and the voice, or build with "
+                          "another engine")
+
+
+def accept(job: Job, pcm: bytes, words: Sequence[Word], timings: Timings, cache: TakeCache,
+           calibration: Calibration | None) -> TakeInfo:
+    """A take that passed :func:`check_take`, made here or on a Dask worker: measured (edge silences,
+    loudness, true peak), cached with its words, and its pace learnt by the calibration."""
+    samples = signal.to_float(pcm)
     lead, trail = signal.edge_silence_ms(samples)
     loud = loudness.measure(samples, WORK_RATE)
     info = cache.put(TakeInfo(job.key, job.settings.engine, job.settings.voice, job.text,
-                              len(samples) * 1000 // WORK_RATE, words,
+                              len(samples) * 1000 // WORK_RATE, tuple(words),
                               loud.integrated_lufs, loud.true_peak_dbtp, lead, trail, timings), pcm)
     if calibration is not None:
         calibration.record(job.settings, job.key, job.text, info.duration_ms - lead - trail)
-    return Result(job, info, cached=False)
+    return info
 
 
 STAGE = "synthesizing"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 import time
@@ -155,3 +156,12 @@ def check_writable(folder: Path, what: str = "folder") -> None:
         for path in reversed(made):
             with contextlib.suppress(OSError):
                 path.rmdir()
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks: what names "this MP3"."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
