@@ -77,7 +77,7 @@ def registry(tarball: tuple[Path, str]) -> Iterator[str]:
     blob = tarball[0].read_bytes()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:   # the stdlib's name (N802 knows it)
             if self.path == f"/{voicepack.PACKAGE}/-/{voicepack.TARBALL}":
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(blob)))

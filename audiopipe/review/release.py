@@ -4,6 +4,7 @@ says ``review: required``, released by a reviewer (every segment approved for it
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from audiopipe.config.show import Show
@@ -62,10 +63,11 @@ def release(folder: Path, show: Show) -> list[str]:
     reason = qa_hold(folder, record)
     blockers = [reason] if reason else []
 
-    def stamp(review: verdicts.Review) -> None:
+    def stamp(review: verdicts.Review) -> tuple[verdicts.Review, None]:
         blockers.extend(verdicts.not_approved(review, record))
-        if not blockers:
-            review.released = verdicts.release_stamp(record, folder / record.episode.file)
+        if blockers:
+            return review, None
+        return dataclasses.replace(review, released=verdicts.release_stamp(record, folder / record.episode.file)), None
     verdicts.update(folder, stamp)
     if not blockers and show.base_url:
         refresh_feed(folder.parent, show)

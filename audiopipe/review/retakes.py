@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from audiopipe.config.voices import RATE_RANGE, VoiceProfile
 from audiopipe.engines import check_name
@@ -47,15 +45,10 @@ def check(where: str, index: int, override: Override, profiles: Mapping[str, Voi
             raise AudiopipeError(f"{where}: segment {index}: the edited text {problem}")
 
 
-def from_json(raw: Mapping[str, Any]) -> Override:
-    rate = raw.get("rate")
-    return Override(raw.get("profile"), None if rate is None else int(rate), raw.get("engine"), raw.get("text"))
-
-
 def _legacy(path: Path) -> dict[int, Override]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return {int(k): from_json(v) for k, v in raw.items()}
+        return {int(k): Override.from_json(v) for k, v in raw.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         raise AudiopipeError(f"{path}: not a valid re-take file; fix it or delete it to use the manifest's "
                              "voices") from None
@@ -65,7 +58,7 @@ def stored(folder: Path) -> dict[int, Override]:
     """Every override saved for the episode in *folder* (review.json over an older retakes.json)."""
     found = _legacy(folder / LEGACY_FILE) if (folder / LEGACY_FILE).is_file() else {}
     try:
-        found.update({k: from_json(v) for k, v in verdicts.load(folder).overrides.items()})
+        found.update(verdicts.load(folder).overrides)
     except (TypeError, ValueError, AttributeError):
         raise AudiopipeError(f"{folder / FILE}: an override is not valid; fix it or delete it") from None
     return found
@@ -83,16 +76,8 @@ def load(folder: Path, profiles: Mapping[str, VoiceProfile], segments: Sequence[
     return kept
 
 
-def as_json(override: Override) -> dict[str, Any]:
-    return {f: v for f, v in asdict(override).items() if v is not None}
-
-
 def save(folder: Path, index: int, override: Override) -> None:
     """Keep *override* for segment *index* (an empty one removes it)."""
-    def change(review: verdicts.Review) -> None:
-        if as_json(override):
-            review.overrides[index] = as_json(override)
-        else:
-            review.overrides.pop(index, None)
     folder.mkdir(parents=True, exist_ok=True)
-    verdicts.update(folder, change)
+    verdicts.update(folder, lambda review: (review.with_override(index, override if override.to_json() else None),
+                                            None))

@@ -18,18 +18,20 @@ import getpass
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
+from audiopipe.synth.plan import Override
 from audiopipe.tools.fsutil import sha256_of, write_text
 
 FILE = "review.json"
 LOCK = ".review.lock"
-SCHEMA = 1
+SCHEMA = 2
 T = TypeVar("T")
 
 
@@ -64,26 +66,96 @@ class Verdict:
         return cls(status, seg.take, seg.text, seg.voice, seg.engine, seg.rate, note, reviewer(), now())
 
 
-@dataclass
+@dataclass(frozen=True)
+class Pending:
+    """A re-take waiting for the reviewer's A/B choice: the take before it and the new one."""
+
+    previous_take: str
+    previous_file: str                 # the previous take's MP3, kept under review/ in the episode folder
+    new_take: str
+    at: str
+    previous_override: Override | None = None   # the override the previous take was made with
+
+    def to_json(self) -> dict[str, Any]:
+        return {"previous_take": self.previous_take, "previous_file": self.previous_file, "new_take": self.new_take,
+                "at": self.at, "previous_override": None if self.previous_override is None
+                else self.previous_override.to_json()}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Pending:
+        previous = raw.get("previous_override")
+        return cls(str(raw["previous_take"]), str(raw["previous_file"]), str(raw.get("new_take", "")),
+                   str(raw.get("at", "")), Override.from_json(previous) if isinstance(previous, dict) else None)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Who released the episode, when, and what: the MP3 (by content) and its takes."""
+
+    by: str
+    at: str
+    takes: tuple[str, ...]
+    episode_sha256: str = ""          # empty in a release written before MP3s were named by content
+    episode_bytes: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": self.by, "at": self.at, "episode_sha256": self.episode_sha256,
+                "episode_bytes": self.episode_bytes, "takes": list(self.takes)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Release:
+        size = raw.get("episode_bytes")
+        return cls(str(raw.get("by", "")), str(raw.get("at", "")), tuple(str(t) for t in raw["takes"]),
+                   str(raw.get("episode_sha256", "")), size if isinstance(size, int) else None)
+
+
+def _frozen(items: Mapping[int, T]) -> Mapping[int, T]:
+    return MappingProxyType(dict(sorted(items.items())))
+
+
+@dataclass(frozen=True)
 class Review:
-    verdicts: dict[int, Verdict] = field(default_factory=dict)
-    overrides: dict[int, dict[str, Any]] = field(default_factory=dict)   # profile / rate / engine / text
-    pending: dict[int, dict[str, Any]] = field(default_factory=dict)     # a re-take awaiting its A/B choice
-    released: dict[str, Any] | None = None                               # by, at, mp3 bytes and take keys
+    """review.json: verdicts per segment, the reviewer's overrides (re-takes), re-takes waiting for their
+    A/B choice, the release.  Changed only by :func:`update`, which writes the record a change returns."""
+
+    verdicts: Mapping[int, Verdict] = field(default_factory=lambda: MappingProxyType({}))
+    overrides: Mapping[int, Override] = field(default_factory=lambda: MappingProxyType({}))
+    pending: Mapping[int, Pending] = field(default_factory=lambda: MappingProxyType({}))
+    released: Release | None = None
+
+    def with_verdict(self, index: int, verdict: Verdict | None) -> Review:
+        return replace(self, verdicts=_frozen(_put(self.verdicts, index, verdict)))
+
+    def with_override(self, index: int, override: Override | None) -> Review:
+        return replace(self, overrides=_frozen(_put(self.overrides, index, override)))
+
+    def with_pending(self, index: int, pending: Pending | None) -> Review:
+        return replace(self, pending=_frozen(_put(self.pending, index, pending)))
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA,
                 "segments": {str(k): asdict(v) for k, v in sorted(self.verdicts.items())},
-                "overrides": {str(k): v for k, v in sorted(self.overrides.items())},
-                "pending": {str(k): v for k, v in sorted(self.pending.items())},
-                "released": self.released}
+                "overrides": {str(k): v.to_json() for k, v in sorted(self.overrides.items())},
+                "pending": {str(k): v.to_json() for k, v in sorted(self.pending.items())},
+                "released": None if self.released is None else self.released.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Review:
-        return cls({int(k): Verdict(**v) for k, v in data.get("segments", {}).items()},
-                   {int(k): dict(v) for k, v in data.get("overrides", {}).items()},
-                   {int(k): dict(v) for k, v in data.get("pending", {}).items()},
-                   data.get("released"))
+        """Schema 1 and 2 (2 adds the MP3's content hash to the release)."""
+        released = data.get("released")
+        return cls(_frozen({int(k): Verdict(**v) for k, v in data.get("segments", {}).items()}),
+                   _frozen({int(k): Override.from_json(v) for k, v in data.get("overrides", {}).items()}),
+                   _frozen({int(k): Pending.from_json(v) for k, v in data.get("pending", {}).items()}),
+                   Release.from_json(released) if isinstance(released, dict) else None)
+
+
+def _put(items: Mapping[int, T], index: int, value: T | None) -> dict[int, T]:
+    out = dict(items)
+    if value is None:
+        out.pop(index, None)
+    else:
+        out[index] = value
+    return out
 
 
 def load(folder: Path) -> Review:
@@ -126,11 +198,11 @@ def locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def update(folder: Path, change: Callable[[Review], T]) -> T:
-    """Read review.json, apply *change*, write it back atomically; all under the episode's lock."""
+def update(folder: Path, change: Callable[[Review], tuple[Review, T]]) -> T:
+    """Read review.json, apply *change* (which returns the new record and a result), write the new record
+    back atomically; all under the episode's lock."""
     with locked(folder):
-        review = load(folder)
-        result = change(review)
+        review, result = change(load(folder))
         write_text(folder / FILE, json.dumps(review.to_json(), ensure_ascii=False, indent=2) + "\n")
         return result
 
@@ -169,18 +241,17 @@ def not_approved(review: Review, record: EpisodeRecord) -> list[str]:
     return out
 
 
-def release_stamp(record: EpisodeRecord, mp3: Path) -> dict[str, Any]:
+def release_stamp(record: EpisodeRecord, mp3: Path) -> Release:
     """What a release is given to: this build's MP3 (its content hash) and its takes."""
-    return {"by": reviewer(), "at": now(), "episode_sha256": sha256_of(mp3), "episode_bytes": mp3.stat().st_size,
-            "takes": [seg.take for seg in record.segments]}
+    return Release(reviewer(), now(), tuple(seg.take for seg in record.segments), sha256_of(mp3), mp3.stat().st_size)
 
 
 def released_now(review: Review, record: EpisodeRecord, mp3: Path) -> bool:
     """The release still holds: the MP3 (by content; a release written before hashes, by length) and its
     takes are the ones released."""
     stamp = review.released
-    if not stamp or not mp3.is_file() or stamp.get("takes") != [seg.take for seg in record.segments]:
+    if stamp is None or not mp3.is_file() or list(stamp.takes) != [seg.take for seg in record.segments]:
         return False
-    if "episode_sha256" in stamp:
-        return bool(stamp["episode_sha256"] == sha256_of(mp3))
-    return bool(stamp.get("episode_bytes") == mp3.stat().st_size)
+    if stamp.episode_sha256:
+        return stamp.episode_sha256 == sha256_of(mp3)
+    return stamp.episode_bytes == mp3.stat().st_size

@@ -59,7 +59,7 @@ def retake(folder: Path, index: int, override: Override | None, cache_dir: Path 
     if override is not None:
         loaded = load(manifest, options)      # check the choice against today's profiles before saving it
         retakes.check("retake", index, override, loaded.profiles, before.lang)
-        merged = {**retakes.as_json(retakes.stored(folder).get(index, Override())), **retakes.as_json(override)}
+        merged = {**retakes.stored(folder).get(index, Override()).to_json(), **override.to_json()}
         retakes.save(folder, index, Override(**merged))
     previous_file = _keep(folder, before) if keep_previous else None
     episode = build(manifest, options)
@@ -82,13 +82,12 @@ def keep_ab(folder: Path, index: int, keep: str, cache_dir: Path | None = None,
             log: Callable[[str], None] = lambda message: None) -> Episode | None:
     """The reviewer's A/B choice: ``new`` keeps the re-take; ``previous`` goes back to the previous
     override (its take is in the cache, so nothing is synthesized) and rebuilds."""
-    pending: dict[str, object] = verdicts.update(folder, lambda review: review.pending.pop(index, {}))
-    if not pending:
+    pending = verdicts.update(folder, lambda review: (review.with_pending(index, None), review.pending.get(index)))
+    if pending is None:
         raise AudiopipeError(f"{folder}: segment {index} has no re-take waiting for an A/B choice")
     if keep == "new":
         return None
-    previous = pending.get("previous_override")
-    retakes.save(folder, index, retakes.from_json(previous) if isinstance(previous, dict) else Override())
+    retakes.save(folder, index, pending.previous_override or Override())
     record = EpisodeRecord.load(folder)
     options = options_for(record, folder.parent, cache_dir, index, log, None)
     return build(Path(record.episode.manifest), dataclasses.replace(options, force=frozenset()))

@@ -15,6 +15,7 @@ from audiopipe.review import retakes, verdicts
 from audiopipe.review.qarecord import QaRecord
 from audiopipe.script.segments import segments_of
 from audiopipe.studio.retake import Retaken, segment_of
+from audiopipe.synth.plan import Override
 
 
 def episodes(out_dir: Path, only: list[str] | None = None) -> list[str]:
@@ -66,7 +67,7 @@ def episode_state(folder: Path) -> dict[str, Any]:
     for seg in record.segments:
         status, why = verdicts.status(review, seg)
         verdict = review.verdicts.get(seg.index)
-        override = review.overrides.get(seg.index, {})
+        override = review.overrides[seg.index].to_json() if seg.index in review.overrides else {}
         segments.append({
             "index": seg.index, "lang": seg.lang, "story": seg.story, "chapter": seg.chapter,
             "text": seg.text, "manifest_text": texts.get(seg.index, seg.text),
@@ -74,7 +75,7 @@ def episode_state(folder: Path) -> dict[str, Any]:
             "engine": seg.engine, "rate": seg.rate, "take": seg.take, "file": seg.file,
             "duration_ms": seg.duration_ms, "status": status, "why": why, "override": override,
             "by": verdict.by if verdict else "", "at": verdict.at if verdict else "",
-            "pending": review.pending.get(seg.index)})
+            "pending": review.pending[seg.index].to_json() if seg.index in review.pending else None})
     qa = QaRecord.load(folder)
     mp3 = folder / record.episode.file
     hold = release_gate.hold_reason(folder, record, show) if mp3.is_file() else "not built"
@@ -84,7 +85,7 @@ def episode_state(folder: Path) -> dict[str, Any]:
             "qa": {"passed": qa.passed if qa else None,
                    "findings": [dataclasses.asdict(f) for f in qa.findings] if qa else [],
                    "figures": list(qa.figures) if qa else []},
-            "review_required": show.review == "required", "released": review.released,
+            "review_required": show.review == "required", "released": review.released.to_json() if review.released else None,
             "in_feed": hold is None, "hold": hold, "stamp": stamp(folder),
             "not_approved": verdicts.not_approved(review, record)}
 
@@ -93,30 +94,25 @@ def set_verdict(folder: Path, index: int, action: str, note: str) -> None:
     """Approve, flag (with *note*) or clear segment *index* for its present take."""
     seg = segment_of(EpisodeRecord.load(folder), index, folder)
 
-    def change(review: verdicts.Review) -> None:
-        if action == "clear":
-            review.verdicts.pop(index, None)
-        else:
-            review.verdicts[index] = verdicts.Verdict.of("approved" if action == "approve" else "flagged", seg, note)
-    verdicts.update(folder, change)
+    verdict = None if action == "clear" else verdicts.Verdict.of("approved" if action == "approve" else "flagged",
+                                                                 seg, note)
+    verdicts.update(folder, lambda review: (review.with_verdict(index, verdict), None))
 
 
-def stored_override(folder: Path, index: int) -> dict[str, Any] | None:
-    found = retakes.stored(folder).get(index)
-    return retakes.as_json(found) if found is not None else None
+def stored_override(folder: Path, index: int) -> Override | None:
+    return retakes.stored(folder).get(index)
 
 
-def set_pending(folder: Path, index: int, done: Retaken, previous_override: dict[str, Any] | None) -> None:
+def set_pending(folder: Path, index: int, done: Retaken, previous_override: Override | None) -> None:
     """After a re-take: the previous and the new take wait side by side for the reviewer's choice."""
     if done.before.take == done.after.take or done.previous_file is None:
         return                                       # the same take came back: nothing to compare
+    first = verdicts.Pending(done.before.take, done.previous_file, done.after.take, verdicts.now(), previous_override)
 
-    def change(review: verdicts.Review) -> None:
+    def change(review: verdicts.Review) -> tuple[verdicts.Review, None]:
         earlier = review.pending.get(index)          # a second re-take still compares with the first take
-        review.pending[index] = earlier or {
-            "previous_take": done.before.take, "previous_file": done.previous_file,
-            "previous_override": previous_override, "at": verdicts.now()}
-        review.pending[index]["new_take"] = done.after.take
+        pending = dataclasses.replace(earlier, new_take=done.after.take) if earlier else first
+        return review.with_pending(index, pending), None
     verdicts.update(folder, change)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
@@ -44,6 +45,15 @@ class Override:
     rate: int | None = None
     engine: str | None = None
     text: str | None = None          # applied to the segment before planning (pipeline.plan)
+
+    def to_json(self) -> dict[str, Any]:
+        return {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Override:
+        """Raises TypeError/ValueError/AttributeError on what is not an override."""
+        rate = raw.get("rate")
+        return cls(raw.get("profile"), None if rate is None else int(rate), raw.get("engine"), raw.get("text"))
 
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engines: Engines,
