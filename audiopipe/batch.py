@@ -10,8 +10,8 @@ from pathlib import Path
 
 from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
+from audiopipe.options import BuildOptions
 from audiopipe.pipeline import (
-    BuildOptions,
     Episode,
     Plan,
     finish,
@@ -38,8 +38,8 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     """Build every manifest; the outcomes come back in the order given."""
     engines = options.engines()              # one set of engines (and connections) for the whole batch
     prepare_folders(options)
-    with cluster.connected(options.scheduler, engines, options.log) as remote:
-        return _build_many(paths, dataclasses.replace(options, remote=remote), engines)
+    with cluster.connected(options.run.scheduler, engines, options.run.log) as remote:
+        return _build_many(paths, dataclasses.replace(options, run=dataclasses.replace(options.run, remote=remote)), engines)
 
 
 def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) -> list[Outcome]:
@@ -51,13 +51,13 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
         slug = Path(path).stem
         if slug in slugs:
             outcomes[i] = Outcome(path, slug, error=f"{path}: same slug as {slugs[slug]}; both would write "
-                                  f"{options.out_dir / slug}; rename one of them")
+                                  f"{options.run.out_dir / slug}; rename one of them")
             continue
         slugs[slug] = Path(path)
         try:
             planned = plan(path, options, engines)
-            figures_check.before_synthesis(planned.manifest, planned.segments, options.strict, options.log)
-            fitted[i] = fit_estimate(planned, dataclasses.replace(options, log=lambda message: None))
+            figures_check.before_synthesis(planned.manifest, planned.segments, options.choices.strict, options.run.log)
+            fitted[i] = fit_estimate(planned, options.quiet())
             plans[i] = planned
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
@@ -67,7 +67,8 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
     jobs = [job for i in order for job in plans[i].jobs]
     calibration = plans[order[0]].calibration if order else None
     cache = plans[order[0]].cache if order else None
-    made = (synth_run.run_collect(jobs, engines, cache, options.workers, options.progress, calibration, options.remote)
+    run = options.run
+    made = (synth_run.run_collect(jobs, engines, cache, run.workers, run.progress, calibration, run.remote)
             if cache else [])
     pos = 0
     ready: list[tuple[int, list[Result]]] = []
@@ -82,13 +83,13 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
 
     def one(item: tuple[int, list[Result]]) -> tuple[int, Outcome]:
         i, results = item
-        quiet = dataclasses.replace(fitted[i], log=lambda message: None, progress=None)
+        quiet = fitted[i].quiet()
         try:
             return i, Outcome(paths[i], plans[i].manifest.slug, episode=finish(plans[i], results, quiet))
         except AudiopipeError as exc:
             return i, Outcome(paths[i], plans[i].manifest.slug, error=exc.message)
 
-    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, options.run.workers)) as pool:
         outcomes.update(dict(pool.map(one, ready)))
     return [outcomes[i] for i in range(len(paths))]
 

@@ -173,7 +173,8 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from audiopipe.engines import check_name
-    from audiopipe.pipeline import BuildOptions, build
+    from audiopipe.options import BuildOptions, Choices, Run
+    from audiopipe.pipeline import build
     from audiopipe.review.findings import failed, summary
     if args.draft:
         if args.engine not in (None, "espeak"):
@@ -190,13 +191,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d{1,5}/?|[^\s/:]+:\d{1,5}", args.scheduler):
         raise AudiopipeError(f"--scheduler {args.scheduler!r}: give the scheduler's address as tcp://HOST:PORT "
                              "(dask scheduler prints it; the port is 8786 by default)")
-    options = BuildOptions(out_dir=args.out, engine=args.engine, cache_dir=args.cache,
-                           voices_dir=args.voices, show_file=args.show, workers=max(1, args.jobs),
-                           connections=args.connections, retries=args.retries,
-                           fallback=args.fallback, publish_fallback=args.publish_fallback,
-                           fit=args.fit, strict=args.strict, remaster=args.remaster,
-                           qa=not args.no_qa, asr=args.asr, log=_say, progress=_progress(args),
-                           scheduler=args.scheduler)
+    options = BuildOptions(
+        Choices(engine=args.engine, voices_dir=args.voices, show_file=args.show, fit=args.fit, strict=args.strict,
+                remaster=args.remaster, fallback_engine=args.fallback, publish_fallback=args.publish_fallback,
+                qa=not args.no_qa, asr=args.asr),
+        Run(out_dir=args.out, cache_dir=args.cache, workers=max(1, args.jobs), connections=args.connections,
+            retries=args.retries, scheduler=args.scheduler, log=_say, progress=_progress(args)))
     if len(args.manifests) > 1:
         from audiopipe.batch import build_many
         from audiopipe.batch import summary as batch_summary
@@ -333,8 +333,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     kind = "stories" if imported.bilingual else "a free script (some stretches are in one language)"
     print(f"wrote {target}: {len(imported.blocks)} blocks as {kind}; {len(imported.dropped)} lines left out "
           "(listed as comments at the top)")
-    from audiopipe.pipeline import BuildOptions, estimate_lines
-    for line in estimate_lines(target, BuildOptions(offline=True, qa=False)):
+    from audiopipe.options import BuildOptions, Choices
+    from audiopipe.pipeline import estimate_lines
+    for line in estimate_lines(target, BuildOptions(Choices(offline=True, qa=False))):
         print(line)
     return 0
 

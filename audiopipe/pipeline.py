@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,11 +17,12 @@ from audiopipe.config.lexicon import Lexicon, load_lexicon
 from audiopipe.config.show import Show, find_show_file, load_show
 from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
 from audiopipe.dsp.loudness import Loudness
-from audiopipe.engines import EngineOptions, Engines
+from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
+from audiopipe.options import BuildOptions
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 from audiopipe.publish import editions
 from audiopipe.publish import episode as publish
 from audiopipe.publish.record import (
@@ -45,46 +46,11 @@ from audiopipe.synth.budget import (
     print_budget,
     running_lines,
 )
-from audiopipe.synth.cache import TakeCache, default_cache_dir
+from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
 from audiopipe.tools.fsutil import atomic_path, check_writable, sweep_parts
 from audiopipe.tools.wav import WORK_RATE
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    out_dir: Path = Path("output")
-    engine: str | None = None            # overrides every profile's engine
-    cache_dir: Path | None = None        # default: $AUDIOPIPE_CACHE or ./.cache/audiopipe
-    voices_dir: Path | None = None
-    show_file: Path | None = None
-    workers: int = 2
-    connections: int | None = None       # edge: websocket sessions at once
-    retries: int | None = None           # edge: retries of a failed chunk
-    fit: bool = False                    # adjust rate and gaps to land in the duration window
-    strict: bool = False                 # fail (write nothing) when outside the window
-    remaster: bool = False               # master and encode even when the sound is unchanged
-    force: frozenset[int] = frozenset()  # segment indexes to synthesize again (re-takes)
-    speed: float = 1.0                   # speaking-rate factor to start from (a re-take: the build's)
-    gap_scale: float = 1.0               # gap factor to start from (a re-take: the build's)
-    fallback: str | None = None          # the engine that makes a segment the primary engine cannot
-    publish_fallback: bool = False       # an episode (partly) made by a fallback engine may reach the feed
-    qa: bool = True                      # run the QA checks and write qa.html after building
-    asr: bool = False                    # include speech recognition in the checks
-    offline: bool = False                # `auto` takes the offline engine without asking the service
-    scheduler: str | None = None         # a Dask scheduler's address: takes not in the cache are made there
-    remote: synth_run.Remote | None = None   # the connected cluster (set by build / build_many)
-    log: Callable[[str], None] = field(default=lambda message: None)
-    progress: Callable[[str, int, int], None] | None = None   # (stage, done, total) of long stages
-
-    @property
-    def cache_root(self) -> Path:
-        return self.cache_dir or default_cache_dir()
-
-    def engines(self) -> Engines:
-        """The engines of one run, built from these options."""
-        return Engines(EngineOptions(self.cache_root, self.connections, self.retries, self.offline), self.log)
 
 
 @dataclass(frozen=True)
@@ -113,19 +79,23 @@ class Loaded:
     manifest: Manifest
     show_file: Path | None
     voices_dir: Path | None
+    overrides: Mapping[int, Override] = field(default_factory=dict)   # the reviewer's re-takes (review.json)
 
 
 def load(manifest_path: Path, options: BuildOptions) -> Loaded:
-    """Read and validate the show, the voice profiles, the lexicon and the manifest; writes nothing."""
+    """Read and validate the show, the voice profiles, the lexicon, the manifest and the reviewer's
+    re-takes kept beside the episode (review.json); writes nothing."""
     start = Path(manifest_path).parent
-    show_file = options.show_file or find_show_file(start)
-    voices_dir = options.voices_dir or find_voices_dir(start)
+    show_file = options.choices.show_file or find_show_file(start)
+    voices_dir = options.choices.voices_dir or find_voices_dir(start)
     show = load_show(show_file)
     profiles = load_profiles(voices_dir)
     lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
     if show.glosses == "drop":
         lexicon = replace(lexicon, drop_glosses=True)
-    return Loaded(show, profiles, lexicon, load_manifest(Path(manifest_path), profiles), show_file, voices_dir)
+    manifest = load_manifest(Path(manifest_path), profiles)
+    overrides = retakes.load(options.run.out_dir / manifest.slug, profiles, segments_of(manifest))
+    return Loaded(show, profiles, lexicon, manifest, show_file, voices_dir, overrides)
 
 
 # ---- stage 2: plan ---------------------------------------------------------------------------
@@ -140,7 +110,7 @@ class Plan:
     jobs: list[Job]
     engines: Engines
     cache: TakeCache
-    levels: LevelCache
+    levels: MasterStore
     calibration: timing.Calibration
     intro: mix.Clip | None
     outro: mix.Clip | None
@@ -165,18 +135,18 @@ class Plan:
 def prepare_folders(options: BuildOptions) -> None:
     """Before anything is made: the output and cache folders are writable (one line if not), and the
     ``.part`` files an interrupted run left in them are removed."""
-    for folder, what in ((options.out_dir, "output folder"), (options.cache_root, "cache folder")):
+    for folder, what in ((options.run.out_dir, "output folder"), (options.run.cache_root, "cache folder")):
         check_writable(folder, what)
         removed = sweep_parts(folder, time.time())
         if removed:
-            options.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
+            options.run.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
 
 
 def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: dict[int, Override], engines: Engines,
               options: BuildOptions, speed: float, log: Callable[[str], None]) -> list[Job]:
     """Every segment's take decided (synth.plan), at *speed*, with the show's limit on one take."""
-    return synth_plan.plan(segments, loaded.profiles, engines, options.engine, speed, log, overrides,
-                           loaded.lexicon, options.fallback, loaded.show.take_max_s, loaded.manifest.voices)
+    return synth_plan.plan(segments, loaded.profiles, engines, options.choices.engine, speed, log, overrides,
+                           loaded.lexicon, options.choices.fallback_engine, loaded.show.take_max_s, loaded.manifest.voices)
 
 
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
@@ -186,21 +156,17 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
     manifest = loaded.manifest
     segments = segments_of(manifest)
     if manifest.date > dt.date.today():
-        options.log(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
-                    "will carry it with that pubDate (apps list it from then on); check the date")
-    overrides = retakes.load(options.out_dir / manifest.slug, loaded.profiles, segments)
+        options.run.log(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
+                        "will carry it with that pubDate (apps list it from then on); check the date")
+    overrides = dict(loaded.overrides)
     segments = [replace(s, text=overrides[s.index].text or s.text) if s.index in overrides else s for s in segments]
     if overrides:
-        options.log(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
-                    f"({options.out_dir / manifest.slug / retakes.FILE})")
+        options.run.log(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
+                        f"({options.run.out_dir / manifest.slug / retakes.FILE})")
     engines = engines or options.engines()
-    jobs = plan_jobs(loaded, segments, overrides, engines, options, options.speed, options.log)
-    cache = TakeCache(options.cache_root, on_damage=options.log)
-    for job in jobs:
-        if job.segment.index in options.force:
-            for key in (job.key, *job.part_keys):
-                cache.remove(key)          # a re-take: synthesize this one again
-    levels = LevelCache(cache.root)
+    jobs = plan_jobs(loaded, segments, overrides, engines, options, options.choices.speed, options.run.log)
+    cache = TakeCache(options.run.cache_root, on_damage=options.run.log)
+    levels = MasterStore(cache.root)
     result = Plan(loaded, segments, overrides, jobs, engines, cache, levels, timing.Calibration(cache.root),
                   mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
                   mix.stinger_clip(manifest.outro, "outro", loaded.show, levels), started)
@@ -211,9 +177,13 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
 # ---- stage 3: synthesize ---------------------------------------------------------------------
 
 def synthesize(p: Plan, options: BuildOptions) -> list[Result]:
-    """Every take, from the cache or the engines."""
-    return synth_run.run(p.jobs, p.engines, p.cache, options.workers, options.progress, p.calibration,
-                         options.remote)
+    """Every take, from the cache or the engines (a re-take's segment: from its engine again)."""
+    for job in p.jobs:
+        if job.segment.index in options.choices.force:
+            for key in (job.key, *job.part_keys):
+                p.cache.remove(key)
+    return synth_run.run(p.jobs, p.engines, p.cache, options.run.workers, options.run.progress, p.calibration,
+                         options.run.remote)
 
 
 # ---- stage 4: fit ----------------------------------------------------------------------------
@@ -233,11 +203,11 @@ class Timed:
 def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
     """The timeline; with --fit, re-timed into the window: gaps first, then speaking rate."""
     show = p.show
-    speed, gaps = options.speed, options.gap_scale
+    speed, gaps = options.choices.speed, options.choices.gap_scale
     timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
     made = [r for r in results if not r.cached]
     lo, hi = show.window
-    if options.fit and not lo <= timeline.duration_ms / 1000 <= hi:
+    if options.choices.fit and not lo <= timeline.duration_ms / 1000 <= hi:
         for _round in range(3):
             step = timing.plan_fit(timeline.duration_ms / 1000, mix.speech_seconds(timeline),
                                    _gap_seconds(timeline), show.window, show.max_rate_change_pct)
@@ -250,13 +220,13 @@ def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
                 break   # at the bounds: nothing more to gain
             speed, gaps = new_speed, new_gaps
             if abs(speed - 1.0) > 1e-3:
-                jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, speed, options.log)
-                results = synth_run.run(jobs, p.engines, p.cache, options.workers, options.progress, p.calibration,
-                                        options.remote)
+                jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, speed, options.run.log)
+                results = synth_run.run(jobs, p.engines, p.cache, options.run.workers, options.run.progress, p.calibration,
+                                        options.run.remote)
                 made += [r for r in results if not r.cached]
             timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
-            options.log(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
-                        f"{timing.mmss(timeline.duration_ms / 1000)}")
+            options.run.log(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
+                            f"{timing.mmss(timeline.duration_ms / 1000)}")
     warnings = _duration_warnings(p, timeline, results, options)
     return Timed(timeline, results, made, speed, gaps, tuple(warnings))
 
@@ -288,11 +258,11 @@ def _duration_warnings(p: Plan, timeline: mix.Timeline, results: Sequence[Result
     message = (f"{p.manifest.path}: the episode runs {timing.mmss(seconds)}, outside {timing.mmss(lo)}-"
                f"{timing.mmss(hi)}; {action} about {abs(round(over))} s of script (~{en_words} English words "
                f"and ~{zh_chars} Chinese characters)")
-    if options.fit:
+    if options.choices.fit:
         message += f" — --fit could not close the gap within ±{show.max_rate_change_pct}% speaking rate"
-    if options.strict:
+    if options.choices.strict:
         raise AudiopipeError(message + "; nothing was written (--strict)")
-    return [message + ("" if options.fit else "; or build with --fit")]
+    return [message + ("" if options.choices.fit else "; or build with --fit")]
 
 
 # ---- stage 6: publish ------------------------------------------------------------------------
@@ -303,19 +273,19 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3
     synthesized = len({key for r in timed.made for key in r.made_keys})
     cached = sum(r.cached for r in timed.results)
     p.stage("master_encode_tag")       # the tag itself is written below, in milliseconds
-    recorded = RecordedOptions(options.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
+    recorded = RecordedOptions(options.choices.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
                                None if p.loaded.show_file is None else str(p.loaded.show_file),
                                None if p.loaded.voices_dir is None else str(p.loaded.voices_dir),
-                               options.fallback, options.publish_fallback)
+                               options.choices.fallback_engine, options.choices.publish_fallback)
     build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.started, 3), dict(p.stages),
                            produced.reused, recorded)
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
                          build_info, publish.episode_guid(p.show, p.manifest.slug, folder), speakers)
-    publish.tag_episode(mp3, record, p.show, options.out_dir, p.cache.root)
+    publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root)
     made = editions.make(editions.Sources(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
                                           timed.gap_scale, produced.segment_files, build_info, record.guid, speakers),
-                         folder, options.out_dir, p.cache.root, options.remaster)
+                         folder, options.run.out_dir, p.cache.root, options.choices.remaster)
     p.stage("editions")
     return replace(record, build=replace(build_info, stages=dict(p.stages)), editions=made)
 
@@ -330,15 +300,16 @@ def write_record(folder: Path, record: EpisodeRecord) -> None:
 
 # ---- the whole build -------------------------------------------------------------------------
 
-def build(manifest_path: Path, options: BuildOptions = BuildOptions()) -> Episode:
+def build(manifest_path: Path, options: BuildOptions | None = None) -> Episode:
     """The whole pipeline for one manifest."""
+    options = options or BuildOptions()
     prepare_folders(options)
     p = plan(manifest_path, options)
-    print_budget(budget(p), options.log)
-    figures_check.before_synthesis(p.manifest, p.segments, options.strict, options.log)
+    print_budget(budget(p), options.run.log)
+    figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
     options = fit_estimate(p, options)
-    with cluster.connected(options.scheduler, p.engines, options.log) as remote:
-        options = replace(options, remote=remote)
+    with cluster.connected(options.run.scheduler, p.engines, options.run.log) as remote:
+        options = replace(options, run=replace(options.run, remote=remote))
         return finish(p, synthesize(p, options), options)
 
 
@@ -347,20 +318,20 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     p.stage("synthesize")
     timed = fit(p, results, options)
     p.stage("timeline")
-    options.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
-                f"{sum(r.cached for r in timed.results)} from cache")
-    folder = options.out_dir / p.manifest.slug
+    options.run.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
+                    f"{sum(r.cached for r in timed.results)} from cache")
+    folder = options.run.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
     with atomic_path(mp3) as tmp:
-        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.remaster, options.progress)
+        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster, options.run.progress)
         record = publish_episode(p, timed, produced, folder, tmp, options)
     write_record(folder, record)
     findings: list[Finding] = []
-    if options.qa:
+    if options.choices.qa:
         from audiopipe.review import (
             checks,  # the checks, the page and the recognizer: only with QA
         )
-        findings, _page = checks.review(folder, p.show, p.cache.root, options.asr, options.log, options.progress)
+        findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr, options.run.log, options.run.progress)
     b = record.build
     return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,
                    produced.loudness, b.seconds, timed.warnings, tuple(findings))
@@ -380,15 +351,17 @@ def fit_estimate(p: Plan, options: BuildOptions) -> BuildOptions:
     """--fit before synthesis: when the estimate is near or past an edge of the window, re-plan the
     takes at the speaking rate (and gaps) that land inside, so each take is made once."""
     step = fit_before_synthesis(budget(p), p.show)
-    if not options.fit or (step.speed == 1.0 and step.gap_scale == 1.0):
+    if not options.choices.fit or (step.speed == 1.0 and step.gap_scale == 1.0):
         return options
     most = p.show.max_rate_change_pct / 100
-    options = replace(options, speed=min(max(options.speed * step.speed, 1 - most), 1 + most),
-                      gap_scale=min(max(options.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
-                                    timing.GAP_SCALE_RANGE[1]))
-    p.jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, options.speed, lambda message: None)
-    options.log(f"fit (before synthesis): speech x{options.speed:.3f} speed, gaps x{options.gap_scale:.2f} -> "
-                f"{timing.mmss(budget(p).total_s)} estimated")
+    options = replace(options, choices=replace(options.choices,
+                      speed=min(max(options.choices.speed * step.speed, 1 - most), 1 + most),
+                      gap_scale=min(max(options.choices.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
+                                    timing.GAP_SCALE_RANGE[1])))
+    chosen = options.choices
+    p.jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, chosen.speed, lambda message: None)
+    options.run.log(f"fit (before synthesis): speech x{chosen.speed:.3f} speed, gaps x{chosen.gap_scale:.2f} -> "
+                    f"{timing.mmss(budget(p).total_s)} estimated")
     return options
 
 

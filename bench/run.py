@@ -121,7 +121,8 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
     import edge_tts.voices
 
     from audiopipe.engines import EngineOptions, Engines
-    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.options import BuildOptions
+    from audiopipe.pipeline import load
     from audiopipe.script.segments import segments_of
     from audiopipe.synth import plan, run
     from audiopipe.synth.cache import TakeCache
@@ -157,7 +158,8 @@ def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[st
     """Cold synthesis of a manifest's takes with each offline engine, in this process, one run each."""
     sys.path.insert(0, str(REPO))
     from audiopipe.engines import EngineOptions, Engines
-    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.options import BuildOptions
+    from audiopipe.pipeline import load
     from audiopipe.script.segments import segments_of
     from audiopipe.synth import plan, run
     from audiopipe.synth.cache import TakeCache
@@ -194,7 +196,8 @@ def kokoro_speed(manifest: Path, work: Path, rounds: int = 2) -> dict[str, Any]:
     from audiopipe.engines import EngineOptions, Engines
     from audiopipe.engines.kokoro import MAX_TOKENS, SESSIONS, KokoroEngine
     from audiopipe.engines.pieces import chunks
-    from audiopipe.pipeline import BuildOptions, load
+    from audiopipe.options import BuildOptions
+    from audiopipe.pipeline import load
     from audiopipe.script.segments import segments_of
     from audiopipe.synth import plan
     from audiopipe.text import split_sentences

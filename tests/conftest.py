@@ -122,3 +122,24 @@ def run_module(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]
     import sys
     return subprocess.run([sys.executable, "-m", "audiopipe", *args], cwd=cwd, capture_output=True,
                           text=True, check=False)
+
+
+def ffmpeg_loudness(path: Path) -> Any:
+    """ffmpeg's own ebur128 reading of an audio file (integrated loudness, true peak): the outside meter."""
+    from audiopipe.dsp import loudness
+    return loudness.parse_ebur128(ffmpeg.run_stderr(["-i", str(path), "-af", loudness.ebur128_filter(), "-f", "null",
+                                                     "-"], what=str(path)))
+
+
+def ffmpeg_loudness_pcm(pcm: bytes, rate: int = WORK_RATE) -> Any:
+    """ffmpeg's ebur128 reading of working-format PCM."""
+    from audiopipe.dsp import loudness
+    return loudness.parse_ebur128(ffmpeg.run_stderr(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                                                     "-af", loudness.ebur128_filter(), "-f", "null", "-"],
+                                                    input=pcm, what="ffmpeg ebur128"))
+
+
+def write_wav(path: Path, pcm: bytes, rate: int = WORK_RATE) -> None:
+    from audiopipe.tools.wav import wav_bytes
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(wav_bytes(pcm, rate))

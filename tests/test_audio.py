@@ -10,6 +10,7 @@ from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.limiter import PeakLimiter
 from audiopipe.produce.stingers import chime
 from audiopipe.tools.wav import WORK_RATE
+from tests.conftest import ffmpeg_loudness_pcm
 
 RATE = WORK_RATE
 
@@ -30,7 +31,7 @@ def test_meter_agrees_with_ffmpeg() -> None:
     ]
     for x in signals:
         ours = loudness.measure(x, RATE)
-        theirs = loudness.measure_pcm(signal.to_pcm(x))
+        theirs = ffmpeg_loudness_pcm(signal.to_pcm(x))
         assert abs(ours.integrated_lufs - theirs.integrated_lufs) <= 0.15, (ours, theirs)
         assert abs(ours.true_peak_dbtp - theirs.true_peak_dbtp) <= 0.3, (ours, theirs)
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.dsp import loudness
-from tests.conftest import decode_seconds, mp3_info, read_json, run_module
+from tests.conftest import decode_seconds, ffmpeg_loudness, mp3_info, read_json, run_module
 
 
 @pytest.fixture
@@ -87,7 +86,7 @@ def test_segment_files_are_the_segments(built: Path) -> None:
 
 @pytest.mark.e2e
 def test_episode_is_loud_enough_and_never_clips(built: Path) -> None:
-    loud = loudness.measure_file(built / "two-stories.mp3")
+    loud = ffmpeg_loudness(built / "two-stories.mp3")
     assert -18.0 <= loud.integrated_lufs <= -14.0
     assert loud.true_peak_dbtp <= -0.5
 

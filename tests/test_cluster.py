@@ -10,7 +10,7 @@ import pytest
 
 from audiopipe.batch import build_many
 from audiopipe.cli import main
-from audiopipe.pipeline import BuildOptions
+from audiopipe.options import BuildOptions, Choices, Run
 from tests.clusters import cluster, free_port
 from tests.conftest import REPO, decode_seconds, read_json, write
 
@@ -84,9 +84,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
                 c.kill_worker(victim)            # SIGKILL: its running and queued takes go elsewhere
                 killed.append(victim)
 
-        outcomes = build_many(paths, BuildOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                                                  engine="espeak", qa=False, scheduler=c.address,
-                                                  progress=progress))
+        outcomes = build_many(paths, BuildOptions(Choices(engine="espeak", qa=False),
+                                                  Run(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                      scheduler=c.address, progress=progress)))
     assert killed and c.workers[victim].returncode == -9
     assert [(o.slug, o.error) for o in outcomes] == [(p.stem, None) for p in paths]
     made_at = [w for o in outcomes for w in _workers(tmp_path / "out" / o.slug)]
@@ -110,8 +110,9 @@ def test_a_scheduler_that_dies_mid_batch_keeps_what_was_made(tmp_path: Path, cap
 
         from audiopipe.errors import AudiopipeError
         with pytest.raises(AudiopipeError, match=r"went away mid-batch \(connection lost; the \d+ take\(s\) made"):
-            build_many(paths, BuildOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", engine="espeak",
-                                           qa=False, scheduler=c.address, progress=progress))
+            build_many(paths, BuildOptions(Choices(engine="espeak", qa=False),
+                                           Run(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                               scheduler=c.address, progress=progress)))
     kept = len(list((tmp_path / "cache" / "takes").glob("*/*.wav")))
     assert 3 <= kept < 38
     assert not list((tmp_path / "out").glob("*/*.mp3"))

@@ -135,7 +135,7 @@ def test_stinger_false_means_none_and_a_real_file_is_accepted(tmp_path: Path) ->
     import numpy as np
 
     from audiopipe.dsp.signal import to_pcm
-    from audiopipe.tools.wav import write_wav
+    from tests.conftest import write_wav
     write_wav(tmp_path / "episodes" / "sting.wav",
               to_pcm((0.3 * np.sin(np.arange(44100) / 7)).astype(np.float32)))
     path = write(tmp_path / "episodes" / "s.yaml",

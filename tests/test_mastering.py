@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.dsp import loudness, signal
+from audiopipe.dsp import signal
 from audiopipe.synth.timing import plan_fit, units
-from audiopipe.tools import ffmpeg, wav
+from audiopipe.tools import ffmpeg
 from audiopipe.tools.wav import WORK_RATE
-from tests.conftest import read_json, write
+from tests.conftest import ffmpeg_loudness, read_json, write, write_wav
 
 EN = ["Factory output grew faster than expected in October, led by machinery and electronics.",
       "Retail sales slowed slightly as shoppers waited for the year-end discount season.",
@@ -49,10 +49,10 @@ def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.
     final = [s["loudness_lufs"] for s in segs]
     assert max(final) - min(final) <= 1.0, final
     for s in segs:   # the per-segment report is the measured audio of the segment file
-        loud = loudness.measure_file(built / s["file"])
+        loud = ffmpeg_loudness(built / s["file"])
         assert abs(loud.integrated_lufs - s["loudness_lufs"]) <= 0.5
         assert loud.true_peak_dbtp <= -1.0 + 0.3
-    episode = loudness.measure_file(built / "levels.mp3")
+    episode = ffmpeg_loudness(built / "levels.mp3")
     assert -17.0 <= episode.integrated_lufs <= -15.0
     assert episode.true_peak_dbtp <= -1.0
     assert abs(episode.integrated_lufs - report["episode"]["loudness_lufs"]) <= 0.5
@@ -63,7 +63,7 @@ def test_target_is_a_show_setting(tmp_path: Path, capsys: pytest.CaptureFixture[
     show = write(tmp_path / "show.yaml", "title: Broadcast\ntarget_lufs: -23\ntrue_peak_dbtp: -2\n")
     manifest = generated(tmp_path / "b.yaml", 1)
     assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--show", str(show)]) == 0
-    loud = loudness.measure_file(tmp_path / "out" / "b" / "b.mp3")
+    loud = ffmpeg_loudness(tmp_path / "out" / "b" / "b.mp3")
     assert -24.0 <= loud.integrated_lufs <= -22.0
     assert loud.true_peak_dbtp <= -2.0
 
@@ -163,7 +163,7 @@ def test_budget_is_printed_before_synthesis(tmp_path: Path, capsys: pytest.Captu
 def test_music_bed_is_ducked_under_speech(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rate = WORK_RATE
     t = np.arange(rate * 4) / rate
-    wav.write_wav(tmp_path / "bed.wav", signal.to_pcm((0.3 * np.sin(2 * math.pi * 55 * t)).astype(np.float32)))
+    write_wav(tmp_path / "bed.wav", signal.to_pcm((0.3 * np.sin(2 * math.pi * 55 * t)).astype(np.float32)))
     show = write(tmp_path / "show.yaml", "title: Bed\nbed: bed.wav\nbed_under_lu: 14\nduck_db: 12\n"
                  "intro_overlap_ms: 1000\ngap_between_stories_ms: 3000\n")
     manifest = generated(tmp_path / "bed.yaml", 2)

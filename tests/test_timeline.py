@@ -10,7 +10,7 @@ from audiopipe.config.show import Show
 from audiopipe.dsp.signal import EDGE_PAUSE_MS, to_pcm
 from audiopipe.engines import VoiceSettings, Word
 from audiopipe.produce.mix import Clip, build_timeline, render, stinger_clip
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 from audiopipe.script.manifest import BUILTIN_STINGER
 from audiopipe.script.segments import Segment
 from audiopipe.synth.cache import TakeCache, TakeInfo
@@ -38,7 +38,7 @@ def take(cache: TakeCache, index: int, lang: str, story: int | None) -> Result:
 
 
 def test_gaps_are_short_inside_a_story_and_longer_between(tmp_path: Path) -> None:
-    cache, levels, show = TakeCache(tmp_path), LevelCache(tmp_path), Show()
+    cache, levels, show = TakeCache(tmp_path), MasterStore(tmp_path), Show()
     results = [take(cache, 1, "en", 1), take(cache, 2, "zh", 1), take(cache, 3, "en", 2), take(cache, 4, "zh", 2)]
     timeline = build_timeline(results, cache, levels, show, None, None)
     speech = timeline.speech()
@@ -52,7 +52,7 @@ def test_gaps_are_short_inside_a_story_and_longer_between(tmp_path: Path) -> Non
 
 
 def test_stingers_frame_the_speech_and_gap_scale_stretches_the_gaps(tmp_path: Path) -> None:
-    cache, levels, show = TakeCache(tmp_path), LevelCache(tmp_path), Show()
+    cache, levels, show = TakeCache(tmp_path), MasterStore(tmp_path), Show()
     intro = stinger_clip(BUILTIN_STINGER, "intro", show, levels)
     outro = stinger_clip(BUILTIN_STINGER, "outro", show, levels)
     assert isinstance(intro, Clip) and isinstance(outro, Clip)
@@ -68,7 +68,7 @@ def test_stingers_frame_the_speech_and_gap_scale_stretches_the_gaps(tmp_path: Pa
 
 
 def test_render_streams_the_whole_timeline_and_places_the_speech(tmp_path: Path) -> None:
-    cache, levels, show = TakeCache(tmp_path), LevelCache(tmp_path), Show()
+    cache, levels, show = TakeCache(tmp_path), MasterStore(tmp_path), Show()
     timeline = build_timeline([take(cache, 1, "en", 1), take(cache, 2, "zh", 1)], cache, levels, show, None, None)
     audio = np.concatenate(list(render(timeline, block=4096)))
     assert len(audio) == timeline.length

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from audiopipe.dsp.signal import WORK_RATE, Samples
+from audiopipe.dsp.signal import Samples
 from audiopipe.errors import ToolError
 from audiopipe.tools import ffmpeg
 
@@ -148,20 +148,8 @@ def ebur128_filter(framelog: str = "quiet") -> str:
     return f"ebur128=peak=true:framelog={framelog}"
 
 
-def measure_pcm(pcm: bytes, rate: int = WORK_RATE) -> Loudness:
-    """Integrated loudness and true peak (ITU-R BS.1770 as ffmpeg's ebur128 measures them)."""
-    return parse_ebur128(ffmpeg.run_stderr(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                                            "-af", ebur128_filter(), "-f", "null", "-"],
-                                           input=pcm, what="ffmpeg ebur128"))
-
-
 def measure_file_verbose(path: Path) -> tuple[Loudness, str]:
     """The file's loudness and ffmpeg's per-frame log (short-term loudness over time)."""
     stderr = ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter("info"), "-f", "null", "-"],
                                what=str(path))
     return parse_ebur128(stderr), stderr
-
-
-def measure_file(path: Path) -> Loudness:
-    return parse_ebur128(ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter(), "-f", "null", "-"],
-                                           what=str(path)))

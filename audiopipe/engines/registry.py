@@ -55,7 +55,7 @@ class Engines:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.RLock()
         self._auto: str | None = None
-        self.fallback: str | None = None
+        self.auto_offline: str | None = None   # the offline engine `auto` took: its service did not answer
         """The engine ``auto`` fell back to (None when it took the first choice or was not used)."""
 
     def get(self, name: str) -> Engine:
@@ -77,7 +77,7 @@ class Engines:
             if self._auto is None:
                 self._auto = next((n for n in AUTO_ORDER[:-1] if self.get(n).available()), AUTO_ORDER[-1])
                 if self._auto != AUTO_ORDER[0]:
-                    self.fallback = self._auto
+                    self.auto_offline = self._auto
                     self.log(f"WARNING: the {engine_class(AUTO_ORDER[0]).service} does not answer; --engine auto falls back to "
                              f"the OFFLINE engine ({self._auto}). This episode is not release quality: rebuild "
                              "with network access (the report and the ID3 comment say which engine made each "

@@ -22,7 +22,7 @@ from audiopipe.produce.master import (
     segment_file,
 )
 from audiopipe.produce.mix import Clip, Timeline, render
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Produced:
     reused: bool                        # the episode's sound was unchanged: the earlier encode was reused
 
 
-def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp3: Path,
+def produce(timeline: Timeline, show: Show, levels: MasterStore, folder: Path, mp3: Path,
             remaster: bool = False, progress: Callable[[str, int, int], None] | None = None) -> Produced:
     """Segment files (on the other core) and the mastered episode written to *mp3*; an episode whose
     sound did not change is copied from the store unless *remaster*.  *progress* hears of each file."""
@@ -46,7 +46,7 @@ def produce(timeline: Timeline, show: Show, levels: LevelCache, folder: Path, mp
         return Produced(loudness, pending.result(), reused)
 
 
-def master_to(timeline: Timeline, show: Show, levels: LevelCache, mp3: Path, remaster: bool = False
+def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False
               ) -> tuple[Loudness, bool]:
     """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
     *remaster*); its loudness, and whether the stored encode was reused."""
@@ -83,7 +83,7 @@ class _Steps:
 STAGE = "mastering"
 
 
-def _write_segments(timeline: Timeline, folder: Path, show: Show, levels: LevelCache,
+def _write_segments(timeline: Timeline, folder: Path, show: Show, levels: MasterStore,
                     workers: int, done: Callable[[], None] = lambda: None) -> dict[int, SegmentFile]:
     """segments/NN-<lang>.mp3 for QA (cached when unchanged); files of gone segments are removed."""
     seg_dir = folder / "segments"

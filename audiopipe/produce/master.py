@@ -21,7 +21,7 @@ from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.limiter import PeakLimiter
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.dsp.signal import Samples
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import atomic_path
 from audiopipe.tools.wav import WORK_RATE
@@ -94,7 +94,7 @@ class SegmentFile:
     loudness: Loudness
 
 
-def segment_file(load: Callable[[], Samples], tag: str, levels: LevelCache, ceiling: float, bitrate_kbps: int,
+def segment_file(load: Callable[[], Samples], tag: str, levels: MasterStore, ceiling: float, bitrate_kbps: int,
                  dest: Path) -> SegmentFile:
     """The mastered MP3 of one segment at *dest*, from the cache when it was made before."""
     hit = levels.segment(tag)

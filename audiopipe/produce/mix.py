@@ -22,7 +22,7 @@ from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import EDGE_PAUSE_MS, Samples
 from audiopipe.produce import stingers
 from audiopipe.produce.master import ceiling_dbfs, level_gain_db
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 from audiopipe.script.manifest import BUILTIN_STINGER
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.run import Result
@@ -91,11 +91,11 @@ class Timeline:
             stat = show.bed.stat()
             bed = [str(show.bed), stat.st_size, stat.st_mtime_ns, self.bed.start, self.bed.end,
                    show.bed_under_lu, show.duck_db]
-        return LevelCache.tag("episode", [(c.kind, c.start, c.length, c.tag) for c in self.clips],
+        return MasterStore.tag("episode", [(c.kind, c.start, c.length, c.tag) for c in self.clips],
                               self.length, bed, show.target_lufs, show.true_peak_dbtp, show.bitrate_kbps)
 
 
-def speech_clip(result: Result, cache: TakeCache, levels: LevelCache, show: Show, start: int) -> Clip:
+def speech_clip(result: Result, cache: TakeCache, levels: MasterStore, show: Show, start: int) -> Clip:
     """The take trimmed to speech + a consistent pause, faded, levelled to the show's target."""
     info = result.info
     cut_start_ms = max(0, info.lead_ms - EDGE_PAUSE_MS)
@@ -109,7 +109,7 @@ def speech_clip(result: Result, cache: TakeCache, levels: LevelCache, show: Show
         return signal.fade(samples, FADE_MS, FADE_MS)
 
     ceiling = ceiling_dbfs(show.true_peak_dbtp)
-    tag = LevelCache.tag("speech", info.key, EDGE_PAUSE_MS, FADE_MS, show.target_lufs, ceiling)
+    tag = MasterStore.tag("speech", info.key, EDGE_PAUSE_MS, FADE_MS, show.target_lufs, ceiling)
     gain = levels.gain(tag)
     if gain is None:
         gain = level_gain_db(shaped(), info.loudness_lufs, show.target_lufs, ceiling)
@@ -119,33 +119,42 @@ def speech_clip(result: Result, cache: TakeCache, levels: LevelCache, show: Show
     def load() -> Samples:
         return shaped() * factor
     return Clip("speech", start, length, load, result, gain, cut_start_ms,
-                LevelCache.tag(tag, gain, show.bitrate_kbps))
+                MasterStore.tag(tag, gain, show.bitrate_kbps))
 
 
-def stinger_clip(spec: Path | str | None, kind: Literal["intro", "outro"], show: Show, levels: LevelCache) -> Clip | None:
-    """The intro or outro, levelled to match the programme; None when there is none."""
+def stinger_clip(spec: Path | str | None, kind: Literal["intro", "outro"], show: Show, levels: MasterStore
+                 ) -> Clip | None:
+    """The intro or outro, levelled to match the programme; None when there is none.  Planning only
+    reads the store: what it had to make or measure is kept there when the clip is first rendered."""
     if spec is None:
         return None
-    raw = stingers.chime(kind, levels.root) if spec == BUILTIN_STINGER else signal.to_float(ffmpeg.decode_file(Path(spec)))
+    builtin = spec == BUILTIN_STINGER
+    raw = stingers.chime(kind, levels.root, keep=False) if builtin else signal.to_float(ffmpeg.decode_file(Path(spec)))
     if not len(raw):
         return None
     ceiling = ceiling_dbfs(show.true_peak_dbtp)
-    tag = LevelCache.tag("stinger", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, ceiling)
-    gain = levels.gain(tag)
-    if gain is None:
-        gain = level_gain_db(raw, loudness.integrated_lufs(raw, RATE), show.target_lufs - show.stinger_under_lu, ceiling)
-        levels.put_gain(tag, gain)
+    tag = MasterStore.tag("stinger", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, ceiling)
+    stored = levels.gain(tag)
+    gain = stored if stored is not None else \
+        level_gain_db(raw, loudness.integrated_lufs(raw, RATE), show.target_lufs - show.stinger_under_lu, ceiling)
     samples = signal.fade(raw * np.float32(signal.db_to_gain(gain)), 2, 30)
-    return Clip(kind, 0, len(samples), lambda: samples, None, gain, tag=LevelCache.tag(tag, gain))
+
+    def load() -> Samples:
+        if stored is None:
+            levels.put_gain(tag, gain)
+        if builtin:
+            stingers.chime(kind, levels.root, keep=True)
+        return samples
+    return Clip(kind, 0, len(samples), load, None, gain, tag=MasterStore.tag(tag, gain))
 
 
-def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) -> Bed | None:
+def _bed(show: Show, levels: MasterStore, speech: Sequence[Clip], length: int) -> Bed | None:
     if show.bed is None or not speech:
         return None
     raw = signal.to_float(ffmpeg.decode_file(show.bed))
     if not len(raw):
         return None
-    tag = LevelCache.tag("bed", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, show.bed_under_lu)
+    tag = MasterStore.tag("bed", hashlib.sha256(raw.tobytes()).hexdigest(), show.target_lufs, show.bed_under_lu)
     gain = levels.gain(tag)
     if gain is None:
         loud = loudness.integrated_lufs(raw, RATE)
@@ -156,7 +165,7 @@ def _bed(show: Show, levels: LevelCache, speech: Sequence[Clip], length: int) ->
     return Bed(raw * np.float32(signal.db_to_gain(gain)), start, end, signal.db_to_gain(-show.duck_db))
 
 
-def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCache, show: Show,
+def build_timeline(results: Sequence[Result], cache: TakeCache, levels: MasterStore, show: Show,
                    intro: Clip | None, outro: Clip | None, gap_scale: float = 1.0) -> Timeline:
     """Place every part: intro, speech with gaps (longer between stories), outro."""
     clips: list[Clip] = []
@@ -170,7 +179,7 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCac
         if overlap:
             shaped = signal.fade(intro.load(), 0, show.intro_overlap_ms)
             intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db,  # type: ignore[misc]
-                         tag=LevelCache.tag(intro.tag, "fade-out", show.intro_overlap_ms))
+                         tag=MasterStore.tag(intro.tag, "fade-out", show.intro_overlap_ms))
         clips.append(intro)
         pos = intro.length - overlap if overlap else intro.length + gap(show.after_intro_ms)
     previous_story: int | None = None
@@ -191,7 +200,7 @@ def build_timeline(results: Sequence[Result], cache: TakeCache, levels: LevelCac
             shaped = outro.load()
             start = pos + gap(show.before_outro_ms)
         clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db,  # type: ignore[misc]
-                          tag=LevelCache.tag(outro.tag, "fade-in", show.outro_overlap_ms)))
+                          tag=MasterStore.tag(outro.tag, "fade-in", show.outro_overlap_ms)))
         pos = start + outro.length
     speech = [c for c in clips if c.kind == "speech"]
     return Timeline(tuple(clips), pos, _bed(show, levels, speech, pos))

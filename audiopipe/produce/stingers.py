@@ -32,14 +32,17 @@ def _chime_cached(kind: str, rate: int) -> bytes:
     return chime_uncached(kind, rate).tobytes()
 
 
-def chime(kind: str, cache_dir: Path | None = None, rate: int = WORK_RATE) -> Samples:
-    """The built-in stinger (made once per process and kept in *cache_dir*; see :func:`chime_uncached`)."""
+def chime(kind: str, cache_dir: Path | None = None, keep: bool = True, rate: int = WORK_RATE) -> Samples:
+    """The built-in stinger (made once per process; read from *cache_dir*, and kept there with *keep*;
+    see :func:`chime_uncached`)."""
     if cache_dir is None:
         return np.frombuffer(_chime_cached(kind, rate), dtype=np.float32).copy()
     path = cache_dir / "mastered" / f"chime-{CHIME_VERSION}-{kind}-{rate}.f32"
     if path.is_file():
         return np.fromfile(path, dtype=np.float32)
     samples = np.frombuffer(_chime_cached(kind, rate), dtype=np.float32).copy()
+    if not keep:
+        return samples
     try:
         write_bytes(path, samples.tobytes())
     except AudiopipeError:       # a cache that cannot keep it: make it again next time

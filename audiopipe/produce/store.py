@@ -15,7 +15,7 @@ from audiopipe.tools.fsutil import atomic_path, write_text
 LEVEL_FORMAT = 3
 
 
-class LevelCache:
+class MasterStore:
     """Remembers levelling gains and mastered segment files between builds, beside the takes."""
 
     def __init__(self, root: Path) -> None:

@@ -18,7 +18,7 @@ from audiopipe.config.show import Show
 from audiopipe.produce import mix
 from audiopipe.produce.episode import master_to
 from audiopipe.produce.master import SegmentFile
-from audiopipe.produce.store import LevelCache
+from audiopipe.produce.store import MasterStore
 from audiopipe.publish import episode as publish
 from audiopipe.publish import transcript
 from audiopipe.publish.record import (
@@ -52,7 +52,7 @@ class Sources:
     show: Show
     results: Sequence[Result]
     cache: TakeCache
-    levels: LevelCache
+    levels: MasterStore
     intro: mix.Clip | None
     outro: mix.Clip | None
     gap_scale: float

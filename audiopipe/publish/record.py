@@ -6,7 +6,7 @@ options — as frozen records, written once as ``report.json`` and read back by 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -320,7 +320,7 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             file=f"segments/{seg_file.path.name}" if seg_file else None,
             word_timings=info.timings,
             words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
-            fallback=job.fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
+            fallback=job.by_fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
             worker=None if clip.result.cached else clip.result.worker))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
@@ -340,11 +340,3 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
         None if timeline.bed is None else BedRecord(str(show.bed), timeline.bed.start * 1000 // WORK_RATE,
                                                     timeline.bed.end * 1000 // WORK_RATE),
         tuple(segments), guid)
-
-
-def story_segments(segments: Sequence[SegmentRecord]) -> dict[int | None, list[SegmentRecord]]:
-    """Segments grouped by story, in order."""
-    out: dict[int | None, list[SegmentRecord]] = {}
-    for seg in segments:
-        out.setdefault(seg.story, []).append(seg)
-    return out

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.errors import AudiopipeError
-from audiopipe.pipeline import BuildOptions, Episode, build, load
+from audiopipe.options import BuildOptions, Choices, Run
+from audiopipe.pipeline import Episode, build, load
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.review import retakes, verdicts
 from audiopipe.synth.plan import Override
@@ -33,12 +34,11 @@ def options_for(record: EpisodeRecord, out_dir: Path, cache_dir: Path | None, se
                 log: Callable[[str], None], progress: Callable[[str, int, int], None] | None) -> BuildOptions:
     """The options the episode was built with, forcing *segment* to be made again."""
     recorded = record.build.options
-    return BuildOptions(out_dir=out_dir, cache_dir=cache_dir, engine=recorded.engine,
-                        show_file=Path(recorded.show) if recorded.show else None,
-                        voices_dir=Path(recorded.voices) if recorded.voices else None,
-                        speed=recorded.speed, gap_scale=recorded.gap_scale,
-                        fallback=recorded.fallback, publish_fallback=recorded.publish_fallback,
-                        force=frozenset({segment}), log=log, progress=progress)
+    return BuildOptions(Choices(engine=recorded.engine, show_file=Path(recorded.show) if recorded.show else None,
+                                voices_dir=Path(recorded.voices) if recorded.voices else None,
+                                speed=recorded.speed, gap_scale=recorded.gap_scale, fallback_engine=recorded.fallback,
+                                publish_fallback=recorded.publish_fallback, force=frozenset({segment})),
+                        Run(out_dir=out_dir, cache_dir=cache_dir, log=log, progress=progress))
 
 
 def segment_of(record: EpisodeRecord, index: int, folder: Path) -> SegmentRecord:
@@ -90,4 +90,5 @@ def keep_ab(folder: Path, index: int, keep: str, cache_dir: Path | None = None,
     retakes.save(folder, index, pending.previous_override or Override())
     record = EpisodeRecord.load(folder)
     options = options_for(record, folder.parent, cache_dir, index, log, None)
-    return build(Path(record.episode.manifest), dataclasses.replace(options, force=frozenset()))
+    unforced = dataclasses.replace(options.choices, force=frozenset())
+    return build(Path(record.episode.manifest), dataclasses.replace(options, choices=unforced))

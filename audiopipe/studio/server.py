@@ -32,7 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
-class Job:
+class RetakeJob:
     """A re-take under way (or done): what the page polls."""
 
     ident: str
@@ -76,7 +76,7 @@ class Studio:
         self.slugs = slugs
         self.log = log
         self.origin = ""                       # set once the port is known
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[str, RetakeJob] = {}
         self._builds: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="retake")
@@ -190,12 +190,12 @@ class Studio:
         text = body.get("text")
         override = Override(body.get("profile") or None, rate, body.get("engine") or None,
                             text.strip() if isinstance(text, str) and text.strip() else None)
-        job = Job(secrets.token_hex(6), slug, index)
+        job = RetakeJob(secrets.token_hex(6), slug, index)
         self.jobs[job.ident] = job
         self._pool.submit(self._run_retake, job, folder, override)
         return web.json_response(job.to_json(), status=202)
 
-    def _run_retake(self, job: Job, folder: Path, override: Override) -> None:
+    def _run_retake(self, job: RetakeJob, folder: Path, override: Override) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             job.stage, job.done, job.total = stage, done, total
         try:

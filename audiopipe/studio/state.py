@@ -8,7 +8,8 @@ from typing import Any
 
 from audiopipe.config.show import Show, load_show
 from audiopipe.errors import AudiopipeError
-from audiopipe.pipeline import BuildOptions, load
+from audiopipe.options import BuildOptions, Choices
+from audiopipe.pipeline import load
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import release as release_gate
 from audiopipe.review import retakes, verdicts
@@ -44,8 +45,8 @@ def _show(record: EpisodeRecord) -> Show:
 def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str]]]:
     """The manifest's own text per segment, and the voice profiles per language (for re-takes)."""
     recorded = record.build.options
-    options = BuildOptions(show_file=Path(recorded.show) if recorded.show else None,
-                           voices_dir=Path(recorded.voices) if recorded.voices else None)
+    options = BuildOptions(Choices(show_file=Path(recorded.show) if recorded.show else None,
+                                   voices_dir=Path(recorded.voices) if recorded.voices else None))
     try:
         loaded = load(Path(record.episode.manifest), options)
     except AudiopipeError:

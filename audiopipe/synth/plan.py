@@ -26,7 +26,7 @@ class Job:
     settings: VoiceSettings
     text: str            # the text actually spoken
     key: str
-    fallback: bool = False           # made by a fallback engine (auto without its service, or --fallback)
+    by_fallback: bool = False        # made by a fallback engine (auto without its service, or --fallback)
     backup: Job | None = None        # --fallback: the same segment by the fallback engine
     spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words): what the lexicon made of what
     parts: tuple[Job, ...] = ()      # a long segment: its takes, one per sentence group (synth.run joins them)
@@ -60,11 +60,11 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
          engine_override: str | None = None, speed: float = 1.0,
          log: Callable[[str], None] = lambda message: None,
          overrides: Mapping[int, Override] | None = None,
-         lexicon: Lexicon | None = None, fallback: str | None = None, take_max_s: float = 0,
+         lexicon: Lexicon | None = None, fallback_engine: str | None = None, take_max_s: float = 0,
          hosts: Mapping[str, str] | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
-    *speed* scales every profile's speaking rate (``--fit``); with *fallback*, every job carries a
+    *speed* scales every profile's speaking rate (``--fit``); with *fallback_engine*, every job carries a
     backup job for that engine, made when the primary engine cannot make the take.  A segment whose
     text runs longer than *take_max_s* is made as several takes (:func:`sentence_groups`).  A stretch
     in the other language's script is spoken by the profile's ``other:`` voice, else by the voice of
@@ -84,11 +84,11 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
         other = _other_profile(seg, profiles, hosts)
         job = _job(seg, profile, engines, engine_name, text, speed, checked, log, take_max_s, other)
         job = dataclasses.replace(job, spans=spans)
-        if asked == AUTO and engines.fallback is not None:
-            job = dataclasses.replace(job, fallback=True)
-        if fallback is not None and fallback != engine_name:
-            backup = _job(seg, profile, engines, fallback, text, speed, checked, log, take_max_s, other)
-            job = dataclasses.replace(job, backup=dataclasses.replace(backup, fallback=True, spans=spans))
+        if asked == AUTO and engines.auto_offline is not None:
+            job = dataclasses.replace(job, by_fallback=True)
+        if fallback_engine is not None and fallback_engine != engine_name:
+            backup = _job(seg, profile, engines, fallback_engine, text, speed, checked, log, take_max_s, other)
+            job = dataclasses.replace(job, backup=dataclasses.replace(backup, by_fallback=True, spans=spans))
         jobs.append(job)
     return jobs
 

@@ -275,7 +275,7 @@ def join(job: Job, parts: Sequence[Result], cache: TakeCache) -> Result:
     loud = loudness.measure(samples, WORK_RATE)
     timings: Timings = "engine" if all(p.info.timings == "engine" for p in parts) else "estimated"
     key = joined_key(tuple(p.info.key for p in parts))     # a part made by the fallback engine: another take
-    backup = any(p.job.fallback and not job.fallback for p in parts)
+    backup = any(p.job.by_fallback and not job.by_fallback for p in parts)
     whole = dataclasses.replace(job.backup if backup and job.backup is not None else job, key=key)
     info = cache.put(TakeInfo(key, first.engine, first.voice, job.text, len(samples) * 1000 // WORK_RATE,
                               tuple(words), loud.integrated_lufs, loud.true_peak_dbtp, first.lead_ms,

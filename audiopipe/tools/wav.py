@@ -7,7 +7,6 @@ import wave
 from pathlib import Path
 
 from audiopipe.errors import ToolError
-from audiopipe.tools.fsutil import write_bytes
 
 WORK_RATE = 44100
 """Sample rate of the pipeline's working audio (mono, 16-bit PCM)."""
@@ -22,10 +21,6 @@ def wav_bytes(pcm: bytes, rate: int = WORK_RATE) -> bytes:
         out.setframerate(rate)
         out.writeframes(pcm)
     return buffer.getvalue()
-
-
-def write_wav(path: Path, pcm: bytes, rate: int = WORK_RATE) -> None:
-    write_bytes(path, wav_bytes(pcm, rate))
 
 
 def read_wav(path: Path) -> tuple[bytes, int]:

@@ -1,0 +1,66 @@
+"""A build's options, in two parts: what the producer chose (recorded in report.json, used again by a
+re-take) and the run's live resources (where it writes, what it uses, whom it tells; never recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from audiopipe.engines import EngineOptions, Engines
+from audiopipe.synth.cache import default_cache_dir
+from audiopipe.synth.run import Remote
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The producer's choices for a build."""
+
+    engine: str | None = None            # overrides every profile's engine
+    voices_dir: Path | None = None
+    show_file: Path | None = None
+    fit: bool = False                    # adjust rate and gaps to land in the duration window
+    strict: bool = False                 # fail (write nothing) when outside the window
+    remaster: bool = False               # master and encode even when the sound is unchanged
+    force: frozenset[int] = frozenset()  # segment indexes to synthesize again (re-takes)
+    speed: float = 1.0                   # speaking-rate factor to start from (a re-take: the build's)
+    gap_scale: float = 1.0               # gap factor to start from (a re-take: the build's)
+    fallback_engine: str | None = None   # --fallback: the engine that makes a segment the primary engine cannot
+    publish_fallback: bool = False       # an episode (partly) made by a fallback engine may reach the feed
+    qa: bool = True                      # run the QA checks and write qa.html after building
+    asr: bool = False                    # include speech recognition in the checks
+    offline: bool = False                # `auto` takes the offline engine without asking the service
+
+
+@dataclass(frozen=True)
+class Run:
+    """The run's live resources."""
+
+    out_dir: Path = Path("output")
+    cache_dir: Path | None = None        # default: $AUDIOPIPE_CACHE or ./.cache/audiopipe
+    workers: int = 2
+    connections: int | None = None       # edge: websocket sessions at once
+    retries: int | None = None           # edge: retries of a failed chunk
+    scheduler: str | None = None         # a Dask scheduler's address: takes not in the cache are made there
+    remote: Remote | None = None         # the connected cluster (set by build / build_many)
+    log: Callable[[str], None] = field(default=lambda message: None)
+    progress: Callable[[str, int, int], None] | None = None   # (stage, done, total) of long stages
+
+    @property
+    def cache_root(self) -> Path:
+        return self.cache_dir or default_cache_dir()
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    choices: Choices = field(default_factory=Choices)
+    run: Run = field(default_factory=Run)
+
+    def quiet(self) -> BuildOptions:
+        """The same build, telling no one (a batch's inner steps)."""
+        return replace(self, run=replace(self.run, log=lambda message: None, progress=None))
+
+    def engines(self) -> Engines:
+        """The engines of one run, built from these options."""
+        run = self.run
+        return Engines(EngineOptions(run.cache_root, run.connections, run.retries, self.choices.offline), run.log)
