@@ -57,8 +57,7 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
         try:
             planned = plan(path, options, engines)
             figures_check.before_synthesis(planned.manifest, planned.segments, options.choices.strict, options.run.log)
-            fitted[i] = fit_estimate(planned, options.quiet())
-            plans[i] = planned
+            plans[i], fitted[i] = fit_estimate(planned, options.quiet())
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions
+from audiopipe.produce import editions as produce_editions
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import MasterStore
@@ -100,23 +102,36 @@ def load(manifest_path: Path, options: BuildOptions) -> Loaded:
 
 # ---- stage 2: plan ---------------------------------------------------------------------------
 
-@dataclass
+class Stopwatch:
+    """How long each stage of one build took (report.json's ``build.stages``): a live resource of the run,
+    like its engines and caches, not a record."""
+
+    def __init__(self) -> None:
+        self.started = self._mark = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def stage(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = round(now - self._mark, 4)
+        self._mark = now
+
+
+@dataclass(frozen=True)
 class Plan:
-    """An episode validated and planned, ready for synthesis."""
+    """An episode validated and planned, ready for synthesis: its record, and the run's resources for it
+    (engines, caches, calibration, stopwatch)."""
 
     loaded: Loaded
-    segments: list[Segment]
-    overrides: dict[int, Override]
-    jobs: list[Job]
+    segments: tuple[Segment, ...]
+    overrides: Mapping[int, Override]
+    jobs: tuple[Job, ...]
     engines: Engines
     cache: TakeCache
     levels: MasterStore
     calibration: timing.Calibration
     intro: mix.Clip | None
     outro: mix.Clip | None
-    started: float
-    stages: dict[str, float] = field(default_factory=dict)
-    _mark: float = 0.0
+    clock: Stopwatch
 
     @property
     def show(self) -> Show:
@@ -127,9 +142,7 @@ class Plan:
         return self.loaded.manifest
 
     def stage(self, name: str) -> None:
-        now = time.perf_counter()
-        self.stages[name] = round(now - (self._mark or self.started), 4)
-        self._mark = now
+        self.clock.stage(name)
 
 
 def prepare_folders(options: BuildOptions) -> None:
@@ -142,7 +155,7 @@ def prepare_folders(options: BuildOptions) -> None:
             options.run.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
 
 
-def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: dict[int, Override], engines: Engines,
+def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: Mapping[int, Override], engines: Engines,
               options: BuildOptions, speed: float, log: Callable[[str], None]) -> list[Job]:
     """Every segment's take decided (synth.plan), at *speed*, with the show's limit on one take."""
     return synth_plan.plan(segments, loaded.profiles, engines, options.choices.engine, speed, log, overrides,
@@ -151,7 +164,7 @@ def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: dict[int, 
 
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
     """Validate everything and decide every take (engine, voice, text, cache key).  Writes nothing."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     loaded = load(Path(manifest_path), options)
     manifest = loaded.manifest
     segments = segments_of(manifest)
@@ -167,9 +180,9 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
     jobs = plan_jobs(loaded, segments, overrides, engines, options, options.choices.speed, options.run.log)
     cache = TakeCache(options.run.cache_root, on_damage=options.run.log)
     levels = MasterStore(cache.root)
-    result = Plan(loaded, segments, overrides, jobs, engines, cache, levels, timing.Calibration(cache.root),
-                  mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
-                  mix.stinger_clip(manifest.outro, "outro", loaded.show, levels), started)
+    result = Plan(loaded, tuple(segments), overrides, tuple(jobs), engines, cache, levels,
+                  timing.Calibration(cache.root), mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
+                  mix.stinger_clip(manifest.outro, "outro", loaded.show, levels), clock)
     result.stage("load")
     return result
 
@@ -267,27 +280,26 @@ def _duration_warnings(p: Plan, timeline: mix.Timeline, results: Sequence[Result
 
 # ---- stage 6: publish ------------------------------------------------------------------------
 
-def publish_episode(p: Plan, timed: Timed, produced: Produced, folder: Path, mp3: Path,
-                    options: BuildOptions) -> EpisodeRecord:
-    """The record (built once), the ID3 tag of *mp3*, the transcripts and chapters, report.json."""
+def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequence[produce_editions.Edition],
+                    folder: Path, mp3: Path, options: BuildOptions) -> EpisodeRecord:
+    """The record (built once, with its editions'), the ID3 tags of *mp3* and the editions, their
+    transcripts and chapters."""
     synthesized = len({key for r in timed.made for key in r.made_keys})
     cached = sum(r.cached for r in timed.results)
-    p.stage("master_encode_tag")       # the tag itself is written below, in milliseconds
     recorded = RecordedOptions(options.choices.engine, round(timed.speed, 4), round(timed.gap_scale, 4),
                                None if p.loaded.show_file is None else str(p.loaded.show_file),
                                None if p.loaded.voices_dir is None else str(p.loaded.voices_dir),
                                options.choices.fallback_engine, options.choices.publish_fallback)
-    build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.started, 3), dict(p.stages),
+    build_info = BuildInfo(synthesized, cached, round(time.perf_counter() - p.clock.started, 3), dict(p.clock.stages),
                            produced.reused, recorded)
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
+    guid = publish.episode_guid(p.show, p.manifest.slug, folder)
+    made = editions.publish(rendered, p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers,
+                            folder, options.run.out_dir, p.cache.root)
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
-                         build_info, publish.episode_guid(p.show, p.manifest.slug, folder), speakers)
+                         build_info, guid, speakers, made)
     publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root)
-    made = editions.make(editions.Sources(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
-                                          timed.gap_scale, produced.segment_files, build_info, record.guid, speakers),
-                         folder, options.run.out_dir, p.cache.root, options.choices.remaster)
-    p.stage("editions")
-    return replace(record, build=replace(build_info, stages=dict(p.stages)), editions=made)
+    return record
 
 
 def write_record(folder: Path, record: EpisodeRecord) -> None:
@@ -307,7 +319,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> Episode:
     p = plan(manifest_path, options)
     print_budget(budget(p), options.run.log)
     figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
-    options = fit_estimate(p, options)
+    p, options = fit_estimate(p, options)
     with cluster.connected(options.run.scheduler, p.engines, options.run.log) as remote:
         options = replace(options, run=replace(options.run, remote=remote))
         return finish(p, synthesize(p, options), options)
@@ -322,9 +334,16 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
                     f"{sum(r.cached for r in timed.results)} from cache")
     folder = options.run.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
-    with atomic_path(mp3) as tmp:
+    takes = produce_editions.Takes(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
+                                   timed.gap_scale)
+    with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack:
         produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster, options.run.progress)
-        record = publish_episode(p, timed, produced, folder, tmp, options)
+        p.stage("master_encode")
+        targets = {lang: stack.enter_context(atomic_path(folder / produce_editions.files_of(p.manifest.slug, lang)[0]))
+                   for lang in produce_editions.languages(takes)}
+        rendered = produce_editions.render(takes, targets, options.choices.remaster)
+        p.stage("editions")
+        record = publish_episode(p, timed, produced, rendered, folder, tmp, options)
     write_record(folder, record)
     findings: list[Finding] = []
     if options.choices.qa:
@@ -347,22 +366,23 @@ def budget(p: Plan) -> Budget:
     return estimate(p.jobs, p.calibration, show, frame, {s.number: s.title for s in p.manifest.stories})
 
 
-def fit_estimate(p: Plan, options: BuildOptions) -> BuildOptions:
+def fit_estimate(p: Plan, options: BuildOptions) -> tuple[Plan, BuildOptions]:
     """--fit before synthesis: when the estimate is near or past an edge of the window, re-plan the
     takes at the speaking rate (and gaps) that land inside, so each take is made once."""
     step = fit_before_synthesis(budget(p), p.show)
     if not options.choices.fit or (step.speed == 1.0 and step.gap_scale == 1.0):
-        return options
+        return p, options
     most = p.show.max_rate_change_pct / 100
     options = replace(options, choices=replace(options.choices,
                       speed=min(max(options.choices.speed * step.speed, 1 - most), 1 + most),
                       gap_scale=min(max(options.choices.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
                                     timing.GAP_SCALE_RANGE[1])))
     chosen = options.choices
-    p.jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, chosen.speed, lambda message: None)
+    p = replace(p, jobs=tuple(plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, chosen.speed,
+                                        lambda message: None)))
     options.run.log(f"fit (before synthesis): speech x{chosen.speed:.3f} speed, gaps x{chosen.gap_scale:.2f} -> "
                     f"{timing.mmss(budget(p).total_s)} estimated")
-    return options
+    return p, options
 
 
 def estimate_lines(manifest_path: Path, options: BuildOptions) -> list[str]:

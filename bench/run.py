@@ -294,7 +294,7 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
     bare = [bare_encode(Path(cold[0]["mp3"]), work) for _ in range(runs)]
     base = [baseline(demo, work) for _ in range(runs)]
     cold_s, warm_s = median([c["wall_s"] for c in cold]), median([w["wall_s"] for w in warm])
-    master_s = median([w["stages"]["master_encode_tag"] for w in remaster])
+    master_s = median([w["stages"]["master_encode"] for w in remaster])
     remaster_s = median([w["wall_s"] for w in remaster])
     editions_s = median([w["stages"].get("editions", 0.0) for w in remaster])
     plain_s = median([w["wall_s"] for w in no_editions])

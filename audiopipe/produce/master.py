@@ -10,7 +10,6 @@ measurement) and cached with the take.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from audiopipe.dsp.loudness import Loudness
 from audiopipe.dsp.signal import Samples
 from audiopipe.produce.store import MasterStore
 from audiopipe.tools import ffmpeg
-from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.fsutil import copy_file
 from audiopipe.tools.wav import WORK_RATE
 
 RATE = WORK_RATE
@@ -103,6 +102,5 @@ def segment_file(load: Callable[[], Samples], tag: str, levels: MasterStore, cei
             return encode_measured([signal.to_pcm(limit(load(), ceiling))], out, bitrate_kbps)
         hit = levels.put_segment(tag, encode)
     source, loud = hit
-    with atomic_path(dest) as tmp:
-        shutil.copyfile(source, tmp)
+    copy_file(source, dest)
     return SegmentFile(dest, loud)

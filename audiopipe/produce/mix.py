@@ -9,6 +9,7 @@ when it is reached and dropping it after, so an hour never sits in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -165,45 +166,68 @@ def _bed(show: Show, levels: MasterStore, speech: Sequence[Clip], length: int) -
     return Bed(raw * np.float32(signal.db_to_gain(gain)), start, end, signal.db_to_gain(-show.duck_db))
 
 
-def build_timeline(results: Sequence[Result], cache: TakeCache, levels: MasterStore, show: Show,
-                   intro: Clip | None, outro: Clip | None, gap_scale: float = 1.0) -> Timeline:
-    """Place every part: intro, speech with gaps (longer between stories), outro."""
-    clips: list[Clip] = []
+@dataclass(frozen=True)
+class Layout:
+    """Where the parts of an episode start, in samples, and how long it runs."""
+
+    speech: tuple[int, ...]
+    outro: int | None
+    length: int
+
+
+def layout(show: Show, gap_scale: float, intro: int | None, parts: Sequence[tuple[int | None, int]],
+           outro: int | None) -> Layout:
+    """The one gap rule, for the mixer and for QA's check of the editions: the intro at 0 (*intro*,
+    *outro*: lengths in samples, None when there is none), then each speech part (its story, its
+    length) after the show's gap, longer between stories and scaled by *gap_scale* in whole
+    milliseconds; a stinger that overlaps the speech crossfades by up to half its length."""
     ms = RATE // 1000
 
     def gap(value_ms: int) -> int:
         return int(value_ms * gap_scale) * ms
     pos = 0
     if intro is not None:
-        overlap = min(show.intro_overlap_ms * ms, intro.length // 2)
-        if overlap:
+        overlap = min(show.intro_overlap_ms * ms, intro // 2)
+        pos = intro - overlap if overlap else intro + gap(show.after_intro_ms)
+    starts: list[int] = []
+    previous: int | None = None
+    for i, (story, length) in enumerate(parts):
+        if i > 0:
+            pos += gap(show.gap_before_ms(story, previous))
+        starts.append(pos)
+        pos += length
+        previous = story
+    outro_at = None
+    if outro is not None:
+        overlap = min(show.outro_overlap_ms * ms, outro // 2)
+        outro_at = max(0, pos - overlap) if overlap else pos + gap(show.before_outro_ms)
+        pos = outro_at + outro
+    return Layout(tuple(starts), outro_at, pos)
+
+
+def build_timeline(results: Sequence[Result], cache: TakeCache, levels: MasterStore, show: Show,
+                   intro: Clip | None, outro: Clip | None, gap_scale: float = 1.0) -> Timeline:
+    """Place every part by :func:`layout`: intro, speech with gaps (longer between stories), outro."""
+    clips: list[Clip] = []
+    ms = RATE // 1000
+    if intro is not None:
+        if min(show.intro_overlap_ms * ms, intro.length // 2):
             shaped = signal.fade(intro.load(), 0, show.intro_overlap_ms)
             intro = Clip("intro", 0, intro.length, lambda s=shaped: s, None, intro.gain_db,  # type: ignore[misc]
                          tag=MasterStore.tag(intro.tag, "fade-out", show.intro_overlap_ms))
         clips.append(intro)
-        pos = intro.length - overlap if overlap else intro.length + gap(show.after_intro_ms)
-    previous_story: int | None = None
-    for i, result in enumerate(results):
-        seg = result.job.segment
-        if i > 0:
-            pos += gap(show.gap_before_ms(seg.story, previous_story))
-        clip = speech_clip(result, cache, levels, show, pos)
-        clips.append(clip)
-        pos = clip.end
-        previous_story = seg.story
-    if outro is not None:
-        overlap = min(show.outro_overlap_ms * ms, outro.length // 2)
-        if overlap:
-            shaped = signal.fade(outro.load(), show.outro_overlap_ms, 30)
-            start = max(0, pos - overlap)
-        else:
-            shaped = outro.load()
-            start = pos + gap(show.before_outro_ms)
-        clips.append(Clip("outro", start, outro.length, lambda s=shaped: s, None, outro.gain_db,  # type: ignore[misc]
+    speech = [speech_clip(result, cache, levels, show, 0) for result in results]
+    placed = layout(show, gap_scale, intro.length if intro else None,
+                    [(c.result.job.segment.story if c.result else None, c.length) for c in speech],
+                    outro.length if outro else None)
+    speech = [dataclasses.replace(c, start=start) for c, start in zip(speech, placed.speech)]
+    clips += speech
+    if outro is not None and placed.outro is not None:
+        overlapped = min(show.outro_overlap_ms * ms, outro.length // 2)
+        shaped = signal.fade(outro.load(), show.outro_overlap_ms, 30) if overlapped else outro.load()
+        clips.append(Clip("outro", placed.outro, outro.length, lambda s=shaped: s, None, outro.gain_db,  # type: ignore[misc]
                           tag=MasterStore.tag(outro.tag, "fade-in", show.outro_overlap_ms)))
-        pos = start + outro.length
-    speech = [c for c in clips if c.kind == "speech"]
-    return Timeline(tuple(clips), pos, _bed(show, levels, speech, pos))
+    return Timeline(tuple(clips), placed.length, _bed(show, levels, speech, placed.length))
 
 
 def _duck_weight(speech: Sequence[Clip], b0: int, b1: int) -> Samples:

@@ -21,11 +21,11 @@ from urllib.parse import quote
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
+from audiopipe.produce.editions import TITLE_SUFFIX
 from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import (
     EDITION_NAMES,
     FEED_LANGUAGE,
-    TITLE_SUFFIX,
     EditionRecord,
     EpisodeRecord,
 )

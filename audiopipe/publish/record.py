@@ -186,7 +186,6 @@ class BuildInfo:
 
 
 EDITION_NAMES = {"en": "English", "zh": "中文"}
-TITLE_SUFFIX = {"en": " (English)", "zh": "（中文）"}
 FEED_LANGUAGE = {"en": "en", "zh": "zh-cn"}
 
 
@@ -298,7 +297,7 @@ def previous_guid(folder: Path) -> str | None:
 
 def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Loudness,
                 segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str,
-                speakers: Mapping[str, str] | None = None) -> EpisodeRecord:
+                speakers: Mapping[str, str] | None = None, editions: tuple[EditionRecord, ...] = ()) -> EpisodeRecord:
     """The episode's record, built once from its timeline and files."""
     segments: list[SegmentRecord] = []
     chapters: list[tuple[int, str, int]] = []
@@ -339,4 +338,4 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
               for c in timeline.clips if c.kind != "speech"),
         None if timeline.bed is None else BedRecord(str(show.bed), timeline.bed.start * 1000 // WORK_RATE,
                                                     timeline.bed.end * 1000 // WORK_RATE),
-        tuple(segments), guid)
+        tuple(segments), guid, editions=editions)

@@ -9,6 +9,7 @@ from pathlib import Path
 from audiopipe.config.show import Show
 from audiopipe.dsp import loudness
 from audiopipe.errors import ToolError
+from audiopipe.produce.mix import layout
 from audiopipe.publish.record import EditionRecord, EpisodeRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review.findings import Finding
@@ -22,21 +23,13 @@ TOLERANCE_S = 0.25      # decoder padding and rounding of each join
 def expected_ms(record: EpisodeRecord, edition: EditionRecord, show: Show) -> float:
     """The edition's length from its parts: stingers + its segments + the show's gaps (as the build scaled
     them), computed from the bilingual episode's record rather than from the edition's own timeline."""
-    scale = record.build.options.gap_scale
-
-    def gap(ms: int) -> float:            # the mixer places gaps in whole milliseconds of 44 samples
-        return int(ms * scale) * (WORK_RATE // 1000) * 1000 / WORK_RATE
-    stingers = {s.kind: s.end_ms - s.start_ms for s in record.stingers}
+    def samples(ms: int) -> int:
+        return ms * WORK_RATE // 1000
+    stingers = {s.kind: samples(s.end_ms - s.start_ms) for s in record.stingers}
     chosen = [s for s in record.segments if s.index in set(edition.segments)]
-    total: float = sum(s.duration_ms for s in chosen)
-    total += sum(gap(show.gap_before_ms(b.story, a.story)) for a, b in zip(chosen, chosen[1:]))
-    if "intro" in stingers:
-        overlap = min(show.intro_overlap_ms, stingers["intro"] // 2)
-        total += stingers["intro"] - overlap if overlap else stingers["intro"] + gap(show.after_intro_ms)
-    if "outro" in stingers:
-        overlap = min(show.outro_overlap_ms, stingers["outro"] // 2)
-        total += stingers["outro"] - overlap if overlap else stingers["outro"] + gap(show.before_outro_ms)
-    return total
+    placed = layout(show, record.build.options.gap_scale, stingers.get("intro"),
+                    [(s.story, samples(s.duration_ms)) for s in chosen], stingers.get("outro"))
+    return placed.length * 1000 / WORK_RATE
 
 
 def findings(folder: Path, record: EpisodeRecord, show: Show) -> Iterator[Finding]:

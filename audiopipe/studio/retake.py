@@ -7,7 +7,6 @@ profiles before it is saved; the segment's previous file is kept for the reviewe
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from audiopipe.pipeline import Episode, build, load
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.review import retakes, verdicts
 from audiopipe.synth.plan import Override
+from audiopipe.tools.fsutil import copy_file
 
 AB_DIR = "review"        # previous takes kept for A/B, inside the episode folder
 
@@ -74,7 +74,7 @@ def _keep(folder: Path, seg: SegmentRecord) -> str | None:
     name = f"{AB_DIR}/{seg.index}-{seg.take[:16]}.mp3"
     (folder / AB_DIR).mkdir(exist_ok=True)
     if not (folder / name).is_file():
-        shutil.copyfile(folder / seg.file, folder / name)
+        copy_file(folder / seg.file, folder / name)
     return name
 
 

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -165,3 +166,9 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: src.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """*source*'s bytes to *target*, atomically (a reader sees the old file or the whole new one)."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
