@@ -219,10 +219,9 @@ def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers
 
 # ---- a long segment's takes: made as parts, joined here ------------------------------------------
 
-JOIN_PAUSE_MS = 300
-"""The pause between two sentence groups of one segment (as between sentences inside a take)."""
-JOIN_KEEP_MS = 40
-"""Of the silence at a part's seam, this much is kept (the voice's decay), the rest is the pause."""
+JOIN_PAUSE_MS = (300, 700)
+"""The pause between two sentence groups of one segment: the voice's own (the silence after the one and
+before the other) kept within these bounds, as between sentences inside a take."""
 
 
 def _in_parts(jobs: Sequence[Job], cache: TakeCache,
@@ -250,26 +249,30 @@ def _in_parts(jobs: Sequence[Job], cache: TakeCache,
 def join(job: Job, parts: Sequence[Result], cache: TakeCache) -> Result:
     """One take of *job* from the takes of its parts: each seam a sentence's pause, the word times moved,
     measured as a whole and cached under the job's key (the parts stay cached for the next edit)."""
-    keep, pause = WORK_RATE * JOIN_KEEP_MS // 1000, WORK_RATE * JOIN_PAUSE_MS // 1000
+    audio = [signal.to_float(read_wav(cache.wav_path(part.info.key))[0]) for part in parts]
+    edges = [(p.info.lead_ms * WORK_RATE // 1000, p.info.trail_ms * WORK_RATE // 1000) for p in parts]
+    cut = [[0, len(a)] for a in audio]                    # each part's [start, end) kept
+    pads = []
+    lo, hi = (ms * WORK_RATE // 1000 for ms in JOIN_PAUSE_MS)
+    for i in range(1, len(parts)):
+        trail, lead = edges[i - 1][1], edges[i][0]
+        pause = min(max(trail + lead, lo), hi)
+        kept_trail = min(trail, pause // 2)
+        kept_lead = min(lead, pause - kept_trail)
+        cut[i - 1][1] = len(audio[i - 1]) - (trail - kept_trail)
+        cut[i][0] = lead - kept_lead
+        pads.append(pause - kept_trail - kept_lead)
     pieces: list[Samples] = []
     words: list[Word] = []
-    at = trail_kept = 0
-    for i, part in enumerate(parts):
-        pcm, _ = read_wav(cache.wav_path(part.info.key))
-        audio = signal.to_float(pcm)
-        lead = part.info.lead_ms * WORK_RATE // 1000
-        trail = part.info.trail_ms * WORK_RATE // 1000
-        start = 0 if i == 0 else max(0, lead - keep)
-        end = len(audio) if i == len(parts) - 1 else len(audio) - max(0, trail - keep)
+    at = 0
+    for i, (part, (start, end)) in enumerate(zip(parts, cut)):
         if i:
-            gap = max(0, pause - trail_kept - min(keep, lead))
-            pieces.append(np.zeros(gap, np.float32))
-            at += gap
+            pieces.append(np.zeros(pads[i - 1], np.float32))
+            at += pads[i - 1]
         shift = (at - start) * 1000 // WORK_RATE
         words += [Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in part.info.words]
-        pieces.append(audio[start:end])
+        pieces.append(audio[i][start:end])
         at += end - start
-        trail_kept = len(audio) - end if i < len(parts) - 1 else 0
     samples = np.concatenate(pieces)
     first, last = parts[0].info, parts[-1].info
     loud = loudness.measure(samples, WORK_RATE)
