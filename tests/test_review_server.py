@@ -177,7 +177,8 @@ async def _drive(ws_url: str, url: str, out: Path, shot: Path) -> dict[str, Any]
         await page.js("document.querySelector('#release').click()")
         got["released"] = await page.until("document.querySelector('#msg').textContent.startsWith('Released') && "
                                            "document.querySelector('#msg').textContent")
-        got["status"] = await page.js("document.querySelector('#status').textContent")
+        got["status"] = await page.until("document.querySelector('#status').textContent.includes('approved · in the feed') && "
+                                         "document.querySelector('#status').textContent", 15)   # the page refreshes
         # a build from the command line while the page is open: the page offers a reload
         await asyncio.to_thread(main, ["build", str(out.parent / "episodes" / "ep.yaml"), "--engine", "espeak",
                                        "--out", str(out), "--quiet", "--remaster"])

@@ -40,9 +40,15 @@ def take_key(settings: VoiceSettings, engine_version: str, text: str) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+JOIN_PAUSE_MS = (300, 700)
+"""The pause between two sentence groups of one segment (synth.run.join): the voice's own (the silence
+after the one and before the other) kept within these bounds, as between sentences inside a take."""
+
+
 def joined_key(part_keys: tuple[str, ...]) -> str:
-    """The key of a take joined from the takes *part_keys* (a long segment's sentence groups)."""
-    blob = json.dumps({"format": CACHE_FORMAT, "joined": list(part_keys)}).encode("utf-8")
+    """The key of a take joined from the takes *part_keys* (a long segment's sentence groups), and of
+    the way they are joined."""
+    blob = json.dumps({"format": CACHE_FORMAT, "joined": list(part_keys), "pause_ms": JOIN_PAUSE_MS}).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 

@@ -16,7 +16,7 @@ from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import Samples
 from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
-from audiopipe.synth.cache import TakeCache, TakeInfo, joined_key
+from audiopipe.synth.cache import JOIN_PAUSE_MS, TakeCache, TakeInfo, joined_key
 from audiopipe.synth.plan import Job
 from audiopipe.synth.timing import Calibration
 from audiopipe.text import chunk_text
@@ -218,11 +218,6 @@ def run_collect(jobs: Sequence[Job], engines: Engines, cache: TakeCache, workers
 
 
 # ---- a long segment's takes: made as parts, joined here ------------------------------------------
-
-JOIN_PAUSE_MS = (300, 700)
-"""The pause between two sentence groups of one segment: the voice's own (the silence after the one and
-before the other) kept within these bounds, as between sentences inside a take."""
-
 
 def _in_parts(jobs: Sequence[Job], cache: TakeCache,
               make_all: Callable[[list[Job]], list[Result | AudiopipeError]]) -> list[Result | AudiopipeError]:
