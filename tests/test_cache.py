@@ -20,6 +20,8 @@ def test_key_is_stable_and_covers_every_field() -> None:
         take_key(dataclasses.replace(BASE, rate=10), "espeak-ng 1.52.0", "Hello."),
         take_key(dataclasses.replace(BASE, pitch=-5), "espeak-ng 1.52.0", "Hello."),
         take_key(dataclasses.replace(BASE, volume=5), "espeak-ng 1.52.0", "Hello."),
+        take_key(dataclasses.replace(BASE, voice_file="v.bin|abc"), "espeak-ng 1.52.0", "Hello."),
+        take_key(dataclasses.replace(BASE, other="yue"), "espeak-ng 1.52.0", "Hello."),
         take_key(BASE, "espeak-ng 1.53.0", "Hello."),
         take_key(BASE, "espeak-ng 1.52.0", "Hello!"),
     ]

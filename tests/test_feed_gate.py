@@ -1,0 +1,91 @@
+"""Only episodes whose last QA passed, on the MP3 there now, reach the feed; a batch says which did not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audiopipe.cli import main
+from tests.builds import SHOW, build, episode, feed_items
+from tests.conftest import id3, read_json, write
+
+pytestmark = pytest.mark.e2e
+
+
+# ---- the feed ------------------------------------------------------------------------------------
+
+def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    a = episode(tmp_path, "day-a")
+    b = episode(tmp_path, "day-b")
+    c = episode(tmp_path, "day-c")
+    assert build(a, out) == 0 and feed_items(out) == 1
+    mp3 = out / "day-a" / "day-a.mp3"
+    tags = id3(mp3)
+    tags.delall("TIT2")                                # the MP3 no longer carries its title: QA fails
+    tags.save(mp3, v2_version=3)
+    assert main(["qa", "day-a", "--out", str(out)]) == 1
+    assert read_json(out / "day-a" / "qa.json")["passed"] is False
+    capsys.readouterr()
+
+    assert build(b, out) == 0                          # another build refreshes the feed: A stays out
+    assert "note: day-a is not in the feed: QA failed" in capsys.readouterr().err
+    assert feed_items(out) == 1 and "day-b" in (out / "feed.xml").read_text(encoding="utf-8")
+    assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
+    assert feed_items(out) == 1
+    assert main(["build", str(b), str(c), "--engine", "espeak", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "3 episodes" not in said.out and "2 episodes: 2 built, 0 failed; 2 passed QA" in said.out
+    assert feed_items(out) == 2 and "day-a" not in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_batch_with_a_qa_failure_exits_1_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    first, second = episode(tmp_path, "first"), episode(tmp_path, "second")
+    # a show whose QA allows no pause over 0.1 s inside a segment: both episodes fail it
+    write(tmp_path / "episodes" / "show.yaml", SHOW.rstrip() + "\n    qa: {max_inner_silence_ms: 100}\n")
+    assert main(["build", str(first), str(second), "--engine", "espeak", "--out", str(out)]) == 1
+    table = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:3] for line in table[1:3]] == [["QA", "FAIL"], ["QA", "FAIL"]]
+    assert table[-2] == "2 episodes: 2 built, 0 failed; 0 passed QA"
+    assert feed_items(out) == 0
+
+
+def test_a_build_without_qa_is_not_published_until_checked(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    assert build(manifest, out, "--no-qa") == 0
+    assert "note: two-stories is not in the feed: not checked (built with --no-qa)" in capsys.readouterr().err
+    assert feed_items(out) == 0
+    assert main(["qa", "two-stories", "--out", str(out)]) == 0
+    assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
+    assert feed_items(out) == 1
+
+
+
+
+def test_a_retake_refreshes_the_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    assert build(manifest, out) == 0
+    assert main(["retake", "two-stories", "2", "--rate", "20", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert f"feed: {out / 'feed.xml'}" in said.splitlines()[-1]
+    size = (out / "two-stories" / "two-stories.mp3").stat().st_size
+    assert f'length="{size}"' in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+
+
+def test_episodes_built_before_the_qa_gate_stay_published(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    assert build(manifest, out) == 0 and feed_items(out) == 1
+    folder = out / "two-stories"
+    (folder / "qa.json").unlink()                       # as an older audiopipe left it: schema 1, no qa.json
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    del report["schema"]
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
+    assert feed_items(out) == 1 and "not in the feed" not in capsys.readouterr().err

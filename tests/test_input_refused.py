@@ -1,0 +1,134 @@
+"""Input that cannot be built is refused before anything is made: one line naming the file, the place and the fix, exit 2."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from audiopipe.cli import main
+from tests.builds import build, episode, one_error_line
+from tests.conftest import read_json, write
+
+pytestmark = pytest.mark.e2e
+
+
+# ---- input ---------------------------------------------------------------------------------------
+
+def test_a_manifest_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    (tmp_path / "folder.yaml").mkdir()
+    loop = tmp_path / "loop.yaml"
+    os.symlink(loop, loop)
+    expected = {fifo: "is not a regular file (a pipe, socket or device); give a text file",
+                tmp_path / "folder.yaml": "is a directory, not a file; give the file's path",
+                loop: "cannot read it (symbolic link loop); fix the link"}
+    for path, message in expected.items():
+        assert build(path, tmp_path / "out") == 2
+        assert one_error_line(capsys) == f"error: {path}: {message}"
+
+
+@pytest.mark.parametrize("name,story,message", [
+    ("emoji", 'en: "😀😀😀"', 'en: has nothing to say in English (no letters or digits); write the text'),
+    ("zero-width", 'en: "\\u200b\\u200b"', "en: has nothing to say in English (no letters or digits); write the text"),
+    ("nul", 'en: "Hello\\0"', "en: contains U+0000, which is not text; remove it"),
+    ("surrogate", 'en: "Hi \\ud800"', "en: contains U+D800, which is not text; remove it"),
+    ("zh-punctuation", 'zh: "。。。！！"',
+     "zh: has nothing to say in Chinese (no Chinese characters or digits); write the text"),
+    ("en-punctuation", 'en: "... !!! ???"', "en: has nothing to say in English (no letters or digits); write the text"),
+    ("arabic", 'en: "مرحبا بالعالم اليوم"', "en: is mostly in another script (مرحباب…), not English; write it in English"),
+])
+def test_unspeakable_text_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     name: str, story: str, message: str) -> None:
+    key = story.split(":")[0]
+    other = 'zh: "市场上涨。"' if key == "en" else 'en: "Markets rose."'
+    manifest = write(tmp_path / "episodes" / f"{name}.yaml",
+                     f'title: "T"\ndate: 2026-11-20\nstories:\n  - {story}\n    {other}\n')
+    assert build(manifest, tmp_path / "out") == 2
+    assert one_error_line(capsys) == f"error: {manifest}:4: stories[1].{message}"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name,body,message", [
+    ("headings-only", "script: |\n  ## One\n\n  ## Two\n",
+     "script: has nothing to speak (only headings); write the paragraphs under them"),
+    ("english-only", "script: |\n  Markets rose on Monday.\n\n  Shipping fell.\n",
+     "script: has only English text, no Chinese; add it, or set `order: [en]` for a one-language episode"),
+    ("too-many", "stories:\n" + "".join(f'  - en: "Story {i}."\n    zh: "新闻{i}。"\n' for i in range(256)),
+     "stories: has 256 stories; an episode holds at most 255 (one chapter each); split it into several episodes"),
+])
+def test_a_script_or_stories_that_cannot_be_built_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              name: str, body: str, message: str) -> None:
+    manifest = write(tmp_path / "episodes" / f"{name}.yaml", f'title: "T"\ndate: 2026-11-20\n{body}')
+    assert build(manifest, tmp_path / "out") == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"error: {manifest}") and line.endswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_one_language_special_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = write(tmp_path / "episodes" / "special.yaml",
+                     'title: "T"\ndate: 2026-11-20\norder: [en]\nscript: |\n  Markets rose on Monday.\n')
+    assert build(manifest, tmp_path / "out", "--no-feed") == 0
+    assert [s["lang"] for s in read_json(tmp_path / "out" / "special" / "report.json")["segments"]] == ["en"]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("rule,message", [
+    ('{match: "(CF)(ETS)", say: "\\\\3", regex: true}',
+     "en[1].say: refers to group 3 but the pattern has 2 group(s); use \\1..\\2 or write \\\\ for a backslash"),
+    ('{match: "CFETS", say: "\\\\q", regex: true}',
+     "en[1].say: \\q is not an escape a replacement knows; write \\\\ for a backslash"),
+])
+def test_a_bad_lexicon_template_is_refused_at_load(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   rule: str, message: str) -> None:
+    shutil.copytree(Path(__file__).resolve().parent.parent / "voices", tmp_path / "voices")
+    lexicon = write(tmp_path / "voices" / "lexicon.yaml", f"en:\n  - {rule}\n")
+    manifest = episode(tmp_path)
+    assert build(manifest, tmp_path / "out", "--voices", str(tmp_path / "voices")) == 2
+    assert one_error_line(capsys) == f"error: {lexicon}:2: {message}"
+
+
+def test_a_runaway_lexicon_pattern_is_stopped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(Path(__file__).resolve().parent.parent / "voices", tmp_path / "voices")
+    write(tmp_path / "voices" / "lexicon.yaml", 'en:\n  - {match: "(a|aa)+$", say: "x", regex: true}\n')
+    manifest = write(tmp_path / "episodes" / "slow.yaml", 'title: "T"\ndate: 2026-11-20\nstories:\n'
+                     f'  - en: "{"a" * 40}b is a word."\n    zh: "一个词。"\n')
+    started = time.perf_counter()
+    assert build(manifest, tmp_path / "out", "--voices", str(tmp_path / "voices")) == 2
+    assert time.perf_counter() - started < 20
+    assert one_error_line(capsys).endswith("match: took over 1 s on one text (the pattern backtracks without "
+                                           "end, e.g. (a+)+$); simplify it")
+
+
+def test_import_splits_a_headline_from_the_paragraph_right_under_it(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    lines = []
+    for i in range(1, 4):            # no blank line between a headline and its paragraph
+        lines += [f"Port volumes rise in week {i}", f"Container traffic at the port rose for week {i}.",
+                  f"第{i}周集装箱吞吐量继续上升。", ""]
+    script = write(tmp_path / "day.txt", "Title: Morning\n\n" + "\n".join(lines))
+    target = tmp_path / "episodes" / "day.yaml"
+    assert main(["import", str(script), "-o", str(target)]) == 0
+    capsys.readouterr()
+    text = target.read_text(encoding="utf-8")
+    assert text.count("  - title:") == 3                                   # three stories, not one
+    for i in range(1, 4):
+        assert f'  - title: "Port volumes rise in week {i}"' in text
+        assert f'    en: "Container traffic at the port rose for week {i}."' in text   # the headline is not spoken
+
+
+
+
+def test_a_future_date_is_a_warning_and_the_pub_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("2026-11-20", "2099-01-02"), encoding="utf-8")
+    assert build(manifest, out) == 0
+    assert (f"warning: {manifest}: date 2099-01-02 is in the future; the feed will carry it with that pubDate"
+            in capsys.readouterr().err)
+    assert "<pubDate>Fri, 02 Jan 2099 06:00:00 +0000</pubDate>" in (out / "feed.xml").read_text(encoding="utf-8")

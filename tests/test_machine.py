@@ -1,0 +1,107 @@
+"""Files readable by a web server, and every failure of the machine (an unwritable or full folder, a
+read-only one) is one line, exit 2, nothing half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audiopipe.cli import main
+from tests.builds import build, episode, one_error_line
+from tests.conftest import cache_root, read_json, write
+
+pytestmark = pytest.mark.e2e
+
+
+# ---- files ---------------------------------------------------------------------------------------
+
+def test_files_get_the_mode_open_gives_and_stale_parts_are_swept(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    stale = out / "two-stories" / ".two-stories.mp3.x1y2.part"
+    stale_cache = cache_root() / "takes" / "ab" / ".abc.wav.q.part"
+    for part in (stale, stale_cache):
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(b"\0" * 1000)
+        os.utime(part, (time.time() - 3600, time.time() - 3600))
+    old = os.umask(0o022)
+    try:
+        assert build(manifest, out) == 0
+    finally:
+        os.umask(old)
+    assert not stale.exists() and not stale_cache.exists()
+    assert "removed 1 unfinished file(s)" in capsys.readouterr().err
+    folder = out / "two-stories"
+    published = [out / "feed.xml", out / "artwork.png", folder / "two-stories.mp3", folder / "report.json",
+                 folder / "transcript.vtt", folder / "chapters.json", folder / "qa.html",
+                 folder / "segments" / "01-en.mp3"]
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in published} == {p.name: "0o644" for p in published}
+    assert not list(out.rglob("*.part"))
+
+
+
+
+# ---- the machine ---------------------------------------------------------------------------------
+
+def test_an_output_folder_that_is_a_file_or_unwritable_is_one_line(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = episode(tmp_path)
+    blocker = write(tmp_path / "a-file", "x")
+    assert build(manifest, blocker) == 2
+    assert one_error_line(capsys) == (f"error: {blocker}: cannot use it as the output folder (not a directory); "
+                                      "a file stands where a folder is needed; choose another path")
+    assert build(manifest, Path("/proc/audiopipe-out")) == 2
+    assert one_error_line(capsys).startswith("error: /proc/audiopipe-out: cannot use it as the output folder (")
+    assert build(manifest, tmp_path / "o", "--cache", str(blocker)) == 2
+    assert one_error_line(capsys).startswith(f"error: {blocker}: cannot use it as the cache folder (not a directory)")
+    assert not (tmp_path / "o" / "two-stories").exists()
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str) -> Iterator[Path]:
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here to fill a disk ({done.stderr.decode().strip()}); "
+                    "needs root and mount")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("size", ["64k", "300k", "900k", "1500k"])
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path: Path, size: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = episode(tmp_path)
+    with small_disk(tmp_path / "disk", size) as disk:
+        code = build(manifest, disk / "out", "--cache", str(disk / "cache"))
+        if code == 0:
+            pytest.skip(f"the episode fitted in {size}")
+        assert code == 2
+        line = one_error_line(capsys)
+        assert "(disk full); free some space and run it again" in line and ".part" not in line
+        assert not list(disk.rglob("*.part"))
+        mp3 = disk / "out" / "two-stories" / "two-stories.mp3"
+        assert not mp3.exists() or read_json(mp3.parent / "report.json")
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = episode(tmp_path)
+    with small_disk(tmp_path / "ro", "1m") as disk:
+        (disk / "out").mkdir()
+        if subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True).returncode:
+            pytest.skip("cannot remount read-only here")
+        assert build(manifest, disk / "out") == 2
+        assert one_error_line(capsys) == (f"error: {disk / 'out'}: cannot use it as the output folder (read-only "
+                                          "file system); choose a writable folder")
+        assert main(["import", str(write(tmp_path / "s.txt", "Markets rose.\n\n市场上涨。\n")), "-o",
+                     str(disk / "out" / "s.yaml")]) == 2
+        assert one_error_line(capsys).startswith(f"error: {disk / 'out' / 's.yaml'}: cannot write (read-only")
