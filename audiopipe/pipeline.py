@@ -297,7 +297,7 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
     made = editions.publish(rendered, p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers,
                             folder, options.run.out_dir, p.cache.root)
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
-                         build_info, guid, speakers, made)
+                         build_info, guid, speakers, made, p.calibration.estimate_ms)
     publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root)
     return record
 

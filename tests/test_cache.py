@@ -34,7 +34,7 @@ def test_put_get_round_trip(tmp_path: Path) -> None:
     assert cache.get(info.key) is None
     stored = cache.put(info, b"\x00\x01" * 100)
     assert cache.get(info.key) == stored
-    assert dataclasses.replace(stored, sha256="", size=0, mtime_ns=0) == info
+    assert dataclasses.replace(stored, sha256="", size=0, mtime_ns=0, clip_run=-1) == info and stored.clip_run == 0
     assert len(stored.sha256) == 64 and stored.size == cache.wav_path(info.key).stat().st_size
     assert not list(tmp_path.rglob("*.part")), "writes are atomic: no temporary files remain"
 

@@ -20,6 +20,19 @@ __all__ = ["WORK_RATE", "Samples", "SILENCE_DBFS", "EDGE_PAUSE_MS", "to_float", 
            "longest_inner_silence_ms", "fade", "db_to_gain"]
 
 
+FULL_SCALE = 32767 - 16
+"""A 16-bit sample at or past this is at full scale (a clipped take)."""
+
+
+def clip_run(pcm: bytes) -> int:
+    """The longest run of samples at full scale in 16-bit *pcm* (0: none)."""
+    mask = np.abs(np.frombuffer(pcm, dtype="<i2").astype(np.int32)) >= FULL_SCALE
+    if not mask.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
+    return int((edges[1::2] - edges[::2]).max())
+
+
 def to_float(pcm: bytes) -> Samples:
     return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
 

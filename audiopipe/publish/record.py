@@ -6,7 +6,7 @@ options — as frozen records, written once as ``report.json`` and read back by 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -14,7 +14,7 @@ from typing import Any, Literal, cast
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.dsp.loudness import Loudness
-from audiopipe.engines import Timings, Word
+from audiopipe.engines import Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError
 from audiopipe.produce.master import SegmentFile
 from audiopipe.produce.mix import Timeline
@@ -57,6 +57,8 @@ class SegmentRecord:
     speaker: str = ""                  # who speaks, as transcripts name them (a profile's `speaker`)
     spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words), in order: they join to text/spoken_text
     worker: str | None = None          # where a take made by this build was made: "local" or a Dask worker
+    take_clip_run: int | None = None   # the take's longest run of samples at full scale (QA's clip check)
+    expected_ms: int | None = None     # how long its text takes at the voice's calibrated pace (QA's cut-short check)
 
     @property
     def duration_ms(self) -> int:
@@ -78,7 +80,7 @@ class SegmentRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        optional = ("fallback", "speaker", "spans", "worker")
+        optional = ("fallback", "speaker", "spans", "worker", "take_clip_run", "expected_ms")
         values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in optional)}
         if "spans" in values:
             values["spans"] = tuple((str(a), str(b)) for a, b in values["spans"])
@@ -297,8 +299,10 @@ def previous_guid(folder: Path) -> str | None:
 
 def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Loudness,
                 segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str,
-                speakers: Mapping[str, str] | None = None, editions: tuple[EditionRecord, ...] = ()) -> EpisodeRecord:
-    """The episode's record, built once from its timeline and files."""
+                speakers: Mapping[str, str] | None = None, editions: tuple[EditionRecord, ...] = (),
+                expected_ms: Callable[[str, VoiceSettings], int] | None = None) -> EpisodeRecord:
+    """The episode's record, built once from its timeline and files; *expected_ms* says how long a text
+    takes at a voice's calibrated pace (what QA measures a take against)."""
     segments: list[SegmentRecord] = []
     chapters: list[tuple[int, str, int]] = []
     for clip in timeline.speech():
@@ -320,7 +324,9 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
             word_timings=info.timings,
             words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
             fallback=job.by_fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
-            worker=None if clip.result.cached else clip.result.worker))
+            worker=None if clip.result.cached else clip.result.worker,
+            take_clip_run=info.clip_run if info.clip_run >= 0 else None,
+            expected_ms=expected_ms(job.text, job.settings) if expected_ms else None))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

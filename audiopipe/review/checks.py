@@ -16,7 +16,7 @@ import numpy as np
 
 from audiopipe.config.show import Show
 from audiopipe.dsp import loudness, signal
-from audiopipe.engines import VoiceSettings, voice_language
+from audiopipe.engines import voice_language
 from audiopipe.errors import ToolError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.publish.tags import Chapter, read_tags
@@ -27,9 +27,8 @@ from audiopipe.review.findings import Finding, failed, summary
 from audiopipe.review.page import write_page
 from audiopipe.review.qarecord import QaRecord
 from audiopipe.synth import timing
-from audiopipe.synth.cache import TakeCache
 from audiopipe.text import LANG_NAMES
-from audiopipe.tools import ffmpeg, wav
+from audiopipe.tools import ffmpeg
 from audiopipe.tools.wav import WORK_RATE
 
 __all__ = ["Checker", "Finding", "failed", "review", "summary"]
@@ -44,7 +43,7 @@ class Checker:
         self.folder = folder
         self.show = show
         self.limits = show.qa
-        self.cache = TakeCache(cache_root)
+        self.cache_root = cache_root            # where the recognizer's model is kept
         self.asr = asr
         self.log = log
         self.progress = progress
@@ -196,7 +195,6 @@ class Checker:
 
     def segments(self) -> Iterator[Finding]:
         limits = self.limits
-        calibration = timing.Calibration(self.cache.root)   # read once, not once per segment
         for seg in self.record.segments:
             i, label = seg.index, seg.label
             samples = self._segment_samples(seg)
@@ -208,19 +206,13 @@ class Checker:
                 yield Finding("silent", "fail", f"{label} is silent ({lufs:.0f} LUFS); re-take it "
                               f"(`audiopipe retake {self.record.episode.slug} {i}`)", i)
                 continue
-            raw = self.cache.wav_path(seg.take)
-            if raw.is_file():
-                pcm, _ = wav.read_wav(raw)
-                take = np.frombuffer(pcm, dtype="<i2")
-                full = np.abs(take.astype(np.int32)) >= 32767 - 16
-                runs = _longest_run(full)
-                if runs >= limits.clip_run:
-                    yield Finding("clipped", "fail", f"{label}: the take clips ({runs} samples in a row at full "
-                                  "scale); lower the voice's volume and re-take it", i)
-            settings = VoiceSettings(seg.engine, seg.voice, seg.lang, seg.rate)
-            expected = calibration.estimate_ms(seg.spoken_text, settings)
+            runs = seg.take_clip_run
+            if runs is not None and runs >= limits.clip_run:
+                yield Finding("clipped", "fail", f"{label}: the take clips ({runs} samples in a row at full "
+                              "scale); lower the voice's volume and re-take it", i)
+            expected = seg.expected_ms
             speech_ms = seg.duration_ms - 2 * signal.EDGE_PAUSE_MS
-            if speech_ms < limits.short_ratio * expected:
+            if expected is not None and speech_ms < limits.short_ratio * expected:
                 yield Finding("cut-short", "fail", f"{label} lasts {seg.duration_ms / 1000:.1f} s but its text "
                               f"needs about {expected / 1000:.1f} s: the take is cut short; re-take it", i)
             inner = signal.longest_inner_silence_ms(samples)
@@ -249,11 +241,11 @@ class Checker:
         if not self.asr:
             yield Finding("asr", "skip", "speech recognition not run (run `audiopipe qa SLUG --asr`)")
             return
-        reason = asr_module.unavailable(self.cache.root)
+        reason = asr_module.unavailable(self.cache_root)
         if reason:
             yield Finding("asr", "skip", f"speech recognition skipped: {reason}")
             return
-        results = asr_module.transcribe_segments(self.folder, self.record.segments, self.cache.root,
+        results = asr_module.transcribe_segments(self.folder, self.record.segments, self.cache_root,
                                                  self.limits.asr_timeout_s, self.log, self.progress)
         self.asr_results = results
         for seg in self.record.segments:
@@ -280,14 +272,6 @@ class Checker:
 
 def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:
     return list(check())
-
-
-def _longest_run(mask: np.ndarray) -> int:
-    if not mask.any():
-        return 0
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return int((edges[1::2] - edges[::2]).max())
 
 
 def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from audiopipe.dsp.signal import clip_run
 from audiopipe.engines.base import Timings, VoiceSettings, Word
 from audiopipe.tools.fsutil import write_bytes, write_text
 from audiopipe.tools.wav import WORK_RATE, wav_bytes
@@ -70,6 +71,7 @@ class TakeInfo:
     sha256: str = ""            # of the WAV file as written; a read that does not match is a miss
     size: int = 0               # the WAV file's length in bytes
     mtime_ns: int = 0           # when it was written: unchanged size and time skip re-hashing it
+    clip_run: int = -1          # the longest run of samples at full scale (-1: written before it was measured)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -111,8 +113,8 @@ class TakeCache:
             return None
         try:
             stat = wav.stat()
-            if info.sha256 and stat.st_size == info.size and stat.st_mtime_ns == info.mtime_ns:
-                return info                     # untouched since it was written and hashed
+            if info.sha256 and stat.st_size == info.size and stat.st_mtime_ns == info.mtime_ns and info.clip_run >= 0:
+                return info                     # untouched since it was written, hashed and measured
             data = wav.read_bytes()
         except OSError:
             self._damaged(key, "its audio is missing")
@@ -122,7 +124,8 @@ class TakeCache:
         if len(data) != info.size or hashlib.sha256(data).hexdigest() != info.sha256:
             self._damaged(key, f"its audio changed on disk ({len(data)} bytes, {info.size} written)")
             return None
-        touched = dataclasses.replace(info, mtime_ns=stat.st_mtime_ns)    # copied or touched, not changed
+        touched = dataclasses.replace(info, mtime_ns=stat.st_mtime_ns,    # copied or touched, not changed
+                                      clip_run=clip_run(data[44:]) if info.clip_run < 0 else info.clip_run)
         self._write_info(touched)
         return touched
 
@@ -138,7 +141,7 @@ class TakeCache:
             self._damaged(info.key, "its audio is shorter than recorded")
             return None
         checked = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                      mtime_ns=self.wav_path(info.key).stat().st_mtime_ns)
+                                      mtime_ns=self.wav_path(info.key).stat().st_mtime_ns, clip_run=clip_run(data[44:]))
         self._write_info(checked)
         return checked
 
@@ -157,7 +160,7 @@ class TakeCache:
         wav = self.wav_path(info.key)
         write_bytes(wav, data)
         stored = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                     mtime_ns=wav.stat().st_mtime_ns)
+                                     mtime_ns=wav.stat().st_mtime_ns, clip_run=clip_run(pcm))
         self._write_info(stored)
         return stored
 
