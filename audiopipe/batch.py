@@ -14,12 +14,10 @@ from audiopipe.options import BuildOptions
 from audiopipe.pipeline import (
     Episode,
     Plan,
+    before_synthesis,
     finish,
-    fit_estimate,
-    plan,
     prepare_folders,
 )
-from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import failed
 from audiopipe.synth import cluster
 from audiopipe.synth import run as synth_run
@@ -55,9 +53,7 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
             continue
         slugs[slug] = Path(path)
         try:
-            planned = plan(path, options, engines)
-            figures_check.before_synthesis(planned.manifest, planned.segments, options.choices.strict, options.run.log)
-            plans[i], fitted[i] = fit_estimate(planned, options.quiet())
+            plans[i], fitted[i] = before_synthesis(path, options, engines, in_batch=True)
         except AudiopipeError as exc:
             outcomes[i] = Outcome(path, slug, error=exc.message)
 

@@ -312,14 +312,23 @@ def write_record(folder: Path, record: EpisodeRecord) -> None:
 
 # ---- the whole build -------------------------------------------------------------------------
 
+def before_synthesis(manifest_path: Path, options: BuildOptions, engines: Engines | None = None,
+                     in_batch: bool = False) -> tuple[Plan, BuildOptions]:
+    """Everything before synthesis, for a build and for each episode of a batch: the plan, its budget
+    (printed, but not in a batch), the figures check, and --fit's rate chosen from the estimate
+    (quietly in a batch)."""
+    p = plan(manifest_path, options, engines)
+    if not in_batch:
+        print_budget(budget(p), options.run.log)
+    figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
+    return fit_estimate(p, options.quiet() if in_batch else options)
+
+
 def build(manifest_path: Path, options: BuildOptions | None = None) -> Episode:
     """The whole pipeline for one manifest."""
     options = options or BuildOptions()
     prepare_folders(options)
-    p = plan(manifest_path, options)
-    print_budget(budget(p), options.run.log)
-    figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
-    p, options = fit_estimate(p, options)
+    p, options = before_synthesis(manifest_path, options)
     with cluster.connected(options.run.scheduler, p.engines, options.run.log) as remote:
         options = replace(options, run=replace(options.run, remote=remote))
         return finish(p, synthesize(p, options), options)
