@@ -8,7 +8,7 @@ ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 
-.PHONY: install voices episode season feed test test-fast browser bench typecheck lint clean cluster
+.PHONY: install voices episode season feed test test-fast browser bench bench-full typecheck lint clean cluster
 
 # Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
 # extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
@@ -81,6 +81,10 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Also the 60-minute episode, Kokoro's speed against its plain use, and the Dask cluster (about 25 minutes).
+bench-full: $(STAMP) voices
+	$(BIN)/python bench/run.py --full
 
 # A Dask scheduler and two one-thread workers on this machine, to try `--scheduler` (Ctrl-C stops all three):
 #   make cluster    then, in another terminal:    .venv/bin/audiopipe build episodes/*.yaml --scheduler tcp://127.0.0.1:8786

@@ -154,7 +154,7 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
         server.stop()
 
 
-def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[str, Any]:
+def engine_synthesis(manifest: Path, work: Path, espeak_only: bool = False) -> dict[str, Any]:
     """Cold synthesis of a manifest's takes with each offline engine, in this process, one run each."""
     sys.path.insert(0, str(REPO))
     from audiopipe.engines import EngineOptions, Engines
@@ -167,8 +167,8 @@ def engine_synthesis(manifest: Path, work: Path, smoke: bool = False) -> dict[st
     engines = Engines(EngineOptions(work / "engine-models"))
     out: dict[str, Any] = {}
     for engine in ("espeak", "kokoro"):
-        if smoke and engine == "kokoro":
-            out[engine] = {"skipped": "smoke mode"}
+        if espeak_only and engine == "kokoro":
+            out[engine] = {"skipped": "make bench-full measures it"}
             continue
         try:
             jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, engine)
@@ -257,26 +257,61 @@ def median(values: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark audiopipe; writes a table and a JSON file.")
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run: checks the script works")
+    parser.add_argument("--full", action="store_true", help="also the 60-minute episode, Kokoro's speed and the "
+                        "Dask cluster (make bench-full; about 25 minutes)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median), default 3")
     parser.add_argument("--out", type=Path, default=REPO / "output" / "bench.json")
     args = parser.parse_args(argv)
     runs = 1 if args.smoke else max(1, args.runs)
-    scales = [0.5, 1.0] if args.smoke else [3.0, 15.0, 60.0]
+    scales = [0.5, 1.0] if args.smoke else [3.0, 15.0, 60.0] if args.full else [3.0, 15.0]
+    previous = _previous(args.out)
     work = Path(tempfile.mkdtemp(prefix="audiopipe-bench-"))
     # in-process parts (edge against the stand-in, engine synthesis) keep their cache in the work folder
     os.environ["AUDIOPIPE_CACHE"] = str(work / "in-process-cache")
     try:
-        results = _measure(work, runs, scales, args.smoke)
+        results = _measure(work, runs, scales, "smoke" if args.smoke else "full" if args.full else "quick")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     _print(results)
+    if previous is not None:
+        _print_change(previous, results)
     print(f"\nwrote {args.out}")
     return 0
 
 
-def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[str, Any]:
+def _previous(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and "demo" in data else None
+    except (OSError, ValueError):
+        return None
+
+
+COMPARED = (("warm rebuild / bare encode", ("demo", "warm_vs_bare")),
+            ("--remaster / bare encode", ("demo", "remaster_vs_bare")),
+            ("mastering+encoding / bare encode", ("demo", "master_encode_vs_bare")),
+            ("cold demo, x real time", ("demo", "cold", "realtime_factor")),
+            ("editions / bilingual mastering", ("demo", "editions", "vs_mastering")),
+            ("edge: four connections / one", ("edge", "ratio")))
+
+
+def _print_change(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The main ratios against the previous bench.json (another commit, or this one before a change)."""
+    def get(r: dict[str, Any], path: tuple[str, ...]) -> Any:
+        for key in path:
+            r = r.get(key, {}) if isinstance(r, dict) else {}
+        return r if isinstance(r, (int, float)) else None
+    print("against the previous bench.json:")
+    for name, path in COMPARED:
+        old, new = get(before, path), get(after, path)
+        if old is not None and new is not None:
+            print(f"  {name:<36}{old:>8} -> {new:<8}({new - old:+.2f})")
+
+
+def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str, Any]:
+    smoke, full = mode == "smoke", mode == "full"
     demo = generated_manifest(work / "demo-smoke.yaml", 0.5) if smoke else DEMO
     # the pipeline's own figures are measured without the QA checks (--no-qa), which are timed apart
     cold, warm, remaster, with_qa, no_editions = [], [], [], [], []
@@ -294,13 +329,13 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
     bare = [bare_encode(Path(cold[0]["mp3"]), work) for _ in range(runs)]
     base = [baseline(demo, work) for _ in range(runs)]
     cold_s, warm_s = median([c["wall_s"] for c in cold]), median([w["wall_s"] for w in warm])
-    master_s = median([w["stages"]["master_encode"] for w in remaster])
+    master_s = median([w["stages"].get("master_encode", w["stages"].get("master_encode_tag", 0.0)) for w in remaster])
     remaster_s = median([w["wall_s"] for w in remaster])
     editions_s = median([w["stages"].get("editions", 0.0) for w in remaster])
     plain_s = median([w["wall_s"] for w in no_editions])
     out: dict[str, Any] = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
-        "runs": runs, "smoke": smoke,
+        "runs": runs, "smoke": smoke, "mode": mode,
         "demo": {
             "audio_s": audio_s,
             "cold": {"wall_s": cold_s, "peak_mb": median([c["peak_mb"] for c in cold]),
@@ -334,11 +369,12 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
                                "realtime_factor": round(r["audio_s"] / r["wall_s"], 1)})
     # before anything loads an engine in this process: a child's peak memory counts what it shared at fork
     numbers = itertools.count(1000, 1000)
-    out["cluster"] = {"skipped": "smoke mode (tests/test_cluster.py runs real dask processes)"} if smoke else \
-        cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)), smoke)
+    out["cluster"] = cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)),
+                                           False) if full else \
+        {"skipped": f"{mode} mode (make bench-full measures it; tests/test_cluster.py runs real dask processes)"}
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
-    out["offline_engines"] = engine_synthesis(demo, work, smoke)
-    out["kokoro_speed"] = {"skipped": "smoke mode"} if smoke else kokoro_speed(demo, work)
+    out["offline_engines"] = engine_synthesis(demo, work, not full)
+    out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -349,19 +385,20 @@ def _measure(work: Path, runs: int, scales: list[float], smoke: bool) -> dict[st
         "mastering+encoding <= 1.5x bare encode": d["master_encode_vs_bare"] <= 1.5,
         "cold demo >= 30x real time": d["cold"]["realtime_factor"] >= 30,
         "editions (both) <= 1.6x the bilingual mastering": d["editions"]["vs_mastering"] <= 1.6,
-        "longest episode peak memory < 400 MB": last["peak_mb"] < 400,
-        "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25,
+        "longest episode peak memory < 400 MB": last["peak_mb"] < 400 if full else None,
+        "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25 if full else None,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
-        "kokoro >= 1.3x the package's plain use": out["kokoro_speed"].get("shipped_vs_plain", 0) >= 1.3,
-        "cluster: kokoro on two workers >= 1.7x one": out["cluster"].get("kokoro", {}).get("throughput_ratio", 0) >= 1.7,
-        "cluster: espeak batch of 8 <= 1.5x local": out["cluster"].get("espeak", {}).get("cluster_vs_local", 9) <= 1.5,
+        "cluster: kokoro on two workers >= 1.7x one":
+            out["cluster"].get("kokoro", {}).get("throughput_ratio", 0) >= 1.7 if full else None,
+        "cluster: espeak batch of 8 <= 1.5x local":
+            out["cluster"].get("espeak", {}).get("cluster_vs_local", 9) <= 1.5 if full else None,
     }
     return out
 
 
 def _print(r: dict[str, Any]) -> None:
     d = r["demo"]
-    print(f"audiopipe bench ({'smoke, ' if r['smoke'] else ''}median of {r['runs']}, "
+    print(f"audiopipe bench ({r.get('mode', 'smoke' if r['smoke'] else 'full')}, median of {r['runs']}, "
           f"{r['machine']['cores']} cores)")
     print(f"demo episode: {d['audio_s']:.1f} s of audio")
     rows = [
@@ -416,7 +453,7 @@ def _print(r: dict[str, Any]) -> None:
         print(line)
     print("goals:")
     for goal, ok in r["goals"].items():
-        print(f"  [{'met' if ok else 'MISSED'}] {goal}")
+        print(f"  [{'not measured' if ok is None else 'met' if ok else 'MISSED'}] {goal}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
 def test_bench_smoke(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
+    out.write_text(json.dumps({"demo": {"warm_vs_bare": 9.99, "cold": {"realtime_factor": 1.0}}}))   # a previous run
     proc = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--smoke", "--out", str(out)],
                           capture_output=True, text=True, check=False, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -31,3 +32,6 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert set(result["goals"]) >= {"cold demo >= 30x real time", "warm rebuild <= 1.5x bare encode"}
     assert "skipped" in result["cluster"] and "cluster: skipped" in proc.stdout   # real dask: test_cluster.py
     assert "goals:" in proc.stdout and "cold build" in proc.stdout
+    assert result["mode"] == "smoke" and result["kokoro_speed"] == {"skipped": "smoke mode (make bench-full)"}
+    change = proc.stdout[proc.stdout.index("against the previous bench.json:"):]
+    assert f"9.99 -> {demo['warm_vs_bare']}" in change and f"1.0 -> {demo['cold']['realtime_factor']}" in change
