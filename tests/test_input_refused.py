@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from audiopipe.cli import main
 from tests.builds import build, episode, one_error_line
-from tests.conftest import read_json, write
+from tests.conftest import TWO_STORIES, read_json, write
 
 pytestmark = pytest.mark.e2e
 
@@ -132,3 +134,50 @@ def test_a_future_date_is_a_warning_and_the_pub_date(tmp_path: Path, capsys: pyt
     assert (f"warning: {manifest}: date 2099-01-02 is in the future; the feed will carry it with that pubDate"
             in capsys.readouterr().err)
     assert "<pubDate>Fri, 02 Jan 2099 06:00:00 +0000</pubDate>" in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+# ---- input that once gave a traceback or hung ------------------------------------------------------
+
+def _png_header(side: int) -> bytes:
+    """A PNG claiming *side* x *side* pixels in its header, with a token of data (opening reads the header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("what,show,manifest,message", [
+    ("deep YAML", "", "title: x\ndate: 2026-11-20\nstories:\n  - en: " + "[" * 3000 + "]" * 3000 + "\n",
+     "two-stories.yaml: nested too deep"),
+    ("an infinite threshold", "qa: {clip_run: .inf}\n", TWO_STORIES, "show.yaml:5: qa.clip_run: must be a number, got inf"),
+    ("a threshold out of range", "qa: {short_ratio: 7}\n", TWO_STORIES, "qa.short_ratio: 7 is out of range; use 0..1"),
+    ("a fractional whole number", "qa: {clip_run: 2.5}\n", TWO_STORIES, "qa.clip_run: must be a whole number, got 2.5"),
+    ("a NaN setting", "target_lufs: .nan\n", TWO_STORIES, "target_lufs: must be a number, got nan"),
+    ("a 60000 px cover", "artwork: huge.png\n", TWO_STORIES, "huge.png is far larger than a cover"),
+])
+def test_input_that_once_broke_the_build_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str,
+                                                     show: str, manifest: str, message: str) -> None:
+    path = episode(tmp_path, text=manifest)
+    (path.parent / "huge.png").write_bytes(_png_header(60000))
+    with open(path.parent / "show.yaml", "a", encoding="utf-8") as out:
+        out.write(show)
+    assert build(path, tmp_path / "out") == 2, what
+    assert message in one_error_line(capsys)
+    assert not (tmp_path / "out" / "two-stories").exists()
+
+
+@pytest.mark.parametrize("source", ["fifo", "/dev/zero"])
+def test_import_refuses_a_pipe_or_device_at_once(tmp_path: Path, source: str) -> None:
+    if source == "fifo":
+        os.mkfifo(tmp_path / "script.txt")
+        source = str(tmp_path / "script.txt")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "audiopipe", "import", source, "-o", str(tmp_path / "x.yaml")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and time.perf_counter() - started < 30
+    assert proc.stderr.strip().splitlines() == [f"error: {source}: is not a regular file (a pipe, socket or device); "
+                                                "give a text file"]
+    assert not (tmp_path / "x.yaml").exists()

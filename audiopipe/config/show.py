@@ -7,6 +7,7 @@ the manifest's folder; without one, the defaults below apply.  One table
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,13 @@ class Show:
         return t * (1 - self.tolerance_pct / 100), t * (1 + self.tolerance_pct / 100)
 
 
+THRESHOLD_RANGES: dict[str, tuple[float, float]] = {
+    "silent_lufs": (-90, -20), "clip_run": (1, 44100), "short_ratio": (0, 1), "max_inner_silence_ms": (100, 60000),
+    "loudness_tolerance_lu": (0.1, 20), "asr_max_wer": (0, 1), "asr_max_syllable_er": (0, 1),
+    "asr_timeout_s": (1, 3600),
+}
+"""The range of each QA threshold (``qa:`` in show.yaml)."""
+
 SETTINGS: dict[str, tuple[type, float, float]] = {
     # name: (type, low, high)
     "target_lufs": (float, -31, -9), "true_peak_dbtp": (float, -9, 0), "stinger_under_lu": (float, 0, 20),
@@ -180,7 +188,7 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
     """The checked value of one show.yaml key (None: leave the default)."""
     if name in SETTINGS:
         kind, lo, hi = SETTINGS[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ShowError(path, f"{name}: must be a number, got {value!r}", line=line)
         if kind is int and not isinstance(value, int):
             raise ShowError(path, f"{name}: must be a whole number, got {value!r}", line=line)
@@ -196,8 +204,13 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             if key not in known:
                 raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
                                 f"known: {', '.join(known)}", line=value.line_of(key))
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
                 raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
+            lo, hi = THRESHOLD_RANGES[key]
+            if not lo <= number <= hi:
+                raise ShowError(path, f"qa.{key}: {number} is out of range; use {lo:g}..{hi:g}", line=value.line_of(key))
+            if isinstance(getattr(Thresholds(), key), int) and number != int(number):
+                raise ShowError(path, f"qa.{key}: must be a whole number, got {number!r}", line=value.line_of(key))
         value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
     elif name in CHOICES and value not in CHOICES[name][0]:
         raise ShowError(path, f"{name}: {value!r} is not a choice; write {CHOICES[name][1]}", line=line)

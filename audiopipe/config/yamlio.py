@@ -71,6 +71,9 @@ def load(path: Path, error: type[InputError] = InputError) -> LineDict:
         raise error(path, f"invalid YAML: {problem}; fix the syntax there", line=line) from None
     except yaml.YAMLError as exc:
         raise error(path, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise error(path, "nested too deep (lists or mappings inside one another hundreds of levels down); "
+                    "no manifest, profile or show needs that: check the file") from None
     if data is None:
         raise error(path, "the file is empty; see episodes/ for an example")
     if not isinstance(data, LineDict):

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audiopipe.config.yamlio import read_text_file
 from audiopipe.errors import AudiopipeError
 from audiopipe.text import HAN, LANGS, dominant_lang, join_text
 
@@ -124,12 +125,10 @@ def parse(path: Path) -> Imported:
 
 
 def _read_lines(path: Path) -> list[str]:
+    """The script's lines: a regular file of UTF-8 text within the size any script has (a pipe, a
+    device such as /dev/zero or a huge file is refused at once, never read)."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise AudiopipeError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
-    try:
-        text = raw.decode("utf-8-sig")
+        text = read_text_file(path)
     except UnicodeDecodeError as exc:
         raise AudiopipeError(f"{path}: not UTF-8 text (byte {exc.start}); save the script as UTF-8") from None
     return normalize(text).split("\n")

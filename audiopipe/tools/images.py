@@ -16,6 +16,9 @@ def check_artwork(path: Path, where: str | None = None) -> tuple[int, str]:
     try:
         with Image.open(path) as image:
             fmt, (w, h), mode = image.format or "?", image.size, image.mode
+    except Image.DecompressionBombError:      # read from the header: far too many pixels to open
+        raise AudiopipeError(f"{where}: {path.name} is far larger than a cover; the cover must be {MIN_PX}-"
+                             f"{MAX_PX} px on a side (resize it)") from None
     except (UnidentifiedImageError, OSError):
         raise AudiopipeError(f"{where}: {path.name} is not an image; use a square JPEG or PNG of "
                              f"{MIN_PX}-{MAX_PX} px") from None
