@@ -42,6 +42,7 @@ from audiopipe.synth import cluster, timing
 from audiopipe.synth import plan as synth_plan
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.budget import (
+    MAX_EPISODE_S,
     Budget,
     estimate,
     fit_before_synthesis,
@@ -318,8 +319,12 @@ def before_synthesis(manifest_path: Path, options: BuildOptions, engines: Engine
     (printed, but not in a batch), the figures check, and --fit's rate chosen from the estimate
     (quietly in a batch)."""
     p = plan(manifest_path, options, engines)
+    estimate = budget(p)
+    if estimate.total_s > MAX_EPISODE_S:
+        raise AudiopipeError(f"{p.manifest.path}: would run about {timing.mmss(estimate.total_s)}; an episode runs "
+                             f"at most {timing.mmss(MAX_EPISODE_S)}: split it into several episodes (nothing was made)")
     if not in_batch:
-        print_budget(budget(p), options.run.log)
+        print_budget(estimate, options.run.log)
     figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
     return fit_estimate(p, options.quiet() if in_batch else options)
 

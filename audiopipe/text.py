@@ -52,8 +52,16 @@ def one_line(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+MAX_SEGMENT_CHARS = 10_000
+"""The longest text one segment holds (about 25 minutes of English speech, 40 of Mandarin)."""
+
+
 def speakable_problem(text: str, lang: str) -> str | None:
-    """Why *text* cannot be spoken as *lang* (nothing to say, not text, mostly another script), or None."""
+    """Why *text* cannot be spoken as *lang* (too long, nothing to say, not text, mostly another script),
+    or None."""
+    if len(text) > MAX_SEGMENT_CHARS:
+        return (f"is {len(text)} characters long; a segment holds at most {MAX_SEGMENT_CHARS}; split it into "
+                "several stories or paragraphs")
     problem = not_text(text)
     if problem:
         return problem

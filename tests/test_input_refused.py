@@ -13,7 +13,7 @@ import pytest
 
 from audiopipe.cli import main
 from tests.builds import build, episode, one_error_line
-from tests.conftest import TWO_STORIES, read_json, write
+from tests.conftest import TWO_STORIES, cache_root, read_json, write
 
 pytestmark = pytest.mark.e2e
 
@@ -181,3 +181,17 @@ def test_import_refuses_a_pipe_or_device_at_once(tmp_path: Path, source: str) ->
     assert proc.stderr.strip().splitlines() == [f"error: {source}: is not a regular file (a pipe, socket or device); "
                                                 "give a text file"]
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_segment_or_episode_past_the_bounds_is_refused_before_synthesis(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    long_story = ('title: "Long"\ndate: 2026-11-20\nstories:\n'
+                  f'  - en: "{"Markets rose. " * 800}"\n    zh: "市场上涨。"\n')   # 11,199 characters (the last space goes)
+    assert build(episode(tmp_path, text=long_story), tmp_path / "out") == 2
+    assert "stories[1].en: is 11199 characters long; a segment holds at most 10000; split it" in one_error_line(capsys)
+    from audiopipe import pipeline
+    monkeypatch.setattr(pipeline, "MAX_EPISODE_S", 20)                # the two stories run about 0:25
+    assert build(episode(tmp_path), tmp_path / "out") == 2
+    line = one_error_line(capsys)
+    assert "two-stories.yaml: would run about 0:2" in line and "at most 0:20: split it into several episodes" in line
+    assert not (tmp_path / "out" / "two-stories").exists() and not list((cache_root() / "takes").glob("*/*.wav"))

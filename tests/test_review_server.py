@@ -299,3 +299,30 @@ def test_the_server_answers_its_own_host_only_with_security_headers(tmp_path: Pa
     assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_oversized_requests_are_refused_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A body announced past the limit is answered 413 before any of it is read; a re-take text longer
+    than a segment may be is 413 and starts no job."""
+    import socket
+    _, out = _episode(tmp_path, stories=1)
+    capsys.readouterr()
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+        host, port = base.split("//")[1].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:    # announces 1 GB, sends none
+            raw.sendall(f"POST /api/e/ep/approve?token={token} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                        f"Origin: {base}\r\nContent-Type: application/json\r\nContent-Length: {1 << 30}\r\n\r\n".encode())
+            answer = raw.recv(4096).decode("latin-1")
+        assert answer.startswith("HTTP/1.1 413")
+
+        async def run() -> tuple[int, str, int]:
+            async with aiohttp.ClientSession(headers={"Origin": base}) as http:
+                async with http.post(f"{base}/api/e/ep/retake?token={token}",
+                                     json={"segment": 1, "text": "Markets rose. " * 1500}) as r:
+                    status, text = r.status, await r.text()
+                async with http.get(f"{base}/api/e/ep?token={token}") as r:
+                    return status, text, r.status
+        status, text, after = asyncio.run(run())
+    assert status == 413 and "a segment holds at most 10000" in text and after == 200
+    assert not (out / "ep" / "review.json").exists() or not read_json(out / "ep" / "review.json")["overrides"]

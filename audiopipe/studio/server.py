@@ -27,6 +27,7 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.studio import page, state
 from audiopipe.studio.retake import keep_ab, retake
 from audiopipe.synth.plan import Override
+from audiopipe.text import MAX_SEGMENT_CHARS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -51,6 +52,9 @@ class RetakeJob:
                 "stage": self.stage, "done": self.done, "total": self.total, "error": self.error,
                 "seconds": round(self.seconds or time.perf_counter() - self.started, 2)}
 
+
+MAX_BODY = 256 * 1024
+"""The largest request the review server reads (a verdict, a re-take: a few hundred bytes)."""
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -104,6 +108,9 @@ class Studio:
         if request.method not in ("GET", "HEAD"):
             if request.headers.get("Origin") != self.origin:
                 raise web.HTTPForbidden(text="actions are taken from the review page only (Origin)")
+            if (request.content_length or 0) > MAX_BODY:       # answered at once, before any byte is read
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length or 0,
+                                                    text=f"a request of at most {MAX_BODY >> 10} KiB is expected")
         response = await handler(request)
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -188,6 +195,10 @@ class Studio:
         except (TypeError, ValueError):
             raise web.HTTPBadRequest(text="rate: a whole number of percent, e.g. -10") from None
         text = body.get("text")
+        if isinstance(text, str) and len(text) > MAX_SEGMENT_CHARS:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_SEGMENT_CHARS, actual_size=len(text),
+                                                text=f"text: {len(text)} characters; a segment holds at most "
+                                                f"{MAX_SEGMENT_CHARS}")
         override = Override(body.get("profile") or None, rate, body.get("engine") or None,
                             text.strip() if isinstance(text, str) and text.strip() else None)
         job = RetakeJob(secrets.token_hex(6), slug, index)
@@ -248,7 +259,7 @@ class Studio:
                                  status=200 if not blockers else 409)
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self.gate], client_max_size=256 * 1024)
+        app = web.Application(middlewares=[self.gate], client_max_size=MAX_BODY)
         app.add_routes([
             web.get("/", self.index),
             web.get("/e/{slug}", self.episode_page),

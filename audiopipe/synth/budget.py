@@ -75,6 +75,10 @@ def running_lines(b: Budget) -> list[str]:
     return lines
 
 
+MAX_EPISODE_S = 4 * 3600
+"""The longest episode a build makes (show.yaml's longest target): longer is refused before synthesis."""
+
+
 def fit_before_synthesis(b: Budget, show: Show) -> timing.FitPlan:
     """The gaps and speaking rate that bring the estimate well inside the window (by FIT_MARGIN of
     its half-width), so the takes are made once at the right rate; 1.0 and 1.0 when it is already."""
