@@ -3,6 +3,7 @@ re-take) and the run's live resources (where it writes, what it uses, whom it te
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -64,3 +65,17 @@ class BuildOptions:
         """The engines of one run, built from these options."""
         run = self.run
         return Engines(EngineOptions(run.cache_root, run.connections, run.retries, self.choices.offline), run.log)
+
+
+class Stopwatch:
+    """How long each stage of one build took (report.json's ``build.stages``): a live resource of the run,
+    like its engines and caches, not a record."""
+
+    def __init__(self) -> None:
+        self.started = self._mark = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def stage(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = round(now - self._mark, 4)
+        self._mark = now

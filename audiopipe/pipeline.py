@@ -20,7 +20,7 @@ from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
-from audiopipe.options import BuildOptions
+from audiopipe.options import BuildOptions, Stopwatch
 from audiopipe.produce import editions as produce_editions
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
@@ -102,20 +102,6 @@ def load(manifest_path: Path, options: BuildOptions) -> Loaded:
 
 
 # ---- stage 2: plan ---------------------------------------------------------------------------
-
-class Stopwatch:
-    """How long each stage of one build took (report.json's ``build.stages``): a live resource of the run,
-    like its engines and caches, not a record."""
-
-    def __init__(self) -> None:
-        self.started = self._mark = time.perf_counter()
-        self.stages: dict[str, float] = {}
-
-    def stage(self, name: str) -> None:
-        now = time.perf_counter()
-        self.stages[name] = round(now - self._mark, 4)
-        self._mark = now
-
 
 @dataclass(frozen=True)
 class Plan:

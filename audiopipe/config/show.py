@@ -184,6 +184,26 @@ def load_show(path: Path | None) -> Show:
     return Show(path=path, **values)
 
 
+def _thresholds(path: Path, value: Any, line: int | None) -> Thresholds:
+    """``qa:``: each threshold known, a finite number in its range (a whole one where it counts samples)."""
+    known = list(Thresholds.__dataclass_fields__)
+    if not isinstance(value, yamlio.LineDict):
+        raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}", line=line)
+    for key, number in value.items():
+        where = value.line_of(key)
+        if key not in known:
+            raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
+                            f"known: {', '.join(known)}", line=where)
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=where)
+        lo, hi = THRESHOLD_RANGES[key]
+        if not lo <= number <= hi:
+            raise ShowError(path, f"qa.{key}: {number} is out of range; use {lo:g}..{hi:g}", line=where)
+        if isinstance(getattr(Thresholds(), key), int) and number != int(number):
+            raise ShowError(path, f"qa.{key}: must be a whole number, got {number!r}", line=where)
+    return Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+
+
 def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
     """The checked value of one show.yaml key (None: leave the default)."""
     if name in SETTINGS:
@@ -196,22 +216,7 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             raise ShowError(path, f"{name}: {value} is out of range; use {lo:g}..{hi:g}", line=line)
         value = kind(value)
     elif name == "qa":
-        known = list(Thresholds.__dataclass_fields__)
-        if not isinstance(value, yamlio.LineDict):
-            raise ShowError(path, "qa: must map thresholds to numbers, e.g. {max_inner_silence_ms: 2000}",
-                            line=line)
-        for key, number in value.items():
-            if key not in known:
-                raise ShowError(path, f"qa.{key}: unknown threshold{yamlio.suggest(str(key), known)}; "
-                                f"known: {', '.join(known)}", line=value.line_of(key))
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-                raise ShowError(path, f"qa.{key}: must be a number, got {number!r}", line=value.line_of(key))
-            lo, hi = THRESHOLD_RANGES[key]
-            if not lo <= number <= hi:
-                raise ShowError(path, f"qa.{key}: {number} is out of range; use {lo:g}..{hi:g}", line=value.line_of(key))
-            if isinstance(getattr(Thresholds(), key), int) and number != int(number):
-                raise ShowError(path, f"qa.{key}: must be a whole number, got {number!r}", line=value.line_of(key))
-        value = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+        value = _thresholds(path, value, line)
     elif name in CHOICES and value not in CHOICES[name][0]:
         raise ShowError(path, f"{name}: {value!r} is not a choice; write {CHOICES[name][1]}", line=line)
     elif name in BOOL_KEYS:
