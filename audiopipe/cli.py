@@ -219,8 +219,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_findings(episode.findings)
         print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
         if failed(episode.findings):
-            _say("error: QA failed: the episode was built but not published to the feed; fix it and rebuild "
-                 "(or `audiopipe retake`)")
+            kept = episode.folder / "published" / "report.json"
+            stays = (" (the feed keeps the build published before, in published/)" if kept.is_file()
+                     else "")
+            _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
+                 "rebuild (or `audiopipe retake`)")
             return 1
     _refresh_feed(args, Path(args.manifests[0]).parent)
     return 0
@@ -292,7 +295,7 @@ def _refresh_feed(args: argparse.Namespace, start: Path | None = None) -> None:
         return
     path, held = refresh_feed(args.out, show)
     for slug, reason in held:
-        _say(f"note: {slug} is not in the feed: {reason}")
+        _say(f"note: {slug}: this build is not published: {reason}")
     print(f"feed: {path}")
 
 
@@ -302,7 +305,7 @@ def _cmd_feed(args: argparse.Namespace) -> int:
     show = load_show(args.show or find_show_file(Path.cwd()))
     path, held = refresh_feed(args.out, show)
     for slug, reason in held:
-        _say(f"note: {slug} is not in the feed: {reason}")
+        _say(f"note: {slug}: this build is not published: {reason}")
     print(f"wrote {path}")
     return 0
 

@@ -216,7 +216,7 @@ def test_a_segment_that_always_fails_stops_the_build_or_takes_the_fallback(
                  "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "made by the fallback engine (espeak) instead" in captured.err
-    assert "note: edge-ep is not in the feed: made (in part) by the fallback engine espeak" in captured.err
+    assert "note: edge-ep: this build is not published: made (in part) by the fallback engine espeak" in captured.err
     report = read_json(out / "edge-ep" / "report.json")
     assert [(s["engine"], s["fallback"]) for s in report["segments"]] == [
         ("edge", False), ("edge", False), ("edge", False), ("espeak", True)]

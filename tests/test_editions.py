@@ -109,12 +109,12 @@ def test_the_feed_item_carries_both_editions(built: Path) -> None:
             [s.get("uri") for s in a.findall(f"{PODCAST}source")]) for a in alternates]
     sizes = {lang: (built / "three" / f"three-{lang}.mp3").stat().st_size for lang in ("en", "zh")}
     assert got == [
-        ("audio/mpeg", "en", "English", sizes["en"], ["https://cdn.example.com/ledger/three/three-en.mp3"]),
-        ("audio/mpeg", "zh", "中文", sizes["zh"], ["https://cdn.example.com/ledger/three/three-zh.mp3"])]
+        ("audio/mpeg", "en", "English", sizes["en"], ["https://cdn.example.com/ledger/three/published/three-en.mp3"]),
+        ("audio/mpeg", "zh", "中文", sizes["zh"], ["https://cdn.example.com/ledger/three/published/three-zh.mp3"])]
     enclosure = item.find("enclosure")
-    assert enclosure is not None and enclosure.get("url") == "https://cdn.example.com/ledger/three/three.mp3"
+    assert enclosure is not None and enclosure.get("url") == "https://cdn.example.com/ledger/three/published/three.mp3"
     parsed = podcastparser.parse("feed.xml", (built / "feed.xml").open("rb"))
-    assert [e["enclosures"][0]["url"] for e in parsed["episodes"]] == ["https://cdn.example.com/ledger/three/three.mp3"]
+    assert [e["enclosures"][0]["url"] for e in parsed["episodes"]] == ["https://cdn.example.com/ledger/three/published/three.mp3"]
 
 
 @pytest.mark.parametrize("lang,title,language", [("en", "Edition Ledger (English)", "en"),
@@ -123,7 +123,7 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     path = built / f"feed-{lang}.xml"
     report = read_json(built / "three" / "report.json")
     edition = next(e for e in report["editions"] if e["lang"] == lang)
-    url = f"https://cdn.example.com/ledger/three/three-{lang}.mp3"
+    url = f"https://cdn.example.com/ledger/three/published/three-{lang}.mp3"
     pp = podcastparser.parse(f"https://cdn.example.com/ledger/feed-{lang}.xml", path.open("rb"))
     assert pp["title"] == title
     [episode] = pp["episodes"]
@@ -139,7 +139,7 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     assert channel_guid and channel_guid != ET.parse(built / "feed.xml").getroot().findtext(f"channel/{PODCAST}guid")
     transcript = root.find(f"channel/item/{PODCAST}transcript")
     assert transcript is not None and transcript.get("language") == language
-    assert transcript.get("url") == f"https://cdn.example.com/ledger/three/transcript-{lang}.vtt"
+    assert transcript.get("url") == f"https://cdn.example.com/ledger/three/published/transcript-{lang}.vtt"
 
 
 def test_qa_checks_each_edition(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

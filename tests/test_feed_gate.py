@@ -8,7 +8,7 @@ import pytest
 
 from audiopipe.cli import main
 from tests.builds import SHOW, build, episode, feed_items
-from tests.conftest import id3, read_json, write
+from tests.conftest import TWO_STORIES, id3, read_json, write
 
 pytestmark = pytest.mark.e2e
 
@@ -22,23 +22,62 @@ def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
     b = episode(tmp_path, "day-b")
     c = episode(tmp_path, "day-c")
     assert build(a, out) == 0 and feed_items(out) == 1
+    published = (out / "day-a" / "published" / "day-a.mp3").read_bytes()
     mp3 = out / "day-a" / "day-a.mp3"
     tags = id3(mp3)
-    tags.delall("TIT2")                                # the MP3 no longer carries its title: QA fails
+    tags.delall("TIT2")                                # the working MP3 no longer carries its title: QA fails
     tags.save(mp3, v2_version=3)
     assert main(["qa", "day-a", "--out", str(out)]) == 1
     assert read_json(out / "day-a" / "qa.json")["passed"] is False
     capsys.readouterr()
 
-    assert build(b, out) == 0                          # another build refreshes the feed: A stays out
-    assert "note: day-a is not in the feed: QA failed" in capsys.readouterr().err
-    assert feed_items(out) == 1 and "day-b" in (out / "feed.xml").read_text(encoding="utf-8")
+    assert build(b, out) == 0                          # another build refreshes the feed: A's build is held ...
+    err = capsys.readouterr().err
+    assert "note: day-a: this build is not published: QA failed" in err
+    assert "the feed keeps the episode as published on " in err
+    assert feed_items(out) == 2 and "day-b" in (out / "feed.xml").read_text(encoding="utf-8")
+    assert (out / "day-a" / "published" / "day-a.mp3").read_bytes() == published   # ... and A as it passed stays
     assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
-    assert feed_items(out) == 1
+    assert feed_items(out) == 2
     assert main(["build", str(b), str(c), "--engine", "espeak", "--out", str(out)]) == 0
     said = capsys.readouterr()
     assert "3 episodes" not in said.out and "2 episodes: 2 built, 0 failed; 2 passed QA" in said.out
-    assert feed_items(out) == 2 and "day-a" not in (out / "feed.xml").read_text(encoding="utf-8")
+    assert feed_items(out) == 3
+
+
+def test_an_episode_never_passed_is_not_in_the_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert build(episode(tmp_path, "day-a"), out, "--no-qa") == 0
+    assert build(episode(tmp_path, "day-b"), out) == 0
+    assert "note: day-a: this build is not published: not checked" in capsys.readouterr().err
+    assert feed_items(out) == 1 and not (out / "day-a" / "published").exists()
+
+
+def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_identical(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: published, then the Chinese text changed so that the figures check fails, rebuilt:
+    exit 1, and the feed, the published MP3, transcripts and chapters are what they were."""
+    out = tmp_path / "out"
+    manifest = episode(tmp_path)
+    assert build(manifest, out) == 0
+    published = out / "two-stories" / "published"
+    before = {p.name: p.read_bytes() for p in sorted(published.iterdir())}
+    feeds = {name: (out / name).read_bytes() for name in ("feed.xml", "feed-en.xml", "feed-zh.xml")}
+    assert "two-stories.mp3" in before and "transcript.vtt" in before and "two-stories-zh.mp3" in before
+    write(manifest, TWO_STORIES.replace("6.3903。", "6.9303。"))        # the rate, mistyped in Chinese
+    capsys.readouterr()
+    assert build(manifest, out) == 1
+    err = capsys.readouterr().err
+    assert "QA failed" in err and "the feed keeps the build published before" in err
+    assert (out / "two-stories" / "two-stories.mp3").read_bytes() != before["two-stories.mp3"]  # the new build
+    assert {p.name: p.read_bytes() for p in sorted(published.iterdir())} == before
+    assert {name: (out / name).read_bytes() for name in feeds} == feeds
+    assert main(["feed", "--out", str(out), "--show", str(manifest.parent / "show.yaml")]) == 0   # and stays so
+    assert (out / "feed.xml").read_bytes() == feeds["feed.xml"]
+    assert {p.name: p.read_bytes() for p in sorted(published.iterdir())} == before
+    write(manifest, TWO_STORIES)                                         # fixed: the fix is published
+    assert build(manifest, out) == 0
+    assert (published / "two-stories.mp3").read_bytes() == (out / "two-stories" / "two-stories.mp3").read_bytes()
 
 
 def test_a_batch_with_a_qa_failure_exits_1_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,7 +96,7 @@ def test_a_build_without_qa_is_not_published_until_checked(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     manifest, out = episode(tmp_path), tmp_path / "out"
     assert build(manifest, out, "--no-qa") == 0
-    assert "note: two-stories is not in the feed: not checked (built with --no-qa)" in capsys.readouterr().err
+    assert "note: two-stories: this build is not published: not checked (built with --no-qa)" in capsys.readouterr().err
     assert feed_items(out) == 0
     assert main(["qa", "two-stories", "--out", str(out)]) == 0
     assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0

@@ -130,7 +130,7 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     folder = published / "two-stories"
     report = read_json(folder / "report.json")
     size = (folder / "two-stories.mp3").stat().st_size
-    url = "https://cdn.example.com/ledger/two-stories/two-stories.mp3"
+    url = "https://cdn.example.com/ledger/two-stories/published/two-stories.mp3"
     raw = (published / "feed.xml").read_bytes()
     parsed = podcastparser.parse("https://cdn.example.com/ledger/feed.xml", io.BytesIO(raw))
     assert parsed["title"] == "Test Ledger" and parsed["itunes_owner"]["email"] == "owner@example.com"
@@ -152,11 +152,11 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     [entry] = fp.entries
     assert entry.enclosures[0]["href"] == url and int(entry.enclosures[0]["length"]) == size
     assert entry.itunes_duration == str(round(report["episode"]["duration_ms"] / 1000))
-    assert entry["podcast_chapters"]["url"] == "https://cdn.example.com/ledger/two-stories/chapters.json"
+    assert entry["podcast_chapters"]["url"] == "https://cdn.example.com/ledger/two-stories/published/chapters.json"
     transcripts = ET.fromstring(raw).findall(".//item/{https://podcastindex.org/namespace/1.0}transcript")
     assert [(t.get("type"), t.get("url")) for t in transcripts] == [
-        ("text/vtt", "https://cdn.example.com/ledger/two-stories/transcript.vtt"),
-        ("application/x-subrip", "https://cdn.example.com/ledger/two-stories/transcript.srt")]
+        ("text/vtt", "https://cdn.example.com/ledger/two-stories/published/transcript.vtt"),
+        ("application/x-subrip", "https://cdn.example.com/ledger/two-stories/published/transcript.srt")]
 
 
 @pytest.mark.e2e
@@ -187,10 +187,13 @@ def fake_episode(out: Path, slug: str, title: str, date: str, number: int, size:
     (folder / f"{slug}.mp3").write_bytes(b"\xff" * size)
     for name in ("transcript.vtt", "transcript.srt", "chapters.json"):
         (folder / name).write_text("x")
-    EpisodeRecord(
+    record = EpisodeRecord(
         EpisodeInfo(slug, title, date, number, description, f"episodes/{slug}.yaml", f"{slug}.mp3", ("en", "zh"),
                     "stories", 181_400, -16.0, -1.5, -16.0, -1.0, (162.0, 198.0)),
-        BuildInfo(0, 0, 0.0), (ChapterRecord(1, "One", 0, 1000),), (), None, (), f"guid-{slug}").write(folder)
+        BuildInfo(0, 0, 0.0), (ChapterRecord(1, "One", 0, 1000),), (), None, (), f"guid-{slug}")
+    record.write(folder)
+    from audiopipe.publish.episode import promote
+    promote(folder, record)                                    # as if it had passed the feed's gate
 
 
 def test_golden_feed(tmp_path: Path) -> None:

@@ -3,16 +3,17 @@ transcripts and chapters.json beside the MP3, and the feed of every episode."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiopipe.config.show import Show
 from audiopipe.publish import artwork, guids, transcript
-from audiopipe.publish.record import EpisodeRecord, previous_guid
+from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, previous_guid
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2
-from audiopipe.tools.fsutil import atomic_path, write_text
+from audiopipe.tools.fsutil import atomic_path, publish_file, write_text
 from audiopipe.tools.images import check_artwork
 
 if TYPE_CHECKING:
@@ -68,15 +69,51 @@ def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
     write_text(folder / "chapters.json", transcript.chapters_json(record))
 
 
+def published_files(record: EpisodeRecord) -> list[str]:
+    """What the feed of an episode points at: its MP3s, transcripts and chapters (names in its folder)."""
+    names = [record.episode.file, "transcript.vtt", "transcript.srt", "chapters.json"]
+    for edition in record.editions:
+        names += [edition.file, edition.transcript, edition.chapters_file]
+    return names
+
+
+def promote(folder: Path, record: EpisodeRecord) -> None:
+    """The build in *folder* becomes the published episode: its files are linked (or copied) into
+    published/, each atomically, the record last; files an earlier promotion left that this build has
+    not (an edition turned off) go.  Until the next promotion, whatever a rebuild does to *folder*,
+    published/ and so the feed's items and the files at their URLs stay exactly as they are."""
+    target = folder / PUBLISHED
+    names = [name for name in published_files(record) if (folder / name).is_file()]
+    for name in names:
+        publish_file(folder / name, target / name)
+    for old in target.glob("*"):
+        if old.name not in names and old.name != FILE:
+            old.unlink(missing_ok=True)
+    publish_file(folder / FILE, target / FILE)
+
+
 def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None) -> Path:
-    """Write out_dir/feed.xml from every built episode *hold* lets through (and the previous feed's
-    items of episodes gone from disk)."""
+    """Promote every built episode *hold* lets through, then write out_dir/feed.xml (and the language
+    feeds) from the published episodes and the previous feed's items of episodes gone from disk; an
+    episode held now keeps its published build in the feed (*held* says so)."""
     from audiopipe.publish import (
         feed,  # ElementTree and friends: only when the feed is written
     )
+    for report in sorted(out_dir.glob(f"*/{FILE}")):
+        folder = report.parent
+        record = EpisodeRecord.load(folder)
+        reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
+        if reason is None:
+            promote(folder, record)
+        elif held is not None:
+            kept = folder / PUBLISHED / FILE
+            if kept.is_file():
+                when = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                reason += f"; the feed keeps the episode as published on {when}"
+            held.append((record.episode.slug, reason))
     art = cover(show, out_dir)
-    path = feed.write_feed(out_dir, show, art.name, hold, held)
+    path = feed.write_feed(out_dir, show, art.name)
     if show.editions:                 # one feed per language, for apps without alternateEnclosure
         for lang in ("en", "zh"):
-            feed.write_feed(out_dir, show, art.name, hold, None, lang=lang)
+            feed.write_feed(out_dir, show, art.name, lang=lang)
     return path

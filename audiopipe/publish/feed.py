@@ -26,6 +26,7 @@ from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import (
     EDITION_NAMES,
     FEED_LANGUAGE,
+    PUBLISHED,
     EditionRecord,
     EpisodeRecord,
 )
@@ -95,7 +96,7 @@ def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str,
         if mp3.is_file():
             alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="audio/mpeg", length=str(mp3.stat().st_size),
                        lang=ed.lang, title=EDITION_NAMES[ed.lang])
-            _sub(alt, f"{{{PODCAST}}}source", uri=_url(show, record.episode.slug, ed.file))
+            _sub(alt, f"{{{PODCAST}}}source", uri=_url(show, record.episode.slug, PUBLISHED, ed.file))
     return item
 
 
@@ -104,10 +105,10 @@ def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, fol
     item = _item(record.as_edition(edition), show, folder, artwork_url, transcripts=False)
     slug = record.episode.slug
     if (folder / edition.transcript).is_file():
-        _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, edition.transcript), type="text/vtt",
+        _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, PUBLISHED, edition.transcript), type="text/vtt",
              language=FEED_LANGUAGE[edition.lang])
     if (folder / edition.chapters_file).is_file():
-        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, edition.chapters_file),
+        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, PUBLISHED, edition.chapters_file),
              type="application/json+chapters")
     return item
 
@@ -124,7 +125,7 @@ def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, tra
     _sub(item, "description", truncate_bytes(description))   # escaped by ElementTree: HTML stays HTML
     _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
     _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
-    _sub(item, "enclosure", url=_url(show, slug, ep.file), length=str(mp3.stat().st_size),
+    _sub(item, "enclosure", url=_url(show, slug, PUBLISHED, ep.file), length=str(mp3.stat().st_size),
          type="audio/mpeg")
     _sub(item, f"{{{ITUNES}}}title", ep.title)
     _sub(item, f"{{{ITUNES}}}duration", str(round(ep.duration_ms / 1000)))
@@ -137,9 +138,10 @@ def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, tra
         return item
     for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
         if (folder / name).is_file():     # bilingual: no `language`, which would claim one for both
-            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, name), type=mime)
+            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, PUBLISHED, name), type=mime)
     if (folder / "chapters.json").is_file():
-        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, "chapters.json"), type="application/json+chapters")
+        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, PUBLISHED, "chapters.json"),
+             type="application/json+chapters")
     return item
 
 
@@ -171,25 +173,23 @@ def feed_name(lang: str | None) -> str:
     return "feed.xml" if lang is None else f"feed-{lang}.xml"
 
 
-def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
-           held: list[tuple[str, str]] | None, lang: str | None = None) -> dict[str, ET.Element]:
-    """Items by guid: the episodes on disk that may be published, and the old items of episodes gone;
-    with *lang*, their editions in that language."""
+def _items(out_dir: Path, show: Show, artwork_url: str, lang: str | None = None) -> dict[str, ET.Element]:
+    """Items by guid: the published episodes (each one's published/ folder: the last build that passed the
+    gate), and the old items of episodes gone from disk; with *lang*, their editions in that language."""
     items: dict[str, ET.Element] = {}
     on_disk: set[str] = set()
     for report_path in sorted(out_dir.glob(f"*/{RECORD_FILE}")):
-        folder = report_path.parent
+        built = EpisodeRecord.load(report_path.parent)
+        on_disk.add(built.guid)
+        on_disk.update(e.guid for e in built.editions)
+        folder = report_path.parent / PUBLISHED
+        if not (folder / RECORD_FILE).is_file():
+            continue                                  # never passed the gate: not in the feed
         record = EpisodeRecord.load(folder)
         if not (folder / record.episode.file).is_file():
             continue
         edition = record.edition(lang) if lang else None
         if lang and (edition is None or not (folder / edition.file).is_file()):
-            continue
-        on_disk.add(edition.guid if edition else record.guid)
-        reason = hold(folder, record)
-        if reason is not None:
-            if held is not None:
-                held.append((record.episode.slug, reason))
             continue
         item = item_for(record, show, folder, artwork_url, edition)
         items[item.findtext("guid") or ""] = item
@@ -200,16 +200,15 @@ def _items(out_dir: Path, show: Show, artwork_url: str, hold: HoldRule,
     return items
 
 
-def build_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
-               held: list[tuple[str, str]] | None = None, lang: str | None = None) -> ET.ElementTree:
-    """The feed of every episode in *out_dir* that *hold* lets through (those held go into *held* with
-    their reason), and the previous feed's items of episodes no longer on disk.  Its lastBuildDate is
-    left for :func:`write_feed`, which knows whether anything changed."""
+def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = None) -> ET.ElementTree:
+    """The feed of every published episode in *out_dir*, and the previous feed's items of episodes no
+    longer on disk.  Its lastBuildDate is left for :func:`write_feed`, which knows whether anything
+    changed."""
     require_publishable(show)
     artwork = out_dir / artwork_name
     version = hashlib.sha256(artwork.read_bytes()).hexdigest()[:12] if artwork.is_file() else "0"
     artwork_url = f"{_url(show, artwork_name)}?v={version}"     # a new URL whenever the artwork changes
-    items = _items(out_dir, show, artwork_url, hold, held, lang)
+    items = _items(out_dir, show, artwork_url, lang)
     ordered = sorted(items.values(), key=_when, reverse=True)
     feed_url = show.feed if lang is None else _url(show, feed_name(lang))
 
@@ -284,11 +283,10 @@ def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes
     return _serialize(rss)
 
 
-def write_feed(out_dir: Path, show: Show, artwork_name: str, hold: HoldRule = lambda folder, record: None,
-               held: list[tuple[str, str]] | None = None, now: dt.datetime | None = None,
+def write_feed(out_dir: Path, show: Show, artwork_name: str, now: dt.datetime | None = None,
                lang: str | None = None) -> Path:
     """Write feed.xml (or, with *lang*, that language's feed of editions) atomically."""
-    root = build_feed(out_dir, show, artwork_name, hold, held, lang).getroot()
+    root = build_feed(out_dir, show, artwork_name, lang).getroot()
     assert root is not None
     target = out_dir / feed_name(lang)
     data = _with_build_date(root, target, now or dt.datetime.now(dt.UTC).replace(microsecond=0))

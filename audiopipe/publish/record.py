@@ -288,6 +288,11 @@ class EpisodeRecord:
                                  "rebuild the episode") from None
 
 
+PUBLISHED = "published"
+"""The folder inside an episode's that holds what the feed serves: the last build that passed the gate
+(publish/episode.promote)."""
+
+
 def previous_guid(folder: Path) -> str | None:
     """The guid the episode in *folder* was first published with (kept across rebuilds), if any."""
     try:

@@ -172,3 +172,11 @@ def copy_file(source: Path, target: Path) -> None:
     """*source*'s bytes to *target*, atomically (a reader sees the old file or the whole new one)."""
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
+
+
+def publish_file(source: Path, target: Path) -> None:
+    """A copy of *source* at *target*, atomically, unless *target* holds the same bytes already.  A copy,
+    not a link: a tag editor saving the working file in place must not change what is published."""
+    if target.is_file() and target.stat().st_size == source.stat().st_size and sha256_of(target) == sha256_of(source):
+        return
+    copy_file(source, target)
