@@ -52,7 +52,7 @@ from audiopipe.synth.budget import (
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
-from audiopipe.tools.fsutil import atomic_path, check_writable, sweep_parts
+from audiopipe.tools.fsutil import atomic_path, build_lock, check_writable, sweep_parts
 from audiopipe.tools.wav import WORK_RATE
 
 
@@ -325,15 +325,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> Episode:
         return finish(p, synthesize(p, options), options)
 
 
-def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
-    """From the takes on: fit, produce, publish, review."""
-    p.stage("synthesize")
-    timed = fit(p, results, options)
-    p.stage("timeline")
-    options.run.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
-                    f"{sum(r.cached for r in timed.results)} from cache")
-    folder = options.run.out_dir / p.manifest.slug
-    mp3 = folder / f"{p.manifest.slug}.mp3"
+def _write_episode(p: Plan, timed: Timed, folder: Path, mp3: Path, options: BuildOptions) -> tuple[Produced, EpisodeRecord]:
+    """Produce and publish into *folder*: the episode and its editions (each renamed into place only when
+    whole), the record, the sidecars."""
     takes = produce_editions.Takes(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
                                    timed.gap_scale)
     with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack:
@@ -345,12 +339,27 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
         p.stage("editions")
         record = publish_episode(p, timed, produced, rendered, folder, tmp, options)
     write_record(folder, record)
-    findings: list[Finding] = []
-    if options.choices.qa:
-        from audiopipe.review import (
-            checks,  # the checks, the page and the recognizer: only with QA
-        )
-        findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr, options.run.log, options.run.progress)
+    return produced, record
+
+
+def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
+    """From the takes on: fit, produce, publish, review."""
+    p.stage("synthesize")
+    timed = fit(p, results, options)
+    p.stage("timeline")
+    options.run.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
+                    f"{sum(r.cached for r in timed.results)} from cache")
+    folder = options.run.out_dir / p.manifest.slug
+    mp3 = folder / f"{p.manifest.slug}.mp3"
+    with build_lock(folder, f"episode {p.manifest.slug!r}"):      # two builds of one episode: one at a time
+        produced, record = _write_episode(p, timed, folder, mp3, options)
+        findings: list[Finding] = []
+        if options.choices.qa:
+            from audiopipe.review import (
+                checks,  # the checks, the page and the recognizer: only with QA
+            )
+            findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr, options.run.log,
+                                            options.run.progress)
     b = record.build
     return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,
                    produced.loudness, b.seconds, timed.warnings, tuple(findings))

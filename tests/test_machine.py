@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,51 @@ def test_files_get_the_mode_open_gives_and_stale_parts_are_swept(tmp_path: Path,
     assert not list(out.rglob("*.part"))
 
 
+def test_a_build_leaves_another_running_builds_files_in_progress_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two builds into one output folder and cache: each sweeps only what a dead process left."""
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])   # a build still running
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)                                                   # one that was killed
+    try:
+        hour_ago = time.time() - 3600
+        running = [out / "two-stories" / f".two-stories.mp3.{other.pid}.ab12cd.part",
+                   cache_root() / "takes" / "ab" / f".abc.wav.{other.pid}.zz9.part",
+                   out / f".audiopipe-probe.{other.pid}.q1.part"]
+        dead = [out / "two-stories" / f".two-stories.mp3.{gone.stdout.strip()}.ef34gh.part"]
+        for part in running + dead:
+            part.parent.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(b"\0" * 100)
+            os.utime(part, (hour_ago, hour_ago))
+        assert build(manifest, out) == 0
+        assert all(p.exists() for p in running) and not any(p.exists() for p in dead)
+        assert "removed 1 unfinished file(s)" in capsys.readouterr().err
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_two_builds_of_one_episode_take_turns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    lock = out / "two-stories" / ".build.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import fcntl, sys, time
+f = open({str(lock)!r}, "a+"); fcntl.flock(f, fcntl.LOCK_EX); f.truncate(0); f.write("pid 4242"); f.flush()
+print("locked", flush=True); time.sleep(60)"""], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert build(manifest, out) == 2
+        assert one_error_line(capsys) == (f"error: {lock.parent}: episode 'two-stories' is being built by pid 4242 "
+                                          "right now; wait for it to finish, or build into another --out")
+        assert not (out / "two-stories" / "two-stories.mp3").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert build(manifest, out) == 0                                   # once it is done, the build goes on
+    assert (out / "two-stories" / "two-stories.mp3").is_file()
+    assert not (out / "two-stories" / "published" / ".build.lock").exists()
 
 
 # ---- the machine ---------------------------------------------------------------------------------

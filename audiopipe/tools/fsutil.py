@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -70,7 +71,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=target.parent)
         os.fchmod(fd, FILE_MODE)
         os.close(fd)
     except OSError as exc:
@@ -116,9 +117,32 @@ def write_text(target: Path, text: str) -> None:
         fh.write(text)
 
 
+_OWNER = re.compile(r"\.(\d+)\.[^.]+" + re.escape(PART_SUFFIX) + "$")
+ORPHAN_AFTER_S = 24 * 3600
+"""A ``.part`` file whose process still runs is another build's work in progress, unless it is this old."""
+
+
+def _owner_running(name: str, mtime: float) -> bool:
+    """Does the process that is writing this ``.part`` file (its pid is in the name) still run?"""
+    found = _OWNER.search(name)
+    if found is None or time.time() - mtime > ORPHAN_AFTER_S:
+        return False
+    pid = int(found.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:              # alive, another user's
+        return True
+    return True
+
+
 def sweep_parts(folder: Path, older_than: float | None = None) -> int:
     """Remove the ``.part`` files an interrupted run left in *folder* (and below) that are older than
-    *older_than* (a time; default: now).  Returns how many went."""
+    *older_than* (a time; default: now), never one a running process is writing (another build into the
+    same folder or cache).  Returns how many went."""
     limit = time.time() if older_than is None else older_than
     removed = 0
     if not folder.is_dir():
@@ -128,7 +152,8 @@ def sweep_parts(folder: Path, older_than: float | None = None) -> int:
             if name.startswith(".") and name.endswith(PART_SUFFIX):
                 path = Path(root) / name
                 with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < limit:
+                    mtime = path.stat().st_mtime
+                    if mtime < limit and not _owner_running(name, mtime):
                         path.unlink()
                         removed += 1
     return removed
@@ -145,7 +170,7 @@ def check_writable(folder: Path, what: str = "folder") -> None:
             made.append(path)
         if not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
-        fd, probe = tempfile.mkstemp(prefix=".audiopipe-probe.", suffix=PART_SUFFIX, dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".audiopipe-probe.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder)
         os.close(fd)
         os.unlink(probe)
     except FileExistsError:
@@ -180,3 +205,35 @@ def publish_file(source: Path, target: Path) -> None:
     if target.is_file() and target.stat().st_size == source.stat().st_size and sha256_of(target) == sha256_of(source):
         return
     copy_file(source, target)
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path, what: str) -> Iterator[None]:
+    """Hold *folder*'s build lock (a file lock on ``.build.lock``, with the holder's pid in it) for the
+    block; when another process holds it, one line saying so, at once (POSIX; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:                                   # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".build.lock", "a+")
+    except OSError as exc:
+        raise os_error(exc, folder) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise AudiopipeError(f"{folder}: {what} is being built by {holder} right now; wait for it to "
+                                 "finish, or build into another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
