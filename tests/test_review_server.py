@@ -326,3 +326,28 @@ def test_oversized_requests_are_refused_at_once(tmp_path: Path, capsys: pytest.C
         status, text, after = asyncio.run(run())
     assert status == 413 and "a segment holds at most 10000" in text and after == 200
     assert not (out / "ep" / "review.json").exists() or not read_json(out / "ep" / "review.json")["overrides"]
+
+
+def test_hostile_requests_are_4xx_never_500(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _episode(tmp_path, stories=1)
+    capsys.readouterr()
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+
+        async def run() -> dict[str, int]:
+            got = {}
+            async with aiohttp.ClientSession(headers={"Origin": base}) as http:
+                for name, path in (("nul", "/files/ep/segments%00.mp3"), ("long", "/files/ep/" + "a" * 4000),
+                                   ("nul slug", "/e/ep%00x")):
+                    async with http.get(f"{base}{path}?token={token}") as r:
+                        got[name] = r.status
+                deep = "[" * 100_000 + "]" * 100_000
+                async with http.post(f"{base}/api/e/ep/approve?token={token}", data=deep,
+                                     headers={"Content-Type": "application/json"}) as r:
+                    got["deep json"] = r.status
+                async with http.post(f"{base}/api/e/ep/retake?token={token}", data='{"segment": 1, "rate": 1e400}',
+                                     headers={"Content-Type": "application/json"}) as r:
+                    got["rate 1e400"] = r.status
+            return got
+        got = asyncio.run(run())
+    assert got == {"nul": 404, "long": 404, "nul slug": 404, "deep json": 400, "rate 1e400": 400}, got

@@ -137,11 +137,14 @@ class Studio:
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         folder = self.folder(request.match_info["slug"]).resolve()
-        target = (folder / request.match_info["path"]).resolve()
-        if not target.is_relative_to(folder) or target.name.startswith("."):
-            raise web.HTTPForbidden(text="outside the episode folder")
-        if not target.is_file():
-            raise web.HTTPNotFound()
+        try:
+            target = (folder / request.match_info["path"]).resolve()
+            if not target.is_relative_to(folder) or target.name.startswith("."):
+                raise web.HTTPForbidden(text="outside the episode folder")
+            if not target.is_file():
+                raise web.HTTPNotFound()
+        except (ValueError, OSError):         # a NUL byte, a name too long for the file system
+            raise web.HTTPNotFound() from None
         return web.FileResponse(target)
 
     # ---- the API -------------------------------------------------------------------------------
@@ -158,7 +161,7 @@ class Studio:
     async def _body(self, request: web.Request) -> dict[str, Any]:
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):       # not JSON, or nested past what any request needs
             raise web.HTTPBadRequest(text="send JSON") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="send a JSON object")
@@ -192,7 +195,7 @@ class Studio:
         index = self._segment(body)
         try:
             rate = None if body.get("rate") in (None, "") else int(body["rate"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise web.HTTPBadRequest(text="rate: a whole number of percent, e.g. -10") from None
         text = body.get("text")
         if isinstance(text, str) and len(text) > MAX_SEGMENT_CHARS:
