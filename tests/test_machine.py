@@ -15,7 +15,7 @@ import pytest
 
 from audiopipe.cli import main
 from tests.builds import build, episode, one_error_line
-from tests.conftest import cache_root, read_json, write
+from tests.conftest import TWO_STORIES, cache_root, read_json, write
 
 pytestmark = pytest.mark.e2e
 
@@ -151,3 +151,55 @@ def test_a_read_only_output_folder_is_one_line(tmp_path: Path, capsys: pytest.Ca
         assert main(["import", str(write(tmp_path / "s.txt", "Markets rose.\n\n市场上涨。\n")), "-o",
                      str(disk / "out" / "s.yaml")]) == 2
         assert one_error_line(capsys).startswith(f"error: {disk / 'out' / 's.yaml'}: cannot write (read-only")
+
+
+def _whole(out: Path, seen: dict[Path, tuple[float, int]]) -> None:
+    """Everything a build left in *out* (its .part files aside) is whole: JSON parses, the feed parses,
+    MP3s decode to the end (each file once, until it changes)."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from audiopipe.tools import ffmpeg
+    for path in out.rglob("*"):
+        if path.name.endswith(".part") or not path.is_file():
+            continue
+        stat = path.stat()
+        if seen.get(path) == (stat.st_mtime, stat.st_size):
+            continue
+        if path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".xml":
+            ET.parse(path)
+        elif path.suffix == ".mp3":
+            assert len(ffmpeg.decode_file(path)) > 0, path
+        seen[path] = (stat.st_mtime, stat.st_size)
+
+
+def test_a_build_killed_at_twenty_points_leaves_nothing_half_written_and_the_published_episode_as_it_was(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = episode(tmp_path), tmp_path / "out"
+    assert build(manifest, out) == 0
+    published = {p.name: p.read_bytes() for p in (out / "two-stories" / "published").iterdir()}
+    finished = 0
+    seen: dict[Path, tuple[float, int]] = {}
+    cmd = [sys.executable, "-m", "audiopipe", "build", str(manifest), "--engine", "espeak", "--out", str(out),
+           "--quiet"]
+    env = {**os.environ, "AUDIOPIPE_CACHE": str(cache_root())}
+    for point in range(1, 21):
+        write(manifest, TWO_STORIES.replace("Shipping rates fell", f"Shipping rates fell ({point})"))
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.25 + 0.07 * point)              # start-up, plan, synthesis, mastering, QA, feed: about 1.7 s
+        proc.kill()
+        proc.wait()
+        _whole(out, seen)                            # killed anywhere: every file there is whole
+        assert set(published) <= {p.name for p in (out / "two-stories" / "published").iterdir()}
+        finished += proc.returncode == 0
+    assert finished < 20 and (out / "feed.xml").read_bytes() != b""   # most runs were killed part-way
+    # the next build makes what is missing, sweeps what the killed ones left, and publishes the result
+    capsys.readouterr()
+    assert build(manifest, out) == 0
+    assert "removed" in capsys.readouterr().err or not list(out.rglob("*.part"))
+    assert not list(out.rglob("*.part")) and not list(cache_root().rglob("*.part"))
+    _whole(out, seen)
+    now = {p.name: p.read_bytes() for p in (out / "two-stories" / "published").iterdir()}
+    assert set(now) == set(published) and now["two-stories.mp3"] == (out / "two-stories" / "two-stories.mp3").read_bytes()
