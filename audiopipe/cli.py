@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
@@ -24,8 +24,16 @@ if TYPE_CHECKING:
     from audiopipe.review.findings import Finding
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with our one line for a bad command line (not the usage block), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {self.prog}: {message}; see `{self.prog} --help`\n")
+        sys.exit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="audiopipe", description="Render bilingual (English + Mandarin) podcast episodes from YAML manifests.")
     parser.add_argument("--version", action="version", version=f"audiopipe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -311,12 +319,7 @@ def _cmd_feed(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from audiopipe.config.voices import find_voices_dir, load_profiles
     from audiopipe.script import importer
-    from audiopipe.script.manifest import load_manifest
-    from audiopipe.script.segments import segments_of
     from audiopipe.tools.fsutil import write_text
     target = args.output or Path("episodes") / f"{args.script.stem}.yaml"
     if target.suffix not in (".yaml", ".yml"):
@@ -327,12 +330,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not imported.blocks:
         raise AudiopipeError(f"{args.script}: no story text found (only headlines, credits or blank lines); "
                              "check the file")
-    text = importer.to_yaml(imported)
-    with tempfile.TemporaryDirectory() as tmp:   # the result must be a manifest `build` accepts
-        probe = Path(tmp) / target.name
-        probe.write_text(text, encoding="utf-8")
-        segments_of(load_manifest(probe, load_profiles(find_voices_dir(target.parent))))
-    write_text(target, text)
+    write_text(target, importer.checked_yaml(imported, args.script, target))
     kind = "stories" if imported.bilingual else "a free script (some stretches are in one language)"
     print(f"wrote {target}: {len(imported.blocks)} blocks as {kind}; {len(imported.dropped)} lines left out "
           "(listed as comments at the top)")

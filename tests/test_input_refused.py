@@ -195,3 +195,30 @@ def test_a_segment_or_episode_past_the_bounds_is_refused_before_synthesis(
     line = one_error_line(capsys)
     assert "two-stories.yaml: would run about 0:2" in line and "at most 0:20: split it into several episodes" in line
     assert not (tmp_path / "out" / "two-stories").exists() and not list((cache_root() / "takes").glob("*/*.wav"))
+
+
+def test_a_bad_command_line_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["build", "x.yaml", "--jobs", "many"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: audiopipe build: argument --jobs: invalid int value: 'many'; see `audiopipe build --help`"]
+
+
+def test_an_english_host_profile_that_speaks_chinese_is_refused(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = episode(tmp_path)
+    voices = path.parent / "voices"
+    write(voices / "en-host.yaml", "language: zh\nvoices: {espeak: cmn}\n")
+    assert main(["build", str(path), "--voices", str(voices), "--out", str(tmp_path / "out")]) == 2
+    line = one_error_line(capsys)
+    assert "has no `voices:`, so en-host is its English host, but" in line and "en-host.yaml says language: zh" in line
+
+
+def test_import_errors_name_the_script_not_a_temporary_file(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    script = write(tmp_path / "news.txt", "市场\n\n" + "Markets rose again. " * 600 + "\n\n市场上涨。\n")
+    assert main(["import", str(script), "-o", str(tmp_path / "news.yaml")]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"error: {script} (as imported)") and "/tmp/tmp" not in line.replace(str(tmp_path), "")
+    assert not (tmp_path / "news.yaml").exists()

@@ -361,3 +361,12 @@ def test_any_title_text_reaches_the_feed_exactly_and_private_use_is_refused(
     assert main(["build", str(bad), "--show", str(show), "--engine", "espeak", "--out", str(tmp_path / "x")]) == 2
     assert capsys.readouterr().err.endswith(f"error: {bad}:1: title: contains U+E000, which is not text; remove it\n")
     assert not (tmp_path / "x" / "pua").exists()
+
+
+def test_transcripts_keep_one_cue_per_line_whatever_the_text() -> None:
+    from audiopipe.publish import transcript
+    cue = transcript.Cue(0, 1500, "Rates --> up, <b>really</b>", "en", "Li\nNa")
+    vtt = transcript.to_vtt([cue])
+    srt = transcript.to_srt([cue])
+    assert vtt.count("-->") == 1 and srt.count("-->") == 1              # only the timing line's arrow
+    assert "<v Li Na>" in vtt and "&lt;b&gt;" in vtt and "Rates → up" in vtt and "Rates → up" in srt

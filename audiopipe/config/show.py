@@ -14,7 +14,7 @@ from typing import Any
 
 from audiopipe.config import yamlio
 from audiopipe.errors import InputError, ToolError
-from audiopipe.text import not_text
+from audiopipe.text import not_text, one_line
 
 
 class ShowError(InputError):
@@ -259,4 +259,4 @@ def _text_value(path: Path, name: str, value: Any, line: int | None) -> str:
     problem = not_text(" ".join(value.split()))
     if problem:
         raise ShowError(path, f"{name}: {problem}", line=line)
-    return value.strip()
+    return value.strip() if name == "description" else one_line(value)     # a name or a title is one line

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from audiopipe.engines import Word
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
-from audiopipe.text import join_text, tidy
+from audiopipe.text import join_text, one_line, tidy
 
 MAX_EN = 65
 MAX_ZH = 32            # CJK characters are twice as wide as Latin letters
@@ -123,15 +123,20 @@ def _ts(ms: int, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
 
 
+def _cue_text(text: str) -> str:
+    """A cue's text as both formats allow it: one line per line, never the timing arrow inside it."""
+    return text.replace("-->", "→")
+
+
 def _vtt_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _cue_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_vtt(cues: list[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for i, cue in enumerate(cues, start=1):
         lines += [str(i), f"{_ts(cue.start_ms, '.')} --> {_ts(cue.end_ms, '.')}",
-                  f"<v {_vtt_escape(cue.voice)}><lang {cue.lang}>{_vtt_escape(cue.text)}</lang></v>", ""]
+                  f"<v {_vtt_escape(one_line(cue.voice))}><lang {cue.lang}>{_vtt_escape(cue.text)}</lang></v>", ""]
     return "\n".join(lines)
 
 
@@ -176,7 +181,8 @@ def wrap(text: str, lang: str) -> list[str]:
 def to_srt(cues: list[Cue]) -> str:
     lines: list[str] = []
     for i, cue in enumerate(cues, start=1):
-        lines += [str(i), f"{_ts(cue.start_ms, ',')} --> {_ts(cue.end_ms, ',')}", *wrap(cue.text, cue.lang), ""]
+        lines += [str(i), f"{_ts(cue.start_ms, ',')} --> {_ts(cue.end_ms, ',')}", *wrap(_cue_text(cue.text), cue.lang),
+                  ""]
     return "\n".join(lines)
 
 

@@ -274,3 +274,22 @@ def to_yaml(imp: Imported, today: dt.date | None = None) -> str:
         while out[-1] == "":
             out.pop()
     return "\n".join(out) + "\n"
+
+
+def checked_yaml(imported: Imported, source: Path, target: Path) -> str:
+    """The manifest of *imported*, proven to be one `build` accepts (as it would be read at *target*);
+    a problem is one line naming the script it came from, never the temporary file it was tried in."""
+    import tempfile
+
+    from audiopipe.config.voices import find_voices_dir, load_profiles
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.script.segments import segments_of
+    text = to_yaml(imported)
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / target.name
+        probe.write_text(text, encoding="utf-8")
+        try:
+            segments_of(load_manifest(probe, load_profiles(find_voices_dir(target.parent))))
+        except AudiopipeError as exc:
+            raise AudiopipeError(exc.message.replace(str(probe), f"{source} (as imported)")) from None
+    return text

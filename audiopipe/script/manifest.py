@@ -119,6 +119,13 @@ def _voices(path: Path, data: yamlio.LineDict, profiles: Mapping[str, VoiceProfi
     chosen = dict(DEFAULT_PROFILE)
     value = data.get("voices")
     if value is None:
+        for lang, name in chosen.items():          # voices/en-host.yaml may have been given another language
+            profile = profiles.get(name)
+            if profile is not None and profile.language != lang:
+                where = profile.path or name
+                raise ManifestError(path, f"has no `voices:`, so {name} is its {LANG_NAMES[lang]} host, but {where} "
+                                    f"says language: {profile.language}; fix the profile or name the manifest's "
+                                    f"voices, e.g. voices: {{{lang}: <a {LANG_NAMES[lang]} profile>}}")
         return chosen
     if not isinstance(value, yamlio.LineDict):
         raise _fail(path, data, "voices", "must map languages to profile names, e.g. {en: en-host, zh: zh-host}")
