@@ -227,7 +227,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_findings(episode.findings)
         print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
         if failed(episode.findings):
-            kept = episode.folder / "published" / "report.json"
+            kept = episode.folder / "published" / "published.json"
             stays = (" (the feed keeps the build published before, in published/)" if kept.is_file()
                      else "")
             _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "

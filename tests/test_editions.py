@@ -15,6 +15,7 @@ import pytest
 from audiopipe.cli import main
 from audiopipe.dsp import loudness
 from audiopipe.tools import ffmpeg
+from tests.builds import served_file
 from tests.conftest import decode_seconds, id3, read_json, write
 from tests.test_readers import ffmetadata, ffmpeg_chapters
 
@@ -100,6 +101,11 @@ def test_editions_carry_their_own_tags_as_three_readers_see_them(built: Path) ->
     assert str(id3(built / "three" / "three.mp3")["TIT2"]) == "Three stories"
 
 
+def _served(out: Path, name: str) -> str:
+    """The URL the feed gives the published copy of *name*."""
+    return f"https://cdn.example.com/ledger/three/published/{served_file(out, 'three', name).name}"
+
+
 def test_the_feed_item_carries_both_editions(built: Path) -> None:
     root = ET.parse(built / "feed.xml").getroot()
     item = root.find("channel/item")
@@ -109,12 +115,12 @@ def test_the_feed_item_carries_both_editions(built: Path) -> None:
             [s.get("uri") for s in a.findall(f"{PODCAST}source")]) for a in alternates]
     sizes = {lang: (built / "three" / f"three-{lang}.mp3").stat().st_size for lang in ("en", "zh")}
     assert got == [
-        ("audio/mpeg", "en", "English", sizes["en"], ["https://cdn.example.com/ledger/three/published/three-en.mp3"]),
-        ("audio/mpeg", "zh", "中文", sizes["zh"], ["https://cdn.example.com/ledger/three/published/three-zh.mp3"])]
+        ("audio/mpeg", "en", "English", sizes["en"], [_served(built, "three-en.mp3")]),
+        ("audio/mpeg", "zh", "中文", sizes["zh"], [_served(built, "three-zh.mp3")])]
     enclosure = item.find("enclosure")
-    assert enclosure is not None and enclosure.get("url") == "https://cdn.example.com/ledger/three/published/three.mp3"
+    assert enclosure is not None and enclosure.get("url") == _served(built, "three.mp3")
     parsed = podcastparser.parse("feed.xml", (built / "feed.xml").open("rb"))
-    assert [e["enclosures"][0]["url"] for e in parsed["episodes"]] == ["https://cdn.example.com/ledger/three/published/three.mp3"]
+    assert [e["enclosures"][0]["url"] for e in parsed["episodes"]] == [_served(built, "three.mp3")]
 
 
 @pytest.mark.parametrize("lang,title,language", [("en", "Edition Ledger (English)", "en"),
@@ -123,7 +129,7 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     path = built / f"feed-{lang}.xml"
     report = read_json(built / "three" / "report.json")
     edition = next(e for e in report["editions"] if e["lang"] == lang)
-    url = f"https://cdn.example.com/ledger/three/published/three-{lang}.mp3"
+    url = _served(built, f"three-{lang}.mp3")
     pp = podcastparser.parse(f"https://cdn.example.com/ledger/feed-{lang}.xml", path.open("rb"))
     assert pp["title"] == title
     [episode] = pp["episodes"]
@@ -139,7 +145,7 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     assert channel_guid and channel_guid != ET.parse(built / "feed.xml").getroot().findtext(f"channel/{PODCAST}guid")
     transcript = root.find(f"channel/item/{PODCAST}transcript")
     assert transcript is not None and transcript.get("language") == language
-    assert transcript.get("url") == f"https://cdn.example.com/ledger/three/published/transcript-{lang}.vtt"
+    assert transcript.get("url") == _served(built, f"transcript-{lang}.vtt")
 
 
 def test_qa_checks_each_edition(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

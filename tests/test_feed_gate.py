@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.builds import SHOW, build, episode, feed_items
+from tests.builds import SHOW, build, episode, feed_agrees, feed_items, served_file
 from tests.conftest import TWO_STORIES, id3, read_json, write
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
     b = episode(tmp_path, "day-b")
     c = episode(tmp_path, "day-c")
     assert build(a, out) == 0 and feed_items(out) == 1
-    published = (out / "day-a" / "published" / "day-a.mp3").read_bytes()
+    published = served_file(out, "day-a", "day-a.mp3").read_bytes()
     mp3 = out / "day-a" / "day-a.mp3"
     tags = id3(mp3)
     tags.delall("TIT2")                                # the working MP3 no longer carries its title: QA fails
@@ -36,7 +36,8 @@ def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
     assert "note: day-a: this build is not published: QA failed" in err
     assert "the feed keeps the episode as published on " in err
     assert feed_items(out) == 2 and "day-b" in (out / "feed.xml").read_text(encoding="utf-8")
-    assert (out / "day-a" / "published" / "day-a.mp3").read_bytes() == published   # ... and A as it passed stays
+    assert served_file(out, "day-a", "day-a.mp3").read_bytes() == published   # ... and A as it passed stays
+    assert feed_agrees(out) == 2 * 5                  # each: its enclosure, two alternates, two edition feeds
     assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
     assert feed_items(out) == 2
     assert main(["build", str(b), str(c), "--engine", "espeak", "--out", str(out)]) == 0
@@ -63,13 +64,15 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
     published = out / "two-stories" / "published"
     before = {p.name: p.read_bytes() for p in sorted(published.iterdir())}
     feeds = {name: (out / name).read_bytes() for name in ("feed.xml", "feed-en.xml", "feed-zh.xml")}
-    assert "two-stories.mp3" in before and "transcript.vtt" in before and "two-stories-zh.mp3" in before
+    assert {served_file(out, "two-stories", n).name for n in ("two-stories.mp3", "transcript.vtt",
+                                                             "two-stories-zh.mp3")} <= set(before)
     write(manifest, TWO_STORIES.replace("6.3903。", "6.9303。"))        # the rate, mistyped in Chinese
     capsys.readouterr()
     assert build(manifest, out) == 1
     err = capsys.readouterr().err
     assert "QA failed" in err and "the feed keeps the build published before" in err
-    assert (out / "two-stories" / "two-stories.mp3").read_bytes() != before["two-stories.mp3"]  # the new build
+    assert (out / "two-stories" / "two-stories.mp3").read_bytes() != \
+        served_file(out, "two-stories", "two-stories.mp3").read_bytes()    # the new build, not published
     assert {p.name: p.read_bytes() for p in sorted(published.iterdir())} == before
     assert {name: (out / name).read_bytes() for name in feeds} == feeds
     assert main(["feed", "--out", str(out), "--show", str(manifest.parent / "show.yaml")]) == 0   # and stays so
@@ -77,7 +80,13 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
     assert {p.name: p.read_bytes() for p in sorted(published.iterdir())} == before
     write(manifest, TWO_STORIES)                                         # fixed: the fix is published
     assert build(manifest, out) == 0
-    assert (published / "two-stories.mp3").read_bytes() == (out / "two-stories" / "two-stories.mp3").read_bytes()
+    assert served_file(out, "two-stories", "two-stories.mp3").read_bytes() == \
+        (out / "two-stories" / "two-stories.mp3").read_bytes()
+    from audiopipe.publish.feed import read_served
+    found = read_served(out / "two-stories")
+    assert found is not None                                             # only what the feeds point at is left
+    assert sorted(p.name for p in published.iterdir()) == sorted(["published.json", *found[1].names.values()])
+    assert feed_agrees(out) == 5
 
 
 def test_a_batch_with_a_qa_failure_exits_1_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

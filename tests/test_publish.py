@@ -27,6 +27,7 @@ from audiopipe.publish.record import (
     EpisodeInfo,
     EpisodeRecord,
 )
+from tests.builds import served_file
 from tests.conftest import id3, raw_frames, read_json, write
 
 SHOW = """
@@ -130,7 +131,7 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     folder = published / "two-stories"
     report = read_json(folder / "report.json")
     size = (folder / "two-stories.mp3").stat().st_size
-    url = "https://cdn.example.com/ledger/two-stories/published/two-stories.mp3"
+    url = _served(published, "two-stories.mp3")
     raw = (published / "feed.xml").read_bytes()
     parsed = podcastparser.parse("https://cdn.example.com/ledger/feed.xml", io.BytesIO(raw))
     assert parsed["title"] == "Test Ledger" and parsed["itunes_owner"]["email"] == "owner@example.com"
@@ -152,11 +153,11 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     [entry] = fp.entries
     assert entry.enclosures[0]["href"] == url and int(entry.enclosures[0]["length"]) == size
     assert entry.itunes_duration == str(round(report["episode"]["duration_ms"] / 1000))
-    assert entry["podcast_chapters"]["url"] == "https://cdn.example.com/ledger/two-stories/published/chapters.json"
+    assert entry["podcast_chapters"]["url"] == _served(published, "chapters.json")
     transcripts = ET.fromstring(raw).findall(".//item/{https://podcastindex.org/namespace/1.0}transcript")
     assert [(t.get("type"), t.get("url")) for t in transcripts] == [
-        ("text/vtt", "https://cdn.example.com/ledger/two-stories/published/transcript.vtt"),
-        ("application/x-subrip", "https://cdn.example.com/ledger/two-stories/published/transcript.srt")]
+        ("text/vtt", _served(published, "transcript.vtt")),
+        ("application/x-subrip", _served(published, "transcript.srt"))]
 
 
 @pytest.mark.e2e
@@ -178,6 +179,11 @@ def test_rebuild_updates_the_item_and_nothing_is_lost(published: Path, two_stori
     assert [e.title for e in items] == ["Other", "Two stories v2"]      # ... but its item is kept
     assert not list(published.glob(".*.part"))
     capsys.readouterr()
+
+
+def _served(out: Path, name: str, slug: str = "two-stories") -> str:
+    """The URL the feed gives the published copy of *name*."""
+    return f"https://cdn.example.com/ledger/{slug}/published/{served_file(out, slug, name).name}"
 
 
 def fake_episode(out: Path, slug: str, title: str, date: str, number: int, size: int,

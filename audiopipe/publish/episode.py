@@ -4,6 +4,7 @@ transcripts and chapters.json beside the MP3, and the feed of every episode."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from audiopipe.publish import artwork, guids, transcript
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, previous_guid
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2
-from audiopipe.tools.fsutil import atomic_path, publish_file, write_text
+from audiopipe.tools.fsutil import atomic_path, publish_file, sha256_of, write_text
 from audiopipe.tools.images import check_artwork
 
 if TYPE_CHECKING:
@@ -77,19 +78,41 @@ def published_files(record: EpisodeRecord) -> list[str]:
     return names
 
 
+def served_name(name: str, digest: str) -> str:
+    """A published file's name: its own with its content hash before the extension (two-stories.3fa2c1d0e9b8.mp3)."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{digest[:12]}.{ext}" if dot else f"{name}.{digest[:12]}"
+
+
 def promote(folder: Path, record: EpisodeRecord) -> None:
-    """The build in *folder* becomes the published episode: its files are linked (or copied) into
-    published/, each atomically, the record last; files an earlier promotion left that this build has
-    not (an edition turned off) go.  Until the next promotion, whatever a rebuild does to *folder*,
-    published/ and so the feed's items and the files at their URLs stay exactly as they are."""
+    """The build in *folder* becomes the published episode.  Its files are copied into published/ under
+    names that carry their content hash, each atomically; then published.json (the record and those
+    names) is replaced, which is the switch.  Nothing the feed points at is overwritten or removed here
+    (:func:`sweep_served` does, once the feeds point at the new files), so a kill at any moment leaves a
+    feed whose every URL serves whole bytes of the length it says."""
+    from audiopipe.publish.feed import SERVED
     target = folder / PUBLISHED
-    names = [name for name in published_files(record) if (folder / name).is_file()]
-    for name in names:
-        publish_file(folder / name, target / name)
-    for old in target.glob("*"):
-        if old.name not in names and old.name != FILE:
-            old.unlink(missing_ok=True)
-    publish_file(folder / FILE, target / FILE)
+    names: dict[str, str] = {}
+    for name in published_files(record):
+        if (folder / name).is_file():
+            names[name] = served_name(name, sha256_of(folder / name))
+            publish_file(folder / name, target / names[name])
+    write_text(target / SERVED, json.dumps({"files": names, "record": record.to_json()}, ensure_ascii=False,
+                                           indent=1) + "\n")
+
+
+def sweep_served(out_dir: Path) -> None:
+    """Remove from every published/ folder the files its published.json no longer names (after the feeds
+    were written: no feed points at them any more)."""
+    from audiopipe.publish.feed import SERVED, read_served
+    for served in sorted(out_dir.glob(f"*/{PUBLISHED}/{SERVED}")):
+        found = read_served(served.parent.parent)
+        if found is None:
+            continue
+        keep = {SERVED, *found[1].names.values()}
+        for path in served.parent.iterdir():
+            if path.is_file() and path.name not in keep and not path.name.endswith(".part"):
+                path.unlink(missing_ok=True)
 
 
 def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None) -> Path:
@@ -106,7 +129,7 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         if reason is None:
             promote(folder, record)
         elif held is not None:
-            kept = folder / PUBLISHED / FILE
+            kept = folder / PUBLISHED / "published.json"
             if kept.is_file():
                 when = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
                 reason += f"; the feed keeps the episode as published on {when}"
@@ -116,4 +139,5 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
     if show.editions:                 # one feed per language, for apps without alternateEnclosure
         for lang in ("en", "zh"):
             feed.write_feed(out_dir, show, art.name, lang=lang)
+    sweep_served(out_dir)
     return path

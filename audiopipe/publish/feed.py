@@ -12,9 +12,11 @@ import copy
 import datetime as dt
 import email.utils
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -85,38 +87,57 @@ def require_publishable(show: Show) -> None:
             raise AudiopipeError(f"{where}: {key}: missing; the feed needs it — add `{key}:` ({hint})")
 
 
-def item_for(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str,
+@dataclass(frozen=True)
+class Served:
+    """Where an episode's published files are: its published/ folder, each file under the name that
+    carries its content hash (a new build, a new URL; an old URL always serves the bytes it served)."""
+
+    folder: Path
+    slug: str
+    names: Mapping[str, str]            # a file's name in the episode folder -> its published name
+
+    def path(self, name: str) -> Path | None:
+        """The published file of *name*, or None when this episode has none."""
+        published = self.names.get(name)
+        path = self.folder / published if published else None
+        return path if path is not None and path.is_file() else None
+
+    def url(self, show: Show, name: str) -> str:
+        return _url(show, self.slug, PUBLISHED, self.names[name])
+
+
+def item_for(record: EpisodeRecord, show: Show, served: Served, artwork_url: str,
              edition: EditionRecord | None = None) -> ET.Element:
     """The episode's item; with *edition*, the item of that edition (for its language's feed)."""
     if edition is not None:
-        return _edition_item(record, edition, show, folder, artwork_url)
-    item = _item(record, show, folder, artwork_url)
+        return _edition_item(record, edition, show, served, artwork_url)
+    item = _item(record, show, served, artwork_url)
     for ed in record.editions:                 # Podcasting 2.0: the same episode in one language
-        mp3 = folder / ed.file
-        if mp3.is_file():
+        mp3 = served.path(ed.file)
+        if mp3 is not None:
             alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="audio/mpeg", length=str(mp3.stat().st_size),
                        lang=ed.lang, title=EDITION_NAMES[ed.lang])
-            _sub(alt, f"{{{PODCAST}}}source", uri=_url(show, record.episode.slug, PUBLISHED, ed.file))
+            _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, ed.file))
     return item
 
 
-def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, folder: Path,
+def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, served: Served,
                   artwork_url: str) -> ET.Element:
-    item = _item(record.as_edition(edition), show, folder, artwork_url, transcripts=False)
-    slug = record.episode.slug
-    if (folder / edition.transcript).is_file():
-        _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, PUBLISHED, edition.transcript), type="text/vtt",
+    item = _item(record.as_edition(edition), show, served, artwork_url, transcripts=False)
+    if served.path(edition.transcript):
+        _sub(item, f"{{{PODCAST}}}transcript", url=served.url(show, edition.transcript), type="text/vtt",
              language=FEED_LANGUAGE[edition.lang])
-    if (folder / edition.chapters_file).is_file():
-        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, PUBLISHED, edition.chapters_file),
+    if served.path(edition.chapters_file):
+        _sub(item, f"{{{PODCAST}}}chapters", url=served.url(show, edition.chapters_file),
              type="application/json+chapters")
     return item
 
 
-def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, transcripts: bool = True) -> ET.Element:
+def _item(record: EpisodeRecord, show: Show, served: Served, artwork_url: str, transcripts: bool = True) -> ET.Element:
     ep = record.episode
     slug = ep.slug
-    mp3 = folder / ep.file
+    mp3 = served.path(ep.file)
+    assert mp3 is not None                      # the caller checked
     item = ET.Element("item")
     _sub(item, "title", ep.title)
     if show.link or show.base_url:
@@ -125,8 +146,7 @@ def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, tra
     _sub(item, "description", truncate_bytes(description))   # escaped by ElementTree: HTML stays HTML
     _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
     _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
-    _sub(item, "enclosure", url=_url(show, slug, PUBLISHED, ep.file), length=str(mp3.stat().st_size),
-         type="audio/mpeg")
+    _sub(item, "enclosure", url=served.url(show, ep.file), length=str(mp3.stat().st_size), type="audio/mpeg")
     _sub(item, f"{{{ITUNES}}}title", ep.title)
     _sub(item, f"{{{ITUNES}}}duration", str(round(ep.duration_ms / 1000)))
     if ep.episode:
@@ -137,12 +157,29 @@ def _item(record: EpisodeRecord, show: Show, folder: Path, artwork_url: str, tra
     if not transcripts:
         return item
     for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
-        if (folder / name).is_file():     # bilingual: no `language`, which would claim one for both
-            _sub(item, f"{{{PODCAST}}}transcript", url=_url(show, slug, PUBLISHED, name), type=mime)
-    if (folder / "chapters.json").is_file():
-        _sub(item, f"{{{PODCAST}}}chapters", url=_url(show, slug, PUBLISHED, "chapters.json"),
-             type="application/json+chapters")
+        if served.path(name):     # bilingual: no `language`, which would claim one for both
+            _sub(item, f"{{{PODCAST}}}transcript", url=served.url(show, name), type=mime)
+    if served.path("chapters.json"):
+        _sub(item, f"{{{PODCAST}}}chapters", url=served.url(show, "chapters.json"), type="application/json+chapters")
     return item
+
+
+SERVED = "published.json"
+"""In published/: the record of the published build and the published name of each of its files."""
+
+
+def read_served(folder: Path) -> tuple[EpisodeRecord, Served] | None:
+    """The published build of the episode in *folder* and where its files are, or None when none is."""
+    path = folder / PUBLISHED / SERVED
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return (EpisodeRecord.from_json(data["record"]),
+                Served(folder / PUBLISHED, folder.name, {str(k): str(v) for k, v in data["files"].items()}))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise AudiopipeError(f"{path}: unreadable; delete {folder / PUBLISHED} and run `audiopipe feed` (the "
+                             "episode is published again from its last build that passed)") from None
 
 
 def _old_items(feed_path: Path) -> list[ET.Element]:
@@ -182,16 +219,16 @@ def _items(out_dir: Path, show: Show, artwork_url: str, lang: str | None = None)
         built = EpisodeRecord.load(report_path.parent)
         on_disk.add(built.guid)
         on_disk.update(e.guid for e in built.editions)
-        folder = report_path.parent / PUBLISHED
-        if not (folder / RECORD_FILE).is_file():
+        served = read_served(report_path.parent)
+        if served is None:
             continue                                  # never passed the gate: not in the feed
-        record = EpisodeRecord.load(folder)
-        if not (folder / record.episode.file).is_file():
+        record, where = served
+        if where.path(record.episode.file) is None:
             continue
         edition = record.edition(lang) if lang else None
-        if lang and (edition is None or not (folder / edition.file).is_file()):
+        if lang and (edition is None or where.path(edition.file) is None):
             continue
-        item = item_for(record, show, folder, artwork_url, edition)
+        item = item_for(record, show, where, artwork_url, edition)
         items[item.findtext("guid") or ""] = item
     for old in _old_items(out_dir / feed_name(lang)):
         guid = old.findtext("guid") or ""
