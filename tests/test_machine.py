@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.builds import build, episode, feed_agrees, one_error_line, served_file
+from tests.builds import build, episode, feed_agrees, feed_items, one_error_line, served_file
 from tests.conftest import TWO_STORIES, cache_root, read_json, write
 
 pytestmark = pytest.mark.e2e
@@ -203,3 +203,23 @@ def test_a_build_killed_at_twenty_points_leaves_nothing_half_written_and_the_pub
     assert served_file(out, "two-stories", "two-stories.mp3").read_bytes() == \
         (out / "two-stories" / "two-stories.mp3").read_bytes()
     assert feed_agrees(out) == 5
+
+
+def test_three_builds_at_once_into_one_folder_and_cache_five_times(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    slugs = ("day-a", "day-b", "day-c")
+    env = {**os.environ, "AUDIOPIPE_CACHE": str(cache_root())}
+    for round_ in range(1, 6):
+        procs = []
+        for slug in slugs:                      # each round a new sentence: every build makes takes, promotes
+            path = episode(tmp_path, slug, TWO_STORIES.replace("in a row.", f"in a row, round {round_}."))
+            procs.append(subprocess.Popen([sys.executable, "-m", "audiopipe", "build", str(path), "--engine",
+                                           "espeak", "--out", str(out), "--quiet"], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        assert feed_items(out) == 3 and feed_agrees(out) == 3 * 5, round_
+        for slug in slugs:                      # the feed carries this round's builds
+            assert served_file(out, slug, f"{slug}.mp3").read_bytes() == (out / slug / f"{slug}.mp3").read_bytes()
+    assert not list(out.rglob("*.part")) and not list(cache_root().rglob("*.part"))

@@ -15,6 +15,7 @@ from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, previous_gu
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2
 from audiopipe.tools.fsutil import atomic_path, publish_file, sha256_of, write_text
+from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
 
 if TYPE_CHECKING:
@@ -119,25 +120,26 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
     """Promote every built episode *hold* lets through, then write out_dir/feed.xml (and the language
     feeds) from the published episodes and the previous feed's items of episodes gone from disk; an
     episode held now keeps its published build in the feed (*held* says so)."""
-    from audiopipe.publish import (
-        feed,  # ElementTree and friends: only when the feed is written
-    )
-    for report in sorted(out_dir.glob(f"*/{FILE}")):
-        folder = report.parent
-        record = EpisodeRecord.load(folder)
-        reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
-        if reason is None:
-            promote(folder, record)
-        elif held is not None:
-            kept = folder / PUBLISHED / "published.json"
-            if kept.is_file():
-                when = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-                reason += f"; the feed keeps the episode as published on {when}"
-            held.append((record.episode.slug, reason))
-    art = cover(show, out_dir)
-    path = feed.write_feed(out_dir, show, art.name)
-    if show.editions:                 # one feed per language, for apps without alternateEnclosure
-        for lang in ("en", "zh"):
-            feed.write_feed(out_dir, show, art.name, lang=lang)
-    sweep_served(out_dir)
-    return path
+    with taking_turns(out_dir / ".feed.lock"):     # builds into one folder: one promotes and writes at a time
+        from audiopipe.publish import (
+            feed,  # ElementTree and friends: only when the feed is written
+        )
+        for report in sorted(out_dir.glob(f"*/{FILE}")):
+            folder = report.parent
+            record = EpisodeRecord.load(folder)
+            reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
+            if reason is None:
+                promote(folder, record)
+            elif held is not None:
+                kept = folder / PUBLISHED / "published.json"
+                if kept.is_file():
+                    when = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                    reason += f"; the feed keeps the episode as published on {when}"
+                held.append((record.episode.slug, reason))
+        art = cover(show, out_dir)
+        path = feed.write_feed(out_dir, show, art.name)
+        if show.editions:                 # one feed per language, for apps without alternateEnclosure
+            for lang in ("en", "zh"):
+                feed.write_feed(out_dir, show, art.name, lang=lang)
+        sweep_served(out_dir)
+        return path

@@ -237,3 +237,25 @@ def build_lock(folder: Path, what: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def held(lock_file: Path) -> Iterator[None]:
+    """An exclusive file lock on *lock_file* for the block, waiting for it (POSIX; elsewhere no lock):
+    two processes that rewrite the same files (the feeds) take turns."""
+    try:
+        import fcntl
+    except ImportError:                                   # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_file, "a+")
+    except OSError as exc:
+        raise os_error(exc, lock_file) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
