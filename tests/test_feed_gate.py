@@ -71,6 +71,9 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
     assert build(manifest, out) == 1
     err = capsys.readouterr().err
     assert "QA failed" in err and "the feed keeps the build published before" in err
+    page = (out / "two-stories" / "qa.html").read_text(encoding="utf-8")     # the page shows both builds
+    assert "The feed serves an earlier build" in page and "stays out of it: it failed QA" in page
+    assert f'src="published/{served_file(out, "two-stories", "two-stories.mp3").name}"' in page
     assert (out / "two-stories" / "two-stories.mp3").read_bytes() != \
         served_file(out, "two-stories", "two-stories.mp3").read_bytes()    # the new build, not published
     assert {p.name: p.read_bytes() for p in sorted(published.iterdir())} == before

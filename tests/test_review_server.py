@@ -179,6 +179,8 @@ async def _drive(ws_url: str, url: str, out: Path, shot: Path) -> dict[str, Any]
                                            "document.querySelector('#msg').textContent")
         got["status"] = await page.until("document.querySelector('#status').textContent.includes('approved · in the feed') && "
                                          "document.querySelector('#status').textContent", 15)   # the page refreshes
+        got["published"] = await page.until("document.querySelector('#published').textContent.includes("
+                                            "'serves this build') && document.querySelector('#published').textContent", 15)
         # a build from the command line while the page is open: the page offers a reload
         await asyncio.to_thread(main, ["build", str(out.parent / "episodes" / "ep.yaml"), "--engine", "espeak",
                                        "--out", str(out), "--quiet", "--remaster"])
@@ -207,6 +209,7 @@ def test_a_whole_review_in_chromium(browser: str, tmp_path: Path, capsys: pytest
     assert "segment 3 (en) flagged: reads the figure too fast" in got["refused"]
     assert "segment 4 (zh) unreviewed" in got["refused"]
     assert got["released"].startswith("Released") and "every segment approved · in the feed" in got["status"]
+    assert got["published"].startswith("The feed serves this build (published 20")
     assert got["banner"]
     assert review["released"]["takes"] == [after[i]["take"] for i in sorted(after)]
     items = podcastparser.parse("feed.xml", (out / "feed.xml").open("rb"))["episodes"]

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from audiopipe.publish.record import EpisodeRecord
+from audiopipe.publish.feed import read_served
+from audiopipe.publish.record import PUBLISHED, EpisodeRecord
 from audiopipe.review.asr import Heard
 from audiopipe.review.findings import Finding
 from audiopipe.tools.fsutil import write_text
@@ -203,7 +204,7 @@ def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
 <header><h1>{title}</h1>
 <div class="meta">{esc(ep.date)} · {_mmss(ep.duration_ms)} · {ep.loudness_lufs:.1f} LUFS ·
 true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments</div>
-<div class="summary">QA: {summary}</div>{_editions(record)}
+<div class="summary">QA: {summary}</div>{_editions(record)}{_published(folder, record, bool(failed))}
 <div class="player"><audio id="episode" controls preload="metadata" src="{esc(ep.file)}"></audio></div></header>
 <main>
 <div class="viz"><svg viewBox="0 0 {WIDTH} {WAVE_H}" data-duration="{total_ms / 1000:.3f}" role="img" aria-label="waveform">
@@ -225,6 +226,23 @@ short-term loudness (3 s) against the target.</div></div>
 <script>{SCRIPT % {"width": WIDTH}}</script>
 </body></html>
 """
+
+
+def _published(folder: Path, record: EpisodeRecord, failed: bool) -> str:
+    """What the feed serves, beside this build: nothing yet, this build, or an earlier one (with a player)."""
+    found = read_served(folder)
+    if found is None:
+        return ('<div class="meta">Not in the feed yet: this build is published when it passes'
+                f'{" (it does not)" if failed else ""}.</div>')
+    old, served = found
+    mp3 = served.path(old.episode.file)
+    mine = folder / record.episode.file
+    if mp3 is not None and mine.is_file() and mp3.read_bytes() == mine.read_bytes():
+        return '<div class="meta">The feed serves this build.</div>'
+    src = f"{PUBLISHED}/{mp3.name}" if mp3 is not None else ""
+    return (f'<div class="meta">The feed serves an earlier build ({_mmss(old.episode.duration_ms)}); this one '
+            f'{"stays out of it: it failed QA" if failed else "replaces it when the feed is refreshed"}. '
+            f'Published: <audio controls preload="none" src="{html.escape(src)}"></audio></div>')
 
 
 def write_page(folder: Path, record: EpisodeRecord, findings: list[Finding],

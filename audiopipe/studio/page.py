@@ -78,6 +78,12 @@ function draw(s) {
   $('#status').textContent = (s.qa.passed ? 'QA passed' : 'QA not passed') + ' · ' +
     (open ? open + ' segment(s) not approved' : 'every segment approved') + ' · ' +
     (s.in_feed ? 'in the feed' : 'not in the feed' + (s.hold ? ' (' + s.hold + ')' : ''));
+  const pub = $('#published'); pub.replaceChildren();
+  if (!s.published) pub.append('The feed does not carry this episode yet.');
+  else if (s.published.this_build) pub.append('The feed serves this build (published ' + s.published.at + ').');
+  else pub.append('The feed serves an earlier build, published ' + s.published.at + ' (' +
+    (s.published.duration_ms / 1000).toFixed(1) + ' s), until this one is published: ',
+    el('audio', {controls: '', preload: 'none', src: fileUrl(s.published.file, s.stamp.replace(/\W/g, ''))}));
   const f = $('#findings'); f.replaceChildren();
   for (const x of s.qa.findings.filter(x => x.status === 'fail' || x.status === 'warn'))
     f.append(el('li', {class: x.status}, '[' + x.check + '] ' + (x.segment ? 'segment ' + x.segment + ': ' : '') + x.message));
@@ -185,7 +191,7 @@ def episode(slug: str) -> str:
 <title>Review: {html.escape(slug)}</title><style>{CSS}</style></head>
 <body>
 <header><h1 id="title">{html.escape(slug)}</h1><div class="meta" id="meta"></div>
-<div class="summary" id="status"></div>
+<div class="summary" id="status"></div><div class="meta" id="published"></div>
 <div class="bar"><button id="release" class="primary">Release</button><span class="msg" id="msg"></span></div>
 <div class="player"><audio id="episode" controls preload="metadata"></audio></div></header>
 <div class="banner" id="banner">This episode changed outside this page (a build from the command line?).

@@ -13,7 +13,7 @@ from audiopipe.pipeline import load
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import release as release_gate
 from audiopipe.review import retakes, verdicts
-from audiopipe.review.qarecord import QaRecord
+from audiopipe.review.folder import EpisodeFolder
 from audiopipe.script.segments import segments_of
 from audiopipe.studio.retake import Retaken, segment_of
 from audiopipe.synth.plan import Override
@@ -60,10 +60,10 @@ def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str
 
 def episode_state(folder: Path) -> dict[str, Any]:
     """Everything the page shows of the episode in *folder*."""
-    record = EpisodeRecord.load(folder)
-    review = verdicts.load(folder)
+    show = _show(EpisodeRecord.load(folder))
+    episode = EpisodeFolder.read(folder, show)
+    record, review, qa, hold = episode.record, episode.review, episode.qa, episode.hold
     texts, profiles = _manifest(record)
-    show = _show(record)
     segments = []
     for seg in record.segments:
         status, why = verdicts.status(review, seg)
@@ -77,9 +77,7 @@ def episode_state(folder: Path) -> dict[str, Any]:
             "duration_ms": seg.duration_ms, "status": status, "why": why, "override": override,
             "by": verdict.by if verdict else "", "at": verdict.at if verdict else "",
             "pending": review.pending[seg.index].to_json() if seg.index in review.pending else None})
-    qa = QaRecord.load(folder)
-    mp3 = folder / record.episode.file
-    hold = release_gate.hold_reason(folder, record, show) if mp3.is_file() else "not built"
+    published = episode.published
     return {"slug": record.episode.slug, "title": record.episode.title, "date": record.episode.date,
             "file": record.episode.file, "duration_ms": record.episode.duration_ms, "segments": segments,
             "profiles": profiles, "engines": ["espeak", "kokoro", "edge"],
@@ -88,6 +86,9 @@ def episode_state(folder: Path) -> dict[str, Any]:
                    "figures": list(qa.figures) if qa else []},
             "review_required": show.review == "required", "released": review.released.to_json() if review.released else None,
             "in_feed": hold is None, "hold": hold, "stamp": stamp(folder),
+            "published": None if published is None else {
+                "at": published.at, "file": published.mp3, "duration_ms": published.record.episode.duration_ms,
+                "this_build": episode.this_build_published},
             "not_approved": verdicts.not_approved(review, record)}
 
 
