@@ -36,12 +36,13 @@ def statuses(en: str, zh: str) -> list[tuple[str, str]]:
 def test_each_kind_of_contradiction_is_found(en: str, zh: str, why: str) -> None:
     found = compare(2, en, zh)
     assert [(p.status, p.why) for p in found.pairs] == [("contradiction", why)]
-    assert found.messages()[0].startswith(f'story 2: English "{found.pairs[0].en.text}" vs Chinese')  # type: ignore[union-attr]
+    side = found.contradictions[0].en
+    assert side is not None and found.messages()[0].startswith(f'story 2: English "{side.said or side.text}" vs Chinese')
 
 
 def test_the_message_quotes_both_figures_as_written() -> None:
     found = compare(2, "The app has 47 million users.", "该应用拥有4.7亿用户。")
-    assert found.messages() == ['story 2: English "47 million users" vs Chinese "4.7亿用户" (10× apart)']
+    assert found.messages() == ['story 2: English "47 million" vs Chinese "4.7亿" (10× apart)']   # the figures alone
 
 
 @pytest.mark.parametrize("en,zh", [
@@ -115,7 +116,7 @@ def test_strict_stops_before_synthesis_and_writes_nothing(tmp_path: Path) -> Non
     proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--strict")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1:] == [
-        f'error: {manifest}: story 1: English "47 million users" vs Chinese "4.7亿用户" (10× apart); correct the '
+        f'error: {manifest}: story 1: English "47 million" vs Chinese "4.7亿" (10× apart); correct the '
         "figure, or add `figures: accept` to the story if the difference is meant; nothing was written (--strict)"]
     assert "Traceback" not in proc.stderr
     assert not (out / "slip").exists()
@@ -128,7 +129,7 @@ def test_a_contradiction_fails_qa_keeps_the_feed_and_shows_on_the_page(tmp_path:
     show = write(tmp_path / "show.yaml", SHOW)
     proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show))
     assert "figures: 1 agree, 0 in one language only, 1 contradictions" in proc.stderr
-    assert 'story 1: English "47 million users" vs Chinese "4.7亿用户" (10× apart)' in proc.stderr
+    assert 'story 1: English "47 million" vs Chinese "4.7亿" (10× apart)' in proc.stderr
     qa = read_json(out / "slip" / "qa.json")
     assert qa["passed"] is False
     figures = [f for f in qa["findings"] if f["check"] == "figures"]
@@ -181,3 +182,24 @@ def test_json_round_trip_keeps_the_table(tmp_path: Path) -> None:
 def test_figures_heard_by_the_recognizer(lang: str, script: str, transcript: str, missed: list[str]) -> None:
     from audiopipe.review.figures import heard_misses
     assert heard_misses(lang, script, transcript) == missed
+
+
+def test_what_is_left_is_paired_by_kind_and_order_not_set_aside() -> None:
+    """A translator's slips that the earlier passes left as 'one language only'."""
+    found = compare(1, "Output grew 33 percent, and the yuan was fixed at 6.3903 against the dollar.",
+                    "产量增长23.4%，人民币中间价报6.3930。")
+    got = [(p.status, p.quoted(), p.why) for p in found.pairs]
+    assert ('contradiction', 'English "6.3903" vs Chinese "6.3930"', "digits transposed") in got
+    assert ('contradiction', 'English "33 percent" vs Chinese "23.4%"',
+            "different figures, the percents left in each language taken in order") in got
+    assert all(status != "one-language" for status, _, _ in got)
+
+
+def test_leftovers_pair_in_order_and_a_kind_with_no_partner_stays_one_language() -> None:
+    found = compare(2, "Sales rose 12% and costs 7%; the firm has 300 stores.",
+                    "销售增长15%，成本增长7%。")
+    pairs = {(p.status, p.quoted()) for p in found.pairs}
+    assert ("match", 'English "7%" vs Chinese "7%"') in pairs
+    assert ("contradiction", 'English "12%" vs Chinese "15%"') in pairs               # the first left of each
+    alone = [p for p in found.pairs if p.status == "one-language"]
+    assert [(str(p.en.value) if p.en else None, p.zh) for p in alone] == [("300", None)]   # no count in Chinese

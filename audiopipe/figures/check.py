@@ -4,8 +4,9 @@ For each story the figures of both texts are matched kind by kind (money only wi
 currency).  Two figures agree when their values are equal after rounding to the coarser of their
 precisions (2.46% and "2.5 percent"; 350.04亿元 and "35 billion yuan"); a hedged one ("nearly",
 约) agrees within 10%.  What is left is compared once more: a pair a power of ten apart, of
-opposite sign, or differing in a digit or two of the same length is a contradiction; anything else
-is a figure in one language only, which is information, not a fault.
+opposite sign, or differing in a digit or two of the same length is a contradiction.  Then what is
+still left is paired by kind and by order in the story, each pair a contradiction; only a figure
+whose kind has no partner left in the other language is in one language only (information).
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ class Pair:
         return side.kind if side is not None else ""
 
     def quoted(self) -> str:
+        """The figures themselves, as written ("6.3903", not "6.3903 against")."""
         sides = []
         if self.en is not None:
-            sides.append(f'English "{self.en.text}"')
+            sides.append(f'English "{self.en.said or self.en.text}"')
         if self.zh is not None:
-            sides.append(f'Chinese "{self.zh.text}"')
+            sides.append(f'Chinese "{self.zh.said or self.zh.text}"')
         return " vs ".join(sides)
 
 
@@ -73,8 +75,10 @@ def agree(a: Figure, b: Figure) -> bool:
     return _close(abs(a.value), abs(b.value), max(a.precision, b.precision), a.hedged or b.hedged)
 
 
-def _digits(value: Decimal) -> str:
-    return format(abs(value).normalize(), "f").replace(".", "").lstrip("0")
+def _digits(figure: Figure) -> str:
+    """The digits as written, trailing zeros kept (6.3930 is five digits, as 6.3903 is)."""
+    written = abs(figure.value).quantize(figure.precision) if figure.precision < 1 else abs(figure.value)
+    return format(written, "f").replace(".", "").lstrip("0")
 
 
 def scale_slip(a: Figure, b: Figure) -> str | None:
@@ -96,7 +100,7 @@ def misprint(a: Figure, b: Figure) -> str | None:
     x, y = abs(a.value), abs(b.value)
     if a.hedged or b.hedged or x == 0 or y == 0 or a.precision != b.precision:
         return None
-    da, db = _digits(a.value), _digits(b.value)
+    da, db = _digits(a), _digits(b)
     if x.adjusted() != y.adjusted() or len(da) != len(db):
         return None
     differ = sum(p != q for p, q in zip(da, db))
@@ -140,8 +144,33 @@ def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> S
                 left_en.remove(a)
                 left_zh.remove(b)
                 break
-    pairs += [Pair("one-language", a, None) for a in left_en] + [Pair("one-language", None, b) for b in left_zh]
+    pairs += _in_order(left_en, left_zh)
     return StoryFigures(story, tuple(pairs), accepted)
+
+
+def _in_order(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
+    """What is still unmatched, paired by kind and by order in the story (the first percentage left in
+    English with the first left in Chinese, ...): two figures of one kind that each language holds
+    once are one figure written two ways, so they disagree.  Only a figure whose kind has no partner
+    left in the other language is in one language only."""
+    pairs: list[Pair] = []
+    for group in dict.fromkeys(_group(f) for f in left_en + left_zh):
+        ens = [f for f in left_en if _group(f) == group]
+        zhs = [f for f in left_zh if _group(f) == group]
+        for a, b in zip(ens, zhs):
+            pairs.append(Pair("contradiction", a, b, _why(a, b)))
+        pairs += [Pair("one-language", a, None) for a in ens[len(zhs):]]
+        pairs += [Pair("one-language", None, b) for b in zhs[len(ens):]]
+    return pairs
+
+
+def _why(a: Figure, b: Figure) -> str:
+    if a.negative != b.negative and (a.explicit or b.explicit):
+        return "opposite signs"
+    slip = scale_slip(a, b) or misprint(a, b)
+    if slip:
+        return slip
+    return f"different figures, the {a.kind}s left in each language taken in order"
 
 
 def check_stories(stories: Sequence[tuple[int, str, str, bool]]) -> list[StoryFigures]:
