@@ -17,8 +17,8 @@ SHOW = """
     """
 
 
-def episode(tmp_path: Path, slug: str = "two-stories", text: str = TWO_STORIES) -> Path:
-    write(tmp_path / "episodes" / "show.yaml", SHOW)
+def episode(tmp_path: Path, slug: str = "two-stories", text: str = TWO_STORIES, show: str = SHOW) -> Path:
+    write(tmp_path / "episodes" / "show.yaml", show)
     return write(tmp_path / "episodes" / f"{slug}.yaml", text)
 
 
