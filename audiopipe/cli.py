@@ -227,9 +227,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_findings(episode.findings)
         print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
         if failed(episode.findings):
-            kept = episode.folder / "published" / "published.json"
-            stays = (" (the feed keeps the build published before, in published/)" if kept.is_file()
-                     else "")
+            from audiopipe.publish.episode import published_at
+            stays = (" (the feed keeps the build published before, in published/)"
+                     if published_at(episode.folder) else "")
             _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
                  "rebuild (or `audiopipe retake`)")
             return 1

@@ -102,6 +102,16 @@ def promote(folder: Path, record: EpisodeRecord) -> None:
                                            indent=1) + "\n")
 
 
+def published_at(folder: Path) -> str | None:
+    """When the episode in *folder* was last promoted ("2026-11-30 07:20 UTC"), or None if never."""
+    from audiopipe.publish.feed import SERVED
+    try:
+        stamp = (folder / PUBLISHED / SERVED).stat().st_mtime
+    except FileNotFoundError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def sweep_served(out_dir: Path) -> None:
     """Remove from every published/ folder the files its published.json no longer names (after the feeds
     were written: no feed points at them any more)."""
@@ -131,9 +141,8 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
             if reason is None:
                 promote(folder, record)
             elif held is not None:
-                kept = folder / PUBLISHED / "published.json"
-                if kept.is_file():
-                    when = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                when = published_at(folder)
+                if when is not None:
                     reason += f"; the feed keeps the episode as published on {when}"
                 held.append((record.episode.slug, reason))
         art = cover(show, out_dir)

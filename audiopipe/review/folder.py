@@ -4,15 +4,16 @@ server ask it rather than each reading report.json, qa.json, review.json and pub
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
+from audiopipe.publish.episode import published_at
 from audiopipe.publish.feed import Served, read_served
 from audiopipe.publish.record import PUBLISHED, EpisodeRecord
 from audiopipe.review import release, verdicts
 from audiopipe.review.qarecord import QaRecord
+from audiopipe.tools.fsutil import sha256_of
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,26 @@ class EpisodeFolder:
     @classmethod
     def read(cls, folder: Path, show: Show | None = None) -> EpisodeFolder:
         """The episode in *folder*; a missing or damaged record is one line (EpisodeRecord.load)."""
-        record = EpisodeRecord.load(folder)
+        return cls.of(folder, EpisodeRecord.load(folder), show)
+
+    @classmethod
+    def of(cls, folder: Path, record: EpisodeRecord, show: Show | None = None) -> EpisodeFolder:
+        """The episode in *folder* whose *record* the caller has read: QA and review read once, and the
+        hold decided from them."""
+        qa, review = QaRecord.load(folder), verdicts.load(folder)
         mp3 = folder / record.episode.file
-        hold = release.hold_reason(folder, record, show) if mp3.is_file() else "not built"
-        found = read_served(folder)
-        published = None
-        if found is not None:
-            stamp = (folder / PUBLISHED / "published.json").stat().st_mtime
-            published = Published(found[0], found[1], dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
-        return cls(folder, record, QaRecord.load(folder), verdicts.load(folder), published, hold)
+        hold = release.hold_reason(folder, record, show, qa, review) if mp3.is_file() else "not built"
+        found, at = read_served(folder), published_at(folder)
+        published = None if found is None or at is None else Published(found[0], found[1], at)
+        return cls(folder, record, qa, review, published, hold)
 
     @property
     def this_build_published(self) -> bool:
         """Is this build the one the feed serves (its MP3, byte for byte)?"""
-        if self.published is None:
-            return False
-        served = self.published.served.path(self.record.episode.file)
-        mine = self.folder / self.record.episode.file
-        return (served is not None and mine.is_file() and served.stat().st_size == mine.stat().st_size
-                and served.read_bytes() == mine.read_bytes())
+        return self.published is not None and serves(self.published.served, self.folder, self.record)
+
+
+def serves(served: Served, folder: Path, record: EpisodeRecord) -> bool:
+    """Does *served* hold this build's MP3 (the same SHA-256)?"""
+    published, mine = served.path(record.episode.file), folder / record.episode.file
+    return published is not None and mine.is_file() and sha256_of(published) == sha256_of(mine)

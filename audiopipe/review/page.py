@@ -17,6 +17,7 @@ from audiopipe.publish.feed import read_served
 from audiopipe.publish.record import PUBLISHED, EpisodeRecord
 from audiopipe.review.asr import Heard
 from audiopipe.review.findings import Finding
+from audiopipe.review.folder import serves
 from audiopipe.tools.fsutil import write_text
 
 WIDTH, WAVE_H, LOUD_H = 1000, 90, 70
@@ -235,10 +236,9 @@ def _published(folder: Path, record: EpisodeRecord, failed: bool) -> str:
         return ('<div class="meta">Not in the feed yet: this build is published when it passes'
                 f'{" (it does not)" if failed else ""}.</div>')
     old, served = found
-    mp3 = served.path(old.episode.file)
-    mine = folder / record.episode.file
-    if mp3 is not None and mine.is_file() and mp3.read_bytes() == mine.read_bytes():
+    if serves(served, folder, record):
         return '<div class="meta">The feed serves this build.</div>'
+    mp3 = served.path(old.episode.file)
     src = f"{PUBLISHED}/{mp3.name}" if mp3 is not None else ""
     return (f'<div class="meta">The feed serves an earlier build ({_mmss(old.episode.duration_ms)}); this one '
             f'{"stays out of it: it failed QA" if failed else "replaces it when the feed is refreshed"}. '

@@ -15,10 +15,10 @@ from audiopipe.review import verdicts
 from audiopipe.review.qarecord import QaRecord
 
 
-def qa_hold(folder: Path, record: EpisodeRecord) -> str | None:
-    """Why QA keeps the episode in *folder* out of the feed, or None."""
+def qa_hold(folder: Path, record: EpisodeRecord, qa: QaRecord | None = None) -> str | None:
+    """Why QA (*qa*, else the folder's qa.json) keeps the episode in *folder* out of the feed, or None."""
     slug = record.episode.slug
-    qa = QaRecord.load(folder)
+    qa = qa or QaRecord.load(folder)
     if qa is None:
         if record.schema < 2:
             return None     # built before QA gated the feed (schema 1): published as it was, not dropped
@@ -34,14 +34,16 @@ def qa_hold(folder: Path, record: EpisodeRecord) -> str | None:
     return None
 
 
-def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None) -> str | None:
-    """Why the episode in *folder* stays out of the feed, or None when it may be published."""
-    reason = qa_hold(folder, record)
+def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None, qa: QaRecord | None = None,
+                review: verdicts.Review | None = None) -> str | None:
+    """Why the episode in *folder* stays out of the feed, or None when it may be published (*qa* and
+    *review*: what the caller has read of the folder already)."""
+    reason = qa_hold(folder, record, qa)
     if reason is not None or show is None or show.review != "required":
         return reason
     slug = record.episode.slug
     try:
-        review = verdicts.load(folder)
+        review = review or verdicts.load(folder)
     except AudiopipeError as exc:
         return exc.message
     if not verdicts.released_now(review, record, folder / record.episode.file):

@@ -60,8 +60,9 @@ def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str
 
 def episode_state(folder: Path) -> dict[str, Any]:
     """Everything the page shows of the episode in *folder*."""
-    show = _show(EpisodeRecord.load(folder))
-    episode = EpisodeFolder.read(folder, show)
+    loaded = EpisodeRecord.load(folder)
+    show = _show(loaded)
+    episode = EpisodeFolder.of(folder, loaded, show)
     record, review, qa, hold = episode.record, episode.review, episode.qa, episode.hold
     texts, profiles = _manifest(record)
     segments = []
