@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -208,41 +208,10 @@ def publish_file(source: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(folder: Path, what: str) -> Iterator[None]:
-    """Hold *folder*'s build lock (a file lock on ``.build.lock``, with the holder's pid in it) for the
-    block; when another process holds it, one line saying so, at once (POSIX; elsewhere no lock)."""
-    try:
-        import fcntl
-    except ImportError:                                   # pragma: no cover - not POSIX
-        yield
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / ".build.lock", "a+")
-    except OSError as exc:
-        raise os_error(exc, folder) from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise AudiopipeError(f"{folder}: {what} is being built by {holder} right now; wait for it to "
-                                 "finish, or build into another --out") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def held(lock_file: Path) -> Iterator[None]:
-    """An exclusive file lock on *lock_file* for the block, waiting for it (POSIX; elsewhere no lock):
-    two processes that rewrite the same files (the feeds) take turns."""
+def held(lock_file: Path, busy: Callable[[str], AudiopipeError] | None = None) -> Iterator[None]:
+    """An exclusive file lock on *lock_file* for the block, with this process's pid written in it
+    (POSIX; elsewhere no lock).  Without *busy*, wait for it: two processes that rewrite the same
+    files (the feeds) take turns.  With *busy*, do not wait: raise ``busy(holder)`` at once."""
     try:
         import fcntl
     except ImportError:                                   # pragma: no cover - not POSIX
@@ -254,8 +223,23 @@ def held(lock_file: Path) -> Iterator[None]:
     except OSError as exc:
         raise os_error(exc, lock_file) from None
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (fcntl.LOCK_NB if busy else 0))
+        except OSError:
+            assert busy is not None
+            handle.seek(0)
+            raise busy(handle.read().strip() or "another process") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_lock(folder: Path, what: str) -> contextlib.AbstractContextManager[None]:
+    """*folder*'s build lock (``.build.lock``): when another process holds it, one line naming it, at once."""
+    return held(folder / ".build.lock", lambda holder: AudiopipeError(
+        f"{folder}: {what} is being built by {holder} right now; wait for it to finish, or build into another --out"))
