@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +31,37 @@ def build(manifest: Path, out: Path, *extra: str) -> int:
     return main(["build", str(manifest), "--engine", "espeak", "--out", str(out), *extra])
 
 
+_BUILT: dict[str, Path] = {}
+
+
+def built_once(tmp_path: Path, key: str, make: Callable[[Path], None]) -> None:
+    """What *make(folder)* builds, copied into *tmp_path* and this test's take cache.  The first test of
+    this worker to ask for *key* builds it (into a folder of its own, with a take cache of its own);
+    later ones get a copy of the same bytes instead of building the same episode again.  For tests
+    whose subject is what they do to a built episode, not the build."""
+    if key not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix=f"built-{key}-"))
+        cache = os.environ["AUDIOPIPE_CACHE"]
+        os.environ["AUDIOPIPE_CACHE"] = str(folder / ".cache")
+        try:
+            make(folder)
+        finally:
+            os.environ["AUDIOPIPE_CACHE"] = cache
+        _BUILT[key] = folder
+        atexit.register(shutil.rmtree, folder, True)
+    shutil.copytree(_BUILT[key] / ".cache", os.environ["AUDIOPIPE_CACHE"], dirs_exist_ok=True)
+    shutil.copytree(_BUILT[key], tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache"))
+
+
+def built_episode(tmp_path: Path, show: str = SHOW) -> tuple[Path, Path]:
+    """The two-story episode (`episode`) built with espeak into ``tmp_path/out``, as by `build` (a copy
+    of this worker's first such build: see `built_once`); its manifest and output folder."""
+    def make(folder: Path) -> None:
+        assert build(episode(folder, show=show), folder / "out") == 0
+    built_once(tmp_path, f"two-stories-{hash(show)}", make)
+    return tmp_path / "episodes" / "two-stories.yaml", tmp_path / "out"
+
+
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert err and err[-1].startswith("error: ")
@@ -35,8 +71,6 @@ def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 def feed_items(out: Path) -> int:
     return (out / "feed.xml").read_text(encoding="utf-8").count("<item>")
-
-
 
 
 def served_file(out: Path, slug: str, name: str) -> Path:

@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.conftest import decode_seconds, ffmpeg_loudness, mp3_info, read_json, run_module
+from tests.builds import built_once
+from tests.conftest import TWO_STORIES, decode_seconds, ffmpeg_loudness, mp3_info, read_json, run_module, write
 
 
 @pytest.fixture
-def built(two_stories: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    out = tmp_path / "out"
-    assert main(["build", str(two_stories), "--out", str(out)]) == 0
-    capsys.readouterr()
-    return out / "two-stories"
+def built(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    def make(folder: Path) -> None:
+        manifest = write(folder / "episodes" / "two-stories.yaml", TWO_STORIES)
+        assert main(["build", str(manifest), "--out", str(folder / "out")]) == 0
+        capsys.readouterr()
+    built_once(tmp_path, "built", make)
+    return tmp_path / "out" / "two-stories"
 
 
 @pytest.mark.e2e

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.builds import SHOW, build, episode, feed_agrees, feed_items, served_file
+from tests.builds import SHOW, build, built_episode, episode, feed_agrees, feed_items, served_file
 from tests.conftest import TWO_STORIES, id3, read_json, write
 
 pytestmark = pytest.mark.e2e
@@ -58,9 +58,7 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's case: published, then the Chinese text changed so that the figures check fails, rebuilt:
     exit 1, and the feed, the published MP3, transcripts and chapters are what they were."""
-    out = tmp_path / "out"
-    manifest = episode(tmp_path)
-    assert build(manifest, out) == 0
+    manifest, out = built_episode(tmp_path)
     published = out / "two-stories" / "published"
     before = {p.name: p.read_bytes() for p in sorted(published.iterdir())}
     feeds = {name: (out / name).read_bytes() for name in ("feed.xml", "feed-en.xml", "feed-zh.xml")}
@@ -118,8 +116,7 @@ def test_a_build_without_qa_is_not_published_until_checked(tmp_path: Path,
 
 
 def test_a_retake_refreshes_the_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    manifest, out = episode(tmp_path), tmp_path / "out"
-    assert build(manifest, out) == 0
+    manifest, out = built_episode(tmp_path)
     assert main(["retake", "two-stories", "2", "--rate", "20", "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert f"feed: {out / 'feed.xml'}" in said.splitlines()[-1]
@@ -127,12 +124,10 @@ def test_a_retake_refreshes_the_feed(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f'length="{size}"' in (out / "feed.xml").read_text(encoding="utf-8")
 
 
-
-
 def test_episodes_built_before_the_qa_gate_stay_published(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
-    manifest, out = episode(tmp_path), tmp_path / "out"
-    assert build(manifest, out) == 0 and feed_items(out) == 1
+    manifest, out = built_episode(tmp_path)
+    assert feed_items(out) == 1
     folder = out / "two-stories"
     (folder / "qa.json").unlink()                       # as an older audiopipe left it: schema 1, no qa.json
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))

@@ -27,8 +27,8 @@ from audiopipe.publish.record import (
     EpisodeInfo,
     EpisodeRecord,
 )
-from tests.builds import served_file
-from tests.conftest import id3, raw_frames, read_json, write
+from tests.builds import built_once, served_file
+from tests.conftest import TWO_STORIES, id3, raw_frames, read_json, write
 
 SHOW = """
 title: "Test Ledger"
@@ -43,12 +43,14 @@ base_url: "https://cdn.example.com/ledger/"
 
 
 @pytest.fixture
-def published(two_stories: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    show = write(two_stories.parent.parent / "show.yaml", SHOW)
-    out = tmp_path / "out"
-    assert main(["build", str(two_stories), "--out", str(out), "--show", str(show)]) == 0
-    assert f"feed: {out / 'feed.xml'}" in capsys.readouterr().out
-    return out
+def published(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    def make(folder: Path) -> None:
+        show, out = write(folder / "show.yaml", SHOW), folder / "out"
+        manifest = write(folder / "episodes" / "two-stories.yaml", TWO_STORIES)
+        assert main(["build", str(manifest), "--out", str(out), "--show", str(show)]) == 0
+        assert f"feed: {out / 'feed.xml'}" in capsys.readouterr().out
+    built_once(tmp_path, "published", make)
+    return tmp_path / "out"
 
 
 def test_podcast_guid_follows_the_namespace_spec() -> None:

@@ -17,6 +17,7 @@ from audiopipe.dsp import signal
 from audiopipe.dsp.signal import Samples
 from audiopipe.synth.cache import TakeCache
 from audiopipe.tools import wav
+from tests.builds import built_once
 from tests.conftest import cache_root, id3, read_json, write
 
 MANIFEST = """
@@ -33,12 +34,13 @@ MANIFEST = """
 
 @pytest.fixture
 def episode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
-    manifest = write(tmp_path / "ep" / "qa-test.yaml", MANIFEST)
-    out = tmp_path / "out"
-    assert main(["build", str(manifest), "--out", str(out)]) == 0
-    err = capsys.readouterr()
-    assert "qa: " in err.out and " 0 failed" in err.out
-    return manifest, out
+    def make(folder: Path) -> None:
+        manifest = write(folder / "ep" / "qa-test.yaml", MANIFEST)
+        assert main(["build", str(manifest), "--out", str(folder / "out")]) == 0
+        err = capsys.readouterr()
+        assert "qa: " in err.out and " 0 failed" in err.out
+    built_once(tmp_path, "qa-test", make)
+    return tmp_path / "ep" / "qa-test.yaml", tmp_path / "out"
 
 
 def take_of(out: Path, index: int) -> Path:

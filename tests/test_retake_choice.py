@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.builds import build, episode, one_error_line
+from tests.builds import build, built_episode, one_error_line
 from tests.conftest import read_json, write
 
 pytestmark = pytest.mark.e2e
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.e2e
 # ---- re-takes ------------------------------------------------------------------------------------
 
 def test_a_retake_choice_is_checked_before_it_is_saved(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    manifest, out = episode(tmp_path), tmp_path / "out"
-    assert build(manifest, out) == 0
+    manifest, out = built_episode(tmp_path)
     capsys.readouterr()
     assert main(["retake", "two-stories", "1", "--engine", "bogus", "--out", str(out)]) == 2
     assert one_error_line(capsys) == ("error: retake: segment 1: unknown engine 'bogus'; choose one of: espeak, "

@@ -18,6 +18,7 @@ import podcastparser
 import pytest
 
 from audiopipe.cli import main
+from tests.builds import built_once
 from tests.chromium import browser, chromium, open_page  # noqa: F401  (fixtures)
 from tests.conftest import REPO, read_json, write
 
@@ -36,15 +37,17 @@ SHOW = """
 
 def _episode(tmp_path: Path, stories: int = 2) -> tuple[Path, Path]:
     """A built episode (espeak) under a show with `review: required`; (manifest, output folder)."""
-    write(tmp_path / "show.yaml", SHOW)
     lines = ['title: "Review me"', "date: 2026-11-20", "stories:"]
     for i in range(1, stories + 1):
         lines += [f'  - en: "Story {i}: exports rose for a {i}th month in a row."',
                   f'    zh: "第{i}条：出口连续第{i}个月增长。"']
-    manifest = write(tmp_path / "episodes" / "ep.yaml", "\n".join(lines) + "\n")
-    out = tmp_path / "out"
-    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet"]) == 0
-    return manifest, out
+
+    def make(folder: Path) -> None:
+        write(folder / "show.yaml", SHOW)
+        manifest = write(folder / "episodes" / "ep.yaml", "\n".join(lines) + "\n")
+        assert main(["build", str(manifest), "--engine", "espeak", "--out", str(folder / "out"), "--quiet"]) == 0
+    built_once(tmp_path, f"review-{stories}", make)
+    return tmp_path / "episodes" / "ep.yaml", tmp_path / "out"
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builds import build, episode
+from tests.builds import build, built_episode
 from tests.conftest import cache_root, read_json
 
 pytestmark = pytest.mark.e2e
@@ -17,8 +17,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("damage", ["half", "header", "empty", "overwritten", "missing"])
 def test_a_damaged_cached_take_is_made_again(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              damage: str) -> None:
-    manifest, out = episode(tmp_path), tmp_path / "out"
-    assert build(manifest, out) == 0
+    manifest, out = built_episode(tmp_path)
     first = read_json(out / "two-stories" / "report.json")
     take = first["segments"][1]["take"]
     wav = cache_root() / "takes" / take[:2] / f"{take}.wav"
