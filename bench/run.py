@@ -250,6 +250,24 @@ def kokoro_speed(manifest: Path, work: Path, rounds: int = 2) -> dict[str, Any]:
     return out
 
 
+def figures_speed(manifest: Path, rounds: int = 20) -> dict[str, Any]:
+    """The figures check over an episode's stories, in this process: the first run (its patterns
+    compiled) and the median of *rounds* more, in milliseconds."""
+    from audiopipe.config.voices import load_profiles
+    from audiopipe.review.figures import story_figures
+    from audiopipe.script.manifest import load_manifest
+    from audiopipe.script.segments import segments_of
+    loaded = load_manifest(manifest, load_profiles(REPO / "voices"))
+    parts = [(s.story, s.lang, s.text) for s in segments_of(loaded)]
+    times = []
+    for _ in range(rounds + 1):
+        started = time.perf_counter()
+        results = story_figures(parts, ())
+        times.append((time.perf_counter() - started) * 1000)
+    return {"stories": len(results), "figures": sum(len(r.pairs) for r in results),
+            "first_ms": round(times[0], 2), "ms": round(median(times[1:]), 2)}
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -374,6 +392,7 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
         {"skipped": f"{mode} mode (make bench-full measures it; tests/test_cluster.py runs real dask processes)"}
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
     out["offline_engines"] = engine_synthesis(demo, work, not full)
+    out["figures_check"] = figures_speed(demo)
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
@@ -388,6 +407,7 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
         "longest episode peak memory < 400 MB": last["peak_mb"] < 400 if full else None,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25 if full else None,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
+        "figures check of the demo < 50 ms": out["figures_check"]["first_ms"] < 50,
         "cluster: kokoro on two workers >= 1.7x one":
             out["cluster"].get("kokoro", {}).get("throughput_ratio", 0) >= 1.7 if full else None,
         "cluster: espeak batch of 8 <= 1.5x local":
@@ -438,6 +458,9 @@ def _print(r: dict[str, Any]) -> None:
         else:
             print(f"  {name:<8} {row['wall_s']:>7.2f} s for {row['audio_s']:.0f} s of speech "
                   f"({row['realtime_factor']}x real time)")
+    f = r["figures_check"]
+    print(f"figures check: {f['stories']} stories, {f['figures']} figure pairs: {f['first_ms']:.1f} ms the first "
+          f"time (patterns compiled), {f['ms']:.1f} ms after")
     k = r.get("kokoro_speed", {})
     if "skipped" in k:
         print(f"kokoro speed: skipped: {k['skipped']}")

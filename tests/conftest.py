@@ -22,6 +22,17 @@ CLOSED_PORT_WSS = "ws://127.0.0.1:9/edge/v1?TrustedClientToken=x"
 CLOSED_PORT_VOICES = "http://127.0.0.1:9/voices/list?trustedclienttoken=x"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tiers first (recognizer, bench, browser, then whole builds), the unit tier last: xdist
+    hands tests out in this order, so the two workers end together on short tests instead of one
+    waiting while the other runs a long build that came last."""
+    def tier(item: pytest.Item) -> int:
+        if any(item.get_closest_marker(m) for m in ("asr", "bench", "browser")):
+            return 0
+        return 1 if item.get_closest_marker("e2e") else 2
+    items.sort(key=tier)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never write into the repository (the take cache lives in a tmp dir) and never reach

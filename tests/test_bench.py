@@ -32,6 +32,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert set(result["goals"]) >= {"cold demo >= 30x real time", "warm rebuild <= 1.5x bare encode"}
     assert "skipped" in result["cluster"] and "cluster: skipped" in proc.stdout   # real dask: test_cluster.py
     assert "goals:" in proc.stdout and "cold build" in proc.stdout
+    figures = result["figures_check"]
+    assert figures["stories"] >= 1 and 0 < figures["ms"] <= figures["first_ms"] * 5 and "figures check: " in proc.stdout
     assert result["mode"] == "smoke" and result["kokoro_speed"] == {"skipped": "smoke mode (make bench-full)"}
     change = proc.stdout[proc.stdout.index("against the previous bench.json:"):]
     assert f"9.99 -> {demo['warm_vs_bare']}" in change and f"1.0 -> {demo['cold']['realtime_factor']}" in change

@@ -28,7 +28,7 @@ def statuses(en: str, zh: str) -> list[tuple[str, str]]:
     ("Sales hit 125 million units.", "销量为12.5亿台。", "10× apart"),                             # 1.25亿 written 12.5亿
     ("The fixing was 7.1046.", "中间价为7.1064。", "digits transposed"),
     ("Exports grew 3.4%.", "出口增长3.9%。", "a digit differs"),                                   # wrong percentage
-    ("Exports changed -2.5% on the year.", "出口同比增长2.5%。", "opposite signs"),                # dropped minus
+    ("Exports changed -2.5% on the year.", "出口同比增长2.5%。", "opposite signs: down in English, up in Chinese"),
     ("It raised $1.3 billion.", "融资130亿美元。", "10× apart"),                                  # money, same currency
     ("Rates were cut 25bp.", "利率下调2.5个基点。", "10× apart"),
     ("Profit was 4.7 billion yuan.", "净利润为4.7万元。", "100000× apart"),
@@ -38,6 +38,33 @@ def test_each_kind_of_contradiction_is_found(en: str, zh: str, why: str) -> None
     assert [(p.status, p.why) for p in found.pairs] == [("contradiction", why)]
     side = found.contradictions[0].en
     assert side is not None and found.messages()[0].startswith(f'story 2: English "{side.said or side.text}" vs Chinese')
+
+
+def _corpus() -> dict[str, tuple[str, ...]]:
+    """tests/data/figures/cases.tsv: one story a line (class, what the check must say, English, Chinese),
+    by line number and class."""
+    lines = (REPO / "tests" / "data" / "figures" / "cases.tsv").read_text(encoding="utf-8").splitlines()
+    return {f"{number}-{line.split(chr(9))[0]}": tuple(line.split("\t"))
+            for number, line in enumerate(lines, 1) if line and not line.startswith("#")}
+
+
+CORPUS = _corpus()
+
+
+def test_the_corpus_holds_each_class_of_slip_and_of_agreement() -> None:
+    assert len(CORPUS) >= 60 and all(len(case) == 4 for case in CORPUS.values())
+    assert {kind for kind, expect, *_ in CORPUS.values() if expect != "agree"} >= {
+        "10x", "digit", "transposed", "sign", "unit", "date", "quarter"}
+    assert {kind for kind, expect, *_ in CORPUS.values() if expect == "agree"} >= {"rounding", "hedge", "scale",
+                                                                                  "currency"}
+
+
+@pytest.mark.parametrize("case", CORPUS)
+def test_the_corpus(case: str) -> None:
+    _, expect, en, zh = CORPUS[case]
+    found = compare(1, en, zh)
+    assert [p.why for p in found.contradictions] == ([] if expect == "agree" else [expect]), \
+        [(p.status, p.quoted(), p.why) for p in found.pairs]
 
 
 def test_the_message_quotes_both_figures_as_written() -> None:
@@ -61,10 +88,12 @@ def test_figures_that_agree(en: str, zh: str) -> None:
     assert {status for status, _ in statuses(en, zh)} == {"match"}
 
 
-def test_another_currency_is_never_compared() -> None:
+def test_another_currency_is_a_slip_only_for_the_same_amount() -> None:
+    # converted (1.3 billion dollars is about 9.4 billion yuan): two amounts, each in one language
     assert statuses("It raised $1.3 billion.", "融资94亿元人民币。") == [("one-language", ""), ("one-language", "")]
-    # 13 billion dollars would be 10× apart from $1.3 billion: in yuan it is a different amount, not a slip
-    assert statuses("It raised $1.3 billion.", "融资13亿元。") == [("one-language", ""), ("one-language", "")]
+    # 13亿元 is 1.3 billion yuan: the dollar amount with the currency changed, not converted
+    assert statuses("It raised $1.3 billion.", "融资13亿元。") == [("contradiction", "the same figure in USD and in CNY")]
+    assert statuses("It raised $1.3 billion.", "融资130亿元。") == [("one-language", ""), ("one-language", "")]
 
 
 def test_a_figure_in_one_language_only_is_information() -> None:
@@ -135,12 +164,15 @@ def test_a_contradiction_fails_qa_keeps_the_feed_and_shows_on_the_page(tmp_path:
     figures = [f for f in qa["findings"] if f["check"] == "figures"]
     assert [f["status"] for f in figures] == ["fail"]
     assert qa["figures"][0]["pairs"] == [{"status": "contradiction", "why": "10× apart", "kind": "number",
-                                          "en": "47 million users", "zh": "4.7亿用户"}]
+                                          "en": "47 million", "zh": "4.7亿"}]          # the figures alone
     assert qa["figures"][1]["pairs"][0]["status"] == "match"
+    # the same check before synthesis and in QA: the line printed under the budget is QA's finding
+    before = [line.strip() for line in proc.stderr.splitlines() if line.strip().startswith("story 1: ")]
+    assert [f["message"].split("; correct")[0] for f in figures] == before
     feed = out / "feed.xml"                     # QA failed: held out of the feed
     assert not feed.exists() or "<item>" not in feed.read_text(encoding="utf-8")
     page = (out / "slip" / "qa.html").read_text(encoding="utf-8")
-    assert '<tr class="fig-contradiction">' in page and "4.7亿用户" in page and "10× apart" in page
+    assert '<tr class="fig-contradiction">' in page and "4.7亿" in page and "10× apart" in page
 
     # the producer means it: `figures: accept` on the story passes QA, and the page says so
     accepted = SLIP.replace("  - title: Users\n", "  - title: Users\n    figures: accept\n")

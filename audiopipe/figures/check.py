@@ -1,12 +1,14 @@
 """The figures check: does the Chinese say the same figures as the English?
 
 For each story the figures of both texts are matched kind by kind (money only within one
-currency).  Two figures agree when their values are equal after rounding to the coarser of their
-precisions (2.46% and "2.5 percent"; 350.04亿元 and "35 billion yuan"); a hedged one ("nearly",
-约) agrees within 10%.  What is left is compared once more: a pair a power of ten apart, of
-opposite sign, or differing in a digit or two of the same length is a contradiction.  Then what is
-still left is paired by kind and by order in the story, each pair a contradiction; only a figure
-whose kind has no partner left in the other language is in one language only (information).
+currency), the closest pairs first.  Two figures agree when their values are equal after rounding
+to the coarser of their precisions (2.46% and "2.5 percent"; 350.04亿元 and "35 billion yuan"); a
+hedged one ("nearly", 约) agrees within 10%; a pair that agrees but goes down in one language and up
+in the other is a contradiction.  What is left is compared once more: a pair a power of ten apart,
+or differing in a digit or two of the same length, is a contradiction; so is one figure with the
+wrong unit (percent for percentage points, one currency for another).  Then what is still left is
+paired by kind and by order in the story, each pair a contradiction (months excepted); only a
+figure whose kind has no partner left in the other language is in one language only (information).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from audiopipe.figures.values import Figure
 
 HEDGE_TOLERANCE = Decimal("0.10")
 SCALE_SLIPS = (1, 2, 3, 4, 5, 6)
+CALENDAR = ("year", "date", "time", "quarter", "month")     # no power of ten or misplaced digit: a date is wrong
+NOT_IN_ORDER = ("month",)       # a month is often said another way in the other language ("last month" for 5月份)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Pair:
     status: str                 # "match" | "contradiction" | "one-language"
     en: Figure | None
     zh: Figure | None
-    why: str = ""               # for a contradiction: "10× apart", "opposite signs", "different figures"
+    why: str = ""               # for a contradiction: "10× apart", "opposite signs: ...", "different dates", ...
 
     @property
     def kind(self) -> str:
@@ -75,6 +79,17 @@ def agree(a: Figure, b: Figure) -> bool:
     return _close(abs(a.value), abs(b.value), max(a.precision, b.precision), a.hedged or b.hedged)
 
 
+def opposite(a: Figure, b: Figure) -> bool:
+    """One says it fell (a minus sign, or a fall word), the other that it rose (a plus or rise word), or one
+    writes a minus sign the other has not: a figure said with no direction differs from neither."""
+    return a.negative != b.negative and (a.explicit or b.explicit or a.rising or b.rising)
+
+
+def _signs(a: Figure, b: Figure) -> str:
+    return (f"opposite signs: {'down' if a.negative else 'up'} in English, "
+            f"{'down' if b.negative else 'up'} in Chinese")
+
+
 def _digits(figure: Figure) -> str:
     """The digits as written, trailing zeros kept (6.3930 is five digits, as 6.3903 is)."""
     written = abs(figure.value).quantize(figure.precision) if figure.precision < 1 else abs(figure.value)
@@ -84,7 +99,7 @@ def _digits(figure: Figure) -> str:
 def scale_slip(a: Figure, b: Figure) -> str | None:
     """"10× apart" when one figure is the other moved by a power of ten."""
     x, y = abs(a.value), abs(b.value)
-    if x == 0 or y == 0 or a.kind in ("year", "date", "time", "quarter"):
+    if x == 0 or y == 0 or a.kind in CALENDAR:
         return None
     (big, big_p), (small, small_p) = sorted([(x, a.precision), (y, b.precision)], reverse=True)
     hedged = a.hedged or b.hedged
@@ -98,7 +113,7 @@ def scale_slip(a: Figure, b: Figure) -> str | None:
 def misprint(a: Figure, b: Figure) -> str | None:
     """"digits transposed" / "a digit differs" for two figures of one size written differently."""
     x, y = abs(a.value), abs(b.value)
-    if a.hedged or b.hedged or x == 0 or y == 0 or a.precision != b.precision:
+    if a.hedged or b.hedged or x == 0 or y == 0 or a.precision != b.precision or a.kind in CALENDAR:
         return None
     da, db = _digits(a), _digits(b)
     if x.adjusted() != y.adjusted() or len(da) != len(db):
@@ -118,14 +133,15 @@ def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> S
     en, zh = english(en_text), chinese(zh_text)
     pairs: list[Pair] = []
     left_en, left_zh = list(en), list(zh)
-    for a in en:                                      # first what agrees
-        for b in left_zh:
-            if _group(a) == _group(b) and agree(a, b):
-                why = "opposite signs" if a.negative != b.negative and (a.explicit or b.explicit) else ""
-                pairs.append(Pair("contradiction" if why else "match", a, b, why))
-                left_en.remove(a)
-                left_zh.remove(b)
-                break
+    agreeing = sorted(((abs(abs(a.value) - abs(b.value)), i, j) for i, a in enumerate(en) for j, b in enumerate(zh)
+                       if _group(a) == _group(b) and agree(a, b)), key=lambda t: t)
+    for _, i, j in agreeing:                          # first what agrees, the closest pairs first (120 with 120,
+        a, b = en[i], zh[j]                           # not with 121.02 that it also agrees with, rounded)
+        if a in left_en and b in left_zh:
+            why = _signs(a, b) if opposite(a, b) else ""
+            pairs.append(Pair("contradiction" if why else "match", a, b, why))
+            left_en.remove(a)
+            left_zh.remove(b)
     for a in list(left_en):                           # then what looks like one figure written wrongly
         for b in left_zh:
             if _group(a) != _group(b):
@@ -144,8 +160,30 @@ def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> S
                 left_en.remove(a)
                 left_zh.remove(b)
                 break
+    pairs += _wrong_unit(left_en, left_zh)
     pairs += _in_order(left_en, left_zh)
     return StoryFigures(story, tuple(pairs), accepted)
+
+
+def _wrong_unit(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
+    """One figure with the wrong unit: the same value as a percentage in one language and percentage
+    points in the other, or the same amount of money in two currencies (8.2 trillion dollars, 8.2万亿元).
+    Takes what it pairs out of *left_en* and *left_zh*."""
+    pairs = []
+    for a in list(left_en):
+        for b in left_zh:
+            units = {a.kind, b.kind} == {"percent", "points"} or (
+                a.kind == b.kind == "money" and a.currency != b.currency)
+            if units and agree(a, b):
+                pairs.append(Pair("contradiction", a, b, f"the same figure in {_unit(a)} and in {_unit(b)}"))
+                left_en.remove(a)
+                left_zh.remove(b)
+                break
+    return pairs
+
+
+def _unit(figure: Figure) -> str:
+    return figure.currency if figure.kind == "money" else {"percent": "percent", "points": "percentage points"}[figure.kind]
 
 
 def _in_order(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
@@ -157,19 +195,21 @@ def _in_order(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
     for group in dict.fromkeys(_group(f) for f in left_en + left_zh):
         ens = [f for f in left_en if _group(f) == group]
         zhs = [f for f in left_zh if _group(f) == group]
-        for a, b in zip(ens, zhs):
-            pairs.append(Pair("contradiction", a, b, _why(a, b)))
-        pairs += [Pair("one-language", a, None) for a in ens[len(zhs):]]
-        pairs += [Pair("one-language", None, b) for b in zhs[len(ens):]]
+        paired = 0 if group[0] in NOT_IN_ORDER else min(len(ens), len(zhs))
+        pairs += [Pair("contradiction", a, b, _why(a, b)) for a, b in zip(ens[:paired], zhs[:paired])]
+        pairs += [Pair("one-language", a, None) for a in ens[paired:]]
+        pairs += [Pair("one-language", None, b) for b in zhs[paired:]]
     return pairs
 
 
 def _why(a: Figure, b: Figure) -> str:
-    if a.negative != b.negative and (a.explicit or b.explicit):
-        return "opposite signs"
+    if opposite(a, b):
+        return _signs(a, b)
     slip = scale_slip(a, b) or misprint(a, b)
     if slip:
         return slip
+    if a.kind in CALENDAR:
+        return f"different {a.kind}s"
     return f"different figures, the {a.kind}s left in each language taken in order"
 
 

@@ -27,6 +27,7 @@ _SMALL_WORDS = {w: i for i, w in enumerate("a one two three four five six seven 
 _SMALL_WORDS["a"] = 1
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _ZH_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_ZH_MONTHS = "一 二 三 四 五 六 七 八 九 十 十一 十二".split()
 _SCALE_EN = "|".join(sorted(EN_SCALES, key=len, reverse=True))
 _CUR_EN = "|".join(re.escape(c) for c in sorted(EN_MONEY_SIGNS, key=len, reverse=True))
 _WORD_EN = "|".join(sorted(EN_MONEY_WORDS, key=len, reverse=True))
@@ -121,23 +122,27 @@ def chinese(text: str) -> list[Figure]:
     x.take(re.compile(r"(?<![0-9.])(\d{1,2})点(半|(\d{1,2})分)?"),
            lambda m: whole("time", m, _clock_zh(text, m, int(m[1]), 30 if m[2] == "半" else int(m[3] or 0)))
            if re.search(r"(上午|下午|晚上|早上|凌晨|中午|时间|于|在)\s*$", text[:m.start()]) or m[2] else None)
-    x.take(re.compile(r"(?<![0-9.])(1[0-2]|[1-9])月"), lambda m: whole("month", m, int(m[1])))
-    x.take(re.compile(r"(?<![A-Za-z])Q([1-4])(?![A-Za-z\d])|第?([一二三四1-4])季度"),
+    x.take(re.compile(r"(?<![0-9.])(1[0-2]|[1-9])\s?[-–~至到]\s?(1[0-2]|[1-9])\s?月"),     # 1-3 月份, 4至6月
+           lambda m: [whole("month", m, int(m[1])), whole("month", m, int(m[2]))])
+    x.take(re.compile(r"(?<![0-9.])(1[0-2]|[1-9])\s?月"), lambda m: whole("month", m, int(m[1])))
+    x.take(re.compile(r"(?<![前后近每第个几两数一二三四五六七八九十])(十[一二]?|[一二三四五六七八九])月"),  # 二月份
+           lambda m: whole("month", m, _ZH_MONTHS.index(m[1]) + 1))
+    x.take(re.compile(r"(?<![A-Za-z])Q([1-4])(?![A-Za-z\d])|(?<![前后近])第?([一二三四1-4])季度"),
            lambda m: whole("quarter", m, int(m[1]) if m[1] else _ZH_SMALL[m[2]]))
     x.take(re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年|财年)|FY((?:19|20)\d\d)"), lambda m: whole("year", m, int(m[1] or m[2])))
-    x.take(re.compile(rf"([-−])?({_CUR_EN})\s*({NUM})({_ZH_SCALE})?"),
+    x.take(re.compile(rf"([-−])?({_CUR_EN})\s*({NUM})\s?({_ZH_SCALE})?"),
            lambda m: make("money", m, m[3], ZH_SCALES.get(m[4] or "", 0), EN_MONEY_SIGNS[m[2]], m[1]))
-    x.take(re.compile(rf"(?<![0-9.])([-−])?({NUM})({_ZH_SCALE})?\s*(?:({_ZH_WORD})|(美分))"),
+    x.take(re.compile(rf"(?<![0-9.])([-−])?({NUM})\s?({_ZH_SCALE})?\s*(?:({_ZH_WORD})|(美分))"),
            lambda m: make("money", m, m[2], ZH_SCALES.get(m[3] or "", 0) - (2 if m[5] else 0),
                           ZH_MONEY_WORDS[m[4]] if m[4] else "USD", m[1]))
-    x.take(re.compile(rf"人民币\s*({NUM})({_ZH_SCALE})?"),
+    x.take(re.compile(rf"人民币\s*({NUM})\s?({_ZH_SCALE})?"),
            lambda m: make("money", m, m[1], ZH_SCALES.get(m[2] or "", 0), "CNY"))
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*(?:个基点|bps|bp|BP)"), lambda m: make("points", m, m[2], -2, sign=m[1]))
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*个百分点"), lambda m: make("points", m, m[2], sign=m[1]))
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*[%％]?\s*[-–~至到]\s*({NUM})\s*[%％]"),
            lambda m: [make("percent", m, m[2], sign=m[1]), make("percent", m, m[3])])
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*[%％]"), lambda m: make("percent", m, m[2], sign=m[1]))
-    x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})({_ZH_SCALE})?"),
+    x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s?({_ZH_SCALE})?"),
            lambda m: make("number", m, m[2], ZH_SCALES.get(m[3] or "", 0), sign=m[1], text=_with_word_zh(text, m)))
     return sorted(x.figures, key=lambda f: f.start)
 

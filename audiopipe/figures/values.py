@@ -22,17 +22,25 @@ EN_MONEY_SIGNS = {"US$": "USD", "$": "USD", "USD": "USD", "HK$": "HKD", "HKD": "
                   "¥": "CNY", "￥": "CNY", "RMB": "CNY", "CNY": "CNY", "JPY": "JPY"}
 EN_MONEY_WORDS = {"hong kong dollars": "HKD", "singapore dollars": "SGD", "australian dollars": "AUD",
                   "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "dollars": "USD",
-                  "dollar": "USD", "yuan": "CNY", "renminbi": "CNY", "euros": "EUR", "euro": "EUR",
+                  "dollar": "USD", "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "euros": "EUR", "euro": "EUR",
                   "pounds": "GBP", "pound": "GBP", "yen": "JPY"}
-ZH_MONEY_WORDS = {"元人民币": "CNY", "美元": "USD", "港元": "HKD", "港币": "HKD", "欧元": "EUR", "英镑": "GBP",
+ZH_MONEY_WORDS = {"元人民币": "CNY", "人民币": "CNY", "美元": "USD", "港元": "HKD", "港币": "HKD", "欧元": "EUR", "英镑": "GBP",
                   "日元": "JPY", "新加坡元": "SGD", "澳元": "AUD", "加元": "CAD", "新台币": "TWD", "元": "CNY"}
 HEDGES_EN = re.compile(r"\b(?:about|around|nearly|almost|roughly|some|approximately|close to|more than|over|"
                        r"above|under|below|less than|at least|up to|exceeding|just over|just under)\s+\S*$", re.I)
 HEDGES_ZH = re.compile(r"(?:约|近|将近|大约|接近|超过|逾|超|不到|不足|至少|最多|上下)[^\d]{0,3}$")
-HEDGES_ZH_AFTER = re.compile(r"^[^\s，。、；]{0,3}?(?:左右|上下|以上|以下|多|余)")
+HEDGES_ZH_AFTER = re.compile(r"^(?:[^\s，。、；的]{0,3}?(?:左右|上下|以上|以下)|.?[多余])")   # not 3.1%的两倍多
 FALLS_EN = re.compile(r"\b(?:fell|fall|falls|falling|down|declined?|declining|dropped|drop|drops|lost|lose|"
                       r"loses|slipped|slid|shrank|shrunk|contracted|decreased?|eased|cut|lower|slumped|sank|"
                       r"plunged|tumbled|negative)\s+(?:by\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+)?\S*$", re.I)
+RISES_EN = re.compile(r"\b(?:rose|rise|rises|rising|up|grew|grow|grows|growing|gained?|gains|increased?|increases|"
+                      r"climbed?|climbs|jumped|jumps?|surged?|soared|expanded|higher|added|advanced|rallied)\s+"
+                      r"(?:by\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+|just\s+|a\s+)?\S*$", re.I)
+RISES_ZH = re.compile(r"(?:增长|上涨|上升|增加|提高|提升|回升|扩大|攀升|增|涨|升)了?(?:约|近)?$")
+AFTER = {"en": (re.compile(r"^\s*(?:lower|less|fall|drop|decline|decrease|slump|tumble|contraction|loss|plunge)\b",
+                          re.I),
+                 re.compile(r"^\s*(?:higher|more|rise|increase|gain|growth|jump|climb|surge|expansion)\b", re.I)),
+         "zh": (re.compile(r"^的?(?:降幅|跌幅|下降|下滑|下跌|萎缩)"), re.compile(r"^的?(?:增长|增幅|涨幅|上涨|上升)"))}
 FALLS_ZH = re.compile(r"(?:下降|下跌|下滑|减少|回落|降低|收缩|萎缩|跌|降|亏损|缩水|收窄)了?(?:约|近)?$")
 
 
@@ -47,6 +55,7 @@ class Figure:
     negative: bool = False   # a minus sign or a fall word before it
     explicit: bool = False   # the minus sign is written
     hedged: bool = False     # about, nearly, more than, 约, 超过, 左右 ...
+    rising: bool = False     # a rise word before it (rose, up, 增长, 上涨 ...): with a fall word opposite, a sign slip
     said: str = ""           # the figure alone, where `text` adds its noun ("47 million" of "47 million users")
 
     @property
@@ -94,16 +103,20 @@ class Extractor:
 
     def _context(self, figure: Figure, m: re.Match[str]) -> Figure:
         before = self.text[max(0, m.start() - 40):m.start()]
-        after = self.text[m.end():m.end() + 8]
+        after = self.text[m.end():m.end() + 16]
         if self.lang == "en":
             hedged = bool(HEDGES_EN.search(before + " "))
-            fall = bool(FALLS_EN.search(before)) and figure.kind in ("percent", "points", "money")
+            fall, rise = (bool(words.search(before)) for words in (FALLS_EN, RISES_EN))
         else:
-            hedged = bool(HEDGES_ZH.search(before) or HEDGES_ZH_AFTER.search(after))
-            fall = bool(FALLS_ZH.search(before)) and figure.kind in ("percent", "points", "money")
-        negative = figure.explicit or fall
+            hedged = bool(HEDGES_ZH.search(before) or HEDGES_ZH_AFTER.search(after[:8]))
+            fall, rise = (bool(words.search(before)) for words in (FALLS_ZH, RISES_ZH))
+        if not (fall or rise):                       # "a 25.4 percent slump", "6.3%的增长"
+            fall, rise = (bool(words.search(after)) for words in AFTER[self.lang])
+        moves = figure.kind in ("percent", "points", "money")
+        fall, rise = fall and moves, rise and moves
         return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.currency,
-                      negative, figure.explicit, hedged or figure.hedged, figure.said or m.group(0).strip())
+                      figure.explicit or fall, figure.explicit, hedged or figure.hedged,
+                      said=figure.said or m.group(0).strip(), rising=rise and not fall)
 
 
 def make(kind: str, m: re.Match[str], num: str, scale: int = 0, currency: str = "",

@@ -11,6 +11,7 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.figures import read
 from audiopipe.figures.check import StoryFigures, check_stories
 from audiopipe.figures.extract import chinese, english
+from audiopipe.figures.values import Figure
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest
 from audiopipe.script.segments import Segment
@@ -115,6 +116,10 @@ def table(results: list[StoryFigures]) -> list[dict[str, Any]]:
     """Per story, every figure pair, for qa.json and the QA page."""
     return [{"story": r.story, "accepted": r.accepted,
              "pairs": [{"status": p.status, "why": p.why, "kind": p.kind,
-                        "en": p.en.text if p.en else None, "zh": p.zh.text if p.zh else None}
+                        "en": _said(p.en), "zh": _said(p.zh)}
                        for p in r.pairs]}
             for r in results]
+
+
+def _said(figure: Figure | None) -> str | None:
+    return None if figure is None else figure.said or figure.text
