@@ -90,10 +90,9 @@ def _signs(a: Figure, b: Figure) -> str:
             f"{'down' if b.negative else 'up'} in Chinese")
 
 
-def _digits(figure: Figure) -> str:
-    """The digits as written, trailing zeros kept (6.3930 is five digits, as 6.3903 is)."""
-    written = abs(figure.value).quantize(figure.precision) if figure.precision < 1 else abs(figure.value)
-    return format(written, "f").replace(".", "").lstrip("0")
+def _digits(figure: Figure, precision: Decimal) -> str:
+    """The digits down to *precision*, trailing zeros kept (6.3930 is five digits, as 6.3903 is)."""
+    return str(int((abs(figure.value) / precision).to_integral_value()))
 
 
 def scale_slip(a: Figure, b: Figure) -> str | None:
@@ -113,9 +112,9 @@ def scale_slip(a: Figure, b: Figure) -> str | None:
 def misprint(a: Figure, b: Figure) -> str | None:
     """"digits transposed" / "a digit differs" for two figures of one size written differently."""
     x, y = abs(a.value), abs(b.value)
-    if a.hedged or b.hedged or x == 0 or y == 0 or a.precision != b.precision or a.kind in CALENDAR:
+    if a.hedged or b.hedged or x == 0 or y == 0 or a.kind in CALENDAR:
         return None
-    da, db = _digits(a), _digits(b)
+    da, db = (_digits(f, max(a.precision, b.precision)) for f in (a, b))   # as far as both say
     if x.adjusted() != y.adjusted() or len(da) != len(db):
         return None
     differ = sum(p != q for p, q in zip(da, db))

@@ -23,7 +23,7 @@ _MONTHS.update({name[:3].lower(): full for name, full in
                 ((n, n) for n in calendar.month_name if n)})
 _MONTHS["sept"] = "September"
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December" \
-        r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+        r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)"
 SCALE_WORDS = {"trillion": "trillion", "tn": "trillion", "trn": "trillion", "billion": "billion",
                "bn": "billion", "million": "million", "mn": "million", "mln": "million", "m": "million",
                "thousand": "thousand", "k": "thousand"}

@@ -22,7 +22,7 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m[:3].lower(): i for i, m in enumerate(calendar.month_name) if m})
 _MONTHS["sept"] = 9
 MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-         r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
+         r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)")
 _SMALL_WORDS = {w: i for i, w in enumerate("a one two three four five six seven eight nine ten".split()) if i}
 _SMALL_WORDS["a"] = 1
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}

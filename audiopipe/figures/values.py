@@ -32,11 +32,14 @@ HEDGES_ZH = re.compile(r"(?:约|近|将近|大约|接近|超过|逾|超|不到|�
 HEDGES_ZH_AFTER = re.compile(r"^(?:[^\s，。、；的]{0,3}?(?:左右|上下|以上|以下)|.?[多余])")   # not 3.1%的两倍多
 FALLS_EN = re.compile(r"\b(?:fell|fall|falls|falling|down|declined?|declining|dropped|drop|drops|lost|lose|"
                       r"loses|slipped|slid|shrank|shrunk|contracted|decreased?|eased|cut|lower|slumped|sank|"
-                      r"plunged|tumbled|negative)\s+(?:by\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+)?\S*$", re.I)
+                      r"plunged|tumbled|negative)\s+(?:by\s+|of\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+)?\S*$", re.I)
 RISES_EN = re.compile(r"\b(?:rose|rise|rises|rising|up|grew|grow|grows|growing|gained?|gains|increased?|increases|"
                       r"climbed?|climbs|jumped|jumps?|surged?|soared|expanded|higher|added|advanced|rallied)\s+"
-                      r"(?:by\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+|just\s+|a\s+)?\S*$", re.I)
+                      r"(?:by\s+|of\s+)?(?:some\s+|about\s+|nearly\s+|almost\s+|just\s+|a\s+)?\S*$", re.I)
 RISES_ZH = re.compile(r"(?:增长|上涨|上升|增加|提高|提升|回升|扩大|攀升|增|涨|升)了?(?:约|近)?$")
+GROWTH_EN = re.compile(r"\b(?:growth|grew|rose|risen|increased?|gained)\b", re.I)
+FALL_WORD_EN = re.compile(r"\b(?:fell|fall|fallen|down|declined?|dropped|drop|lost|shrank|contract\w*|decreased?|"
+                          r"slowed|lower|negative|deflat\w*)\b", re.I)
 AFTER = {"en": (re.compile(r"^\s*(?:lower|less|fall|drop|decline|decrease|slump|tumble|contraction|loss|plunge)\b",
                           re.I),
                  re.compile(r"^\s*(?:higher|more|rise|increase|gain|growth|jump|climb|surge|expansion)\b", re.I)),
@@ -65,14 +68,16 @@ class Figure:
 
 def number(text: str, scale: int = 0) -> tuple[Decimal, Decimal]:
     """A written number and its precision, *scale* a power of ten: ("1.25", 8) -> (125000000, 1000000);
-    a whole number's trailing zeros are taken as rounding (2000 -> precision 1000)."""
+    three or more trailing zeros of a whole number are taken as rounding (2000 -> precision 1000; 120
+    and 400 are exact: a Chinese 121 or 401 for them is a slip)."""
     plain = text.replace(",", "")
     value = Decimal(plain).scaleb(scale)
     if "." in plain:
         exponent = -len(plain.partition(".")[2])
     else:
         digits = plain.lstrip("0") or "0"
-        exponent = len(digits) - len(digits.rstrip("0")) if digits != "0" else 0
+        zeros = len(digits) - len(digits.rstrip("0")) if digits != "0" else 0
+        exponent = zeros if zeros >= 3 else 0
     return value, Decimal(1).scaleb(exponent + scale)
 
 
@@ -112,6 +117,9 @@ class Extractor:
             fall, rise = (bool(words.search(before)) for words in (FALLS_ZH, RISES_ZH))
         if not (fall or rise):                       # "a 25.4 percent slump", "6.3%的增长"
             fall, rise = (bool(words.search(after)) for words in AFTER[self.lang])
+        if not (fall or rise) and self.lang == "en" and figure.kind == "percent":
+            clause = re.split(r"[,;:.](?:\s|$)|\d", before)[-1]      # "GDP growth in the fourth quarter was 2.9%"
+            rise = bool(GROWTH_EN.search(clause)) and not FALL_WORD_EN.search(clause)
         moves = figure.kind in ("percent", "points", "money")
         fall, rise = fall and moves, rise and moves
         return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.currency,
