@@ -9,6 +9,13 @@ from collections.abc import Callable
 LANGS: tuple[str, ...] = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "Chinese"}
 ISO639_2 = {"en": "eng", "zh": "zho"}
+"""The three-letter codes ID3 frames require (USLT, COMM)."""
+BCP47 = {"en": "en", "zh": "zh-CN"}
+"""The one spelling of each language wherever a language tag is written: the feeds (`<language>`,
+alternate enclosures, transcripts), the VTT `<lang>` spans and the pages.  zh-CN: Mandarin as written in
+mainland China (simplified characters), the form podcast directories list."""
+BILINGUAL = "mul"
+"""BCP 47's tag for content in several languages: the bilingual transcripts."""
 
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 """Han characters (CJK unified ideographs, extension A and B-F, compatibility ideographs): a regex class body."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import base64
+import hashlib
 import os
 import shutil
 import tempfile
@@ -97,5 +99,9 @@ def feed_agrees(out: Path, base_url: str = "https://example.com/podcast/") -> in
                 assert url and url.startswith(base_url), url
                 path = out / url[len(base_url):]
                 assert path.is_file() and str(path.stat().st_size) == length, (feed.name, url, length)
+                integrity = element.find("{https://podcastindex.org/namespace/1.0}integrity")
+                if integrity is not None:                # SRI: the sha384 of the bytes served
+                    digest = base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+                    assert integrity.get("value") == f"sha384-{digest}", (feed.name, url)
                 checked += 1
     return checked

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -111,12 +113,20 @@ def test_the_feed_item_carries_both_editions(built: Path) -> None:
     item = root.find("channel/item")
     assert item is not None
     alternates = item.findall(f"{PODCAST}alternateEnclosure")
-    got = [(a.get("type"), a.get("lang"), a.get("title"), int(a.get("length") or 0),
+    got = [(a.get("type"), a.get("lang"), a.get("rel"), a.get("default"), a.get("bitrate"), int(a.get("length") or 0),
             [s.get("uri") for s in a.findall(f"{PODCAST}source")]) for a in alternates]
-    sizes = {lang: (built / "three" / f"three-{lang}.mp3").stat().st_size for lang in ("en", "zh")}
+    sizes = {name: (built / "three" / f"{name}.mp3").stat().st_size for name in ("three", "three-en", "three-zh")}
+    # the bilingual file is the default; each edition other content (its own `rel`), not a re-encoding of it
     assert got == [
-        ("audio/mpeg", "en", "English", sizes["en"], [_served(built, "three-en.mp3")]),
-        ("audio/mpeg", "zh", "中文", sizes["zh"], [_served(built, "three-zh.mp3")])]
+        ("audio/mpeg", None, "English + 中文", "true", "96000", sizes["three"], [_served(built, "three.mp3")]),
+        ("audio/mpeg", "en", "English edition", None, "96000", sizes["three-en"], [_served(built, "three-en.mp3")]),
+        ("audio/mpeg", "zh-CN", "中文版", None, "96000", sizes["three-zh"], [_served(built, "three-zh.mp3")])]
+    assert all(len(a.get("rel") or "") <= 32 for a in alternates)                  # the namespace's limit
+    for alternate, name in zip(alternates, ("three.mp3", "three-en.mp3", "three-zh.mp3")):
+        integrity = alternate.find(f"{PODCAST}integrity")               # SRI, checked here with hashlib
+        served = served_file(built, "three", name).read_bytes()
+        assert integrity is not None and integrity.get("type") == "sri"
+        assert integrity.get("value") == "sha384-" + base64.b64encode(hashlib.sha384(served).digest()).decode()
     enclosure = item.find("enclosure")
     assert enclosure is not None and enclosure.get("url") == _served(built, "three.mp3")
     parsed = podcastparser.parse("feed.xml", (built / "feed.xml").open("rb"))
@@ -124,7 +134,7 @@ def test_the_feed_item_carries_both_editions(built: Path) -> None:
 
 
 @pytest.mark.parametrize("lang,title,language", [("en", "Edition Ledger (English)", "en"),
-                                                 ("zh", "Edition Ledger（中文）", "zh-cn")])
+                                                 ("zh", "Edition Ledger（中文）", "zh-CN")])
 def test_one_feed_per_language(built: Path, lang: str, title: str, language: str) -> None:
     path = built / f"feed-{lang}.xml"
     report = read_json(built / "three" / "report.json")
@@ -144,7 +154,7 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     channel_guid = root.findtext(f"channel/{PODCAST}guid")
     assert channel_guid and channel_guid != ET.parse(built / "feed.xml").getroot().findtext(f"channel/{PODCAST}guid")
     transcript = root.find(f"channel/item/{PODCAST}transcript")
-    assert transcript is not None and transcript.get("language") == language
+    assert transcript is not None and transcript.get("language") == language and transcript.get("rel") == "captions"
     assert transcript.get("url") == _served(built, f"transcript-{lang}.vtt")
 
 

@@ -37,7 +37,7 @@ def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
     assert "the feed keeps the episode as published on " in err
     assert feed_items(out) == 2 and "day-b" in (out / "feed.xml").read_text(encoding="utf-8")
     assert served_file(out, "day-a", "day-a.mp3").read_bytes() == published   # ... and A as it passed stays
-    assert feed_agrees(out) == 2 * 5                  # each: its enclosure, two alternates, two edition feeds
+    assert feed_agrees(out) == 2 * 6                  # each: its enclosure, three alternates, two edition feeds
     assert main(["feed", "--out", str(out), "--show", str(tmp_path / "episodes" / "show.yaml")]) == 0
     assert feed_items(out) == 2
     assert main(["build", str(b), str(c), "--engine", "espeak", "--out", str(out)]) == 0
@@ -87,7 +87,7 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
     found = read_served(out / "two-stories")
     assert found is not None                                             # only what the feeds point at is left
     assert sorted(p.name for p in published.iterdir()) == sorted(["published.json", *found[1].names.values()])
-    assert feed_agrees(out) == 5
+    assert feed_agrees(out) == 6
 
 
 def test_a_batch_with_a_qa_failure_exits_1_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

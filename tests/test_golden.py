@@ -17,7 +17,7 @@ from audiopipe.publish.record import EpisodeRecord
 from tests.conftest import REPO, run_module
 
 CASES = sorted(p.parent for p in (REPO / "tests" / "data" / "golden").glob("*/manifest.yaml"))
-SIDECARS = ("transcript.vtt", "transcript.srt", "chapters.json")
+SIDECARS = ("transcript.vtt", "transcript.srt", "transcript.en.vtt", "transcript.zh.vtt", "chapters.json")
 EDITION_SIDECARS = ("transcript-en.vtt", "transcript-zh.vtt", "chapters-en.json", "chapters-zh.json")
 
 

@@ -110,14 +110,18 @@ def test_transcripts_and_chapters_json(published: Path) -> None:
         a, b = timing.split(" --> ")
         assert a < b
         # the speaker: the show's author (no profile names a `speaker`), never a profile id
-        assert text.startswith(("<v Test Desk><lang en>", "<v Test Desk><lang zh>")) and text.endswith("</lang></v>")
-    zh = [t for _, t in cues if "<lang zh>" in t]
+        assert text.startswith(("<v Test Desk><lang en>", "<v Test Desk><lang zh-CN>")) and text.endswith("</lang></v>")
+    zh = [t for _, t in cues if "<lang zh-CN>" in t]
     en = [t for _, t in cues if "<lang en>" in t]
     assert all(len(t) - len("<v Test Desk><lang en></lang></v>") <= 65 for t in en)
     # Chinese cues end at Chinese punctuation, never mid-phrase
     assert all(t.replace("</lang></v>", "")[-1] in "。！？；，、：" for t in zh)
     # the script's words, timed by the spoken ones (the engine said 六点三九零三)
     assert "周一市场高开，人民币兑美元汇率为6.3903。" in "".join(t.split(">", 2)[2] for t in zh)
+    # each language's captions: that language's cues, on the bilingual episode's timeline
+    for lang, tag in (("en", "<lang en>"), ("zh", "<lang zh-CN>")):
+        own = _cues((folder / f"transcript.{lang}.vtt").read_text(encoding="utf-8"))
+        assert [(timing, text) for timing, text in cues if tag in text] == own and own
     srt = (folder / "transcript.srt").read_text(encoding="utf-8")
     assert srt.startswith("1\n00:00:") and " --> " in srt and "," in srt.splitlines()[1]
     blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
@@ -157,9 +161,14 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     assert entry.itunes_duration == str(round(report["episode"]["duration_ms"] / 1000))
     assert entry["podcast_chapters"]["url"] == _served(published, "chapters.json")
     transcripts = ET.fromstring(raw).findall(".//item/{https://podcastindex.org/namespace/1.0}transcript")
-    assert [(t.get("type"), t.get("url")) for t in transcripts] == [
-        ("text/vtt", _served(published, "transcript.vtt")),
-        ("application/x-subrip", _served(published, "transcript.srt"))]
+    assert [(t.get("type"), t.get("url"), t.get("language"), t.get("rel")) for t in transcripts] == [
+        ("text/vtt", _served(published, "transcript.en.vtt"), "en", "captions"),
+        ("text/vtt", _served(published, "transcript.zh.vtt"), "zh-CN", "captions"),
+        ("text/vtt", _served(published, "transcript.vtt"), "mul", "captions"),
+        ("application/x-subrip", _served(published, "transcript.srt"), "mul", "captions")]
+    # feedparser keeps the last transcript of an item (podcastparser knows only the namespace's old URI)
+    assert entry["podcast_transcript"] == {"url": _served(published, "transcript.srt"), "type": "application/x-subrip",
+                                           "language": "mul", "rel": "captions"}
 
 
 @pytest.mark.e2e
@@ -344,7 +353,7 @@ def test_a_profile_names_its_speaker(two_stories: Path, tmp_path: Path, capsys: 
                  "--no-feed"]) == 0
     capsys.readouterr()
     vtt = (out / "two-stories" / "transcript.vtt").read_text(encoding="utf-8")
-    assert "<v Li Na><lang zh>" in vtt and "<lang en>" in vtt and "<v zh-host>" not in vtt
+    assert "<v Li Na><lang zh-CN>" in vtt and "<lang en>" in vtt and "<v zh-host>" not in vtt
     assert [s["speaker"] for s in read_json(out / "two-stories" / "report.json")["segments"]][1::2] == ["Li Na"] * 2
     assert "Li Na" in (out / "two-stories" / "qa.html").read_text(encoding="utf-8")
 

@@ -13,7 +13,7 @@ from audiopipe.config.show import Show
 from audiopipe.publish import artwork, guids, transcript
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, previous_guid
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
-from audiopipe.text import ISO639_2
+from audiopipe.text import ISO639_2, LANGS
 from audiopipe.tools.fsutil import atomic_path, publish_file, sha256_of, write_text
 from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
@@ -68,12 +68,15 @@ def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
     """transcript.vtt, transcript.srt and chapters.json beside the MP3."""
     write_text(folder / "transcript.vtt", transcript.to_vtt(transcript.cues_of(record)))
     write_text(folder / "transcript.srt", transcript.to_srt(transcript.cues_of(record, transcript.two_lines)))
+    for lang in LANGS:            # one language's cues on the bilingual timeline (the feed's per-language captions)
+        write_text(folder / f"transcript.{lang}.vtt", transcript.to_vtt(transcript.cues_of(record, only=lang)))
     write_text(folder / "chapters.json", transcript.chapters_json(record))
 
 
 def published_files(record: EpisodeRecord) -> list[str]:
     """What the feed of an episode points at: its MP3s, transcripts and chapters (names in its folder)."""
-    names = [record.episode.file, "transcript.vtt", "transcript.srt", "chapters.json"]
+    names = [record.episode.file, "transcript.vtt", "transcript.srt", *(f"transcript.{lang}.vtt" for lang in LANGS),
+             "chapters.json"]
     for edition in record.editions:
         names += [edition.file, edition.transcript, edition.chapters_file]
     return names

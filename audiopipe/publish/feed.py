@@ -8,6 +8,7 @@ rebuilding an episode replaces its item (same guid), never duplicates it.
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import email.utils
@@ -27,12 +28,13 @@ from audiopipe.produce.editions import TITLE_SUFFIX
 from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import (
     EDITION_NAMES,
-    FEED_LANGUAGE,
+    EDITION_REL,
     PUBLISHED,
     EditionRecord,
     EpisodeRecord,
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
+from audiopipe.text import BCP47, BILINGUAL
 from audiopipe.tools.fsutil import atomic_open
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -112,13 +114,30 @@ def item_for(record: EpisodeRecord, show: Show, served: Served, artwork_url: str
     if edition is not None:
         return _edition_item(record, edition, show, served, artwork_url)
     item = _item(record, show, served, artwork_url)
-    for ed in record.editions:                 # Podcasting 2.0: the same episode in one language
-        mp3 = served.path(ed.file)
-        if mp3 is not None:
-            alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="audio/mpeg", length=str(mp3.stat().st_size),
-                       lang=ed.lang, title=EDITION_NAMES[ed.lang])
-            _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, ed.file))
+    if record.editions:                        # Podcasting 2.0: the bilingual file (the enclosure) and each
+        _alternate(item, show, served, record.episode.file, "", default=True)   # language's own cut
+    for ed in record.editions:
+        if served.path(ed.file) is not None:
+            _alternate(item, show, served, ed.file, ed.lang)
     return item
+
+
+def _alternate(item: ET.Element, show: Show, served: Served, name: str, lang: str, default: bool = False) -> None:
+    """One `podcast:alternateEnclosure`: its relation to the others (`rel`: an edition is other content than
+    the bilingual file, not a re-encoding of it), language, encoding bitrate (bits per second), URL and SRI
+    integrity (sha384 of the served bytes)."""
+    mp3 = served.path(name)
+    assert mp3 is not None
+    attrs = {"type": "audio/mpeg", "length": str(mp3.stat().st_size), "bitrate": str(show.bitrate_kbps * 1000),
+             "rel": EDITION_REL[lang], "title": EDITION_NAMES[lang] if lang else EDITION_REL[lang]}
+    if lang:
+        attrs["lang"] = BCP47[lang]
+    if default:
+        attrs["default"] = "true"
+    alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", **attrs)
+    _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, name))
+    digest = base64.b64encode(hashlib.sha384(mp3.read_bytes()).digest()).decode()
+    _sub(alt, f"{{{PODCAST}}}integrity", type="sri", value=f"sha384-{digest}")
 
 
 def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, served: Served,
@@ -126,7 +145,7 @@ def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, ser
     item = _item(record.as_edition(edition), show, served, artwork_url, transcripts=False)
     if served.path(edition.transcript):
         _sub(item, f"{{{PODCAST}}}transcript", url=served.url(show, edition.transcript), type="text/vtt",
-             language=FEED_LANGUAGE[edition.lang])
+             language=BCP47[edition.lang], rel="captions")
     if served.path(edition.chapters_file):
         _sub(item, f"{{{PODCAST}}}chapters", url=served.url(show, edition.chapters_file),
              type="application/json+chapters")
@@ -156,13 +175,19 @@ def _item(record: EpisodeRecord, show: Show, served: Served, artwork_url: str, t
     _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
     if not transcripts:
         return item
-    for name, mime in (("transcript.vtt", "text/vtt"), ("transcript.srt", "application/x-subrip")):
-        if served.path(name):     # bilingual: no `language`, which would claim one for both
-            _sub(item, f"{{{PODCAST}}}transcript", url=served.url(show, name), type=mime)
+    for name, mime, lang in TRANSCRIPTS:      # each language's cues first, then both (`mul`)
+        if served.path(name):
+            _sub(item, f"{{{PODCAST}}}transcript", url=served.url(show, name), type=mime, language=lang,
+                 rel="captions")
     if served.path("chapters.json"):
         _sub(item, f"{{{PODCAST}}}chapters", url=served.url(show, "chapters.json"), type="application/json+chapters")
     return item
 
+
+TRANSCRIPTS = (*((f"transcript.{lang}.vtt", "text/vtt", BCP47[lang]) for lang in BCP47),
+               ("transcript.vtt", "text/vtt", BILINGUAL), ("transcript.srt", "application/x-subrip", BILINGUAL))
+"""The bilingual episode's transcripts, all timed to its MP3: one per language (transcript.en.vtt: the
+English cues), and both languages in VTT and SRT."""
 
 SERVED = "published.json"
 """In published/: the record of the published build and the published name of each of its files."""
@@ -255,7 +280,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
     _sub(channel, "link", show.link or show.base_url)
     _sub(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
     _sub(channel, "description", truncate_bytes(show.description))
-    _sub(channel, "language", FEED_LANGUAGE[lang] if lang else show.language)
+    _sub(channel, "language", BCP47[lang] if lang else BCP47.get(show.language, show.language))
     if show.copyright:
         _sub(channel, "copyright", show.copyright)
     _sub(channel, "generator", f"audiopipe {__version__}")

@@ -188,7 +188,9 @@ class BuildInfo:
 
 
 EDITION_NAMES = {"en": "English", "zh": "中文"}
-FEED_LANGUAGE = {"en": "en", "zh": "zh-cn"}
+EDITION_REL = {"en": "English edition", "zh": "中文版", "": "English + 中文"}
+"""How each alternate enclosure relates to the others (the namespace's `rel`, at most 32 characters):
+apps group files of one `rel` as the same content; "" is the bilingual episode."""
 
 
 @dataclass(frozen=True)

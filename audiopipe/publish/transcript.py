@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from audiopipe.engines import Word
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
-from audiopipe.text import join_text, one_line, tidy
+from audiopipe.text import BCP47, join_text, one_line, tidy
 
 MAX_EN = 65
 MAX_ZH = 32            # CJK characters are twice as wide as Latin letters
@@ -92,10 +92,14 @@ def script_words(seg: SegmentRecord) -> list[Word]:
     return out
 
 
-def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit) -> list[Cue]:
+def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit,
+            only: str | None = None) -> list[Cue]:
+    """The cues of the episode (with *only*, of that language's segments: still on the episode's timeline)."""
     cues: list[Cue] = []
     for seg in record.segments:
         lang = seg.lang
+        if only is not None and lang != only:
+            continue
         words = [w for w in script_words(seg) if w.text.strip()] or [Word(seg.start_ms, seg.end_ms,
                                                                           tidy(seg.text, lang))]
         current: list[Word] = []
@@ -136,7 +140,7 @@ def to_vtt(cues: list[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for i, cue in enumerate(cues, start=1):
         lines += [str(i), f"{_ts(cue.start_ms, '.')} --> {_ts(cue.end_ms, '.')}",
-                  f"<v {_vtt_escape(one_line(cue.voice))}><lang {cue.lang}>{_vtt_escape(cue.text)}</lang></v>", ""]
+                  f"<v {_vtt_escape(one_line(cue.voice))}><lang {BCP47[cue.lang]}>{_vtt_escape(cue.text)}</lang></v>", ""]
     return "\n".join(lines)
 
 
