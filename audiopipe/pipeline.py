@@ -25,14 +25,9 @@ from audiopipe.produce import editions as produce_editions
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import MasterStore
-from audiopipe.publish import editions
+from audiopipe.publish import credentials, editions
 from audiopipe.publish import episode as publish
-from audiopipe.publish.record import (
-    BuildInfo,
-    EpisodeRecord,
-    RecordedOptions,
-    make_record,
-)
+from audiopipe.publish.record import BuildInfo, EpisodeRecord, RecordedOptions, make_record
 from audiopipe.review import figures as figures_check
 from audiopipe.review import retakes
 from audiopipe.review.findings import Finding
@@ -281,11 +276,12 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
                            produced.reused, recorded)
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     guid = publish.episode_guid(p.show, p.manifest.slug, folder)
+    signing = credentials.load(p.show.title, p.show.credentials, p.cache.root, options.run.log)
     made = editions.publish(rendered, p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers,
-                            folder, options.run.out_dir, p.cache.root)
+                            folder, options.run.out_dir, p.cache.root, signing)
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
                          build_info, guid, speakers, made, p.calibration.estimate_ms)
-    publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root)
+    publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root, signing)
     return record
 
 
@@ -312,6 +308,7 @@ def before_synthesis(manifest_path: Path, options: BuildOptions, engines: Engine
     if not in_batch:
         print_budget(estimate, options.run.log)
     figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
+    credentials.ready(p.show.title, p.show.credentials, p.show.path, p.cache.root, options.run.log)
     return fit_estimate(p, options.quiet() if in_batch else options)
 
 

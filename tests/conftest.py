@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import subprocess
 import tempfile
 import textwrap
@@ -53,16 +52,29 @@ def cache_root() -> Path:
 
 
 def raw_frames(mp3: Path) -> list[tuple[str, bytes]]:
-    """The ID3v2.3 frames of *mp3* in stored order (id, body), read here byte by byte."""
+    """The ID3v2.4 frames of *mp3* in stored order (id, body), read here byte by byte (v2.4 sizes are
+    "syncsafe": seven bits a byte)."""
     data = mp3.read_bytes()
-    assert data[:3] == b"ID3" and data[3] == 3
+    assert data[:3] == b"ID3" and data[3] == 4
     size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
     pos, found = 10, []
     while pos < 10 + size and data[pos:pos + 4].strip(b"\0"):
-        length = struct.unpack(">I", data[pos + 4:pos + 8])[0]
+        raw = data[pos + 4:pos + 8]
+        length = (raw[0] << 21) | (raw[1] << 14) | (raw[2] << 7) | raw[3]
         found.append((data[pos:pos + 4].decode(), data[pos + 10:pos + 10 + length]))
         pos += 10 + length
     return found
+
+
+def unsigned(mp3: Path) -> tuple[dict[str, str], bytes]:
+    """An MP3 without its content credentials: its ID3 frames but c2pa's (GEOB), and the audio after
+    the tag.  Two signings of the same file differ (c2pa salts each one); everything else must not."""
+    data = mp3.read_bytes()
+    if data[:3] != b"ID3":
+        return {}, data                          # untagged (a segment's MP3 for QA)
+    size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+    frames = {key: repr(frame) for key, frame in id3(mp3).items() if not key.startswith("GEOB")}
+    return frames, data[10 + size:]
 
 
 def make_engine(name: str) -> Engine:

@@ -12,7 +12,7 @@ from audiopipe.batch import build_many
 from audiopipe.cli import main
 from audiopipe.options import BuildOptions, Choices, Run
 from tests.clusters import cluster, free_port
-from tests.conftest import REPO, decode_seconds, read_json, write
+from tests.conftest import REPO, decode_seconds, read_json, unsigned, write
 
 pytest.importorskip("distributed", reason="the cluster extra is not installed (pip install 'audiopipe[cluster]')")
 
@@ -48,7 +48,7 @@ def test_a_cluster_build_is_the_local_build(tmp_path: Path, capsys: pytest.Captu
             engines = client.run(lambda: [len(e._built) for e in remote._ENGINES.values()])
     assert main([*common, "--out", str(tmp_path / "local"), "--cache", str(tmp_path / "c2")]) == 0
     remote_mp3, local_mp3 = (tmp_path / d / "small" / "small.mp3" for d in ("remote", "local"))
-    assert remote_mp3.read_bytes() == local_mp3.read_bytes()
+    assert unsigned(remote_mp3) == unsigned(local_mp3)     # the same but for the credentials' salt and key
     assert decode_seconds(remote_mp3) > 4
     made_at = _workers(tmp_path / "remote" / "small")
     assert len(made_at) == 4 and set(made_at) <= set(c.workers) and len(set(made_at)) == 2

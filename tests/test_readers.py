@@ -55,14 +55,14 @@ def chapters_of(report: Any) -> list[tuple[int, int, str]]:
     return [(c["start_ms"], c["end_ms"], c["title"]) for c in report["chapters"]]
 
 
-def test_frames_are_v23_in_time_order_with_itunes_wfed(built: Path) -> None:
+def test_frames_are_v24_in_time_order_with_itunes_wfed_and_the_credentials_last(built: Path) -> None:
     frames = raw_frames(built / "readers.mp3")
     ids = [fid for fid, _ in frames]
-    assert "TDRC" not in ids and {"TYER", "TDAT"} <= set(ids)
-    body = dict((fid, b) for fid, b in frames if fid in ("TYER", "TDAT", "WFED"))
-    assert body["TYER"][:1] == b"\x01" and body["TYER"][1:].decode("utf-16").strip("\0") == "2026"
-    assert body["TDAT"][1:].decode("utf-16").strip("\0") == "2011"                # DDMM
+    assert "TYER" not in ids and "TDAT" not in ids and ids[-1] == "GEOB"      # c2pa's manifest store comes last
+    body = dict((fid, b) for fid, b in frames if fid in ("TDRC", "WFED", "TXXX"))
+    assert body["TDRC"] == b"\x032026-11-20"                                     # UTF-8, ISO date
     assert body["WFED"][:1] == b"\x00" and body["WFED"][1:].rstrip(b"\0").decode() == FEED
+    assert body["TXXX"].startswith(b"\x03ai-content\x00Every voice in this show is synthetic")
     starts = [struct.unpack(">I", b[b.index(b"\0") + 1:][:4])[0] for fid, b in frames if fid == "CHAP"]
     assert len(starts) == 3 and starts == sorted(starts)
 
@@ -72,7 +72,7 @@ def test_eyed3_reads_the_date_the_chapters_in_order_and_the_feed(built: Path) ->
     audio = eyed3.load(str(built / "readers.mp3"))
     assert audio is not None and audio.tag is not None
     tag = audio.tag
-    assert tag.version == (2, 3, 0)
+    assert tag.version == (2, 4, 0)
     assert str(tag.getBestDate()) == "2026-11-20"
     report = read_json(built / "report.json")
     got = [(c.times.start, c.times.end, c.title) for c in tag.chapters]
@@ -119,17 +119,17 @@ def test_no_control_character_reaches_chapters(built: Path) -> None:
 def test_text_frames_hold_the_description_once_and_no_folding_spaces(built: Path) -> None:
     frames = raw_frames(built / "readers.mp3")
     def text(fid: str) -> list[str]:
-        return [body[1:].decode("utf-16").rstrip("\0") for f, body in frames if f == fid]
+        return [body[1:].decode("utf-8").rstrip("\0") for f, body in frames if f == fid]
     [tdes] = text("TDES")
     assert tdes == LONG.strip()
     comments = [body for f, body in frames if f == "COMM"]
     assert max(len(c) for c in comments) < 2 * 300           # the long description is not stored twice
-    uslt = [body for f, body in frames if f == "USLT"][0].decode("utf-16", "ignore")
+    uslt = [body for f, body in frames if f == "USLT"][0].decode("utf-8", "ignore")
     assert "周一市场高开，人民币兑美元汇率为6.3903。" in uslt and "， 人民币" not in uslt
 
 
 def test_golden_frame_layout(built: Path) -> None:
-    """Frame ids in stored order and each text frame's encoding (1: UTF-16 with BOM; WFED 0: ISO-8859-1)."""
+    """Frame ids in stored order and each text frame's encoding (3: UTF-8; WFED 0: ISO-8859-1)."""
     layout = []
     for fid, body in raw_frames(built / "readers.mp3"):
         if fid.startswith("T") or fid in ("WFED", "COMM", "USLT"):

@@ -80,6 +80,8 @@ class Show:
     editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
     glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
     take_max_s: int = 45                # a longer segment is made as several takes (sentence groups); 0: one take
+    disclosure: str = ""                # that the voices are synthetic (feeds, tags); "": a default sentence
+    credentials: tuple[Path, Path] | None = None   # the show's certificate chain and key (PEM); None: self-issued
     qa: Thresholds = Thresholds()
     path: Path | None = None
 
@@ -204,6 +206,40 @@ def _thresholds(path: Path, value: Any, line: int | None) -> Thresholds:
     return Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
 
 
+def _credentials(path: Path, value: Any, line: int | None) -> tuple[Path, Path]:
+    """``credentials: {certificate: chain.pem, key: key.pem}``: both files there (relative to show.yaml)."""
+    hint = ("write credentials: {certificate: show-chain.pem, key: show-key.pem} (PEM files, relative to show.yaml), "
+            "or remove the key to sign with a self-issued certificate")
+    if not isinstance(value, dict) or set(value) != {"certificate", "key"}:
+        raise ShowError(path, f"credentials: {hint}", line=line)
+    files = []
+    for key in ("certificate", "key"):
+        file = path.parent / str(value[key])
+        if not isinstance(value[key], str) or not file.is_file():
+            raise ShowError(path, f"credentials.{key}: {str(value[key])!r} not found (looked at {file}); {hint}",
+                            line=line)
+        files.append(file)
+    _check_pem(path, files[0], files[1], line, hint)
+    return files[0], files[1]
+
+
+def _check_pem(path: Path, chain: Path, key: Path, line: int | None, hint: str) -> None:
+    """The certificate file holds certificates and the key file an unencrypted private key (PEM)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    try:
+        x509.load_pem_x509_certificates(chain.read_bytes())
+    except ValueError:
+        raise ShowError(path, f"credentials.certificate: {chain.name} holds no PEM certificate; {hint}",
+                        line=line) from None
+    try:
+        load_pem_private_key(key.read_bytes(), password=None)
+    except (ValueError, TypeError):
+        where = key.relative_to(path.parent) if key.is_relative_to(path.parent) else key
+        raise ShowError(path, f"credentials.key: {where} is not an unencrypted PEM private key (Ed25519, ECDSA or "
+                        f"RSA); {hint}", line=line) from None
+
+
 def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
     """The checked value of one show.yaml key (None: leave the default)."""
     if name in SETTINGS:
@@ -232,6 +268,12 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
         from audiopipe.tools.images import check_artwork
         check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
         value = path.parent / value
+    elif name == "disclosure":
+        if not isinstance(value, str) or not value.strip() or len(value) > 4000:
+            raise ShowError(path, "disclosure: must be a sentence (at most 4000 characters) saying that the voices "
+                            "are synthetic", line=line)
+    elif name == "credentials":
+        return _credentials(path, value, line)
     elif name == "bed":
         if value is None or value is False:
             return None

@@ -14,6 +14,7 @@ from audiopipe.config.show import Show
 from audiopipe.produce.editions import Edition, files_of
 from audiopipe.produce.master import SegmentFile
 from audiopipe.publish import episode, transcript
+from audiopipe.publish.credentials import Credentials
 from audiopipe.publish.record import EDITION_NAMES, BuildInfo, EditionRecord, make_record
 from audiopipe.tools.fsutil import write_text
 
@@ -33,22 +34,23 @@ def remove(folder: Path, slug: str, keep: Sequence[str] = ()) -> None:
 
 def publish(rendered: Sequence[Edition], slug: str, show: Show, segment_files: Mapping[int, SegmentFile],
             build: BuildInfo, guid: str, speakers: Mapping[str, str], folder: Path, out_dir: Path,
-            cache_root: Path) -> tuple[EditionRecord, ...]:
+            cache_root: Path, signing: Credentials) -> tuple[EditionRecord, ...]:
     """Every rendered edition tagged (its MP3 written by the caller once the build is whole), with its
     transcript and chapters; the files of editions the episode no longer has removed."""
     remove(folder, slug, keep=[e.lang for e in rendered])
-    return tuple(_publish(e, slug, show, segment_files, build, guid, speakers, folder, out_dir, cache_root)
+    return tuple(_publish(e, slug, show, segment_files, build, guid, speakers, folder, out_dir, cache_root, signing)
                  for e in rendered)
 
 
 def _publish(edition: Edition, slug: str, show: Show, segment_files: Mapping[int, SegmentFile], build: BuildInfo,
-             guid: str, speakers: Mapping[str, str], folder: Path, out_dir: Path, cache_root: Path) -> EditionRecord:
+             guid: str, speakers: Mapping[str, str], folder: Path, out_dir: Path, cache_root: Path,
+             signing: Credentials) -> EditionRecord:
     mp3_name, vtt_name, chapters_name = files_of(slug, edition.lang)
     own = edition_guid(guid, edition.lang)
     record = make_record(edition.manifest, show, edition.timeline, edition.loudness, segment_files, build, own,
                          speakers)
     record = dataclasses.replace(record, episode=dataclasses.replace(record.episode, file=mp3_name))
-    episode.tag_episode(edition.mp3, record, show, out_dir, cache_root)
+    episode.tag_episode(edition.mp3, record, show, out_dir, cache_root, signing)
     write_text(folder / vtt_name, transcript.to_vtt(transcript.cues_of(record)))
     write_text(folder / chapters_name, transcript.chapters_json(record))
     return EditionRecord(edition.lang, mp3_name, edition.manifest.title, own, record.episode.duration_ms,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiopipe.config.show import Show
-from audiopipe.publish import artwork, guids, transcript
-from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, previous_guid
+from audiopipe.publish import artwork, credentials, guids, transcript
+from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
 from audiopipe.tools.fsutil import atomic_path, publish_file, sha256_of, write_text
@@ -55,13 +55,18 @@ def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir:
         cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir),
         chapters=tuple(Chapter(c.start_ms, c.end_ms, c.title) for c in record.chapters),
         transcript=transcript.plain_text(record),
-        guid=record.guid, feed_url=show.feed,
+        guid=record.guid, feed_url=show.feed, disclosure=disclosure(show, record),
     )
 
 
-def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cache_dir: Path) -> None:
-    """Write the episode's ID3 tag (the cover embedded) into *mp3*."""
+def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cache_dir: Path,
+                signing: credentials.Credentials) -> None:
+    """Write the episode's ID3 tag (the cover embedded, the disclosure) into *mp3*, then embed its signed
+    content credentials (which cover the tag: nothing may change the file after)."""
     write_tags(mp3, episode_tags(record, show, cover(show, out_dir), cache_dir / "mastered"))
+    credentials.sign(mp3, credentials.manifest(record.episode.title, voices_of(record)), signing, cache_dir)
+
+
 
 
 def write_sidecars(folder: Path, record: EpisodeRecord) -> None:

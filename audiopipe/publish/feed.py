@@ -32,6 +32,7 @@ from audiopipe.publish.record import (
     PUBLISHED,
     EditionRecord,
     EpisodeRecord,
+    disclosure,
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.text import BCP47, BILINGUAL
@@ -40,7 +41,8 @@ from audiopipe.tools.fsutil import atomic_open
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary
+MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary; podcast:txt's too
+AI_CONTENT = "ai-content"           # podcast:txt's purpose for the disclosure that the voices are synthetic
 
 for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
     ET.register_namespace(_prefix, _uri)
@@ -173,6 +175,7 @@ def _item(record: EpisodeRecord, show: Show, served: Served, artwork_url: str, t
     _sub(item, f"{{{ITUNES}}}episodeType", "full")
     _sub(item, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
     _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
+    _sub(item, f"{{{PODCAST}}}txt", truncate_bytes(disclosure(show, record)), purpose=AI_CONTENT)
     if not transcripts:
         return item
     for name, mime, lang in TRANSCRIPTS:      # each language's cues first, then both (`mul`)
@@ -296,6 +299,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
     _sub(channel, f"{{{ITUNES}}}type", "episodic")
     _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
     _sub(channel, f"{{{PODCAST}}}locked", "yes" if show.locked else "no", owner=show.owner_email)
+    _sub(channel, f"{{{PODCAST}}}txt", truncate_bytes(disclosure(show)), purpose=AI_CONTENT)
     image = _sub(channel, "image")
     _sub(image, "url", artwork_url)
     _sub(image, "title", show.title)

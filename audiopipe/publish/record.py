@@ -290,6 +290,22 @@ class EpisodeRecord:
                                  "rebuild the episode") from None
 
 
+DISCLOSURE = "Every voice in this show is synthetic: the scripts are read by text-to-speech software."
+"""What the feeds and tags say when show.yaml has no `disclosure:`."""
+
+
+def voices_of(record: EpisodeRecord) -> list[str]:
+    """The engines and voices that speak in the episode ("kokoro zf_xiaobei (zh)"), in order of first use."""
+    return list(dict.fromkeys(f"{s.engine} {s.voice} ({s.lang})" for s in record.segments))
+
+
+def disclosure(show: Show, record: EpisodeRecord | None = None) -> str:
+    """The show's disclosure; for an episode, followed by the voices that speak in it."""
+    text = show.disclosure or DISCLOSURE
+    voices = [] if record is None else voices_of(record)
+    return f"{text} Voices: {', '.join(voices)}." if voices else text
+
+
 PUBLISHED = "published"
 """The folder inside an episode's that holds what the feed serves: the last build that passed the gate
 (publish/episode.promote)."""

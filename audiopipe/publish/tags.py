@@ -1,11 +1,12 @@
 """ID3 tags through mutagen: one table from episode field to ID3 frame, one choke point for errors.
 
-Tags are written as ID3v2.3: every podcast app and OS reads it (v2.4's UTF-8 text and TDRC dates are
-still unread by some, e.g. Windows), and the chapter frames (CHAP/CTOC) are defined for both.  So the
-date is TYER (year) and TDAT (DDMM), never v2.4's TDRC; WFED is written as iTunes writes it, a text
-frame with an encoding byte; frames are stored in the order written, so the CHAP frames are in time
-order for readers that ignore the CTOC (mutagen itself would sort them by size); and no text frame
-holds a control character.
+Tags are written as ID3v2.4 with UTF-8 text.  The content credentials (publish/credentials.py) decide
+it: C2PA embeds its manifest in the ID3 tag and hashes the file around it, and c2pa writes the tag it
+signs as v2.4; a tag rewritten afterwards (as v2.3, or any change) breaks the signature.  So the tag is
+v2.4 from the start (the date is TDRC), and every reader in the suite (mutagen, eyeD3, ffmpeg, tinytag,
+Chromium) reads it.  WFED is written as iTunes writes it, a text frame with an encoding byte; frames
+are stored in the order written, so the CHAP frames are in time order for readers that ignore the
+CTOC (mutagen itself would sort them by size); and no text frame holds a control character.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class _InOrder(frames.ID3):  # type: ignore[misc]
 
 
 
-ID3_VERSION = 3
+ID3_VERSION = 4
+UTF8 = 3
+"""ID3v2.4's UTF-8 text encoding (Chinese survives, in a third less room than v2.3's UTF-16)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class EpisodeTags:
     transcript: str = ""
     guid: str = ""
     feed_url: str = ""
+    disclosure: str = ""       # that the voices are synthetic, and which engines and voices made them
+
+
+DISCLOSURE = "ai-content"
+"""The TXXX description of the disclosure frame: the podcast namespace's `podcast:txt` purpose."""
 
 
 def _chapters(t: EpisodeTags) -> list[Frame]:
@@ -71,18 +79,17 @@ def _chapters(t: EpisodeTags) -> list[Frame]:
         return []
     ids = [f"chp{i}" for i in range(1, len(t.chapters) + 1)]
     out: list[Frame] = [frames.CTOC(element_id="toc", flags=frames.CTOCFlags.TOP_LEVEL | frames.CTOCFlags.ORDERED,
-                                    child_element_ids=ids, sub_frames=[frames.TIT2(encoding=1, text="Chapters")])]
+                                    child_element_ids=ids, sub_frames=[frames.TIT2(encoding=UTF8, text="Chapters")])]
     for element_id, ch in sorted(zip(ids, t.chapters), key=lambda pair: pair[1].start_ms):
         out.append(frames.CHAP(element_id=element_id, start_time=ch.start_ms, end_time=ch.end_ms,
                                start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                               sub_frames=[frames.TIT2(encoding=1, text=one_line(ch.title))]))
+                               sub_frames=[frames.TIT2(encoding=UTF8, text=one_line(ch.title))]))
     return out
 
 
 def _date(t: EpisodeTags) -> list[Frame]:
-    """v2.3's date: TYER (YYYY) and TDAT (DDMM)."""
-    year, month, day = t.date.split("-")
-    return [frames.TYER(encoding=1, text=year), frames.TDAT(encoding=1, text=f"{day}{month}")]
+    """v2.4's recording date: TDRC (YYYY-MM-DD)."""
+    return [frames.TDRC(encoding=UTF8, text=t.date)]
 
 
 COMMENT_CHARS = 240
@@ -93,38 +100,45 @@ def _short(text: str) -> str:
     return text if len(text) <= COMMENT_CHARS else text[:COMMENT_CHARS - 1].rstrip() + "…"
 
 
+def _language(t: EpisodeTags) -> str:
+    """The transcript's language: the episode's one language (an edition), or "mul" for both."""
+    return t.languages[0] if len(t.languages) == 1 else "mul"
+
+
 def _one(frame: Frame | None) -> list[Frame]:
     return [] if frame is None else [frame]
 
 
-# encoding=1 is UTF-16 with BOM: the Unicode encoding ID3v2.3 has (Chinese survives)
 FRAMES: tuple[tuple[str, Callable[[EpisodeTags], list[Frame]]], ...] = (
-    ("title", lambda t: [frames.TIT2(encoding=1, text=one_line(t.title))]),
-    ("show", lambda t: [frames.TALB(encoding=1, text=one_line(t.show))]),
-    ("artist", lambda t: [frames.TPE1(encoding=1, text=one_line(t.artist))]),
+    ("title", lambda t: [frames.TIT2(encoding=UTF8, text=one_line(t.title))]),
+    ("show", lambda t: [frames.TALB(encoding=UTF8, text=one_line(t.show))]),
+    ("artist", lambda t: [frames.TPE1(encoding=UTF8, text=one_line(t.artist))]),
     ("date", _date),
-    ("episode", lambda t: _one(frames.TRCK(encoding=1, text=str(t.episode)) if t.episode else None)),
-    ("genre", lambda t: [frames.TCON(encoding=1, text="Podcast")]),
-    ("description", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="", text=_short(t.description))
+    ("episode", lambda t: _one(frames.TRCK(encoding=UTF8, text=str(t.episode)) if t.episode else None)),
+    ("genre", lambda t: [frames.TCON(encoding=UTF8, text="Podcast")]),
+    ("description", lambda t: _one(frames.COMM(encoding=UTF8, lang="eng", desc="", text=_short(t.description))
                                    if t.description else None)),
-    ("podcast description", lambda t: _one(frames.TDES(encoding=1, text=t.description) if t.description else None)),
-    ("comment", lambda t: _one(frames.COMM(encoding=1, lang="eng", desc="audiopipe", text=t.comment)
+    ("podcast description", lambda t: _one(frames.TDES(encoding=UTF8, text=t.description) if t.description else None)),
+    ("comment", lambda t: _one(frames.COMM(encoding=UTF8, lang="eng", desc="audiopipe", text=t.comment)
                                if t.comment else None)),
-    ("languages", lambda t: [frames.TLAN(encoding=1, text=list(t.languages))]),
+    ("languages", lambda t: [frames.TLAN(encoding=UTF8, text=list(t.languages))]),
     ("chapters", _chapters),
-    ("transcript", lambda t: _one(frames.USLT(encoding=1, lang="mul", desc="transcript", text=t.transcript)
+    ("transcript", lambda t: _one(frames.USLT(encoding=UTF8, lang=_language(t), desc="transcript",
+                                                              text=t.transcript)
                                   if t.transcript else None)),
     ("podcast", lambda t: [frames.PCST(value=1)]),
-    ("guid", lambda t: _one(frames.TGID(encoding=1, text=one_line(t.guid)) if t.guid else None)),
+    ("disclosure", lambda t: _one(frames.TXXX(encoding=UTF8, desc=DISCLOSURE, text=t.disclosure)
+                                  if t.disclosure else None)),
+    ("guid", lambda t: _one(frames.TGID(encoding=UTF8, text=one_line(t.guid)) if t.guid else None)),
     ("feed", lambda t: _one(WFED(encoding=0, text=one_line(t.feed_url)) if t.feed_url else None)),
-    ("cover", lambda t: _one(frames.APIC(encoding=1, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
+    ("cover", lambda t: _one(frames.APIC(encoding=UTF8, mime="image/jpeg", type=3, desc="Cover", data=t.cover_jpeg)
                              if t.cover_jpeg else None)),     # last: players read the small frames first
 )
 """Episode field -> the ID3 frames that carry it, in the order they are stored."""
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
-    """Replace the ID3 tag of *path* with *tags* (ID3v2.3)."""
+    """Replace the ID3 tag of *path* with *tags* (ID3v2.4)."""
     try:
         id3 = _InOrder()
         for _field, make in FRAMES:

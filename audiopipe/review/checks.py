@@ -18,6 +18,7 @@ from audiopipe.config.show import Show
 from audiopipe.dsp import loudness, signal
 from audiopipe.engines import voice_language
 from audiopipe.errors import ToolError
+from audiopipe.publish import credentials
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review import asr as asr_module
@@ -56,8 +57,9 @@ class Checker:
                                                    self.record.episode.figures_accepted)
 
     def run(self) -> list[Finding]:
-        checks = (self.order, self.figures_agree, self.decodes, self.tags, self.episode_loudness, self.duration,
-                  self.segments, self.editions, self.voice_language, self.speech_recognition)
+        checks = (self.order, self.figures_agree, self.decodes, self.tags, self.content_credentials,
+                  self.episode_loudness, self.duration, self.segments, self.editions, self.voice_language,
+                  self.speech_recognition)
         heavy = (self.decodes, self.episode_loudness, self.segments, self.editions)   # mostly ffmpeg processes
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             running = {check: pool.submit(_collect, check) for check in heavy}
@@ -148,6 +150,32 @@ class Checker:
             yield Finding("tags", "fail", "; ".join(problems) + "; rebuild the episode")
         else:
             yield Finding("tags", "pass", f"tags and {len(want)} chapters match the report")
+
+    def content_credentials(self) -> Iterator[Finding]:
+        """Every MP3's content credentials, as c2pa's own Reader sees them: there, saying synthetic speech,
+        signed, and the file unchanged since it was signed."""
+        names = [self.record.episode.file, *(e.file for e in self.record.editions)]
+        signers, problems = set(), []
+        for name in names:
+            verdict = credentials.verify(self.folder / name)
+            if verdict.state == "none":
+                problems.append(f"{name} has no content credentials")
+            elif verdict.audio_changed:
+                problems.append(f"{name} changed after it was signed (c2pa: the data hash does not match)")
+            elif verdict.state not in ("Valid", "Trusted"):
+                problems.append(f"{name}: its content credentials do not verify ({', '.join(verdict.failures)})")
+            elif verdict.source_type != credentials.SOURCE_TYPE:
+                problems.append(f"{name}: its content credentials do not say synthetic speech")
+            else:
+                signers.add((verdict.signer, verdict.state))
+        if problems:
+            yield Finding("credentials", "fail", "; ".join(problems) + "; rebuild the episode (nothing may change "
+                          "an MP3 after it is signed, not even a tag editor)")
+            return
+        who = ", ".join(sorted(f"{name} ({'trusted' if state == 'Trusted' else 'not on a trust list'})"
+                               for name, state in signers))
+        yield Finding("credentials", "pass", f"content credentials of {len(names)} MP3(s) verify: synthetic speech "
+                      f"(trainedAlgorithmicMedia), signed by {who}")
 
     def episode_loudness(self) -> Iterator[Finding]:
         """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
