@@ -88,10 +88,17 @@ def test_segment_files_are_the_segments(built: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_episode_is_loud_enough_and_never_clips(built: Path) -> None:
-    loud = ffmpeg_loudness(built / "two-stories.mp3")
-    assert -18.0 <= loud.integrated_lufs <= -14.0
-    assert loud.true_peak_dbtp <= -0.5
+def test_what_listeners_hear_is_at_the_target_and_the_report_says_so(built: Path) -> None:
+    """Every MP3 as decoded (ffmpeg's meter): -16 ± 0.3 LUFS, true peaks at most -1 dBTP; report.json's
+    figures are the decoded ones, not the audio before encoding (which the encoder takes 0.4 LU off)."""
+    report = read_json(built / "report.json")
+    stated = {"two-stories.mp3": report["episode"]} | {e["file"]: e for e in report["editions"]}
+    assert len(stated) == 3
+    for name, said in stated.items():
+        loud = ffmpeg_loudness(built / name)
+        assert abs(loud.integrated_lufs + 16.0) <= 0.3 and loud.true_peak_dbtp <= -1.0, name
+        assert abs(said["loudness_lufs"] - loud.integrated_lufs) <= 0.1, name
+        assert abs(said["true_peak_dbtp"] - loud.true_peak_dbtp) <= 0.1, name
 
 
 @pytest.mark.e2e

@@ -153,3 +153,9 @@ def measure_file_verbose(path: Path) -> tuple[Loudness, str]:
     stderr = ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter("info"), "-f", "null", "-"],
                                what=str(path))
     return parse_ebur128(stderr), stderr
+
+
+def measure_file(path: Path) -> Loudness:
+    """The loudness of an audio file as decoded (an MP3: what listeners hear)."""
+    return parse_ebur128(ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter(), "-f", "null", "-"],
+                                           what=str(path)))

@@ -16,8 +16,7 @@ from audiopipe.produce.master import (
     SHORT_PROGRAMME_S,
     SegmentFile,
     ceiling_dbfs,
-    encode_measured,
-    master_stream,
+    encode_published,
     programme_correction_db,
     segment_file,
 )
@@ -46,11 +45,15 @@ def produce(timeline: Timeline, show: Show, levels: MasterStore, folder: Path, m
         return Produced(loudness, pending.result(), reused)
 
 
+PUBLISHED = ":decoded"
+"""Marks the encodes whose loudness is the decoded MP3's (older ones were measured on the way in)."""
+
+
 def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False
               ) -> tuple[Loudness, bool]:
     """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
     *remaster*); its loudness, and whether the stored encode was reused."""
-    signature = timeline.signature(show)
+    signature = timeline.signature(show) + PUBLISHED      # an encode kept from before: measured before encoding
     reuse = None if remaster else levels.episode(signature)
     if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
         shutil.copyfile(reuse[0], mp3)
@@ -59,7 +62,8 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
     correction = 0.0
     if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:
         correction = programme_correction_db(render(timeline), ceiling, show.target_lufs)
-    loudness = encode_measured(master_stream(render(timeline), ceiling, correction), mp3, show.bitrate_kbps)
+    loudness = encode_published(lambda: render(timeline), mp3, show.bitrate_kbps, ceiling, correction,
+                                show.target_lufs, show.true_peak_dbtp)
     levels.put_episode(signature, mp3, loudness)
     return loudness, False
 
