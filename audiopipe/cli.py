@@ -301,21 +301,25 @@ def _refresh_feed(args: argparse.Namespace, start: Path | None = None) -> None:
     if not show.base_url:
         _say("note: feed.xml not refreshed: show.yaml has no base_url")
         return
-    path, held = refresh_feed(args.out, show)
-    for slug, reason in held:
-        _say(f"note: {slug}: this build is not published: {reason}")
-    print(f"feed: {path}")
+    _feed_said(*refresh_feed(args.out, show), "feed:")
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
     from audiopipe.config.show import find_show_file, load_show
     from audiopipe.review.release import refresh_feed
     show = load_show(args.show or find_show_file(Path.cwd()))
-    path, held = refresh_feed(args.out, show)
+    _feed_said(*refresh_feed(args.out, show), "wrote")
+    return 0
+
+
+def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
+    """What a feed refresh has to say: each build held back and why, numbering that disagrees with dates."""
+    from audiopipe.publish.feed import numbering_warnings
     for slug, reason in held:
         _say(f"note: {slug}: this build is not published: {reason}")
-    print(f"wrote {path}")
-    return 0
+    for line in numbering_warnings(path):
+        _say(f"warning: {line}")
+    print(f"{done} {path}")
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

@@ -65,12 +65,13 @@ SEASON = ("earnings-day.yaml", "economy-week.yaml")
 
 
 def _season(folder: Path) -> tuple[list[Path], int]:
-    """Two of the repository's episodes with its show and voices, and how many takes they need (each
-    segment its own take)."""
+    """Two of the repository's episodes with its show (without editions) and voices, and how many takes
+    they need (each segment its own take)."""
     from audiopipe.config.voices import load_profiles
     from audiopipe.script.manifest import load_manifest
     from audiopipe.script.segments import segments_of
-    shutil.copy(REPO / "show.yaml", folder / "show.yaml")
+    show = (REPO / "show.yaml").read_text(encoding="utf-8")       # without editions: the takes are the subject
+    (folder / "show.yaml").write_text(show + "\neditions: false\n", encoding="utf-8")
     shutil.copytree(REPO / "voices", folder / "voices")
     paths = []
     for name in SEASON:

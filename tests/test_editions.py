@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -32,10 +33,11 @@ owner_email: "owner@example.com"
 base_url: "https://cdn.example.com/ledger/"
 """
 THREE = """
-title: "Three stories"
+title: {en: "Three stories", zh: "三则新闻"}
+description: {en: "Markets, shipping and a battery plant.", zh: "市场、航运和一座电池工厂。"}
 date: 2026-11-20
 stories:
-  - title: Markets
+  - title: {en: Markets, zh: 市场}
     en: "Markets opened higher on Monday, with the yuan at 7.1046 per dollar."
     zh: "周一市场高开，人民币兑美元汇率为7.1046。"
   - title: Shipping
@@ -78,7 +80,10 @@ def test_each_edition_is_its_language_between_the_stingers(built: Path) -> None:
         han = any("\u4e00" <= c <= "\u9fff" for c in vtt)
         assert han == (lang == "zh") and vtt.count(" --> ") >= 3
         chapters = read_json(built / "three" / edition["chapters_file"])["chapters"]
-        assert [c["title"] for c in chapters] == ["Markets", "Shipping", "Batteries"]
+        # each edition's chapters in its language: the manifest's Chinese title, else the story's first clause
+        assert [c["title"] for c in chapters] == {"en": ["Markets", "Shipping", "Batteries"],
+                                                  "zh": ["市场", "航运价格连续第三周下跌",
+                                                         "一家电池制造商计划在欧洲建设首座工厂"]}[lang]
         assert chapters[-1]["endTime"] == pytest.approx(edition["duration_ms"] / 1000, abs=0.01)
     en, zh = report["editions"]
     assert en["duration_ms"] + zh["duration_ms"] > report["episode"]["duration_ms"]   # the stingers twice
@@ -87,7 +92,7 @@ def test_each_edition_is_its_language_between_the_stingers(built: Path) -> None:
 def test_editions_carry_their_own_tags_as_three_readers_see_them(built: Path) -> None:
     logging.getLogger("eyed3").setLevel(logging.ERROR)
     report = read_json(built / "three" / "report.json")
-    for edition, title, tlan in zip(report["editions"], ("Three stories (English)", "Three stories（中文）"),
+    for edition, title, tlan in zip(report["editions"], ("Three stories (English)", "三则新闻"),
                                     ("eng", "zho")):
         mp3 = built / "three" / edition["file"]
         tag = id3(mp3)
@@ -149,6 +154,14 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     assert episode["total_time"] == round(edition["duration_ms"] / 1000)
     fp = feedparser.parse(path.read_bytes())
     assert not fp.bozo and fp.feed.title == title and fp.feed.language == language
+    assert fp.feed.image.title == title                       # the image's title is the channel's
+    # the Chinese feed speaks Chinese: its description, the item's title and description (from the manifest)
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert bool(han.search(fp.feed.description)) == (lang == "zh") and bool(han.search(episode["title"])) == (lang == "zh")
+    assert fp.entries[0].description == {"en": "Markets, shipping and a battery plant.",
+                                         "zh": "市场、航运和一座电池工厂。"}[lang]
+    uslt = id3(built / "three" / edition["file"]).getall("USLT")[0]
+    assert uslt.lang == {"en": "eng", "zh": "zho"}[lang]
     assert [link.href for link in fp.entries[0].links if link.rel == "enclosure"] == [url]
     root = ET.parse(path).getroot()
     channel_guid = root.findtext(f"channel/{PODCAST}guid")

@@ -226,6 +226,23 @@ def test_golden_feed(tmp_path: Path) -> None:
     assert got == golden.read_text(encoding="utf-8")
 
 
+def test_episode_numbers_that_go_back_in_time_are_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    show_file = write(tmp_path / "show.yaml", SHOW)
+    out = tmp_path / "out"
+    fake_episode(out, "day-1", "Day one", "2026-11-20", 8, 1000)
+    fake_episode(out, "day-2", "Day two", "2026-11-21", 7, 1000)          # a later date, a lower number
+    (out / "artwork.png").write_bytes(b"")
+    assert main(["feed", "--out", str(out), "--show", str(show_file)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: feed.xml: episode 7 ('Day two', 2026-11-21) is dated after episode 8 ('Day one', 2026-11-20); " \
+        "renumber it or correct its date" in err
+    fake_episode(out, "day-3", "Day three", "2026-11-22", 9, 1000)          # in order after both: no more
+    from audiopipe.publish.feed import numbering_warnings, write_feed
+    assert numbering_warnings(write_feed(out, load_show(show_file), "artwork.png")) == [
+        "feed.xml: episode 7 ('Day two', 2026-11-21) is dated after episode 8 ('Day one', 2026-11-20); "
+        "renumber it or correct its date"]
+
+
 def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
     show = load_show(write(tmp_path / "show.yaml", SHOW))
     out = tmp_path / "out"
@@ -250,7 +267,7 @@ def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_default_artwork_is_a_valid_cover(published: Path) -> None:
     with Image.open(published / "artwork.png") as image:
-        assert image.format == "PNG" and image.mode == "RGB" and image.size == (1400, 1400)
+        assert image.format == "PNG" and image.mode == "RGB" and image.size == (3000, 3000)
 
 
 @pytest.mark.e2e
@@ -387,3 +404,24 @@ def test_transcripts_keep_one_cue_per_line_whatever_the_text() -> None:
     srt = transcript.to_srt([cue])
     assert vtt.count("-->") == 1 and srt.count("-->") == 1              # only the timing line's arrow
     assert "<v Li Na>" in vtt and "&lt;b&gt;" in vtt and "Rates → up" in vtt and "Rates → up" in srt
+
+
+def test_show_and_manifest_text_per_language(tmp_path: Path) -> None:
+    """`title: {en: …, zh: …}` in show.yaml names the Chinese feed; without it the Chinese feed still
+    describes itself in Chinese; a manifest's per-language title is checked like any text."""
+    from audiopipe.config.show import ShowError
+    from audiopipe.errors import ManifestError
+    from audiopipe.publish.feed import channel_text
+    from audiopipe.script.manifest import load_manifest
+    both = load_show(write(tmp_path / "a.yaml", 'title: {en: "The Ledger", zh: "账本晨报"}\n'
+                                                'description: {en: "Business news.", zh: "财经新闻。"}\n'))
+    assert (both.title, both.description) == ("The Ledger", "Business news.")
+    assert channel_text(both, "zh") == ("账本晨报", "财经新闻。") and channel_text(both, None)[0] == "The Ledger"
+    plain = load_show(write(tmp_path / "b.yaml", 'title: "The Ledger"\ndescription: "Business news."\n'))
+    assert channel_text(plain, "zh") == ("The Ledger（中文）", "The Ledger（中文）：每期节目的中文部分，以普通话播出。")
+    assert channel_text(plain, "en") == ("The Ledger (English)", "Business news.")
+    with pytest.raises(ShowError, match=r"title: .*'fr' is not a language"):
+        load_show(write(tmp_path / "c.yaml", 'title: {en: "A", fr: "B"}\n'))
+    bad = write(tmp_path / "m.yaml", 'title: {en: "A", zh: ""}\ndate: 2026-11-20\nstories:\n  - en: "Hi."\n    zh: "你好。"\n')
+    with pytest.raises(ManifestError, match=r"title.zh: is empty"):
+        load_manifest(bad, {})

@@ -89,6 +89,7 @@ def test_page_has_a_row_per_segment_flags_failures_and_escapes(tmp_path: Path) -
 
 def test_srt_cues_hold_two_lines_of_32_latin_or_16_chinese_characters() -> None:
     from audiopipe.publish.transcript import (
+        NO_LINE_START,
         SRT_WIDTH,
         _width,
         cues_of,
@@ -104,6 +105,17 @@ def test_srt_cues_hold_two_lines_of_32_latin_or_16_chinese_characters() -> None:
     for block in blocks:
         text_lines = block[2:]
         assert 1 <= len(text_lines) <= 2
-        assert all(_width(line) <= SRT_WIDTH for line in text_lines)
+        # a Chinese line may pass the width only by the closing mark hanging at its end
+        assert all(_width(line.rstrip(NO_LINE_START)) <= SRT_WIDTH for line in text_lines)
+        assert not any(line[0] in NO_LINE_START for line in text_lines[1:])
     assert wrap("十月份，地区主要港口的集装箱吞吐量连续第四个月上升。", "zh")[0] == "十月份，地区主要港口的集装箱吞吐"
     assert wrap("a " * 20, "en") == ["a " * 15 + "a", "a a a a"]
+
+
+def test_a_chinese_srt_line_never_begins_with_closing_punctuation_nor_ends_with_an_opening_one() -> None:
+    from audiopipe.publish.transcript import wrap
+    sixteen = "港口集装箱吞吐量连续第四个月上升"
+    assert wrap(sixteen + "，出口也回升。", "zh") == [sixteen + "，", "出口也回升。"]       # hangs at the end
+    assert wrap(sixteen + "。”他说。", "zh") == [sixteen + "。”", "他说。"]
+    assert wrap(sixteen[:15] + "「港口」的吞吐量。", "zh") == [sixteen[:15], "「港口」的吞吐量。"]   # opens the next
+    assert wrap("Exports rose, " * 4, "en")[1][0] != ","

@@ -36,14 +36,15 @@ SHOW = """
 
 
 def _episode(tmp_path: Path, stories: int = 2) -> tuple[Path, Path]:
-    """A built episode (espeak) under a show with `review: required`; (manifest, output folder)."""
+    """A built episode (espeak) under a show with `review: required`; (manifest, output folder).  The
+    ten-story one, for approvals at once, without language editions (what it proves is in review.json)."""
     lines = ['title: "Review me"', "date: 2026-11-20", "stories:"]
     for i in range(1, stories + 1):
         lines += [f'  - en: "Story {i}: exports rose for a {i}th month in a row."',
                   f'    zh: "第{i}条：出口连续第{i}个月增长。"']
 
     def make(folder: Path) -> None:
-        write(folder / "show.yaml", SHOW)
+        write(folder / "show.yaml", SHOW + ("    editions: false\n" if stories > 2 else ""))
         manifest = write(folder / "episodes" / "ep.yaml", "\n".join(lines) + "\n")
         assert main(["build", str(manifest), "--engine", "espeak", "--out", str(folder / "out"), "--quiet"]) == 0
     built_once(tmp_path, f"review-{stories}", make)

@@ -8,13 +8,14 @@ the manifest's folder; without one, the defaults below apply.  One table
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from audiopipe.config import yamlio
 from audiopipe.errors import InputError, ToolError
-from audiopipe.text import not_text, one_line
+from audiopipe.text import LANGS, not_text, one_line
 
 
 class ShowError(InputError):
@@ -81,6 +82,8 @@ class Show:
     glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
     take_max_s: int = 45                # a longer segment is made as several takes (sentence groups); 0: one take
     disclosure: str = ""                # that the voices are synthetic (feeds, tags); "": a default sentence
+    titles: Mapping[str, str] = field(default_factory=dict)         # `title: {en: …, zh: …}`: each language's
+    descriptions: Mapping[str, str] = field(default_factory=dict)   # `description: {en: …, zh: …}`
     credentials: tuple[Path, Path] | None = None   # the show's certificate chain and key (PEM); None: self-issued
     qa: Thresholds = Thresholds()
     path: Path | None = None
@@ -174,7 +177,7 @@ def load_show(path: Path | None) -> Show:
     if path is None:
         return Show()
     data = yamlio.load(path, ShowError)
-    names = [f.name for f in fields(Show) if f.name != "path"]
+    names = [f.name for f in fields(Show) if f.name not in ("path", "titles", "descriptions")]
     yamlio.check_keys(path, data, names, "", ShowError)
     values: dict[str, Any] = {}
     for name in names:
@@ -183,6 +186,10 @@ def load_show(path: Path | None) -> Show:
             if value is not None:
                 values[name] = value
     _check_publishing(path, data, values)
+    for name in ("title", "description"):          # per language: the main one is the English (or the first)
+        if isinstance(values.get(name), dict):
+            values[f"{name}s"] = values[name]
+            values[name] = values[name].get("en") or next(iter(values[name].values()))
     return Show(path=path, **values)
 
 
@@ -290,15 +297,21 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
             raise ShowError(path, f"bed: {value!r} is not audio ffmpeg can read; use WAV, MP3, FLAC "
                             "or OGG", line=line) from None
         value = file
+    elif name in ("title", "description") and isinstance(value, dict):       # {en: …, zh: …}
+        unknown = [key for key in value if key not in LANGS]
+        if unknown or not value:
+            raise ShowError(path, f"{name}: give the text, or one per language ({{en: …, zh: …}}); "
+                            f"{unknown[0]!r} is not a language" if unknown else f"{name}: is empty", line=line)
+        return {lang: _text_value(path, f"{name}.{lang}", value[lang], line) for lang in LANGS if lang in value}
     else:
         value = _text_value(path, name, value, line)
     return value
 
 
 def _text_value(path: Path, name: str, value: Any, line: int | None) -> str:
-    if not isinstance(value, str) or (name in ("title", "author") and not value.strip()):
+    if not isinstance(value, str) or (name.startswith(("title", "author")) and not value.strip()):
         raise ShowError(path, f"{name}: must be non-empty text; quote it", line=line)
     problem = not_text(" ".join(value.split()))
     if problem:
         raise ShowError(path, f"{name}: {problem}", line=line)
-    return value.strip() if name == "description" else one_line(value)     # a name or a title is one line
+    return value.strip() if name.startswith("description") else one_line(value)   # a name or a title is one line

@@ -6,6 +6,7 @@ transcripts and the edition's record are publishing's (:mod:`audiopipe.publish.e
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -70,15 +71,45 @@ def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False,
         return tuple(pool.map(one, list(targets)))
 
 
+def first_clause(text: str, limit: int = 24) -> str:
+    """A Chinese text's first clause (up to its first comma or stop), as a title where none is given."""
+    clause = re.split(r"[，。；：！？,;:!?\n]", text.strip(), maxsplit=1)[0].strip()
+    return clause if len(clause) <= limit else clause[:limit - 1] + "…"
+
+
+def titles_in(manifest: Manifest, lang: str) -> tuple[str, str, dict[int, str]]:
+    """The episode's title, description and story titles in *lang*: as the manifest gives them in that
+    language (`title: {en: …, zh: …}`); in Chinese, where none is given, each story's first clause (never
+    the English); in English, the manifest's own with " (English)" (it would be the bilingual episode's)."""
+    stories = {s.number: s.titles.get(lang) or (first_clause(s.texts.get(lang, "")) if lang == "zh" else s.title)
+               or "" for s in manifest.stories}
+    if lang == "zh":
+        lead = next(iter(stories.values()), "") or first_clause(manifest.script or "")
+        title = manifest.titles.get("zh") or lead + TITLE_SUFFIX["zh"]
+        description = manifest.descriptions.get("zh") or "；".join(t for t in stories.values() if t)
+    else:
+        title = (manifest.titles.get(lang) or manifest.title) + TITLE_SUFFIX[lang]   # the bilingual title is English
+        description = manifest.descriptions.get(lang) or manifest.description
+    return title, description, stories
+
+
 def _render(takes: Takes, lang: str, mp3: Path, remaster: bool) -> Edition:
-    titles: dict[int | None, str] = {}           # a story's title is on the segment that opens it: give it
-    for r in takes.results:                      # to this language's segment, which opens it here
-        if r.job.segment.chapter:
-            titles.setdefault(r.job.segment.story, r.job.segment.chapter)
-    chosen = [dataclasses.replace(r, job=dataclasses.replace(r.job, segment=dataclasses.replace(
-        r.job.segment, chapter=titles.get(r.job.segment.story)))) for r in takes.results if r.job.segment.lang == lang]
+    title, description, story_titles = titles_in(takes.manifest, lang)
+    titled = {r.job.segment.story for r in takes.results if r.job.segment.chapter}   # stories with a chapter
+    opened: set[int | None] = set()              # it opens at this language's first segment of the story
+    chosen = []
+    for r in takes.results:
+        segment = r.job.segment
+        if segment.lang != lang:
+            continue
+        first = segment.story not in opened
+        opened.add(segment.story)
+        chapter = (story_titles.get(segment.story or 0) or segment.chapter) if first and segment.story in titled \
+            else None
+        chosen.append(dataclasses.replace(r, job=dataclasses.replace(r.job, segment=dataclasses.replace(
+            segment, chapter=chapter))))
     timeline = mix.build_timeline(chosen, takes.cache, takes.levels, takes.show, takes.intro, takes.outro,
                                   gap_scale=takes.gap_scale)
-    manifest = dataclasses.replace(takes.manifest, title=takes.manifest.title + TITLE_SUFFIX[lang], order=(lang,))
+    manifest = dataclasses.replace(takes.manifest, title=title, description=description, order=(lang,))
     loudness, _reused = master_to(timeline, takes.show, takes.levels, mp3, remaster)
     return Edition(lang, manifest, timeline, loudness, mp3)

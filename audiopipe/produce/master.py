@@ -82,20 +82,21 @@ def master_stream(blocks: Iterable[Samples], ceiling: float, gain_db: float = 0.
 
 
 def encoder_loss_lu(bitrate_kbps: int) -> float:
-    """What libmp3lame takes off the integrated loudness of speech at *bitrate_kbps* (measured here on the
-    demo, mono: 0.3 LU at 64 kbps, 0.4 from 80 to 160, 0.2 at 192, none from 256): the first encode is made
-    that much louder, and the decoded MP3 is measured to check."""
-    return 0.4 if bitrate_kbps < 192 else 0.2 if bitrate_kbps < 256 else 0.0
+    """How much louder to master so that the decoded MP3 lands on the target at *bitrate_kbps*: libmp3lame
+    takes 0.3 LU off speech at 64 kbps, 0.4 from 80 to 160, 0.2 at 192 and none from 256 (measured here on
+    the demo, mono), and the limiter holds back part of any gain (at 96 kbps 0.6–0.75 LU of gain is needed,
+    measured on the demo and the tests' episodes).  The decoded MP3 is measured to check."""
+    return 0.6 if bitrate_kbps < 192 else 0.3 if bitrate_kbps < 256 else 0.0
 
 
-PUBLISHED_SLACK_LU = 0.15
+PUBLISHED_SLACK_LU = 0.2
 """How far the decoded MP3 may sit from the target before it is encoded again with the difference."""
 
 
 def encode_published(render_blocks: Callable[[], Iterable[Samples]], out: Path, bitrate_kbps: int, ceiling: float,
                      gain_db: float, target_lufs: float, true_peak_dbtp: float) -> Loudness:
     """Master and encode to *out* so that the decoded MP3, what listeners hear, measures *target_lufs*
-    (within 0.15 LU) with true peaks at most *true_peak_dbtp*: the encoder's loss made up in advance,
+    (within 0.2 LU) with true peaks at most *true_peak_dbtp*: the encoder's loss made up in advance,
     then the decoded file measured, and encoded again with the difference when it is off (at most
     twice more).  Its decoded loudness."""
     gain = gain_db + encoder_loss_lu(bitrate_kbps)

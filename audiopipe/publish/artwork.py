@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 from audiopipe.tools.fsutil import atomic_path
 from audiopipe.tools.images import check_artwork
 
-DEFAULT_PX = 1400
+DEFAULT_PX = 3000
+"""A generated cover is drawn at Apple's recommended size (1400 is its minimum)."""
 EMBED_PX = 600
 EMBED_MAX_BYTES = 200_000
-ARTWORK_VERSION = 1
+ARTWORK_VERSION = 2
 
 
 def _palette(title: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -70,10 +71,24 @@ def cover_file(show_title: str, author: str, artwork: Path | None, out_dir: Path
         return target
     image = generate(show_title, author)
     with atomic_path(target) as tmp:
-        image.save(tmp, format="PNG", optimize=True)
+        image.save(tmp, format="PNG")         # flat colours: about 110 KB; optimize=True saves 3% in twice the time
     with atomic_path(stamp) as tmp:
         tmp.write_text(key)
     return target
+
+
+def _jpeg(small: Image.Image) -> bytes:
+    for quality in (88, 80, 70, 60, 50):
+        buffer = io.BytesIO()
+        small.save(buffer, format="JPEG", quality=quality, optimize=True)
+        if buffer.tell() <= EMBED_MAX_BYTES:
+            break
+    return buffer.getvalue()
+
+
+def generated_jpeg(show_title: str, author: str) -> bytes:
+    """The generated cover, drawn at the embedded size (the same design: no 3000 px image to decode)."""
+    return _jpeg(generate(show_title, author, EMBED_PX))
 
 
 def embedded_jpeg(cover: Path, cache_dir: Path | None = None) -> bytes:
@@ -84,14 +99,10 @@ def embedded_jpeg(cover: Path, cache_dir: Path | None = None) -> bytes:
         return cached.read_bytes()
     from PIL import Image
     with Image.open(cover) as image:
-        small = image.convert("RGB").resize((EMBED_PX, EMBED_PX), Image.Resampling.LANCZOS)
-    for quality in (88, 80, 70, 60, 50):
-        buffer = io.BytesIO()
-        small.save(buffer, format="JPEG", quality=quality, optimize=True)
-        if buffer.tell() <= EMBED_MAX_BYTES:
-            break
+        small = image.convert("RGB").resize((EMBED_PX, EMBED_PX), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    data = _jpeg(small)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(cached) as tmp:
-            tmp.write_bytes(buffer.getvalue())
-    return buffer.getvalue()
+            tmp.write_bytes(data)
+    return data

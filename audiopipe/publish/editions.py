@@ -55,4 +55,5 @@ def _publish(edition: Edition, slug: str, show: Show, segment_files: Mapping[int
     write_text(folder / chapters_name, transcript.chapters_json(record))
     return EditionRecord(edition.lang, mp3_name, edition.manifest.title, own, record.episode.duration_ms,
                          edition.loudness.integrated_lufs, edition.loudness.true_peak_dbtp,
-                         tuple(seg.index for seg in record.segments), record.chapters, vtt_name, chapters_name)
+                         tuple(seg.index for seg in record.segments), record.chapters, vtt_name, chapters_name,
+                         edition.manifest.description)

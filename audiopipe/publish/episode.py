@@ -52,7 +52,8 @@ def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir:
         episode=ep.episode, description=ep.description or "",
         languages=tuple(ISO639_2[lang] for lang in ep.order),
         comment=f"made with audiopipe; engines: {', '.join(engines)}{also}",
-        cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir),
+        cover_jpeg=artwork.embedded_jpeg(cover_path, cache_dir) if show.artwork is not None
+        else artwork.generated_jpeg(show.title, show.author),
         chapters=tuple(Chapter(c.start_ms, c.end_ms, c.title) for c in record.chapters),
         transcript=transcript.plain_text(record),
         guid=record.guid, feed_url=show.feed, disclosure=disclosure(show, record),

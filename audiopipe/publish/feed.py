@@ -265,6 +265,21 @@ def _items(out_dir: Path, show: Show, artwork_url: str, lang: str | None = None)
     return items
 
 
+ZH_DESCRIPTION = "{title}：每期节目的中文部分，以普通话播出。"
+"""The Chinese feed's description when show.yaml gives none in Chinese (never the English one)."""
+
+
+def channel_text(show: Show, lang: str | None) -> tuple[str, str]:
+    """A feed's title and description: the show's, or, for one language's feed, the show's in that
+    language (show.yaml `title: {en: …, zh: …}`), else its title marked with the language."""
+    if lang is None:
+        return show.title, show.description
+    title = show.titles.get(lang) or show.title + TITLE_SUFFIX[lang]
+    if lang == "zh":
+        return title, show.descriptions.get("zh") or ZH_DESCRIPTION.format(title=title)
+    return title, show.descriptions.get(lang) or show.description
+
+
 def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = None) -> ET.ElementTree:
     """The feed of every published episode in *out_dir*, and the previous feed's items of episodes no
     longer on disk.  Its lastBuildDate is left for :func:`write_feed`, which knows whether anything
@@ -279,10 +294,11 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
 
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", show.title + (TITLE_SUFFIX[lang] if lang else ""))
+    title, description = channel_text(show, lang)
+    _sub(channel, "title", title)
     _sub(channel, "link", show.link or show.base_url)
     _sub(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
-    _sub(channel, "description", truncate_bytes(show.description))
+    _sub(channel, "description", truncate_bytes(description))
     _sub(channel, "language", BCP47[lang] if lang else BCP47.get(show.language, show.language))
     if show.copyright:
         _sub(channel, "copyright", show.copyright)
@@ -302,7 +318,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
     _sub(channel, f"{{{PODCAST}}}txt", truncate_bytes(disclosure(show)), purpose=AI_CONTENT)
     image = _sub(channel, "image")
     _sub(image, "url", artwork_url)
-    _sub(image, "title", show.title)
+    _sub(image, "title", title)                     # RSS: the image's title is the channel's
     _sub(image, "link", show.link or show.base_url)
     for item in ordered:
         channel.append(item)
@@ -347,6 +363,20 @@ def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes
     channel.insert(tags.index("generator") + 1 if "generator" in tags else 0, date)
     ET.indent(rss, space="  ")
     return _serialize(rss)
+
+
+def numbering_warnings(feed_path: Path) -> list[str]:
+    """Where a feed's episode numbers and dates disagree: an episode dated after another with a number
+    not above it (apps order by both, so listeners see the season out of order)."""
+    items = []
+    for item in ET.parse(feed_path).getroot().findall("channel/item"):
+        number = item.findtext(f"{{{ITUNES}}}episode") or ""
+        if number.isdigit():
+            items.append((_when(item), int(number), item.findtext("title") or ""))
+    items.sort(key=lambda t: (t[0], t[1]))
+    return [f"{feed_path.name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
+            f"{earlier[1]} ({earlier[2]!r}, {earlier[0]:%Y-%m-%d}); renumber it or correct its date"
+            for earlier, later in zip(items, items[1:]) if later[1] <= earlier[1] and later[0] > earlier[0]]
 
 
 def write_feed(out_dir: Path, show: Show, artwork_name: str, now: dt.datetime | None = None,

@@ -208,6 +208,7 @@ class EditionRecord:
     chapters: tuple[ChapterRecord, ...]
     transcript: str                     # its VTT, relative to the episode folder
     chapters_file: str                  # its chapters.json
+    description: str = ""               # in its language (the manifest's, else its stories' titles)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -263,11 +264,11 @@ class EpisodeRecord:
         return next((e for e in self.editions if e.lang == lang), None)
 
     def as_edition(self, edition: EditionRecord) -> EpisodeRecord:
-        """This record seen as one of its editions (for that language's feed): its file, title, length,
-        chapters, guid and segments."""
+        """This record seen as one of its editions (for that language's feed): its file, title, description,
+        length, chapters, guid and segments."""
         keep = set(edition.segments)
         info = replace(self.episode, title=edition.title, file=edition.file, duration_ms=edition.duration_ms,
-                       order=(edition.lang,))
+                       order=(edition.lang,), description=edition.description or self.episode.description)
         return replace(self, episode=info, guid=edition.guid, chapters=edition.chapters,
                        segments=tuple(s for s in self.segments if s.index in keep), editions=())
 

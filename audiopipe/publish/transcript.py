@@ -179,7 +179,28 @@ def wrap(text: str, lang: str) -> list[str]:
         width += (len(sep) if width else 0) + size
     if current.strip():
         lines.append(current.strip())
-    return lines
+    return _kinsoku(lines) if lang == "zh" else lines
+
+
+NO_LINE_START = "、。，．,.：；:;？！?!）)」』】〉》〕”’…·—～%％"
+"""Characters a Chinese line may not begin with (CLREQ's line-start prohibition: closing punctuation)."""
+NO_LINE_END = "（(「『【〈《〔“‘"
+"""Characters a Chinese line may not end with (opening brackets and quotes)."""
+
+
+def _kinsoku(lines: list[str]) -> list[str]:
+    """Chinese lines that neither begin with closing punctuation nor end with an opening one: a closing
+    mark hangs at the end of the line before (CLREQ's hanging punctuation: it may pass the width by one
+    character), an opening one moves down to the line it opens."""
+    out = list(lines)
+    for i in range(1, len(out)):
+        moved = ""
+        while out[i] and out[i][0] in NO_LINE_START:
+            moved, out[i] = moved + out[i][0], out[i][1:]
+        out[i - 1] += moved
+        while out[i - 1] and out[i - 1][-1] in NO_LINE_END:
+            out[i - 1], out[i] = out[i - 1][:-1], out[i - 1][-1] + out[i]
+    return [line for line in out if line]
 
 
 def to_srt(cues: list[Cue]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +31,7 @@ class Story:
     texts: Mapping[str, str]    # lang -> text
     line: int
     figures_accepted: bool = False   # `figures: accept`: the producer means the languages' figures to differ
+    titles: Mapping[str, str] = field(default_factory=dict)   # `title: {en: …, zh: …}`: each language's title
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,31 @@ class Manifest:
     outro: Path | str | None
     stories: tuple[Story, ...]
     script: str | None
+    titles: Mapping[str, str] = field(default_factory=dict)          # `title: {en: …, zh: …}`: each language's
+    descriptions: Mapping[str, str] = field(default_factory=dict)    # `description: {en: …, zh: …}`
 
 
 def _fail(path: Path, data: yamlio.LineDict, key: str, message: str) -> ManifestError:
     return ManifestError(path, f"{key}: {message}", line=data.line_of(key))
+
+
+def _texts(path: Path, data: yamlio.LineDict, key: str, where: str, required: bool, lines: bool = False
+           ) -> tuple[str | None, Mapping[str, str]]:
+    """A text that may be given per language (``title: {en: …, zh: …}``): the main one (English, else the
+    first given) and each language's; one line each unless *lines*."""
+    def tidy(text: str) -> str:
+        return text if lines else one_line(text)
+    value = data.get(key)
+    if not isinstance(value, yamlio.LineDict):
+        text = _text(path, data, key, where, required)
+        return (tidy(text) if text else None), MappingProxyType({})
+    yamlio.check_keys(path, value, LANGS, f"{where}{key}.", ManifestError)
+    if not value:
+        raise ManifestError(path, f"{where}{key}: give the text, or one per language ({{en: …, zh: …}})",
+                            line=data.line_of(key))
+    by_lang = {lang: tidy(text) for lang in LANGS if lang in value
+               for text in [_text(path, value, lang, f"{where}{key}.", required=True)] if text}
+    return by_lang.get("en") or next(iter(by_lang.values())), MappingProxyType(by_lang)
 
 
 def _text(path: Path, data: yamlio.LineDict, key: str, where: str, required: bool) -> str | None:
@@ -200,13 +222,12 @@ def _stories(path: Path, data: yamlio.LineDict, order: tuple[str, ...]) -> tuple
             if problem:
                 raise ManifestError(path, f"{where}{lang}: {problem}", line=item.line_of(lang))
             texts[lang] = text
-        title = _text(path, item, "title", where, required=False)
+        title, titles = _texts(path, item, "title", where, required=False)
         figures = item.get("figures", "check")
         if figures not in ("check", "accept"):
             raise ManifestError(path, f"{where}figures: must be `accept` (the languages' figures differ on purpose) "
                                 "or `check`", line=item.line_of("figures"))
-        stories.append(Story(number, one_line(title) if title else None, MappingProxyType(texts), item.line,
-                             figures == "accept"))
+        stories.append(Story(number, title, MappingProxyType(texts), item.line, figures == "accept", titles))
     return tuple(stories)
 
 
@@ -217,9 +238,9 @@ def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
         raise ManifestError(path, "a manifest is a .yaml file; see episodes/ for an example")
     data = yamlio.load(path, ManifestError)
     yamlio.check_keys(path, data, MANIFEST_KEYS, "", ManifestError)
-    title = _text(path, data, "title", "", required=True)
+    title, titles = _texts(path, data, "title", "", required=True)
     assert title is not None
-    title = one_line(title)
+    description, descriptions = _texts(path, data, "description", "", required=False, lines=True)
     date = _date(path, data)
     order = _order(path, data)
     stories = _stories(path, data, order)
@@ -231,7 +252,7 @@ def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
                             "or a free bilingual `script:`", line=data.line)
     return Manifest(
         path=path, slug=path.stem, title=title, date=date, episode=_episode(path, data),
-        description=_text(path, data, "description", "", required=False) or "",
+        description=description or "", titles=titles, descriptions=descriptions,
         order=order, voices=MappingProxyType(_voices(path, data, profiles)),
         intro=_stinger(path, data, "intro"), outro=_stinger(path, data, "outro"),
         stories=stories, script=script,
