@@ -3,8 +3,8 @@
 Tags are written as ID3v2.4 with UTF-8 text.  The content credentials (publish/credentials.py) decide
 it: C2PA embeds its manifest in the ID3 tag and hashes the file around it, and c2pa writes the tag it
 signs as v2.4; a tag rewritten afterwards (as v2.3, or any change) breaks the signature.  So the tag is
-v2.4 from the start (the date is TDRC), and every reader in the suite (mutagen, eyeD3, ffmpeg, tinytag,
-Chromium) reads it.  WFED is written as iTunes writes it, a text frame with an encoding byte; frames
+v2.4 from the start (the date is TDRC), and every reader in the suite (mutagen, eyeD3, ffmpeg's
+metadata dump) reads it.  WFED is written as iTunes writes it, a text frame with an encoding byte; frames
 are stored in the order written, so the CHAP frames are in time order for readers that ignore the
 CTOC (mutagen itself would sort them by size); and no text frame holds a control character.
 """
