@@ -12,7 +12,7 @@ OUT    ?= output
 # 272 s with two workers, 242 s with three, measured here).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
-.PHONY: install voices episode season feed test test-fast browser bench bench-full typecheck lint clean cluster
+.PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster
 
 # Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
 # extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
@@ -50,7 +50,7 @@ episode: $(RUN_STAMP) voices
 # The whole suite (what CI runs): every tier, the layer contract, mypy over the package and the tests,
 # and ruff (the rule set and why: pyproject.toml's [tool.ruff]).
 test: $(STAMP) voices
-	-@$(MAKE) --no-print-directory browser
+	-@$(MAKE) --no-print-directory browser readers
 	@$(BIN)/python -m compileall -q audiopipe tests bench >/dev/null
 	$(BIN)/python -m pytest -q -n $(WORKERS)
 	$(BIN)/lint-imports --no-cache
@@ -60,6 +60,13 @@ test: $(STAMP) voices
 # The unit tier only (no whole builds, browser, speech recognition or bench): a few seconds.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not browser and not asr and not bench"
+
+# The outside feed readers the tests read our feeds with (podcast-partytime, Podcast Index's parser), from
+# the npm registry, every package checked against package-lock.json's hashes; without npm the test skips.
+readers: tests/readers/node_modules/.package-lock.json
+tests/readers/node_modules/.package-lock.json: tests/readers/package-lock.json
+	@command -v npm >/dev/null && npm ci --prefix tests/readers --no-audit --no-fund --loglevel=error \
+	  || echo "npm unavailable: the podcast-partytime test will skip"
 
 # Chromium for the QA page test, from Debian's packages, where this machine allows it (root and apt-get);
 # without it that test skips with a reason.

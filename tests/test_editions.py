@@ -19,7 +19,7 @@ from audiopipe.cli import main
 from audiopipe.dsp import loudness
 from audiopipe.tools import ffmpeg
 from tests.builds import served_file
-from tests.conftest import decode_seconds, id3, read_json, write
+from tests.conftest import REPO, decode_seconds, id3, read_json, write
 from tests.test_readers import ffmetadata, ffmpeg_chapters
 
 pytestmark = pytest.mark.e2e
@@ -208,3 +208,31 @@ def test_editions_false_writes_none(tmp_path: Path) -> None:
     assert main(["build", str(manifest), "--engine", "espeak", "--out", str(fresh), "--quiet"]) == 0
     assert not list(fresh.glob("feed-*.xml")) and not list((fresh / "three").glob("*-en*"))
     assert ffmpeg.decode_file(fresh / "three" / "three.mp3")
+
+
+def test_podcast_partytime_reads_the_editions_transcripts_and_disclosure(built: Path) -> None:
+    """Podcast Index's own parser (podcast-partytime, npm, installed by make test) reads the feed: each
+    alternate enclosure's rel, default, bitrate, language and SRI integrity, the transcripts' languages
+    and rel, and the ai-content disclosure of channel and item."""
+    import json
+    import shutil
+    import subprocess
+    reader = REPO / "tests" / "readers"
+    if shutil.which("node") is None or not (reader / "node_modules" / "podcast-partytime").is_dir():
+        pytest.skip("podcast-partytime is not installed (make readers: needs npm and the npm registry)")
+    proc = subprocess.run(["node", str(reader / "read_feed.js"), str(built / "feed.xml")], capture_output=True,
+                          text=True, check=True, timeout=60)
+    feed = json.loads(proc.stdout)
+    [item] = feed["items"]
+    assert [(a["rel"], a.get("lang"), a["default"], a["bitrate"]) for a in item["alternates"]] == [
+        ("English + 中文", None, True, 96000), ("English edition", "en", False, 96000), ("中文版", "zh-CN", False, 96000)]
+    for alternate, name in zip(item["alternates"], ("three.mp3", "three-en.mp3", "three-zh.mp3")):
+        served = served_file(built, "three", name).read_bytes()
+        assert alternate["integrity"] == {"type": "sri",
+                                          "value": "sha384-" + base64.b64encode(hashlib.sha384(served).digest()).decode()}
+        assert alternate["source"][0]["uri"] == _served(built, name)
+    assert [(t["language"], t["rel"], t["type"]) for t in item["transcripts"]] == [
+        ("en", "captions", "text/vtt"), ("zh-CN", "captions", "text/vtt"), ("mul", "captions", "text/vtt"),
+        ("mul", "captions", "application/srt")]          # our application/x-subrip, read as the namespace's SRT
+    assert [t["purpose"] for t in feed["txt"] + item["txt"]] == ["ai-content", "ai-content"]
+    assert item["txt"][0]["value"].endswith("Voices: espeak en-us (en), espeak cmn (zh).")
