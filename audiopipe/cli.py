@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
 from audiopipe.progress import Progress
-from audiopipe.studio import commands
+from audiopipe.studio import commands, publishing
 from audiopipe.tools import memory
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_qa(sub)
     _add_retake(sub)
     commands.add(sub)                    # review, release
+    publishing.add(sub)                  # publish
     _add_feed(sub)
     _add_import(sub)
     _add_voices(sub)

@@ -85,6 +85,7 @@ class Show:
     titles: Mapping[str, str] = field(default_factory=dict)         # `title: {en: …, zh: …}`: each language's
     descriptions: Mapping[str, str] = field(default_factory=dict)   # `description: {en: …, zh: …}`
     credentials: tuple[Path, Path] | None = None   # the show's certificate chain and key (PEM); None: self-issued
+    publish_to: str = ""                # `publish: {to: REMOTE:PATH}`: where `audiopipe publish` sends the show
     qa: Thresholds = Thresholds()
     path: Path | None = None
 
@@ -177,14 +178,15 @@ def load_show(path: Path | None) -> Show:
     if path is None:
         return Show()
     data = yamlio.load(path, ShowError)
-    names = [f.name for f in fields(Show) if f.name not in ("path", "titles", "descriptions")]
+    names = [f.name for f in fields(Show) if f.name not in ("path", "titles", "descriptions", "publish_to")]
+    names.append("publish")
     yamlio.check_keys(path, data, names, "", ShowError)
     values: dict[str, Any] = {}
     for name in names:
         if name in data:
             value = _value(path, name, data[name], data.line_of(name))
             if value is not None:
-                values[name] = value
+                values["publish_to" if name == "publish" else name] = value
     _check_publishing(path, data, values)
     for name in ("title", "description"):          # per language: the main one is the English (or the first)
         if isinstance(values.get(name), dict):
@@ -211,6 +213,21 @@ def _thresholds(path: Path, value: Any, line: int | None) -> Thresholds:
         if isinstance(getattr(Thresholds(), key), int) and number != int(number):
             raise ShowError(path, f"qa.{key}: must be a whole number, got {number!r}", line=where)
     return Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+
+
+def _publishing(path: Path, name: str, value: Any, line: int | None) -> Any:
+    """``disclosure:``, ``credentials:`` and ``publish:``, checked."""
+    if name == "credentials":
+        return _credentials(path, value, line)
+    if name == "publish":
+        if not isinstance(value, dict) or set(value) != {"to"} or not isinstance(value["to"], str) or not value["to"]:
+            raise ShowError(path, "publish: write publish: {to: REMOTE:PATH} (a remote `rclone config` knows, e.g. "
+                            "s3:my-bucket/podcast, or a folder)", line=line)
+        return value["to"]
+    if not isinstance(value, str) or not value.strip() or len(value) > 4000:
+        raise ShowError(path, "disclosure: must be a sentence (at most 4000 characters) saying that the voices "
+                        "are synthetic", line=line)
+    return value
 
 
 def _credentials(path: Path, value: Any, line: int | None) -> tuple[Path, Path]:
@@ -275,12 +292,8 @@ def _value(path: Path, name: str, value: Any, line: int | None) -> Any:
         from audiopipe.tools.images import check_artwork
         check_artwork(path.parent / value, where=f"{path}:{line}: artwork")
         value = path.parent / value
-    elif name == "disclosure":
-        if not isinstance(value, str) or not value.strip() or len(value) > 4000:
-            raise ShowError(path, "disclosure: must be a sentence (at most 4000 characters) saying that the voices "
-                            "are synthetic", line=line)
-    elif name == "credentials":
-        return _credentials(path, value, line)
+    elif name in ("disclosure", "credentials", "publish"):
+        return _publishing(path, name, value, line)
     elif name == "bed":
         if value is None or value is False:
             return None

@@ -166,8 +166,12 @@ def check_writable(folder: Path, what: str = "folder") -> None:
     try:
         missing = [p for p in [folder, *folder.parents] if not p.exists()]
         for path in reversed(missing):
-            path.mkdir()
-            made.append(path)
+            try:
+                path.mkdir()
+                made.append(path)
+            except FileExistsError:          # another build made it at the same moment: theirs
+                if not path.is_dir():
+                    raise
         if not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
         fd, probe = tempfile.mkstemp(prefix=f".audiopipe-probe.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder)

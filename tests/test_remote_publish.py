@@ -1,0 +1,178 @@
+"""`audiopipe publish` against real servers started here: `rclone serve s3` (read back with boto3, not
+our code) and an HTTP server over what was sent (`rclone serve http`, with byte ranges)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audiopipe.cli import main
+from tests.builds import SHOW, built_episode, one_error_line
+from tests.clusters import free_port
+from tests.conftest import write
+
+pytestmark = pytest.mark.e2e
+boto3 = pytest.importorskip("boto3", reason="boto3 reads the S3 server back (the dev extra)")
+RCLONE = Path(sys.executable).with_name("rclone")
+KEY, SECRET = "audiopipe-test", "not-a-real-secret"
+
+
+@contextmanager
+def s3_server(root: Path, port: int | None = None) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`rclone serve s3` over *root* (each folder a bucket); the process and its endpoint."""
+    port = port or free_port()
+    proc = subprocess.Popen([str(RCLONE), "serve", "s3", str(root), "--addr", f"127.0.0.1:{port}",
+                             "--auth-key", f"{KEY},{SECRET}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            _client(endpoint).list_buckets()
+            break
+        except Exception:   # noqa: BLE001 - not up yet
+            time.sleep(0.1)
+    try:
+        yield proc, endpoint
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _client(endpoint: str, secret: str = SECRET) -> Any:
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=secret,
+                        region_name="us-east-1")
+
+
+@pytest.fixture
+def remote_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Point rclone's remote `pod` at an endpoint, through the environment (no config file of ours)."""
+    def point(endpoint: str, secret: str = SECRET, kind: str = "s3") -> None:
+        for name, value in (("TYPE", kind), ("PROVIDER", "Rclone"), ("ENDPOINT", endpoint),
+                            ("ACCESS_KEY_ID", KEY), ("SECRET_ACCESS_KEY", secret)):
+            monkeypatch.setenv(f"RCLONE_CONFIG_POD_{name}", value)
+    yield point
+
+
+def _objects(endpoint: str) -> dict[str, int]:
+    listed = _client(endpoint).list_objects_v2(Bucket="shows", Prefix="ledger/")
+    return {o["Key"][len("ledger/"):]: o["Size"] for o in listed.get("Contents", [])}
+
+
+def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., None],
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path)
+    root = tmp_path / "s3"
+    (root / "shows").mkdir(parents=True)
+    with s3_server(root) as (_, endpoint):
+        remote_env(endpoint)
+        capsys.readouterr()
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
+                     str(manifest.parent / "show.yaml"), "--no-check"]) == 0
+        first = capsys.readouterr().out
+        there = _objects(endpoint)
+        # what the feed points at is there, byte for byte in size, read back by boto3
+        feed = ET.fromstring(_client(endpoint).get_object(Bucket="shows", Key="ledger/feed.xml")["Body"].read())
+        for element in feed.iter():
+            url = element.get("url") if element.tag == "enclosure" else None
+            if url:
+                key = url.split("example.com/podcast/", 1)[1]
+                assert there[key] == int(element.get("length") or 0)
+        head = _client(endpoint).head_object(Bucket="shows", Key="ledger/feed.xml")
+        assert head["ContentType"].startswith(("application/rss+xml", "application/xml", "text/xml"))
+        mp3s = [k for k in there if k.endswith(".mp3")]
+        assert len(mp3s) == 3 and {"feed.xml", "feed-en.xml", "feed-zh.xml", "artwork.png"} <= set(there)
+        assert "total" in first and "  feeds          3        0" in first
+        # the second publish sends the feeds only: no MP3 byte
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
+                     str(manifest.parent / "show.yaml"), "--no-check"]) == 0
+        second = capsys.readouterr().out
+        assert "  episodes       0       12            0" in second and "  total          3" in second
+
+
+def test_the_feed_is_the_last_file_and_a_server_killed_part_way_leaves_the_old_feed(
+        tmp_path: Path, remote_env: Callable[..., None], capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path)
+    show = str(manifest.parent / "show.yaml")
+    root = tmp_path / "s3"
+    (root / "shows").mkdir(parents=True)
+    port = free_port()
+    with s3_server(root, port) as (proc, endpoint):
+        remote_env(endpoint)
+        seen: list[tuple[int, bool]] = []            # (files there, feed there) each time the observer looked
+        stop = threading.Event()
+
+        def observe() -> None:
+            while not stop.is_set():
+                files = [p for p in (root / "shows").rglob("*") if p.is_file()]
+                seen.append((len(files), (root / "shows" / "ledger" / "feed.xml").exists()))
+                if len(files) >= 4 and proc.poll() is None:
+                    proc.kill()                      # part-way: the episode's files only partly sent
+                time.sleep(0.005)
+        watcher = threading.Thread(target=observe)
+        watcher.start()
+        code = main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", show, "--no-check"])
+        stop.set()
+        watcher.join()
+    line = one_error_line(capsys)
+    assert code == 2 and "the remote feed is as it was; run `audiopipe publish` again to resume" in line
+    assert not (root / "shows" / "ledger" / "feed.xml").exists()
+    assert all(not feed for _, feed in seen)                 # no moment with a feed
+    with s3_server(root, port) as (_, endpoint):             # the server is back: running again completes
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", show, "--no-check"]) == 0
+        said = capsys.readouterr().out
+        assert "skipped" in said and len(_objects(endpoint)) == 16
+
+
+def test_held_episodes_are_never_sent_and_the_public_url_is_checked(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path)
+    held = write(tmp_path / "episodes" / "held.yaml", manifest.read_text(encoding="utf-8").replace(
+        "Shipping rates fell", "Shipping rates fell again"))
+    assert main(["build", str(held), "--engine", "espeak", "--out", str(out), "--no-qa", "--quiet"]) == 0
+    capsys.readouterr()
+    target = tmp_path / "site"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    write(tmp_path / "episodes" / "show.yaml", SHOW.replace("https://example.com/podcast/", base))
+    server = subprocess.Popen([str(RCLONE), "serve", "http", str(target), "--addr", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        target.mkdir()
+        time.sleep(0.5)
+        assert main(["publish", "--out", str(out), "--to", str(target), "--show",
+                     str(tmp_path / "episodes" / "show.yaml")]) == 0
+        said = capsys.readouterr()
+    finally:
+        server.kill()
+        server.wait()
+    assert not (target / "held").exists()                    # built without QA: held, never sent
+    assert "note: held: this build is not published" in said.err or not (out / "held" / "published").exists()
+    assert f"ok: {base}feed.xml: 200" in said.out
+    assert ", byte ranges served" in said.out and "warning" not in said.out
+
+
+def test_bad_remote_bad_credentials_and_unknown_backend_are_one_line(
+        tmp_path: Path, remote_env: Callable[..., None], capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path)
+    show = str(manifest.parent / "show.yaml")
+    root = tmp_path / "s3"
+    (root / "shows").mkdir(parents=True)
+    with s3_server(root) as (_, endpoint):
+        remote_env(endpoint, secret="wrong")
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", show]) == 2
+        assert "check the remote's name and credentials" in one_error_line(capsys)
+        remote_env(endpoint, kind="nosuchbackend")
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", show]) == 2
+        assert "nosuchbackend" in one_error_line(capsys)
+    assert main(["publish", "--out", str(out), "--to", "nowhere:shows", "--show", show]) == 2
+    assert "didn't find section in config file" in one_error_line(capsys)
+    assert not list((root / "shows").rglob("*.*"))
