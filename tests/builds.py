@@ -24,7 +24,11 @@ SHOW = """
     """
 
 
-def episode(tmp_path: Path, slug: str = "two-stories", text: str = TWO_STORIES, show: str = SHOW) -> Path:
+PLAIN = SHOW.rstrip() + "\n    editions: false\n"
+"""The show without language editions: for the tests that look at other things."""
+
+
+def episode(tmp_path: Path, slug: str = "two-stories", text: str = TWO_STORIES, show: str = PLAIN) -> Path:
     write(tmp_path / "episodes" / "show.yaml", show)
     return write(tmp_path / "episodes" / f"{slug}.yaml", text)
 
@@ -55,7 +59,7 @@ def built_once(tmp_path: Path, key: str, make: Callable[[Path], None]) -> None:
     shutil.copytree(_BUILT[key], tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache"))
 
 
-def built_episode(tmp_path: Path, show: str = SHOW) -> tuple[Path, Path]:
+def built_episode(tmp_path: Path, show: str = PLAIN) -> tuple[Path, Path]:
     """The two-story episode (`episode`) built with espeak into ``tmp_path/out``, as by `build` (a copy
     of this worker's first such build: see `built_once`); its manifest and output folder."""
     def make(folder: Path) -> None:

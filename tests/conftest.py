@@ -128,6 +128,9 @@ TWO_STORIES = """
 
 @pytest.fixture
 def two_stories(tmp_path: Path) -> Path:
+    """The two-story manifest, under a show without language editions (the tests that build it look at
+    other things; tests/test_editions.py builds the editions)."""
+    write(tmp_path / "episodes" / "show.yaml", "editions: false\n")
     return write(tmp_path / "episodes" / "two-stories.yaml", TWO_STORIES)
 
 

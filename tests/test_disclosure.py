@@ -28,7 +28,7 @@ MP3S = ("two-stories.mp3", "two-stories-en.mp3", "two-stories-zh.mp3")
 def _built(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """The two-story episode built with espeak under a show with a feed; its output folder."""
     def make(folder: Path) -> None:
-        assert build(episode(folder), folder / "out") == 0
+        assert build(episode(folder, show=SHOW), folder / "out") == 0
         err = capsys.readouterr().err
         assert "note: content credentials: made a self-issued certificate for 'Morning Test'" in err
     built_once(tmp_path, "disclosure", make)

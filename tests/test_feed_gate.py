@@ -18,9 +18,9 @@ pytestmark = pytest.mark.e2e
 def test_only_episodes_whose_last_qa_passed_reach_the_feed(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    a = episode(tmp_path, "day-a")
-    b = episode(tmp_path, "day-b")
-    c = episode(tmp_path, "day-c")
+    a = episode(tmp_path, "day-a", show=SHOW)         # with editions: the feeds of each language too
+    b = episode(tmp_path, "day-b", show=SHOW)
+    c = episode(tmp_path, "day-c", show=SHOW)
     assert build(a, out) == 0 and feed_items(out) == 1
     published = served_file(out, "day-a", "day-a.mp3").read_bytes()
     mp3 = out / "day-a" / "day-a.mp3"
@@ -58,7 +58,7 @@ def test_a_rebuild_that_fails_qa_leaves_the_published_episode_and_feed_byte_iden
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's case: published, then the Chinese text changed so that the figures check fails, rebuilt:
     exit 1, and the feed, the published MP3, transcripts and chapters are what they were."""
-    manifest, out = built_episode(tmp_path)
+    manifest, out = built_episode(tmp_path, SHOW)
     published = out / "two-stories" / "published"
     before = {p.name: p.read_bytes() for p in sorted(published.iterdir())}
     feeds = {name: (out / name).read_bytes() for name in ("feed.xml", "feed-en.xml", "feed-zh.xml")}

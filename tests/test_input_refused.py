@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from tests.builds import build, episode, one_error_line
+from tests.builds import SHOW, build, episode, one_error_line
 from tests.conftest import TWO_STORIES, cache_root, read_json, write
 
 pytestmark = pytest.mark.e2e
@@ -160,7 +160,7 @@ def _png_header(side: int) -> bytes:
 ])
 def test_input_that_once_broke_the_build_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str,
                                                      show: str, manifest: str, message: str) -> None:
-    path = episode(tmp_path, text=manifest)
+    path = episode(tmp_path, text=manifest, show=SHOW)
     (path.parent / "huge.png").write_bytes(_png_header(60000))
     with open(path.parent / "show.yaml", "a", encoding="utf-8") as out:
         out.write(show)

@@ -69,7 +69,7 @@ def _objects(endpoint: str) -> dict[str, int]:
 
 def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., None],
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    manifest, out = built_episode(tmp_path)
+    manifest, out = built_episode(tmp_path, SHOW)
     root = tmp_path / "s3"
     (root / "shows").mkdir(parents=True)
     with s3_server(root) as (_, endpoint):
@@ -100,7 +100,7 @@ def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., 
 
 def test_the_feed_is_the_last_file_and_a_server_killed_part_way_leaves_the_old_feed(
         tmp_path: Path, remote_env: Callable[..., None], capsys: pytest.CaptureFixture[str]) -> None:
-    manifest, out = built_episode(tmp_path)
+    manifest, out = built_episode(tmp_path, SHOW)
     show = str(manifest.parent / "show.yaml")
     root = tmp_path / "s3"
     (root / "shows").mkdir(parents=True)
