@@ -71,11 +71,12 @@ def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cac
 
 
 def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
-    """transcript.vtt, transcript.srt and chapters.json beside the MP3."""
-    write_text(folder / "transcript.vtt", transcript.to_vtt(transcript.cues_of(record)))
+    """transcript.vtt, transcript.srt, each language's transcript.<lang>.vtt and chapters.json beside the MP3."""
+    cues = transcript.cues_of(record)
+    write_text(folder / "transcript.vtt", transcript.to_vtt(cues))
     write_text(folder / "transcript.srt", transcript.to_srt(transcript.cues_of(record, transcript.two_lines)))
     for lang in LANGS:            # one language's cues on the bilingual timeline (the feed's per-language captions)
-        write_text(folder / f"transcript.{lang}.vtt", transcript.to_vtt(transcript.cues_of(record, only=lang)))
+        write_text(folder / f"transcript.{lang}.vtt", transcript.to_vtt([c for c in cues if c.lang == lang]))
     write_text(folder / "chapters.json", transcript.chapters_json(record))
 
 

@@ -92,14 +92,10 @@ def script_words(seg: SegmentRecord) -> list[Word]:
     return out
 
 
-def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit,
-            only: str | None = None) -> list[Cue]:
-    """The cues of the episode (with *only*, of that language's segments: still on the episode's timeline)."""
+def cues_of(record: EpisodeRecord, fits: Callable[[str, str], bool] = within_limit) -> list[Cue]:
     cues: list[Cue] = []
     for seg in record.segments:
         lang = seg.lang
-        if only is not None and lang != only:
-            continue
         words = [w for w in script_words(seg) if w.text.strip()] or [Word(seg.start_ms, seg.end_ms,
                                                                           tidy(seg.text, lang))]
         current: list[Word] = []
