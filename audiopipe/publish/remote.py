@@ -62,13 +62,15 @@ def rclone() -> str:
 
 def items(out_dir: Path) -> list[Item]:
     """What to send, in order: every published episode's files, the artwork, the feeds (last)."""
-    from audiopipe.publish.feed import SERVED
+    from audiopipe.publish.feed import SERVED, read_served
     found: list[Item] = []
     for served in sorted(out_dir.glob(f"*/{PUBLISHED}/{SERVED}")):
-        folder = served.parent
-        names = json.loads(served.read_text(encoding="utf-8"))["files"].values()
-        found += [Item(folder / name, f"{folder.parent.name}/{PUBLISHED}/{name}", "hashed")
-                  for name in sorted(names) if (folder / name).is_file()]
+        published = read_served(served.parent.parent)     # the feed's own reading of published.json
+        if published is None:
+            continue
+        where = published[1]
+        found += [Item(where.folder / name, f"{where.slug}/{PUBLISHED}/{name}", "hashed")
+                  for name in sorted(where.names.values()) if (where.folder / name).is_file()]
     found += [Item(out_dir / name, name, "artwork") for name in ("artwork.png", "artwork.jpg") if (out_dir / name).is_file()]
     return found + [Item(out_dir / name, name, "feed") for name in FEEDS if (out_dir / name).is_file()]
 
