@@ -101,15 +101,23 @@ def promote(folder: Path, record: EpisodeRecord) -> None:
     names) is replaced, which is the switch.  Nothing the feed points at is overwritten or removed here
     (:func:`sweep_served` does, once the feeds point at the new files), so a kill at any moment leaves a
     feed whose every URL serves whole bytes of the length it says."""
-    from audiopipe.publish.feed import SERVED
+    from audiopipe.publish.feed import SERVED, sri
     target = folder / PUBLISHED
+    try:                                     # the integrity values of the files published before: a name
+        known = json.loads((target / SERVED).read_text(encoding="utf-8")).get("integrity", {})  # carries its hash
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    known = known if isinstance(known, dict) else {}
     names: dict[str, str] = {}
+    integrity: dict[str, str] = {}
     for name in published_files(record):
         if (folder / name).is_file():
             names[name] = served_name(name, sha256_of(folder / name))
             publish_file(folder / name, target / names[name])
-    write_text(target / SERVED, json.dumps({"files": names, "record": record.to_json()}, ensure_ascii=False,
-                                           indent=1) + "\n")
+            if name.endswith(".mp3"):        # the feed's podcast:integrity, measured once per file
+                integrity[names[name]] = known.get(names[name]) or sri(target / names[name])
+    write_text(target / SERVED, json.dumps({"files": names, "integrity": integrity, "record": record.to_json()},
+                                           ensure_ascii=False, indent=1) + "\n")
 
 
 def published_at(folder: Path) -> str | None:

@@ -17,7 +17,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -99,6 +99,7 @@ class Served:
     folder: Path
     slug: str
     names: Mapping[str, str]            # a file's name in the episode folder -> its published name
+    integrity: Mapping[str, str] = field(default_factory=dict)   # a published MP3's name -> its SRI sha384
 
     def path(self, name: str) -> Path | None:
         """The published file of *name*, or None when this episode has none."""
@@ -138,8 +139,13 @@ def _alternate(item: ET.Element, show: Show, served: Served, name: str, lang: st
         attrs["default"] = "true"
     alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", **attrs)
     _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, name))
-    digest = base64.b64encode(hashlib.sha384(mp3.read_bytes()).digest()).decode()
-    _sub(alt, f"{{{PODCAST}}}integrity", type="sri", value=f"sha384-{digest}")
+    value = served.integrity.get(served.names[name]) or sri(mp3)      # promotion measured it (older: here)
+    _sub(alt, f"{{{PODCAST}}}integrity", type="sri", value=value)
+
+
+def sri(path: Path) -> str:
+    """A file's Subresource Integrity value (sha384), as podcast:integrity carries it."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
 
 
 def _edition_item(record: EpisodeRecord, edition: EditionRecord, show: Show, served: Served,
@@ -202,7 +208,8 @@ def read_served(folder: Path) -> tuple[EpisodeRecord, Served] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return (EpisodeRecord.from_json(data["record"]),
-                Served(folder / PUBLISHED, folder.name, {str(k): str(v) for k, v in data["files"].items()}))
+                Served(folder / PUBLISHED, folder.name, {str(k): str(v) for k, v in data["files"].items()},
+                       {str(k): str(v) for k, v in data.get("integrity", {}).items()}))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
