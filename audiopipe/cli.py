@@ -41,8 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_qa(sub)
     _add_retake(sub)
     commands.add(sub)                    # review, release
-    publishing.add(sub)                  # publish
-    _add_feed(sub)
+    publishing.add(sub)                  # publish, feed
     _add_import(sub)
     _add_voices(sub)
     return parser
@@ -88,6 +87,8 @@ def _add_build(sub: Any) -> None:
     build.add_argument("--strict", action="store_true",
                        help="fail, writing nothing, when the episode is outside the duration window or a "
                        "story's English and Chinese figures contradict each other")
+    build.add_argument("--publish", action="store_true", help="after the feed, send what it serves to show.yaml's "
+                       "publish.to (as `audiopipe publish` does)")
     build.add_argument("--no-feed", action="store_true",
                        help="do not refresh DIR/feed.xml after building (it is refreshed when show.yaml "
                        "has a base_url)")
@@ -128,16 +129,6 @@ def _add_retake(sub: Any) -> None:
     retake.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     retake.add_argument("--quiet", action="store_true", help="no progress display")
     retake.set_defaults(func=_cmd_retake)
-
-
-def _add_feed(sub: Any) -> None:
-    feed = sub.add_parser("feed", help="write DIR/feed.xml from every built episode",
-                          description="Write the podcast RSS feed (RSS 2.0 + itunes + podcast namespaces) "
-                          "from the show settings and every episode built in DIR.")
-    feed.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
-                      help="the output folder holding the episodes (default: output)")
-    feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
-    feed.set_defaults(func=_cmd_feed)
 
 
 def _add_import(sub: Any) -> None:
@@ -213,7 +204,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         for line in batch_summary(outcomes):
             print(line)
         if any(o.episode is not None for o in outcomes):
-            _refresh_feed(args, Path(args.manifests[0]).parent)          # once, at the end of the batch
+            publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)          # once, at the end of the batch
         if not all(o.episode is not None for o in outcomes):
             return 2
         return 1 if any(o.episode is not None and failed(o.episode.findings) for o in outcomes) else 0
@@ -234,7 +225,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
                  "rebuild (or `audiopipe retake`)")
             return 1
-    _refresh_feed(args, Path(args.manifests[0]).parent)
+    publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)
     return 0
 
 
@@ -287,40 +278,8 @@ def _cmd_retake(args: argparse.Namespace) -> int:
     from audiopipe.publish.record import EpisodeRecord
     recorded = EpisodeRecord.load(folder).build.options
     args.show = Path(recorded.show) if recorded.show else None
-    _refresh_feed(args, Path(EpisodeRecord.load(folder).episode.manifest).parent)
+    publishing.refresh_and_publish(args, Path(EpisodeRecord.load(folder).episode.manifest).parent)
     return 0
-
-
-def _refresh_feed(args: argparse.Namespace, start: Path | None = None) -> None:
-    """Rewrite the feed with every episode that may be published; say which are held and why."""
-    if getattr(args, "no_feed", False):
-        return
-    from audiopipe.config.show import find_show_file, load_show
-    from audiopipe.review.release import refresh_feed
-    show_file = getattr(args, "show", None) or find_show_file(start or Path.cwd())
-    show = load_show(show_file)
-    if not show.base_url:
-        _say("note: feed.xml not refreshed: show.yaml has no base_url")
-        return
-    _feed_said(*refresh_feed(args.out, show), "feed:")
-
-
-def _cmd_feed(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import find_show_file, load_show
-    from audiopipe.review.release import refresh_feed
-    show = load_show(args.show or find_show_file(Path.cwd()))
-    _feed_said(*refresh_feed(args.out, show), "wrote")
-    return 0
-
-
-def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
-    """What a feed refresh has to say: each build held back and why, numbering that disagrees with dates."""
-    from audiopipe.publish.feed import numbering_warnings
-    for slug, reason in held:
-        _say(f"note: {slug}: this build is not published: {reason}")
-    for line in numbering_warnings(path):
-        _say(f"warning: {line}")
-    print(f"{done} {path}")
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

@@ -3,6 +3,8 @@ our code) and an HTTP server over what was sent (`rclone serve http`, with byte 
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -95,7 +97,39 @@ def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., 
         assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
                      str(manifest.parent / "show.yaml"), "--no-check"]) == 0
         second = capsys.readouterr().out
-        assert "  episodes       0       12            0" in second and "  total          3" in second
+        assert "  episodes       0       12            0" in second and "  total          0       16            0" in second
+        # what no feed carries any more: said, left without --prune, listed by --dry-run, removed by --prune
+        s3 = _client(endpoint)
+        s3.put_object(Bucket="shows", Key="ledger/gone-day/published/gone-day.0123456789ab.mp3", Body=b"old")
+        s3.put_object(Bucket="shows", Key="ledger/index.html", Body=b"<p>the show's own page</p>")
+        args = ["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", str(manifest.parent / "show.yaml"),
+                "--no-check"]
+        assert main(args) == 0 and "1 file(s) on the remote that no feed carries any more: left in place" in \
+            capsys.readouterr().out
+        assert main([*args, "--prune", "--dry-run"]) == 0 and ": would remove" in capsys.readouterr().out
+        assert "gone-day/published/gone-day.0123456789ab.mp3" in _objects(endpoint)
+        assert main([*args, "--prune"]) == 0 and ": removed" in capsys.readouterr().out
+        assert set(_objects(endpoint)) == set(there) | {"index.html"}        # not ours: kept
+
+
+def test_content_types_and_cache_headers_are_kept_by_the_server(tmp_path: Path, remote_env: Callable[..., None],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path, SHOW)
+    root = tmp_path / "s3"
+    (root / "shows").mkdir(parents=True)
+    with s3_server(root) as (_, endpoint):
+        remote_env(endpoint)
+        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
+                     str(manifest.parent / "show.yaml"), "--no-check", "--quiet"]) == 0
+        s3 = _client(endpoint)
+        seen = {}
+        for key in _objects(endpoint):
+            head = s3.head_object(Bucket="shows", Key=f"ledger/{key}")
+            seen[key.rsplit(".", 1)[1]] = (head["ContentType"], head.get("CacheControl", ""))
+    assert seen["mp3"] == ("audio/mpeg", "public, max-age=31536000, immutable")
+    assert seen["vtt"][0] == "text/vtt" and seen["srt"][0] == "application/x-subrip"
+    assert seen["json"][0] == "application/json+chapters" and seen["png"][0] == "image/png"
+    assert seen["xml"] == ("application/rss+xml", "public, max-age=300")
 
 
 def test_the_feed_is_the_last_file_and_a_server_killed_part_way_leaves_the_old_feed(
@@ -176,3 +210,78 @@ def test_bad_remote_bad_credentials_and_unknown_backend_are_one_line(
     assert main(["publish", "--out", str(out), "--to", "nowhere:shows", "--show", show]) == 2
     assert "didn't find section in config file" in one_error_line(capsys)
     assert not list((root / "shows").rglob("*.*"))
+
+
+@contextmanager
+def served(kind: str, root: Path) -> Iterator[int]:
+    """`rclone serve webdav|sftp` over *root*, with a user and password; its port once it answers."""
+    port = free_port()
+    proc = subprocess.Popen([str(RCLONE), "serve", kind, str(root), "--addr", f"127.0.0.1:{port}", "--user", "pod",
+                             "--pass", SECRET], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("kind", ["webdav", "sftp"])
+def test_webdav_and_sftp_with_build_publish(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path, SHOW)
+    root = tmp_path / "server"
+    root.mkdir()
+    secret = subprocess.run([str(RCLONE), "obscure", SECRET], capture_output=True, text=True, check=True).stdout.strip()
+    with served(kind, root) as port:
+        settings = {"TYPE": kind, "USER": "pod", "PASS": secret}
+        settings.update({"URL": f"http://127.0.0.1:{port}"} if kind == "webdav" else {"HOST": "127.0.0.1",
+                                                                                       "PORT": str(port)})
+        for name, value in settings.items():
+            monkeypatch.setenv(f"RCLONE_CONFIG_HOST_{name.upper()}", value)
+        write(manifest.parent / "show.yaml", SHOW.rstrip() + '\n    publish: {to: "host:podcast"}\n')
+        edited = manifest.read_text(encoding="utf-8").replace("Shipping rates fell", "Shipping rates fell again")
+        write(manifest, edited)
+        capsys.readouterr()
+        assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet", "--publish",
+                     "--no-qa"]) == 0            # built without QA: held; the build published before is sent
+        first = capsys.readouterr()
+        assert "note: two-stories: this build is not published" in first.err and "published to host:podcast" in first.out
+        held = (out / "two-stories" / "two-stories.mp3").read_bytes()
+        sent = {p.read_bytes() for p in root.rglob("*.mp3")}
+        assert len(sent) == 3 and held not in sent and (root / "podcast" / "feed.xml").is_file()
+        assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet", "--publish"]) == 0
+        second = capsys.readouterr().out
+        assert main(["publish", "--out", str(out), "--show", str(manifest.parent / "show.yaml"), "--no-check"]) == 0
+        third = capsys.readouterr().out
+    feed = ET.parse(root / "podcast" / "feed.xml").getroot()
+    url = next(e.get("url") for e in feed.iter("enclosure"))
+    mp3 = root / "podcast" / str(url).split("example.com/podcast/", 1)[1]
+    assert mp3.read_bytes() == (out / "two-stories" / "two-stories.mp3").read_bytes()   # the build that passed QA
+    assert (root / "podcast" / "feed.xml").read_bytes() == (out / "feed.xml").read_bytes()
+    assert mp3.read_bytes() == held                                  # QA passed this time: now it is served
+    assert re.search(r"  episodes +[1-9]\d* +\d+ +[1-9]\d*\n", second), second        # the new build's files
+    assert "  episodes       0       12            0" in third             # nothing changed: no MP3 byte sent
+    if kind == "sftp":                       # MD5s there (WebDAV keeps none: its feeds and artwork are sent again)
+        assert "  total          0       16            0" in third
+    assert "file(s) on the remote that no feed carries any more: left in place (--prune removes them)" in third
+
+
+def test_publish_without_a_destination_or_feed_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path)
+    show = str(manifest.parent / "show.yaml")
+    assert main(["publish", "--out", str(out), "--show", show]) == 2
+    assert "no destination; give --to REMOTE:PATH" in one_error_line(capsys)
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--quiet", "--publish"]) == 2
+    assert "--publish: " in one_error_line(capsys)
+    assert main(["publish", "--out", str(tmp_path / "empty"), "--to", str(tmp_path / "site"), "--show", show]) == 2
+    assert "holds no built episode; give --out the folder you build into" in one_error_line(capsys)
+    assert not (tmp_path / "empty").exists() and not (tmp_path / "site").exists()
+    write(manifest.parent / "show.yaml", SHOW.rstrip() + '\n    publish: {to: ""}\n')
+    assert main(["publish", "--out", str(out), "--show", show]) == 2
+    assert "publish: write publish: {to: REMOTE:PATH" in one_error_line(capsys)

@@ -195,6 +195,10 @@ async def _drive(ws_url: str, url: str, out: Path, shot: Path) -> dict[str, Any]
 @pytest.mark.browser
 def test_a_whole_review_in_chromium(browser: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out = _episode(tmp_path)
+    site = tmp_path / "site"                           # Release publishes where show.yaml says (a folder here)
+    write(tmp_path / "show.yaml", SHOW + f'    publish: {{to: "{site}"}}\n')
+    assert main(["build", str(tmp_path / "episodes" / "ep.yaml"), "--engine", "espeak", "--out", str(out),
+                 "--quiet"]) == 0                      # the record names this show.yaml (the copy's build named its own)
     before = {s["index"]: s for s in read_json(out / "ep" / "report.json")["segments"]}
     capsys.readouterr()
     shot = tmp_path / "review.png"
@@ -212,7 +216,11 @@ def test_a_whole_review_in_chromium(browser: str, tmp_path: Path, capsys: pytest
     assert new == pytest.approx(after[4]["duration_ms"] / 1000, abs=0.3)
     assert "segment 3 (en) flagged: reads the figure too fast" in got["refused"]
     assert "segment 4 (zh) unreviewed" in got["refused"]
-    assert got["released"].startswith("Released") and "every segment approved · in the feed" in got["status"]
+    assert got["released"].startswith("Released: the episode is in the feed. Published to ")
+    assert "total 13 0" in got["released"] or "total 16 0" in got["released"], got["released"]
+    sent = podcastparser.parse("feed.xml", (site / "feed.xml").open("rb"))["episodes"]
+    assert [e["title"] for e in sent] == ["Review me"] and list(site.glob("ep/published/ep.*.mp3"))
+    assert "every segment approved · in the feed" in got["status"]
     assert got["published"].startswith("The feed serves this build (published 20")
     assert got["banner"]
     assert review["released"]["takes"] == [after[i]["take"] for i in sorted(after)]

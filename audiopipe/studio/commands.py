@@ -55,6 +55,8 @@ def _cmd_release(args: argparse.Namespace) -> int:
         _say(f"approve them in `audiopipe review {args.slug}` (or fix QA), then release again")
         return 1
     print(f"released {args.slug}: every segment approved, QA passed; the feed carries it")
+    for line in state.publish_released(folder):      # where show.yaml names a destination
+        print(line)
     return 0
 
 

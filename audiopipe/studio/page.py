@@ -164,7 +164,10 @@ async function watch(job, index) {
 async function release() {
   try {
     const r = await post('/api/e/' + encodeURIComponent(slug) + '/release');
-    say(r.released ? 'Released: the episode is in the feed.' : 'Not released: ' + r.blockers.join('; '));
+    const sent = (r.published || []).find(line => line.trim().startsWith('total'));
+    say(r.released ? 'Released: the episode is in the feed.' + (sent ? ' Published to ' +
+        r.published[0].replace(/^published to |:$/g, '') + ': ' + sent.trim().replace(/\s+/g, ' ') + '.' : '')
+        : 'Not released: ' + r.blockers.join('; '));
     await load();
   } catch (e) { say(e.message); }
 }

@@ -1,8 +1,10 @@
-"""``audiopipe publish``: what the feeds serve, sent to the show's remote through rclone, and a summary."""
+"""``audiopipe publish`` and ``audiopipe feed``: the feeds written through the gate, and what they serve sent to
+the show's remote through rclone, with a summary; also the feed refresh (and ``--publish``) after a build."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,37 +21,115 @@ def add(sub: Any) -> None:
     publish.add_argument("--to", metavar="REMOTE:PATH", help="where to (default: show.yaml publish.to)")
     publish.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     publish.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
+    publish.add_argument("--prune", action="store_true", help="remove from the remote what publishing put there "
+                         "and no feed carries any more (after the feeds are sent)")
     publish.add_argument("--no-check", action="store_true", help="do not fetch the feed back from base_url")
+    publish.add_argument("--quiet", action="store_true", help="no progress")
     publish.set_defaults(func=_cmd_publish)
+    feed = sub.add_parser("feed", help="write DIR/feed.xml from every built episode",
+                          description="Write the podcast RSS feed (RSS 2.0 + itunes + podcast namespaces) "
+                          "from the show settings and every episode built in DIR.")
+    feed.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                      help="the output folder holding the episodes (default: output)")
+    feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
+    feed.set_defaults(func=_cmd_feed)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _cmd_feed(args: argparse.Namespace) -> int:
+    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.review.release import refresh_feed
+    show = load_show(args.show or find_show_file(Path.cwd()))
+    _feed_said(*refresh_feed(args.out, show), "wrote")
+    return 0
+
+
+def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> None:
+    """After a build or a re-take: rewrite the feed with every episode that may be published, say which are
+    held and why; with ``--publish``, send what the feeds serve to show.yaml's destination."""
+    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.review.release import refresh_feed
+    publish = getattr(args, "publish", False)
+    if getattr(args, "no_feed", False) and not publish:
+        return
+    show = load_show(getattr(args, "show", None) or find_show_file(start or Path.cwd()))
+    if publish and not (show.publish_to and show.base_url):
+        raise AudiopipeError(f"--publish: {show.path or 'show.yaml'} names no destination; add `publish: {{to: "
+                             "REMOTE:PATH, base_url: https://…/}}` to it (the episode is built; run `audiopipe "
+                             "publish` once it is there)")
+    if not show.base_url:
+        _say("note: feed.xml not refreshed: show.yaml has no base_url")
+        return
+    _feed_said(*refresh_feed(args.out, show), "feed:")
+    if publish:
+        for line in publish_show(args.out, show, show.publish_to, quiet=getattr(args, "quiet", False),
+                                 refresh=False):
+            print(line)
+
+
+def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
+    """What a feed refresh has to say: each build held back and why, numbering that disagrees with dates."""
+    from audiopipe.publish.feed import numbering_warnings
+    for slug, reason in held:
+        _say(f"note: {slug}: this build is not published: {reason}")
+    for line in numbering_warnings(path):
+        _say(f"warning: {line}")
+    print(f"{done} {path}")
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
     from audiopipe.config.show import find_show_file, load_show
-    from audiopipe.publish import remote
-    from audiopipe.review.release import refresh_feed
     show = load_show(args.show or find_show_file(Path.cwd()))
     dest = args.to or show.publish_to
     if not dest:
         raise AudiopipeError("publish: no destination; give --to REMOTE:PATH, or `publish: {to: REMOTE:PATH}` in "
                              "show.yaml (the remote as `rclone config` names it)")
-    if show.base_url:
-        refresh_feed(args.out, show)            # the gate first: only what passed is published
-    outcome = remote.publish(args.out, dest, args.dry_run)
-    _summary(outcome, dest, args.dry_run)
-    mp3 = next((item.remote for item in outcome.sent + outcome.skipped if item.remote.endswith(".mp3")), None)
-    if show.base_url and not args.dry_run and not args.no_check:
-        for line in remote.check_public(show.base_url, mp3):
-            print(line)
+    for line in publish_show(args.out, show, dest, dry_run=args.dry_run, prune=args.prune,
+                             check=not args.no_check, quiet=args.quiet):
+        print(line)
     return 0
 
 
-def _summary(outcome: Any, dest: str, dry_run: bool) -> None:
+def publish_show(out_dir: Path, show: Any, dest: str, dry_run: bool = False, prune: bool = False,
+                 check: bool = True, quiet: bool = False, refresh: bool = True) -> list[str]:
+    """The feeds refreshed through the gate, what they serve sent to *dest*, the public URL checked: what to
+    say, line by line (``audiopipe publish``, ``build --publish`` and the review page's Release)."""
+    from audiopipe.progress import Progress
+    from audiopipe.publish import remote
+    from audiopipe.review.release import refresh_feed
+    if not any(out_dir.glob("*/report.json")):
+        raise AudiopipeError(f"publish: {out_dir} holds no built episode; give --out the folder you build into "
+                             "(nothing was sent)")
+    if show.base_url and refresh:
+        refresh_feed(out_dir, show)            # the gate first: only what passed is published
+    reporter = None if quiet else Progress()
+    try:
+        outcome = remote.publish(out_dir, dest, dry_run, prune, progress=reporter)
+    finally:
+        if reporter:
+            reporter.close()
+    lines = summary(outcome, dest, dry_run)
+    if show.base_url and not dry_run and check:
+        lines += remote.check_public(show.base_url, remote.first_enclosure(out_dir, show.base_url))
+    return lines
+
+
+def summary(outcome: Any, dest: str, dry_run: bool) -> list[str]:
+    """The table at the end: files sent and skipped, bytes, seconds; and what no feed carries any more."""
     rows = {"episodes": "hashed", "artwork": "artwork", "feeds": "feed"}
-    print(f"{'would publish' if dry_run else 'published'} to {dest}:")
-    print(f"  {'':<10}{'sent':>6}{'skipped':>9}{'bytes sent':>13}")
+    lines = [f"{'would publish' if dry_run else 'published'} to {dest}:",
+             f"  {'':<10}{'sent':>6}{'skipped':>9}{'bytes sent':>13}"]
     for label, kind in rows.items():
         sent = [i for i in outcome.sent if i.kind == kind]
         skipped = [i for i in outcome.skipped if i.kind == kind]
-        print(f"  {label:<10}{len(sent):>6}{len(skipped):>9}{sum(i.local.stat().st_size for i in sent):>13}")
-    print(f"  {'total':<10}{len(outcome.sent):>6}{len(outcome.skipped):>9}{outcome.bytes_sent:>13}   "
-          f"in {outcome.seconds:.1f} s")
+        lines.append(f"  {label:<10}{len(sent):>6}{len(skipped):>9}{sum(i.local.stat().st_size for i in sent):>13}")
+    lines.append(f"  {'total':<10}{len(outcome.sent):>6}{len(outcome.skipped):>9}{outcome.bytes_sent:>13}   "
+                 f"in {outcome.seconds:.1f} s")
+    if outcome.stale:
+        done = "would remove" if dry_run and outcome.pruned else "removed" if outcome.pruned else \
+            "left in place (--prune removes them)"
+        lines.append(f"  {len(outcome.stale)} file(s) on the remote that no feed carries any more: {done}")
+    return lines

@@ -258,8 +258,15 @@ class Studio:
         slug = request.match_info["slug"]
         folder = self.folder(slug)
         blockers = await asyncio.to_thread(state.release, folder)
-        return web.json_response({"released": not blockers, "blockers": blockers},
-                                 status=200 if not blockers else 409)
+        if blockers:
+            return web.json_response({"released": False, "blockers": blockers}, status=409)
+        try:                                         # then to where listeners are, if show.yaml says where
+            published = await asyncio.to_thread(state.publish_released, folder)
+        except AudiopipeError as exc:
+            return web.json_response({"released": True, "blockers": [], "published": [],
+                                      "error": f"Released, but not published: {exc.message}"},
+                                     status=502)
+        return web.json_response({"released": True, "blockers": [], "published": published})
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.gate], client_max_size=MAX_BODY)

@@ -130,3 +130,11 @@ def release(folder: Path) -> list[str]:
     record = EpisodeRecord.load(folder)
     return release_gate.release(folder, _show(record))
 
+
+def publish_released(folder: Path) -> list[str]:
+    """After a release: where show.yaml names a destination (``publish: {to: …}``), what the feeds serve is sent
+    there (the summary lines); else nothing."""
+    from audiopipe.studio.publishing import publish_show
+    show = _show(EpisodeRecord.load(folder))
+    return publish_show(folder.parent, show, show.publish_to, quiet=True) if show.publish_to else []
+
