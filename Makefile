@@ -9,7 +9,10 @@ EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
 # One pytest worker more than the cores: a third of the suite's time is spent waiting (ffmpeg and build
 # subprocesses, servers, a recognizer in its own process), which the extra worker fills (two cores:
-# 272 s with two workers, 242 s with three, measured here).
+# 272 s with two workers, 242 s with three, measured here). Work stealing: xdist's default hands each
+# worker a fixed quarter of the suite at the start, so one ran the slow tests for 280 s while another
+# sat idle after 86 s; with --dist worksteal an idle worker takes half of a busy one's queue (under a
+# CPU hog: 330 s -> 288 s, the three workers ending within 2 s of each other).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
 .PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster
@@ -52,7 +55,7 @@ episode: $(RUN_STAMP) voices
 test: $(STAMP) voices
 	-@$(MAKE) --no-print-directory browser readers
 	@$(BIN)/python -m compileall -q audiopipe tests bench >/dev/null
-	$(BIN)/python -m pytest -q -n $(WORKERS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m mypy
 	$(BIN)/ruff check audiopipe tests bench

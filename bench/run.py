@@ -390,7 +390,7 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     out["cluster"] = cluster_bench.measure(work, lambda path, minutes: generated_manifest(path, minutes, next(numbers)),
                                            False) if full else \
         {"skipped": f"{mode} mode (make bench-full measures it; tests/test_cluster.py runs real dask processes)"}
-    out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs)
+    out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs, 0.05 if smoke else 0.3)
     out["offline_engines"] = engine_synthesis(demo, work, not full)
     out["figures_check"] = figures_speed(demo)
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
