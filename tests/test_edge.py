@@ -19,6 +19,12 @@ ARIA = VoiceSettings("edge", "en-US-AriaNeural", "en")
 XIAO = VoiceSettings("edge", "zh-CN-XiaoxiaoNeural", "zh")
 
 
+@pytest.fixture(autouse=True)
+def _without_editions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These builds are about the engine: the show makes no language editions (tests/test_editions.py)."""
+    monkeypatch.setenv("AUDIOPIPE_SHOW", str(write(tmp_path / "plain-show.yaml", "editions: false\n")))
+
+
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
     server = StandIn().start()
@@ -196,13 +202,15 @@ def test_a_stream_cut_part_way_is_made_again_and_the_episode_is_whole(
 
 @pytest.mark.e2e
 def test_a_segment_that_always_fails_stops_the_build_or_takes_the_fallback(
-        standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        standin: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = edge_manifest(tmp_path)
+    monkeypatch.delenv("AUDIOPIPE_SHOW")             # this show, with a feed
     write(tmp_path / "ep" / "show.yaml", """
         title: "Show"
         description: "A show."
         owner_email: "owner@example.com"
         base_url: "https://example.com/podcast/"
+        editions: false
         """)
     standin.poison["航运价格"] = "noaudio"          # this text fails every time
     out = tmp_path / "o"

@@ -33,6 +33,10 @@ def minute_show(folder: Path, seconds: int) -> None:
 
 
 def generated(path: Path, stories: int, extra: str = "") -> Path:
+    """A manifest of *stories* stories; beside it, unless there is one, a show without language editions
+    (what these tests measure is the bilingual episode)."""
+    if not (path.parent / "show.yaml").exists():
+        write(path.parent / "show.yaml", "editions: false\n")
     lines = ['title: "Generated"', "date: 2026-11-20", *extra.splitlines(), "stories:"]
     for i in range(stories):
         lines += [f'  - title: "Story {i + 1}"',
@@ -47,7 +51,7 @@ def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.
     write(voices / "quiet-en.yaml", "language: en\nvoices: {espeak: en-us}\nvolume: -50\n")
     write(voices / "loud-zh.yaml", "language: zh\nvoices: {espeak: cmn}\nvolume: 50\n")
     manifest = generated(tmp_path / "ep" / "levels.yaml", 2, "voices: {en: quiet-en, zh: loud-zh}")
-    assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--voices", str(voices)]) == 0
+    assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--voices", str(voices), "--no-qa"]) == 0
     built = tmp_path / "out" / "levels"
     report = read_json(built / "report.json")
     segs = report["segments"]
@@ -67,9 +71,9 @@ def test_takes_10_db_apart_come_out_equally_loud(tmp_path: Path, capsys: pytest.
 
 @pytest.mark.e2e
 def test_target_is_a_show_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    show = write(tmp_path / "show.yaml", "title: Broadcast\ntarget_lufs: -23\ntrue_peak_dbtp: -2\n")
+    show = write(tmp_path / "show.yaml", "title: Broadcast\ntarget_lufs: -23\ntrue_peak_dbtp: -2\neditions: false\n")
     manifest = generated(tmp_path / "b.yaml", 1)
-    assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--show", str(show)]) == 0
+    assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--show", str(show), "--no-qa"]) == 0
     loud = ffmpeg_loudness(tmp_path / "out" / "b" / "b.mp3")
     assert -24.0 <= loud.integrated_lufs <= -22.0
     assert loud.true_peak_dbtp <= -2.0
@@ -83,7 +87,7 @@ def _window_max_jump(x: np.ndarray, at: int, half: int) -> float:
 @pytest.mark.e2e
 def test_joins_have_no_clicks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "joins.yaml", 2)
-    assert main(["build", str(manifest), "--out", str(tmp_path / "out")]) == 0
+    assert main(["build", str(manifest), "--out", str(tmp_path / "out"), "--no-qa"]) == 0
     built = tmp_path / "out" / "joins"
     report = read_json(built / "report.json")
     x = signal.to_float(ffmpeg.decode_file(built / "joins.mp3"))
@@ -164,7 +168,7 @@ def test_fit_says_what_to_cut_and_strict_fails(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.e2e
 def test_budget_is_printed_before_synthesis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = generated(tmp_path / "bud.yaml", 2)
-    assert main(["build", str(manifest), "--out", str(tmp_path / "o")]) == 0
+    assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--no-qa"]) == 0
     err = capsys.readouterr().err
     assert err.index("budget") < err.index("takes:")
     assert "story 1 'Story 1'" in err and "(target 3:00, -" in err
@@ -176,9 +180,9 @@ def test_music_bed_is_ducked_under_speech(tmp_path: Path, capsys: pytest.Capture
     t = np.arange(rate * 4) / rate
     write_wav(tmp_path / "bed.wav", signal.to_pcm((0.3 * np.sin(2 * math.pi * 55 * t)).astype(np.float32)))
     show = write(tmp_path / "show.yaml", "title: Bed\nbed: bed.wav\nbed_under_lu: 14\nduck_db: 12\n"
-                 "intro_overlap_ms: 1000\ngap_between_stories_ms: 3000\n")
+                 "intro_overlap_ms: 1000\ngap_between_stories_ms: 3000\neditions: false\n")
     manifest = generated(tmp_path / "bed.yaml", 2)
-    assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--show", str(show)]) == 0
+    assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--show", str(show), "--no-qa"]) == 0
     report = read_json(tmp_path / "o" / "bed" / "report.json")
     segs, intro = report["segments"], report["stingers"][0]
     assert intro["end_ms"] - segs[0]["start_ms"] == pytest.approx(1000, abs=2), "speech overlaps the intro"
