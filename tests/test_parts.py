@@ -51,7 +51,7 @@ def test_a_faster_rate_makes_fewer_groups() -> None:
 
 
 def _episode(tmp_path: Path, take_max_s: int, en: str = LONG_EN) -> Path:
-    write(tmp_path / "show.yaml", f"title: Parts\ntake_max_s: {take_max_s}\ntarget_seconds: 60\n")
+    write(tmp_path / "show.yaml", f"title: Parts\ntake_max_s: {take_max_s}\ntarget_seconds: 60\neditions: false\n")
     return write(tmp_path / "long.yaml", f'title: "Long"\ndate: 2026-11-19\nstories:\n'
                  f'  - title: One\n    en: "{en}"\n    zh: "{LONG_ZH}"\n')
 
