@@ -172,14 +172,16 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from audiopipe.engines import check_name
-    from audiopipe.options import BuildOptions, Choices, Run
-    from audiopipe.pipeline import build
-    from audiopipe.review.findings import failed, summary
     if args.draft:
         if args.engine not in (None, "espeak"):
             raise AudiopipeError("--draft uses the espeak engine; drop --engine or --draft")
         args.engine = "espeak"
+    if (stamped := publishing.made_from(args)) and publishing.nothing_to_do(args, *stamped):
+        return 0
+    from audiopipe.engines import check_name
+    from audiopipe.options import BuildOptions, Choices, Run
+    from audiopipe.pipeline import build
+    from audiopipe.review.findings import failed, summary
     if args.engine is not None:
         check_name(args.engine, allow_auto=True)   # an unknown name fails before anything else
     if args.fallback is not None:
@@ -226,6 +228,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
                  "rebuild (or `audiopipe retake`)")
             return 1
     publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)
+    if stamped:
+        publishing.stamp_build(args, *stamped)
     return 0
 
 

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -327,12 +328,14 @@ def _write_episode(p: Plan, timed: Timed, folder: Path, mp3: Path, options: Buil
     whole), the record, the sidecars."""
     takes = produce_editions.Takes(p.manifest, p.show, timed.results, p.cache, p.levels, p.intro, p.outro,
                                    timed.gap_scale)
-    with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack:
-        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster, options.run.progress)
-        p.stage("master_encode")
+    with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack, ThreadPoolExecutor(1, "editions") as side:
         targets = {lang: stack.enter_context(atomic_path(folder / produce_editions.files_of(p.manifest.slug, lang)[0]))
                    for lang in produce_editions.languages(takes)}
-        rendered = produce_editions.render(takes, targets, options.choices.remaster)
+        editions = side.submit(produce_editions.render, takes, targets, options.choices.remaster, at_once=1)
+        produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster,  # beside the
+                           options.run.progress)                                   # episode: both cores busy
+        p.stage("master_encode")
+        rendered = editions.result()
         p.stage("editions")
         record = publish_episode(p, timed, produced, rendered, folder, tmp, options)
     write_record(folder, record)

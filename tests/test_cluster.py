@@ -57,7 +57,7 @@ def test_a_cluster_build_is_the_local_build(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr()
     assert f"cluster: {c.address}, 2 worker(s), 2 thread(s)" in out.err
     # the cache is the client's: a rebuild without the cluster makes nothing and records no worker
-    assert main([*common, "--out", str(tmp_path / "remote"), "--cache", str(tmp_path / "c1")]) == 0
+    assert main([*common, "--out", str(tmp_path / "remote"), "--cache", str(tmp_path / "c1"), "--remaster"]) == 0
     assert _workers(tmp_path / "remote" / "small") == [None] * 4
 
 

@@ -61,13 +61,14 @@ def languages(takes: Takes) -> list[str]:
 
 
 def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False,
-           done: Callable[[], None] = lambda: None) -> tuple[Edition, ...]:
-    """Every edition in *targets* (language -> the MP3 to write), both at once (each encode takes a core)."""
+           done: Callable[[], None] = lambda: None, at_once: int = 2) -> tuple[Edition, ...]:
+    """Every edition in *targets* (language -> the MP3 to write), *at_once* at a time (each encode takes a
+    core; beside the bilingual episode's encode, one at a time: both cores busy, neither fought over)."""
     def one(lang: str) -> Edition:
         made = _render(takes, lang, targets[lang], remaster)
         done()
         return made
-    with ThreadPoolExecutor(max_workers=max(1, len(targets)), thread_name_prefix="edition") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(at_once, len(targets))), thread_name_prefix="edition") as pool:
         return tuple(pool.map(one, list(targets)))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,6 +81,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
             import webbrowser
             webbrowser.open(url)
     try:
+        import asyncio  # the server only: a build need not load it
+
         asyncio.run(serve(studio, args.host, args.port, ready))
     except KeyboardInterrupt:
         _say("review server stopped")

@@ -133,3 +133,60 @@ def summary(outcome: Any, dest: str, dry_run: bool) -> list[str]:
             "left in place (--prune removes them)"
         lines.append(f"  {len(outcome.stale)} file(s) on the remote that no feed carries any more: {done}")
     return lines
+
+
+# ---- a rebuild with nothing to do ------------------------------------------------------------------
+
+STAMPED = ("engine", "fit", "strict", "fallback", "publish_fallback", "no_qa", "asr", "no_feed", "out", "show",
+           "voices")
+"""The producer's choices a build's bytes depend on (not --jobs, --cache, --scheduler or --quiet: the
+same bytes whatever they are)."""
+
+
+def made_from(args: argparse.Namespace) -> tuple[Path, dict[str, Any]] | None:
+    """The episode folder of a one-manifest build, and what it is made from now (publish/stamp.py); None for
+    a batch or --remaster (always made)."""
+    if len(args.manifests) != 1 or args.remaster:
+        return None
+    from audiopipe.config.show import find_show_file
+    from audiopipe.config.voices import find_voices_dir
+    from audiopipe.publish import stamp
+    manifest = Path(args.manifests[0])
+    folder = Path(args.out) / manifest.stem
+    choices = stamp.choices_of((key, getattr(args, key, None)) for key in STAMPED)
+    return folder, stamp.inputs(manifest, args.show or find_show_file(manifest.parent),
+                                args.voices or find_voices_dir(manifest.parent), folder, choices)
+
+
+def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]) -> bool:
+    """When the episode is what its last build made of these same inputs, files and feed intact: say so."""
+    import json
+    import time
+
+    from audiopipe.publish import stamp
+    started = time.perf_counter()
+    proved = stamp.unchanged(folder, inputs)
+    if proved is None:
+        stamp.forget(folder)                    # until this build ends well, no stamp holds
+        return False
+    episode = json.loads((folder / "report.json").read_text(encoding="utf-8"))["episode"]
+    minutes, seconds = divmod(episode["duration_ms"] / 1000, 60)
+    print(f"built {folder / episode['file']}: {int(minutes)}:{seconds:04.1f}, {episode['loudness_lufs']:.1f} LUFS, "
+          f"true peak {episode['true_peak_dbtp']:.1f} dBTP, in {time.perf_counter() - started:.1f} s (unchanged)")
+    _say(f"unchanged: the inputs, choices and audiopipe are those of the last build, and its {proved} files are as "
+         "it wrote them (hashed): nothing to do (--remaster makes it all again)")
+    if args.publish:
+        refresh_and_publish(args, Path(args.manifests[0]).parent)
+    return True
+
+
+def stamp_build(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]) -> None:
+    """After a build that ended well: its stamp, for the next one."""
+    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.publish import stamp
+    from audiopipe.publish.feed import read_served
+    show = load_show(args.show or find_show_file(Path(args.manifests[0]).parent))
+    feed = Path(args.out) / "feed.xml" if show.base_url and not args.no_feed else None
+    served = read_served(folder)
+    name = served[1].names.get(f"{folder.name}.mp3") if served else None
+    stamp.write(folder, inputs, feed, name)
