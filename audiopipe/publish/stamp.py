@@ -146,9 +146,9 @@ def unchanged(folder: Path, made_from: Mapping[str, Any]) -> int | None:
     if not outputs or not _same(folder, outputs):
         return None
     feed, served = stamp.get("feed"), stamp.get("served")
-    if feed:
+    if feed and served:                          # (a build held out of the feed: nothing of it to look for)
         try:
-            if not served or served.encode() not in Path(feed).read_bytes():
+            if served.encode() not in Path(feed).read_bytes():
                 return None
         except OSError:
             return None
