@@ -14,7 +14,7 @@ import pytest
 
 from audiopipe.cli import main
 from tests.builds import PLAIN, SHOW, build, built_episode
-from tests.conftest import REPO, unsigned, write
+from tests.conftest import REPO, cache_root, unsigned, write
 
 pytestmark = pytest.mark.e2e
 
@@ -110,3 +110,17 @@ def test_a_retake_gives_the_bytes_a_cold_build_of_the_same_choices_gives(
     assert len(names) >= 14 and "two-stories-zh.mp3" in names and "segments/03-en.mp3" in names
     for name in names:
         assert unsigned(out / "two-stories" / name) == unsigned(cold / "two-stories" / name), name
+
+
+def test_qa_measures_again_only_the_files_a_retake_changed(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    manifest, out = built_episode(tmp_path, SHOW)            # with both language editions
+    kept = cache_root() / "qa-measured"
+    assert main(["qa", "two-stories", "--out", str(out)]) == 0
+    before = set(kept.rglob("*.json"))
+    assert len(before) >= 4 + 2 + 2                          # 4 segments, the episode twice, 2 editions
+    assert main(["retake", "two-stories", "3", "--rate", "15", "--out", str(out)]) == 0
+    new = sorted(p.name.split(".")[1] for p in set(kept.rglob("*.json")) - before)
+    assert new == ["decode", "edition", "loudness", "segment"]   # the episode, the English edition, segment 3
+    qa = json.loads((out / "two-stories" / "qa.json").read_text(encoding="utf-8"))
+    assert qa["passed"] and any(f["check"] == "segments" for f in qa["findings"])

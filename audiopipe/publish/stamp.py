@@ -72,7 +72,7 @@ def _named_files(yaml_file: Path | None) -> list[Path]:
     return found
 
 
-def _code() -> str:
+def code_hash() -> str:
     """audiopipe's own files (code and data), hashed once per process."""
     global _CODE
     if _CODE is None:
@@ -108,7 +108,7 @@ def inputs(manifest: Path, show_file: Path | None, voices_dir: Path | None, fold
     if (folder / "review.json").is_file():
         files.append(folder / "review.json")
     return {"files": {str(p.resolve()): sha256_file(p) for p in files}, "choices": dict(choices),
-            "code": _code(), "libraries": _libraries()}
+            "code": code_hash(), "libraries": _libraries()}
 
 
 def _outputs(folder: Path) -> dict[str, str]:

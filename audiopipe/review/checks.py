@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from audiopipe.review import asr as asr_module
 from audiopipe.review import editions as editions_check
 from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import Finding, failed, summary
+from audiopipe.review.measured import measured
 from audiopipe.review.page import write_page
 from audiopipe.review.qarecord import QaRecord
 from audiopipe.synth import timing
@@ -44,7 +46,7 @@ class Checker:
         self.folder = folder
         self.show = show
         self.limits = show.qa
-        self.cache_root = cache_root            # where the recognizer's model is kept
+        self.cache_root = cache_root            # the recognizer's model, and what was measured before
         self.asr = asr
         self.log = log
         self.progress = progress
@@ -101,33 +103,37 @@ class Checker:
 
     def decodes(self) -> Iterator[Finding]:
         """Decode end to end, streaming (constant memory), drawing the page's waveform on the way."""
-        want_samples = self.record.episode.duration_ms * WORK_RATE // 1000
-        per_bin = max(1, -(-want_samples // WAVE_BINS))
-        top = np.zeros(WAVE_BINS, np.float32)
-        low = np.zeros(WAVE_BINS, np.float32)
-        count = 0
         try:
-            carry = b""
-            for block in ffmpeg.stream_decode(self.mp3):
-                block = carry + block
-                usable = len(block) - len(block) % 2
-                carry = block[usable:]
-                x = np.frombuffer(block[:usable], dtype="<i2").astype(np.float32) / 32768
-                bins = np.minimum((count + np.arange(len(x))) // per_bin, WAVE_BINS - 1)
-                np.maximum.at(top, bins, x)
-                np.minimum.at(low, bins, x)
-                count += len(x)
+            decoded = measured(self.cache_root, self.mp3, "decode", self._decode)
         except ToolError as exc:
             yield Finding("decode", "fail", f"the MP3 does not decode ({exc.message}); rebuild the episode")
             return
-        self.waveform = (top.tolist(), low.tolist())
-        got = count / WORK_RATE
+        self.waveform = (decoded["top"], decoded["low"])
+        got = decoded["samples"] / WORK_RATE
         want = self.record.episode.duration_ms / 1000
         if abs(got - want) > 0.5:
             yield Finding("decode", "fail", f"the MP3 decodes to {got:.1f} s but the episode is {want:.1f} s: "
                           "it is truncated or damaged; rebuild the episode")
         else:
             yield Finding("decode", "pass", f"the MP3 decodes end to end ({got:.1f} s)")
+
+    def _decode(self) -> dict[str, Any]:
+        want_samples = self.record.episode.duration_ms * WORK_RATE // 1000
+        per_bin = max(1, -(-want_samples // WAVE_BINS))
+        top = np.zeros(WAVE_BINS, np.float32)
+        low = np.zeros(WAVE_BINS, np.float32)
+        count = 0
+        carry = b""
+        for block in ffmpeg.stream_decode(self.mp3):
+            block = carry + block
+            usable = len(block) - len(block) % 2
+            carry = block[usable:]
+            x = np.frombuffer(block[:usable], dtype="<i2").astype(np.float32) / 32768
+            bins = np.minimum((count + np.arange(len(x))) // per_bin, WAVE_BINS - 1)
+            np.maximum.at(top, bins, x)
+            np.minimum.at(low, bins, x)
+            count += len(x)
+        return {"samples": count, "top": top.tolist(), "low": low.tolist()}
 
     def tags(self) -> Iterator[Finding]:
         try:
@@ -179,13 +185,9 @@ class Checker:
 
     def episode_loudness(self) -> Iterator[Finding]:
         """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
-        loud, stderr = loudness.measure_file_verbose(self.mp3)
-        curve = []
-        for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
-            t = float(m.group(1))
-            if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
-                curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
-        self.loudness_curve = curve
+        kept = measured(self.cache_root, self.mp3, "loudness", lambda: _loudness_and_curve(self.mp3))
+        loud = loudness.Loudness(kept["lufs"], kept["true_peak"])
+        self.loudness_curve = [(t, short) for t, short in kept["curve"]]
         target, tol = self.show.target_lufs, self.limits.loudness_tolerance_lu
         if self.record.episode.duration_ms < 20_000 and abs(loud.integrated_lufs - target) > tol:
             yield Finding("loudness", "warn", f"the episode measures {loud.integrated_lufs:.1f} LUFS; under 20 s "
@@ -203,7 +205,7 @@ class Checker:
 
     def editions(self) -> Iterator[Finding]:
         """Each language edition: length, loudness, tags (review/editions.py)."""
-        yield from editions_check.findings(self.folder, self.record, self.show)
+        yield from editions_check.findings(self.folder, self.record, self.show, self.cache_root)
 
     def duration(self) -> Iterator[Finding]:
         seconds = self.record.episode.duration_ms / 1000
@@ -215,22 +217,29 @@ class Checker:
                           f"{timing.mmss(hi)}; edit the script or build with --fit")
 
     # ---- per segment ------------------------------------------------------------------------
-    def _segment_samples(self, seg: SegmentRecord) -> np.ndarray | None:
+    def _segment_measures(self, seg: SegmentRecord) -> dict[str, Any] | None:
+        """A segment's QA file decoded: its loudness, sample peak and longest inner silence."""
         path = self.folder / (seg.file or "")
         if not seg.file or not path.is_file():
             return None
-        return signal.to_float(ffmpeg.decode_file(path))
+
+        def measure() -> dict[str, Any]:
+            samples = signal.to_float(ffmpeg.decode_file(path))
+            return {"lufs": loudness.integrated_lufs(samples, WORK_RATE),
+                    "peak": float(np.abs(samples).max(initial=0)),
+                    "inner_ms": signal.longest_inner_silence_ms(samples)}
+        return measured(self.cache_root, path, "segment", measure)
 
     def segments(self) -> Iterator[Finding]:
         limits = self.limits
         for seg in self.record.segments:
             i, label = seg.index, seg.label
-            samples = self._segment_samples(seg)
-            if samples is None:
+            measures = self._segment_measures(seg)
+            if measures is None:
                 yield Finding("segment-file", "fail", f"{label}: its QA file is missing; rebuild the episode", i)
                 continue
-            lufs = loudness.integrated_lufs(samples, WORK_RATE)
-            if lufs <= limits.silent_lufs or float(np.abs(samples).max(initial=0)) < 0.01:
+            lufs = measures["lufs"]
+            if lufs <= limits.silent_lufs or measures["peak"] < 0.01:
                 yield Finding("silent", "fail", f"{label} is silent ({lufs:.0f} LUFS); re-take it "
                               f"(`audiopipe retake {self.record.episode.slug} {i}`)", i)
                 continue
@@ -243,7 +252,7 @@ class Checker:
             if expected is not None and speech_ms < limits.short_ratio * expected:
                 yield Finding("cut-short", "fail", f"{label} lasts {seg.duration_ms / 1000:.1f} s but its text "
                               f"needs about {expected / 1000:.1f} s: the take is cut short; re-take it", i)
-            inner = signal.longest_inner_silence_ms(samples)
+            inner = measures["inner_ms"]
             if inner > limits.max_inner_silence_ms:
                 yield Finding("inner-silence", "fail", f"{label} has a {inner / 1000:.1f} s silence inside it "
                               f"(over {limits.max_inner_silence_ms / 1000:g} s); check the text and re-take it", i)
@@ -296,6 +305,17 @@ class Checker:
                 yield Finding("asr", "fail", f"{label}: pinyin syllable error rate {r.syllable_er:.0%} (over "
                               f"{self.limits.asr_max_syllable_er:.0%}); listen to it and re-take it", seg.index)
         yield Finding("asr", "pass", f"{len(results)} segments transcribed")
+
+
+def _loudness_and_curve(mp3: Path) -> dict[str, Any]:
+    """Integrated loudness and true peak, and the short-term loudness every half second (for the page)."""
+    loud, stderr = loudness.measure_file_verbose(mp3)
+    curve = []
+    for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
+        t = float(m.group(1))
+        if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
+            curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
+    return {"lufs": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp, "curve": curve}
 
 
 def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from audiopipe.config.show import Show
 from audiopipe.dsp import loudness
@@ -13,6 +14,7 @@ from audiopipe.produce.mix import layout
 from audiopipe.publish.record import EditionRecord, EpisodeRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review.findings import Finding
+from audiopipe.review.measured import measured
 from audiopipe.text import ISO639_2
 from audiopipe.tools import ffmpeg
 from audiopipe.tools.wav import WORK_RATE
@@ -32,15 +34,23 @@ def expected_ms(record: EpisodeRecord, edition: EditionRecord, show: Show) -> fl
     return placed.length * 1000 / WORK_RATE
 
 
-def findings(folder: Path, record: EpisodeRecord, show: Show) -> Iterator[Finding]:
+def findings(folder: Path, record: EpisodeRecord, show: Show, cache_root: Path | None = None) -> Iterator[Finding]:
     for edition in record.editions:
-        yield from _one(folder, record, edition, show)
+        yield from _one(folder, record, edition, show, cache_root)
 
 
-def _one(folder: Path, record: EpisodeRecord, edition: EditionRecord, show: Show) -> Iterator[Finding]:
+def _measure(mp3: Path) -> dict[str, Any]:
+    seconds = sum(len(block) for block in ffmpeg.stream_decode(mp3)) / 2 / WORK_RATE   # streamed: flat memory
+    loud = loudness.measure_file_verbose(mp3)[0]
+    return {"seconds": seconds, "lufs": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp}
+
+
+def _one(folder: Path, record: EpisodeRecord, edition: EditionRecord, show: Show,
+         cache_root: Path | None) -> Iterator[Finding]:
     name, mp3 = f"the {edition.lang} edition", folder / edition.file
     try:
-        got = sum(len(block) for block in ffmpeg.stream_decode(mp3)) / 2 / WORK_RATE   # streamed: flat memory
+        kept = measured(cache_root, mp3, "edition", lambda: _measure(mp3))
+        got = kept["seconds"]
     except ToolError as exc:
         yield Finding("editions", "fail", f"{name} ({edition.file}) does not decode ({exc.message}); rebuild")
         return
@@ -50,7 +60,7 @@ def _one(folder: Path, record: EpisodeRecord, edition: EditionRecord, show: Show
     if abs(got - want) > tolerance or abs(edition.duration_ms / 1000 - want) > tolerance:
         problems.append(f"it decodes to {got:.2f} s where its stingers, {len(edition.segments)} segments and "
                         f"gaps add up to {want:.2f} s")
-    loud = loudness.measure_file_verbose(mp3)[0]
+    loud = loudness.Loudness(kept["lufs"], kept["true_peak"])
     tol = show.qa.loudness_tolerance_lu
     if abs(loud.integrated_lufs - show.target_lufs) > tol:
         problems.append(f"it measures {loud.integrated_lufs:.1f} LUFS, outside {show.target_lufs:g} ±{tol:g}")
