@@ -69,16 +69,24 @@ def _objects(endpoint: str) -> dict[str, int]:
     return {o["Key"][len("ledger/"):]: o["Size"] for o in listed.get("Contents", [])}
 
 
-def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., None],
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+@contextmanager
+def s3_show(tmp_path: Path, remote_env: Callable[..., None]) -> Iterator[tuple[Path, str, list[str]]]:
+    """The two-story episode built with its editions, an empty bucket on `rclone serve s3`, rclone's remote
+    `pod` pointed at it: (the output folder, the endpoint, the arguments of a publish there)."""
     manifest, out = built_episode(tmp_path, SHOW)
     root = tmp_path / "s3"
     (root / "shows").mkdir(parents=True)
     with s3_server(root) as (_, endpoint):
         remote_env(endpoint)
+        yield out, endpoint, ["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
+                              str(manifest.parent / "show.yaml"), "--no-check"]
+
+
+def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., None],
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with s3_show(tmp_path, remote_env) as (out, endpoint, args):
         capsys.readouterr()
-        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
-                     str(manifest.parent / "show.yaml"), "--no-check"]) == 0
+        assert main(args) == 0
         first = capsys.readouterr().out
         there = _objects(endpoint)
         # what the feed points at is there, byte for byte in size, read back by boto3
@@ -94,16 +102,13 @@ def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., 
         assert len(mp3s) == 3 and {"feed.xml", "feed-en.xml", "feed-zh.xml", "artwork.png"} <= set(there)
         assert "total" in first and "  feeds          3        0" in first
         # the second publish sends the feeds only: no MP3 byte
-        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
-                     str(manifest.parent / "show.yaml"), "--no-check"]) == 0
+        assert main(args) == 0
         second = capsys.readouterr().out
         assert "  episodes       0       12            0" in second and "  total          0       16            0" in second
         # what no feed carries any more: said, left without --prune, listed by --dry-run, removed by --prune
         s3 = _client(endpoint)
         s3.put_object(Bucket="shows", Key="ledger/gone-day/published/gone-day.0123456789ab.mp3", Body=b"old")
         s3.put_object(Bucket="shows", Key="ledger/index.html", Body=b"<p>the show's own page</p>")
-        args = ["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", str(manifest.parent / "show.yaml"),
-                "--no-check"]
         assert main(args) == 0 and "1 file(s) on the remote that no feed carries any more: left in place" in \
             capsys.readouterr().out
         assert main([*args, "--prune", "--dry-run"]) == 0 and ": would remove" in capsys.readouterr().out
@@ -114,13 +119,8 @@ def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., 
 
 def test_content_types_and_cache_headers_are_kept_by_the_server(tmp_path: Path, remote_env: Callable[..., None],
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    manifest, out = built_episode(tmp_path, SHOW)
-    root = tmp_path / "s3"
-    (root / "shows").mkdir(parents=True)
-    with s3_server(root) as (_, endpoint):
-        remote_env(endpoint)
-        assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show",
-                     str(manifest.parent / "show.yaml"), "--no-check", "--quiet"]) == 0
+    with s3_show(tmp_path, remote_env) as (_, endpoint, args):
+        assert main([*args, "--quiet"]) == 0
         s3 = _client(endpoint)
         seen = {}
         for key in _objects(endpoint):
