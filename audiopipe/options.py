@@ -61,10 +61,13 @@ class BuildOptions:
         """The same build, telling no one (a batch's inner steps)."""
         return replace(self, run=replace(self.run, log=lambda message: None, progress=None))
 
+    def engine_options(self) -> EngineOptions:
+        run = self.run
+        return EngineOptions(run.cache_root, run.connections, run.retries, self.choices.offline)
+
     def engines(self) -> Engines:
         """The engines of one run, built from these options."""
-        run = self.run
-        return Engines(EngineOptions(run.cache_root, run.connections, run.retries, self.choices.offline), run.log)
+        return Engines(self.engine_options(), self.run.log)
 
 
 class Stopwatch:

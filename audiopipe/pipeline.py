@@ -313,11 +313,11 @@ def before_synthesis(manifest_path: Path, options: BuildOptions, engines: Engine
     return fit_estimate(p, options.quiet() if in_batch else options)
 
 
-def build(manifest_path: Path, options: BuildOptions | None = None) -> Episode:
-    """The whole pipeline for one manifest."""
+def build(manifest_path: Path, options: BuildOptions | None = None, engines: Engines | None = None) -> Episode:
+    """The whole pipeline for one manifest (with *engines* already loaded, when a caller keeps them)."""
     options = options or BuildOptions()
     prepare_folders(options)
-    p, options = before_synthesis(manifest_path, options)
+    p, options = before_synthesis(manifest_path, options, engines)
     with cluster.connected(options.run.scheduler, p.engines, options.run.log) as remote:
         options = replace(options, run=replace(options.run, remote=remote))
         return finish(p, synthesize(p, options), options)

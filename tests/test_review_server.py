@@ -366,3 +366,13 @@ def test_hostile_requests_are_4xx_never_500(tmp_path: Path, capsys: pytest.Captu
             return got
         got = asyncio.run(run())
     assert got == {"nul": 404, "long": 404, "nul slug": 404, "deep json": 400, "rate 1e400": 400}, got
+
+
+def test_the_server_keeps_one_set_of_engines_between_retakes(tmp_path: Path) -> None:
+    from audiopipe.options import BuildOptions, Choices, Run
+    from audiopipe.studio.server import Studio
+    studio = Studio(tmp_path, tmp_path / "cache", "token")
+    first = studio.engines(BuildOptions(Choices(), Run(out_dir=tmp_path, cache_dir=tmp_path / "cache")))
+    again = studio.engines(BuildOptions(Choices(engine="espeak"), Run(out_dir=tmp_path, cache_dir=tmp_path / "cache")))
+    other = studio.engines(BuildOptions(Choices(), Run(out_dir=tmp_path, cache_dir=tmp_path / "elsewhere")))
+    assert first is again and other is not first      # Kokoro's model and dictionaries load once per server

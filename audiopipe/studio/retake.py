@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions, Choices, Run
 from audiopipe.pipeline import Episode, build, load
@@ -50,8 +51,10 @@ def segment_of(record: EpisodeRecord, index: int, folder: Path) -> SegmentRecord
 
 def retake(folder: Path, index: int, override: Override | None, cache_dir: Path | None = None,
            log: Callable[[str], None] = lambda message: None,
-           progress: Callable[[str, int, int], None] | None = None, keep_previous: bool = False) -> Retaken:
-    """Make segment *index* again (with *override* saved first, when given) and rebuild the episode."""
+           progress: Callable[[str, int, int], None] | None = None, keep_previous: bool = False,
+           engines: Callable[[BuildOptions], Engines] | None = None) -> Retaken:
+    """Make segment *index* again (with *override* saved first, when given) and rebuild the episode; the
+    review server passes *engines*, which keeps one loaded set of engines between re-takes."""
     record = EpisodeRecord.load(folder)
     before = segment_of(record, index, folder)
     options = options_for(record, folder.parent, cache_dir, index, log, progress)
@@ -62,7 +65,7 @@ def retake(folder: Path, index: int, override: Override | None, cache_dir: Path 
         merged = {**retakes.stored(folder).get(index, Override()).to_json(), **override.to_json()}
         retakes.save(folder, index, Override(**merged))
     previous_file = _keep(folder, before) if keep_previous else None
-    episode = build(manifest, options)
+    episode = build(manifest, options, engines(options) if engines else None)
     after = segment_of(EpisodeRecord.load(folder), index, folder)
     return Retaken(episode, before, after, previous_file)
 

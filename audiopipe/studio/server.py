@@ -23,7 +23,9 @@ from typing import Any
 
 from aiohttp import web
 
+from audiopipe.engines import EngineOptions, Engines
 from audiopipe.errors import AudiopipeError
+from audiopipe.options import BuildOptions
 from audiopipe.studio import page, state
 from audiopipe.studio.retake import keep_ab, retake
 from audiopipe.synth.plan import Override
@@ -84,6 +86,13 @@ class Studio:
         self._builds: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="retake")
+        self._engines: dict[EngineOptions, Engines] = {}
+
+    def engines(self, options: BuildOptions) -> Engines:
+        """One set of engines for the server's life (per engine settings): a re-take does not load Kokoro's
+        model and dictionaries again (its synthesis is thread-safe: builds already share it)."""
+        with self._guard:
+            return self._engines.setdefault(options.engine_options(), options.engines())
 
     def folder(self, slug: str) -> Path:
         """The episode folder of *slug*: an existing episode of the output folder, or 404."""
@@ -216,7 +225,7 @@ class Studio:
             with self.build_lock(job.slug):
                 previous = state.stored_override(folder, job.segment)
                 done = retake(folder, job.segment, override, self.cache_dir, self.log, progress,
-                              keep_previous=True)
+                              keep_previous=True, engines=self.engines)
                 state.set_pending(folder, job.segment, done, previous)
                 state.refresh_feed(folder)
             job.state = "done"
