@@ -211,10 +211,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
             return 2
         return 1 if any(o.episode is not None and failed(o.episode.findings) for o in outcomes) else 0
     episode = build(args.manifests[0], options)
-    minutes, seconds = divmod(episode.duration_ms / 1000, 60)
-    print(f"built {episode.mp3}: {int(minutes)}:{seconds:04.1f}, "
-          f"{episode.loudness.integrated_lufs:.1f} LUFS, true peak {episode.loudness.true_peak_dbtp:.1f} dBTP, "
-          f"in {episode.seconds:.1f} s ({episode.synthesized} synthesized, {episode.cached} cached)")
+    print(publishing.built_line(episode.mp3, episode.duration_ms, episode.loudness.integrated_lufs,
+                                episode.loudness.true_peak_dbtp, episode.seconds,
+                                f"{episode.synthesized} synthesized, {episode.cached} cached"))
     for warning in episode.warnings:
         _say(f"warning: {warning}")
     if episode.findings:
@@ -227,9 +226,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
             _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
                  "rebuild (or `audiopipe retake`)")
             return 1
-    publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)
+    show = publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)
     if stamped:
-        publishing.stamp_build(args, *stamped)
+        publishing.stamp_build(stamped, show)
     return 0
 
 

@@ -331,7 +331,7 @@ def _write_episode(p: Plan, timed: Timed, folder: Path, mp3: Path, options: Buil
     with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack, ThreadPoolExecutor(1, "editions") as side:
         targets = {lang: stack.enter_context(atomic_path(folder / produce_editions.files_of(p.manifest.slug, lang)[0]))
                    for lang in produce_editions.languages(takes)}
-        editions = side.submit(produce_editions.render, takes, targets, options.choices.remaster, at_once=1)
+        editions = side.submit(produce_editions.render, takes, targets, options.choices.remaster)
         produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster,  # beside the
                            options.run.progress)                                   # episode: both cores busy
         p.stage("master_encode")

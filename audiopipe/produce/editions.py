@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,16 +59,10 @@ def languages(takes: Takes) -> list[str]:
     return langs if takes.show.editions and len(langs) > 1 else []
 
 
-def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False,
-           done: Callable[[], None] = lambda: None, at_once: int = 2) -> tuple[Edition, ...]:
-    """Every edition in *targets* (language -> the MP3 to write), *at_once* at a time (each encode takes a
-    core; beside the bilingual episode's encode, one at a time: both cores busy, neither fought over)."""
-    def one(lang: str) -> Edition:
-        made = _render(takes, lang, targets[lang], remaster)
-        done()
-        return made
-    with ThreadPoolExecutor(max_workers=max(1, min(at_once, len(targets))), thread_name_prefix="edition") as pool:
-        return tuple(pool.map(one, list(targets)))
+def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False) -> tuple[Edition, ...]:
+    """Every edition in *targets* (language -> the MP3 to write), one after the other: the build runs this
+    beside the bilingual episode's encode, so both cores are busy and neither is fought over."""
+    return tuple(_render(takes, lang, mp3, remaster) for lang, mp3 in targets.items())
 
 
 def first_clause(text: str, limit: int = 24) -> str:

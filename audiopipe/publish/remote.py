@@ -85,10 +85,10 @@ def items(out_dir: Path) -> list[Item]:
     return found + [Item(out_dir / name, name, "feed") for name in FEEDS[::-1] if (out_dir / name).is_file()]
 
 
-def _run(args: list[str], dest: str) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], dest: str, feed: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run([rclone(), *RETRIES, *args], capture_output=True, text=True, timeout=TIMEOUT_S,
-                              check=False)
+        proc = subprocess.run([rclone(), *RETRIES, *args], input=feed, capture_output=True, text=True,
+                              timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise AudiopipeError(f"publish: {dest}: rclone did not answer in {TIMEOUT_S} s; is the remote reachable? "
                              "(running it again resumes)") from None
@@ -196,8 +196,7 @@ def _send(group: list[Item], out_dir: Path, dest: str, outcome: Outcome, tick: C
 
 
 def _prune(stale: list[str], dest: str) -> None:
-    proc = subprocess.run([rclone(), *RETRIES, "delete", "--files-from-raw", "-", dest], input="".join(
-        f"{name}\n" for name in stale), capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    proc = _run(["delete", "--files-from-raw", "-", dest], dest, "".join(f"{name}\n" for name in stale))
     if proc.returncode != 0:
         raise AudiopipeError(f"publish: {dest}: removing what no feed carries: {_why(proc.stderr, proc.returncode)}; "
                              "everything was sent; run `audiopipe publish --prune` again to remove the rest")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audiopipe.errors import AudiopipeError
+
+if TYPE_CHECKING:
+    from audiopipe.config.show import Show
 
 
 def add(sub: Any) -> None:
@@ -47,14 +50,15 @@ def _cmd_feed(args: argparse.Namespace) -> int:
     return 0
 
 
-def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> None:
+def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> Show | None:
     """After a build or a re-take: rewrite the feed with every episode that may be published, say which are
-    held and why; with ``--publish``, send what the feeds serve to show.yaml's destination."""
+    held and why; with ``--publish``, send what the feeds serve to show.yaml's destination.  The show when
+    the feed was refreshed, else None."""
     from audiopipe.config.show import find_show_file, load_show
     from audiopipe.review.release import refresh_feed
     publish = getattr(args, "publish", False)
     if getattr(args, "no_feed", False) and not publish:
-        return
+        return None
     show = load_show(getattr(args, "show", None) or find_show_file(start or Path.cwd()))
     if publish and not (show.publish_to and show.base_url):
         raise AudiopipeError(f"--publish: {show.path or 'show.yaml'} names no destination; add `publish: {{to: "
@@ -62,12 +66,20 @@ def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> 
                              "publish` once it is there)")
     if not show.base_url:
         _say("note: feed.xml not refreshed: show.yaml has no base_url")
-        return
+        return None
     _feed_said(*refresh_feed(args.out, show), "feed:")
     if publish:
         for line in publish_show(args.out, show, show.publish_to, quiet=getattr(args, "quiet", False),
                                  refresh=False):
             print(line)
+    return show
+
+
+def built_line(mp3: Path, duration_ms: int, lufs: float, true_peak: float, seconds: float, how: str) -> str:
+    """The line a build ends with: the episode, its length and loudness, how long it took and how."""
+    minutes, rest = divmod(duration_ms / 1000, 60)
+    return (f"built {mp3}: {int(minutes)}:{rest:04.1f}, {lufs:.1f} LUFS, true peak {true_peak:.1f} dBTP, "
+            f"in {seconds:.1f} s ({how})")
 
 
 def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
@@ -170,9 +182,8 @@ def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]
         stamp.forget(folder)                    # until this build ends well, no stamp holds
         return False
     episode = json.loads((folder / "report.json").read_text(encoding="utf-8"))["episode"]
-    minutes, seconds = divmod(episode["duration_ms"] / 1000, 60)
-    print(f"built {folder / episode['file']}: {int(minutes)}:{seconds:04.1f}, {episode['loudness_lufs']:.1f} LUFS, "
-          f"true peak {episode['true_peak_dbtp']:.1f} dBTP, in {time.perf_counter() - started:.1f} s (unchanged)")
+    print(built_line(folder / episode["file"], episode["duration_ms"], episode["loudness_lufs"],
+                     episode["true_peak_dbtp"], time.perf_counter() - started, "unchanged"))
     _say(f"unchanged: the inputs, choices and audiopipe are those of the last build, and its {proved} files are as "
          "it wrote them (hashed): nothing to do (--remaster makes it all again)")
     if args.publish:
@@ -180,13 +191,12 @@ def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]
     return True
 
 
-def stamp_build(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]) -> None:
-    """After a build that ended well: its stamp, for the next one."""
-    from audiopipe.config.show import find_show_file, load_show
+def stamp_build(stamped: tuple[Path, dict[str, Any]], show: Show | None) -> None:
+    """After a build that ended well: its stamp, for the next one (*show*: the one whose feed was refreshed)."""
     from audiopipe.publish import stamp
     from audiopipe.publish.feed import read_served
-    show = load_show(args.show or find_show_file(Path(args.manifests[0]).parent))
-    feed = Path(args.out) / "feed.xml" if show.base_url and not args.no_feed else None
+    folder, inputs = stamped
+    feed = folder.parent / "feed.xml" if show is not None else None
     served = read_served(folder)
     name = served[1].names.get(f"{folder.name}.mp3") if served else None
     stamp.write(folder, inputs, feed, name)
