@@ -60,8 +60,13 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
         return reuse[1], True
     ceiling = ceiling_dbfs(show.true_peak_dbtp)
     correction = 0.0
-    if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:
-        correction = programme_correction_db(render(timeline), ceiling, show.target_lufs)
+    if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:     # measured once per sound, kept like a take's gain
+        tag = MasterStore.tag("programme", signature)
+        stored = levels.gain(tag)
+        correction = stored if stored is not None else programme_correction_db(render(timeline), ceiling,
+                                                                                show.target_lufs)
+        if stored is None:
+            levels.put_gain(tag, correction)
     loudness = encode_published(lambda: render(timeline), mp3, show.bitrate_kbps, ceiling, correction,
                                 show.target_lufs, show.true_peak_dbtp)
     levels.put_episode(signature, mp3, loudness)

@@ -101,8 +101,8 @@ def encode_published(render_blocks: Callable[[], Iterable[Samples]], out: Path, 
     twice more).  Its decoded loudness."""
     gain = gain_db + encoder_loss_lu(bitrate_kbps)
     for _ in range(3):
-        ffmpeg.encode_mp3_stream(master_stream(render_blocks(), ceiling, gain), out, bitrate_kbps)   # (measured
-        decoded = loudness.measure_file(out)                                          # decoded, not on the way in)
+        decoded = loudness.parse_ebur128(ffmpeg.encode_mp3_stream(      # measured as decoded, while encoding
+            master_stream(render_blocks(), ceiling, gain), out, bitrate_kbps, decoded_filter=loudness.ebur128_filter()))
         off, over = target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - true_peak_dbtp
         if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
             break

@@ -136,15 +136,20 @@ def mp3_encoder_args(bitrate_kbps: int) -> list[str]:
 
 
 def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rate: int = WORK_RATE,
-                      measure_filter: str | None = None) -> str:
+                      measure_filter: str | None = None, decoded_filter: str | None = None) -> str:
     """Encode mono 16-bit PCM blocks at *rate* into an MP3 file, streaming them into one ffmpeg.
 
     With *measure_filter* (an analysis filter such as ebur128 that passes audio through), the
-    audio is measured on its way into the encoder; ffmpeg's report (stderr) is returned.
+    audio is measured on its way into the encoder; with *decoded_filter*, the MP3 is decoded as it is
+    made (ffmpeg's loopback decoder, 7.1 or later) and that audio, what a player plays, goes through
+    it: the encode and its measurement in one ffmpeg, at once.  ffmpeg's report (stderr) is returned.
     """
+    measured = ["-dec", "0:0", "-filter_complex", f"[dec:0]{decoded_filter}[heard]", "-map", "[heard]",
+                "-f", "null", "-"] if decoded_filter else []
     ff = _Streaming(["-nostats", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                     *(["-af", measure_filter] if measure_filter else []), *mp3_encoder_args(bitrate_kbps),
-                     str(out)], "info" if measure_filter else "error", out, stdin=subprocess.PIPE)
+                     *(["-af", measure_filter] if measure_filter else []), "-map", "0:a",
+                     *mp3_encoder_args(bitrate_kbps), str(out), *measured],
+                    "info" if measure_filter or decoded_filter else "error", out, stdin=subprocess.PIPE)
     stdin = ff.proc.stdin
     assert stdin is not None
     try:
