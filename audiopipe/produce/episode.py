@@ -12,11 +12,11 @@ from pathlib import Path
 
 from audiopipe.config.show import Show
 from audiopipe.dsp.loudness import Loudness
+from audiopipe.produce import pieces
 from audiopipe.produce.master import (
     SHORT_PROGRAMME_S,
     SegmentFile,
     ceiling_dbfs,
-    encode_published,
     programme_correction_db,
     segment_file,
 )
@@ -45,15 +45,15 @@ def produce(timeline: Timeline, show: Show, levels: MasterStore, folder: Path, m
         return Produced(loudness, pending.result(), reused)
 
 
-PUBLISHED = ":decoded"
-"""Marks the encodes whose loudness is the decoded MP3's (older ones were measured on the way in)."""
+PUBLISHED = ":pieces"
+"""Marks the encodes joined from pieces, measured as decoded (older ones were made otherwise)."""
 
 
 def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False
               ) -> tuple[Loudness, bool]:
     """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
     *remaster*); its loudness, and whether the stored encode was reused."""
-    signature = timeline.signature(show) + PUBLISHED      # an encode kept from before: measured before encoding
+    signature = timeline.signature(show) + PUBLISHED      # not an encode kept by older code
     reuse = None if remaster else levels.episode(signature)
     if reuse is not None:      # nothing about the sound changed: reuse the encoded episode
         shutil.copyfile(reuse[0], mp3)
@@ -67,8 +67,7 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
                                                                                 show.target_lufs)
         if stored is None:
             levels.put_gain(tag, correction)
-    loudness = encode_published(lambda: render(timeline), mp3, show.bitrate_kbps, ceiling, correction,
-                                show.target_lufs, show.true_peak_dbtp)
+    loudness = pieces.encode_published(timeline, show, levels, mp3, ceiling, correction, remaster)
     levels.put_episode(signature, mp3, loudness)
     return loudness, False
 

@@ -93,24 +93,6 @@ PUBLISHED_SLACK_LU = 0.2
 """How far the decoded MP3 may sit from the target before it is encoded again with the difference."""
 
 
-def encode_published(render_blocks: Callable[[], Iterable[Samples]], out: Path, bitrate_kbps: int, ceiling: float,
-                     gain_db: float, target_lufs: float, true_peak_dbtp: float) -> Loudness:
-    """Master and encode to *out* so that the decoded MP3, what listeners hear, measures *target_lufs*
-    (within 0.2 LU) with true peaks at most *true_peak_dbtp*: the encoder's loss made up in advance,
-    then the decoded file measured, and encoded again with the difference when it is off (at most
-    twice more).  Its decoded loudness."""
-    gain = gain_db + encoder_loss_lu(bitrate_kbps)
-    for _ in range(3):
-        decoded = loudness.parse_ebur128(ffmpeg.encode_mp3_stream(      # measured as decoded, while encoding
-            master_stream(render_blocks(), ceiling, gain), out, bitrate_kbps, decoded_filter=loudness.ebur128_filter()))
-        off, over = target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - true_peak_dbtp
-        if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
-            break
-        gain += off
-        ceiling -= max(0.0, over + 0.1)
-    return decoded
-
-
 def encode_measured(pcm_blocks: Iterable[bytes], out: Path, bitrate_kbps: int) -> Loudness:
     """Encode PCM to MP3 and measure it on the way in (ebur128 passes audio through), in one ffmpeg."""
     return loudness.parse_ebur128(ffmpeg.encode_mp3_stream(pcm_blocks, out, bitrate_kbps,

@@ -28,6 +28,7 @@ from audiopipe.script.manifest import BUILTIN_STINGER
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.run import Result
 from audiopipe.tools import ffmpeg, wav
+from audiopipe.tools.mp3join import FRAME_SAMPLES
 from audiopipe.tools.wav import WORK_RATE
 
 RATE = WORK_RATE
@@ -180,27 +181,32 @@ def layout(show: Show, gap_scale: float, intro: int | None, parts: Sequence[tupl
     """The one gap rule, for the mixer and for QA's check of the editions: the intro at 0 (*intro*,
     *outro*: lengths in samples, None when there is none), then each speech part (its story, its
     length) after the show's gap, longer between stories and scaled by *gap_scale* in whole
-    milliseconds; a stinger that overlaps the speech crossfades by up to half its length."""
+    milliseconds, then to the next whole MP3 frame (at most 26 ms more: a part after a gap starts on
+    the frame grid, so that it encodes to the same frames wherever it moves, see
+    :mod:`audiopipe.produce.pieces`); a stinger that overlaps the speech crossfades by up to half its length."""
     ms = RATE // 1000
 
     def gap(value_ms: int) -> int:
         return int(value_ms * gap_scale) * ms
+
+    def after_gap(at: int, value_ms: int) -> int:
+        return -(-(at + gap(value_ms)) // FRAME_SAMPLES) * FRAME_SAMPLES
     pos = 0
     if intro is not None:
         overlap = min(show.intro_overlap_ms * ms, intro // 2)
-        pos = intro - overlap if overlap else intro + gap(show.after_intro_ms)
+        pos = intro - overlap if overlap else after_gap(intro, show.after_intro_ms)
     starts: list[int] = []
     previous: int | None = None
     for i, (story, length) in enumerate(parts):
         if i > 0:
-            pos += gap(show.gap_before_ms(story, previous))
+            pos = after_gap(pos, show.gap_before_ms(story, previous))
         starts.append(pos)
         pos += length
         previous = story
     outro_at = None
     if outro is not None:
         overlap = min(show.outro_overlap_ms * ms, outro // 2)
-        outro_at = max(0, pos - overlap) if overlap else pos + gap(show.before_outro_ms)
+        outro_at = max(0, pos - overlap) if overlap else after_gap(pos, show.before_outro_ms)
         pos = outro_at + outro
     return Layout(tuple(starts), outro_at, pos)
 
@@ -244,14 +250,16 @@ def _duck_weight(speech: Sequence[Clip], b0: int, b1: int) -> Samples:
     return weight.astype(np.float32)
 
 
-def render(timeline: Timeline, block: int = BLOCK) -> Iterator[Samples]:
-    """The summed timeline in blocks; each clip is loaded when reached and dropped after."""
+def render(timeline: Timeline, block: int = BLOCK, start: int = 0, end: int | None = None) -> Iterator[Samples]:
+    """The summed timeline (from *start* to *end*, in samples) in blocks; each clip is loaded when
+    reached and dropped after."""
     loaded: dict[int, Samples] = {}
     clips = sorted(enumerate(timeline.clips), key=lambda ic: ic[1].start)
     speech = timeline.speech()
     bed = timeline.bed
-    for b0 in range(0, timeline.length, block):
-        b1 = min(timeline.length, b0 + block)
+    stop = timeline.length if end is None else min(end, timeline.length)
+    for b0 in range(start, stop, block):
+        b1 = min(stop, b0 + block)
         out = np.zeros(b1 - b0, dtype=np.float32)
         for i, clip in clips:
             if clip.start >= b1:

@@ -49,6 +49,10 @@ class MasterStore:
             return loud
         self.put_segment(tag, copy)
 
+    def piece(self, tag: str) -> Path:
+        """Where an encoded piece of an episode (:mod:`audiopipe.produce.pieces`) is kept."""
+        return self._path(tag, ".piece.mp3")
+
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
         try:

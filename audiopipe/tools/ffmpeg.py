@@ -57,6 +57,21 @@ class _Streaming:
         self._reader = threading.Thread(target=lambda: self._chunks.append(pipe.read()))
         self._reader.start()
 
+    def feed(self, blocks: Iterable[bytes]) -> bytes:
+        """Write *blocks* to ffmpeg's stdin and wait for it (killed if writing fails); its stderr."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        try:
+            for block in blocks:
+                stdin.write(block)
+            stdin.close()
+        except BrokenPipeError:
+            pass
+        except BaseException:
+            self.finish(kill=True)
+            raise
+        return self.finish()
+
     def finish(self, kill: bool = False) -> bytes:
         """Wait for ffmpeg (killing it first if asked); its stderr."""
         if kill:
@@ -136,35 +151,30 @@ def mp3_encoder_args(bitrate_kbps: int) -> list[str]:
 
 
 def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rate: int = WORK_RATE,
-                      measure_filter: str | None = None, decoded_filter: str | None = None) -> str:
+                      measure_filter: str | None = None) -> str:
     """Encode mono 16-bit PCM blocks at *rate* into an MP3 file, streaming them into one ffmpeg.
 
     With *measure_filter* (an analysis filter such as ebur128 that passes audio through), the
-    audio is measured on its way into the encoder; with *decoded_filter*, the MP3 is decoded as it is
-    made (ffmpeg's loopback decoder, 7.1 or later) and that audio, what a player plays, goes through
-    it: the encode and its measurement in one ffmpeg, at once.  ffmpeg's report (stderr) is returned.
+    audio is measured on its way into the encoder; ffmpeg's report (stderr) is returned.
     """
-    measured = ["-dec", "0:0", "-filter_complex", f"[dec:0]{decoded_filter}[heard]", "-map", "[heard]",
-                "-f", "null", "-"] if decoded_filter else []
     ff = _Streaming(["-nostats", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                     *(["-af", measure_filter] if measure_filter else []), "-map", "0:a",
-                     *mp3_encoder_args(bitrate_kbps), str(out), *measured],
-                    "info" if measure_filter or decoded_filter else "error", out, stdin=subprocess.PIPE)
-    stdin = ff.proc.stdin
-    assert stdin is not None
-    try:
-        for block in blocks:
-            stdin.write(block)
-        stdin.close()
-    except BrokenPipeError:
-        pass
-    except BaseException:
-        ff.finish(kill=True)
-        raise
-    stderr = ff.finish()
+                     *(["-af", measure_filter] if measure_filter else []), *mp3_encoder_args(bitrate_kbps),
+                     str(out)], "info" if measure_filter else "error", out, stdin=subprocess.PIPE)
+    stderr = ff.feed(blocks)
     if ff.proc.returncode != 0:
         raise ToolError(f"{out}: MP3 encoding failed: {_last_lines(stderr)}")
     return stderr.decode("utf-8", "replace")
+
+
+def encode_mp3_pieces(pieces: Sequence[tuple[Path, Path]], bitrate_kbps: int, rate: int = WORK_RATE) -> None:
+    """Encode each (mono 16-bit PCM file, MP3) pair by its own encoder, all in one ffmpeg (an encoder
+    thread each, so both cores work); each MP3's bytes are those of its encode alone."""
+    inputs: list[str] = []
+    outputs: list[str] = []
+    for i, (pcm, mp3) in enumerate(pieces):
+        inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(pcm)]
+        outputs += ["-map", f"{i}:a", *mp3_encoder_args(bitrate_kbps), str(mp3)]
+    _run("error", ["-y", *inputs, *outputs], None, f"{pieces[0][1].parent}: MP3 encoding")
 
 
 def probe_audio(path: Path) -> None:

@@ -1,0 +1,121 @@
+"""A programme's MP3 made of pieces: each encoded on its own, kept in the store by what it is made
+from, and joined gapless (:mod:`audiopipe.tools.mp3join`).  A re-take changes one piece of the
+episode and one of its edition, so only those two are encoded again; a cold build encodes every
+piece of a file in one ffmpeg, one encoder thread each.
+
+A piece ends where the programme is silent: it is cut :data:`PRE_ROLL` before a part that starts
+after a gap (on the frame grid: :func:`audiopipe.produce.mix.layout`), where nothing sounds for
+:data:`QUIET_BEFORE` samples before the cut (the piece's padding and the next one's delay are
+heard there).  So a part that moves (a longer take before it) moves by whole frames and its piece
+keeps its bytes.  A programme under a music bed has no silence: it is one piece.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopipe.config.show import Show
+from audiopipe.dsp import loudness
+from audiopipe.dsp.loudness import Loudness
+from audiopipe.errors import ToolError
+from audiopipe.produce.master import PUBLISHED_SLACK_LU, encoder_loss_lu, master_stream
+from audiopipe.produce.mix import Timeline, render
+from audiopipe.produce.store import MasterStore
+from audiopipe.tools import ffmpeg, mp3join
+from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.mp3join import FRAME_SAMPLES, START
+
+PRE_ROLL = 2 * FRAME_SAMPLES
+"""A piece opens this long before its first part (silence: the encoder settles before speech)."""
+QUIET_BEFORE = START + FRAME_SAMPLES // 2
+"""The silence a cut needs before it: a piece's input ends this far before the next piece starts, so
+that its frames come out a whole number (``mp3join.frames_for``) with room on either side."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece: where it starts (on the frame grid), how many samples it encodes, what it holds."""
+
+    start: int
+    length: int
+    tag: str
+
+
+def spans(timeline: Timeline, show: Show, ceiling: float, gain_db: float) -> list[Span]:
+    """The pieces of *timeline* mastered at *gain_db* under *ceiling*, in order, tagged by their sound."""
+    cuts = [0]
+    if timeline.bed is None:
+        for clip in sorted(timeline.clips, key=lambda c: c.start):
+            cut = clip.start - PRE_ROLL
+            if cut % FRAME_SAMPLES or cut - QUIET_BEFORE <= cuts[-1]:
+                continue
+            if not any(o.start < cut and o.end > cut - QUIET_BEFORE for o in timeline.clips):
+                cuts.append(cut)
+    bed = timeline.signature(show) if timeline.bed is not None else None
+    out = []
+    for start, nxt in zip(cuts, [*cuts[1:], None]):
+        length = timeline.length - start if nxt is None else nxt - start - QUIET_BEFORE
+        held = [(c.kind, c.start - start, c.length, c.tag) for c in timeline.clips
+                if c.start < start + length and c.end > start]
+        out.append(Span(start, length, MasterStore.tag("piece", held, length, bed, round(gain_db, 4), ceiling,
+                                                       show.bitrate_kbps)))
+    return out
+
+
+def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: Path, ceiling: float,
+                     gain_db: float, remaster: bool = False) -> Loudness:
+    """Master and encode *timeline* to *out* so that the decoded MP3, what listeners hear, measures the
+    show's target (within 0.2 LU) with true peaks at most its limit: the encoder's loss made up in
+    advance, the joined file measured as decoded, and made again with the difference when it is off (at
+    most twice more).  Pieces in the store are used unless *remaster*.  Its decoded loudness."""
+    gain = gain_db + encoder_loss_lu(show.bitrate_kbps)
+    for _ in range(3):
+        made = spans(timeline, show, ceiling, gain)
+        _encode(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster)
+        joined = [_read(levels.piece(span.tag), span, span is made[-1]) for span in made]
+        out.write_bytes(mp3join.join(joined, timeline.length))
+        decoded = loudness.measure_file(out)
+        off, over = show.target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - show.true_peak_dbtp
+        if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
+            break
+        gain += off
+        ceiling -= max(0.0, over + 0.1)
+    return decoded
+
+
+GROUP = 16
+"""Pieces encoded by one ffmpeg at most (an hour has hundreds: they go a group at a time)."""
+
+
+def _encode(timeline: Timeline, made: Sequence[Span], levels: MasterStore, ceiling: float, gain: float,
+            bitrate_kbps: int, remaster: bool) -> None:
+    """The pieces not in the store (all of them with *remaster*), each mastered through its own limiter
+    as if it were alone, a group at a time in one ffmpeg; each renamed into place only when whole."""
+    missing = [span for span in made if remaster or not levels.piece(span.tag).is_file()]
+    for first in range(0, len(missing), GROUP):
+        group = missing[first:first + GROUP]
+        with contextlib.ExitStack() as stack:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".pieces-", dir=levels.root)))
+            jobs = []
+            for span in group:
+                pcm = work / f"{span.tag}.pcm"
+                with pcm.open("wb") as sink:
+                    for block in master_stream(render(timeline, start=span.start, end=span.start + span.length),
+                                               ceiling, gain):
+                        sink.write(block)
+                jobs.append((pcm, stack.enter_context(atomic_path(levels.piece(span.tag)))))
+            ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps)
+
+
+def _read(path: Path, span: Span, last: bool) -> mp3join.Piece:
+    """A stored piece; one that another follows must be the whole frames its span was cut for (the last
+    one's frames are what the encoder made: a few lengths get one frame more, and the tag says so)."""
+    piece = mp3join.read_piece(path.read_bytes())
+    if not last and piece.frames != mp3join.frames_for(span.length):
+        raise ToolError(f"{path}: the encoder made {piece.frames} frames of {span.length} samples, not "
+                        f"{mp3join.frames_for(span.length)}; run again with --remaster")
+    return piece

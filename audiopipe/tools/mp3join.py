@@ -1,0 +1,144 @@
+"""One MP3 joined from pieces encoded on their own, gapless.
+
+Each piece is a whole MP3 as ffmpeg's libmp3lame writes it: an ``Info`` frame (the Xing header with
+LAME's extension: frame count, seek table, encoder delay and padding, CRCs) and then its audio frames.
+The joined file keeps the first piece's ``Info`` frame, brought up to date for the whole, and every
+piece's audio frames one after the other.  A piece's decoded frames hold :data:`START` samples before
+its first input sample (LAME's delay and the decoder's), so a piece that starts ``n`` whole frames
+into the file plays its first sample at ``n * FRAME_SAMPLES``; what lies between the end of one
+piece's input and the start of the next is that piece's padding and the next one's delay, and must be
+silence in the programme (:mod:`audiopipe.produce.pieces` only cuts where it is).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from audiopipe.errors import ToolError
+
+FRAME_SAMPLES = 1152              # MPEG-1 Layer III
+ENCODER_DELAY = 576               # LAME's, as its tag records it
+START = ENCODER_DELAY + 529        # + the decoder's delay: decoded samples before a piece's first input sample
+_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_RATES = (44100, 48000, 32000)
+_TOC = 100
+
+
+def frames_for(samples: int) -> int:
+    """How many audio frames libmp3lame makes of *samples* samples (delay and flush included), where
+    ``(samples + START) % FRAME_SAMPLES`` is not near a whole frame (measured: from about 1100 on, it
+    makes one more); :mod:`audiopipe.produce.pieces` cuts its pieces at half a frame."""
+    return -(-(samples + START) // FRAME_SAMPLES)
+
+
+def frame_size(data: bytes | bytearray, at: int) -> int:
+    """The length in bytes of the MPEG-1 Layer III frame whose header is at *at*."""
+    head = int.from_bytes(data[at:at + 4], "big")
+    if head >> 21 != 0x7FF or (head >> 17) & 0xF != 0b1101:        # sync, MPEG-1, Layer III
+        raise ToolError(f"MP3 join: no MPEG-1 Layer III frame at byte {at}")
+    kbps, rate = _BITRATES[(head >> 12) & 0xF], _RATES[(head >> 10) & 0x3]
+    return 144 * kbps * 1000 // rate + ((head >> 9) & 1)
+
+
+def _info_offset(data: bytes | bytearray) -> int:
+    """Where the Xing/Info tag starts in the first frame (after the side information)."""
+    mono = (data[3] >> 6) == 3
+    return 4 + (17 if mono else 32)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One encoded piece: its Info frame, its audio frames, how many, and their CRC-16 (from the tag)."""
+
+    info: bytes
+    audio: bytes
+    frames: int
+    crc: int
+
+
+def read_piece(data: bytes) -> Piece:
+    """A piece as ffmpeg wrote it (``-write_xing 1``, no ID3 tag)."""
+    first = frame_size(data, 0)
+    at = _info_offset(data)
+    if data[at:at + 4] not in (b"Info", b"Xing") or len(data) < first:
+        raise ToolError("MP3 join: a piece has no Info frame (it must be written with -write_xing 1)")
+    frames = struct.unpack_from(">I", data, at + 8)[0]
+    crc = struct.unpack_from(">H", data, at + 120 + 32)[0]
+    return Piece(bytes(data[:first]), bytes(data[first:]), frames, crc)
+
+
+def crc16(data: bytes, crc: int = 0) -> int:
+    """CRC-16 (ARC: polynomial 0x8005, reflected), the one in LAME's tag."""
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def _apply(op: Sequence[int], vector: int) -> int:
+    out = 0
+    bit = 0
+    while vector:
+        if vector & 1:
+            out ^= op[bit]
+        vector >>= 1
+        bit += 1
+    return out
+
+
+def _after_zeros(crc: int, count: int) -> int:
+    """The CRC state *crc* carried through *count* zero bytes (squared operators: no pass over the bytes)."""
+    step = [crc16(b"\0", 1 << j) for j in range(16)]            # one zero byte, column by column
+    while count:
+        if count & 1:
+            crc = _apply(step, crc)
+        step = [_apply(step, column) for column in step]
+        count >>= 1
+    return crc
+
+
+def crc16_join(crcs: Sequence[tuple[int, int]]) -> int:
+    """The CRC-16 of byte strings joined, from each one's (CRC, length)."""
+    total = 0
+    for crc, length in crcs:
+        total = _after_zeros(total, length) ^ crc
+    return total
+
+
+def join(pieces: Sequence[Piece], played: int) -> bytes:
+    """The MP3 of *pieces* in order that plays *played* samples: the first piece's Info frame with the
+    whole's frame count, size, seek table, padding and CRCs."""
+    if not pieces:
+        raise ToolError("MP3 join: no pieces")
+    info = bytearray(pieces[0].info)
+    audio = b"".join(piece.audio for piece in pieces)
+    frames = sum(piece.frames for piece in pieces)
+    padding = frames * FRAME_SAMPLES - ENCODER_DELAY - played
+    if not 0 <= padding < 4096:
+        raise ToolError(f"MP3 join: {frames} frames cannot play {played} samples (padding {padding})")
+    total = len(info) + len(audio)
+    at = _info_offset(info)
+    lame = at + 120
+    struct.pack_into(">II", info, at + 8, frames, total)
+    info[at + 16:at + 16 + _TOC] = _toc(audio, frames, len(info), total)
+    info[lame + 21:lame + 24] = (ENCODER_DELAY << 12 | padding).to_bytes(3, "big")
+    music_crc = crc16_join([(piece.crc, len(piece.audio)) for piece in pieces])
+    struct.pack_into(">IHH", info, lame + 28, total, music_crc, 0)
+    struct.pack_into(">H", info, lame + 34, crc16(bytes(info[:190])))
+    return bytes(info) + audio
+
+
+def _toc(audio: bytes, frames: int, head: int, total: int) -> bytes:
+    """The Xing seek table: for each percent of the frames, where that frame starts, in 256ths of the file."""
+    wanted = [i * frames // _TOC for i in range(_TOC)]
+    marks = []
+    pos = index = 0
+    for target in wanted:
+        while index < target:
+            pos += frame_size(audio, pos)
+            index += 1
+        marks.append(min(255, 256 * (head + pos) // total))
+    return bytes(marks)
