@@ -30,7 +30,7 @@ from audiopipe.publish import credentials, editions
 from audiopipe.publish import episode as publish
 from audiopipe.publish.record import BuildInfo, EpisodeRecord, RecordedOptions, make_record
 from audiopipe.review import figures as figures_check
-from audiopipe.review import retakes
+from audiopipe.review import measured, retakes
 from audiopipe.review.findings import Finding
 from audiopipe.script.manifest import Manifest, load_manifest
 from audiopipe.script.segments import Segment, segments_of
@@ -331,9 +331,10 @@ def _write_episode(p: Plan, timed: Timed, folder: Path, mp3: Path, options: Buil
     with atomic_path(mp3) as tmp, contextlib.ExitStack() as stack, ThreadPoolExecutor(1, "editions") as side:
         targets = {lang: stack.enter_context(atomic_path(folder / produce_editions.files_of(p.manifest.slug, lang)[0]))
                    for lang in produce_editions.languages(takes)}
-        editions = side.submit(produce_editions.render, takes, targets, options.choices.remaster)
+        heard = measured.heard_loudness(p.cache.root)        # measured as QA will: it finds them measured
+        editions = side.submit(produce_editions.render, takes, targets, options.choices.remaster, heard)
         produced = produce(timed.timeline, p.show, p.levels, folder, tmp, options.choices.remaster,  # beside the
-                           options.run.progress)                                   # episode: both cores busy
+                           options.run.progress, heard)                            # episode: both cores busy
         p.stage("master_encode")
         rendered = editions.result()
         p.stage("editions")

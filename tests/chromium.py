@@ -27,11 +27,18 @@ def chromium() -> str:
 @pytest.fixture
 def browser(chromium: str, tmp_path: Path) -> Iterator[str]:
     """The DevTools websocket URL of a fresh headless Chromium."""
+    with launched(chromium, tmp_path / "profile") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def launched(chromium: str, profile: Path) -> Iterator[str]:
+    """A headless Chromium started here (and killed after): its DevTools websocket URL."""
     proc = subprocess.Popen(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--autoplay-policy=no-user-gesture-required", "--allow-file-access-from-files",
-         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0", "--window-size=1300,1000",
+         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1300,1000",
          "about:blank"], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     url = None

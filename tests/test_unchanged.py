@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
+from audiopipe.review import measured
 from tests.builds import PLAIN, SHOW, build, built_episode
 from tests.conftest import REPO, cache_root, unsigned, write
 
@@ -112,15 +113,24 @@ def test_a_retake_gives_the_bytes_a_cold_build_of_the_same_choices_gives(
         assert unsigned(out / "two-stories" / name) == unsigned(cold / "two-stories" / name), name
 
 
-def test_qa_measures_again_only_the_files_a_retake_changed(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_qa_measures_again_only_the_files_a_retake_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     manifest, out = built_episode(tmp_path, SHOW)            # with both language editions
     kept = cache_root() / "qa-measured"
     assert main(["qa", "two-stories", "--out", str(out)]) == 0
     before = set(kept.rglob("*.json"))
-    assert len(before) >= 4 + 2 + 2                          # 4 segments, the episode twice, 2 editions
+    assert len(before) == 4 + 1 + 2                          # 4 segments, the episode, 2 editions
+    decoded: list[str] = []
+    listen = measured._listen
+
+    def counted(path: Path) -> dict[str, object]:
+        decoded.append(path.name)
+        return listen(path)
+    monkeypatch.setattr(measured, "_listen", counted)
     assert main(["retake", "two-stories", "3", "--rate", "15", "--out", str(out)]) == 0
     new = sorted(p.name.split(".")[1] for p in set(kept.rglob("*.json")) - before)
-    assert new == ["decode", "edition", "loudness", "segment"]   # the episode, the English edition, segment 3
+    assert new == ["listened", "listened", "segment"]        # the episode, the English edition, segment 3
+    assert len(decoded) == 2 and all(name.endswith(".part") for name in decoded)   # by the build, before its
+    #                                                          files were tagged and in place: QA found them
     qa = json.loads((out / "two-stories" / "qa.json").read_text(encoding="utf-8"))
     assert qa["passed"] and any(f["check"] == "segments" for f in qa["findings"])

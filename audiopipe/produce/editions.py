@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
-from audiopipe.dsp.loudness import Loudness
+from audiopipe.dsp.loudness import Loudness, measure_file
 from audiopipe.produce import mix
 from audiopipe.produce.episode import master_to
+from audiopipe.produce.pieces import Measure
 from audiopipe.produce.store import MasterStore
 from audiopipe.script.manifest import Manifest
 from audiopipe.synth.cache import TakeCache
@@ -59,10 +60,12 @@ def languages(takes: Takes) -> list[str]:
     return langs if takes.show.editions and len(langs) > 1 else []
 
 
-def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False) -> tuple[Edition, ...]:
-    """Every edition in *targets* (language -> the MP3 to write), one after the other: the build runs this
-    beside the bilingual episode's encode, so both cores are busy and neither is fought over."""
-    return tuple(_render(takes, lang, mp3, remaster) for lang, mp3 in targets.items())
+def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False,
+           measure: Measure = measure_file) -> tuple[Edition, ...]:
+    """Every edition in *targets* (language -> the MP3 to write), one after the other, each measured by
+    *measure*: the build runs this beside the bilingual episode's encode, so both cores are busy and
+    neither is fought over."""
+    return tuple(_render(takes, lang, mp3, remaster, measure) for lang, mp3 in targets.items())
 
 
 def first_clause(text: str, limit: int = 24) -> str:
@@ -87,7 +90,7 @@ def titles_in(manifest: Manifest, lang: str) -> tuple[str, str, dict[int, str]]:
     return title, description, stories
 
 
-def _render(takes: Takes, lang: str, mp3: Path, remaster: bool) -> Edition:
+def _render(takes: Takes, lang: str, mp3: Path, remaster: bool, measure: Measure) -> Edition:
     title, description, story_titles = titles_in(takes.manifest, lang)
     titled = {r.job.segment.story for r in takes.results if r.job.segment.chapter}   # stories with a chapter
     opened: set[int | None] = set()              # it opens at this language's first segment of the story
@@ -105,5 +108,5 @@ def _render(takes: Takes, lang: str, mp3: Path, remaster: bool) -> Edition:
     timeline = mix.build_timeline(chosen, takes.cache, takes.levels, takes.show, takes.intro, takes.outro,
                                   gap_scale=takes.gap_scale)
     manifest = dataclasses.replace(takes.manifest, title=title, description=description, order=(lang,))
-    loudness, _reused = master_to(timeline, takes.show, takes.levels, mp3, remaster)
+    loudness, _reused = master_to(timeline, takes.show, takes.levels, mp3, remaster, measure)
     return Edition(lang, manifest, timeline, loudness, mp3)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
-from audiopipe.dsp.loudness import Loudness
+from audiopipe.dsp.loudness import Loudness, measure_file
 from audiopipe.produce import pieces
 from audiopipe.produce.master import (
     SHORT_PROGRAMME_S,
@@ -34,13 +34,15 @@ class Produced:
 
 
 def produce(timeline: Timeline, show: Show, levels: MasterStore, folder: Path, mp3: Path,
-            remaster: bool = False, progress: Callable[[str, int, int], None] | None = None) -> Produced:
-    """Segment files (on the other core) and the mastered episode written to *mp3*; an episode whose
-    sound did not change is copied from the store unless *remaster*.  *progress* hears of each file."""
+            remaster: bool = False, progress: Callable[[str, int, int], None] | None = None,
+            measure: pieces.Measure = measure_file) -> Produced:
+    """Segment files (on the other core) and the mastered episode written to *mp3*, measured by *measure*;
+    an episode whose sound did not change is copied from the store unless *remaster*.  *progress* hears
+    of each file."""
     steps = _Steps(len(timeline.speech()) + 1, progress)
     with ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(_write_segments, timeline, folder, show, levels, 1, steps.one)
-        loudness, reused = master_to(timeline, show, levels, mp3, remaster)
+        loudness, reused = master_to(timeline, show, levels, mp3, remaster, measure)
         steps.one()
         return Produced(loudness, pending.result(), reused)
 
@@ -49,8 +51,8 @@ PUBLISHED = ":pieces"
 """Marks the encodes joined from pieces, measured as decoded (older ones were made otherwise)."""
 
 
-def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False
-              ) -> tuple[Loudness, bool]:
+def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False,
+              measure: pieces.Measure = measure_file) -> tuple[Loudness, bool]:
     """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
     *remaster*); its loudness, and whether the stored encode was reused."""
     signature = timeline.signature(show) + PUBLISHED      # not an encode kept by older code
@@ -67,7 +69,7 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
                                                                                 show.target_lufs)
         if stored is None:
             levels.put_gain(tag, correction)
-    loudness = pieces.encode_published(timeline, show, levels, mp3, ceiling, correction, remaster)
+    loudness = pieces.encode_published(timeline, show, levels, mp3, ceiling, correction, remaster, measure)
     levels.put_episode(signature, mp3, loudness)
     return loudness, False
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,9 @@ PRE_ROLL = 2 * FRAME_SAMPLES
 QUIET_BEFORE = START + FRAME_SAMPLES // 2
 """The silence a cut needs before it: a piece's input ends this far before the next piece starts, so
 that its frames come out a whole number (``mp3join.frames_for``) with room on either side."""
+
+Measure = Callable[[Path], Loudness]
+"""How a made MP3 is measured as decoded (its integrated loudness and true peak)."""
 
 
 @dataclass(frozen=True)
@@ -67,18 +70,20 @@ def spans(timeline: Timeline, show: Show, ceiling: float, gain_db: float) -> lis
 
 
 def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: Path, ceiling: float,
-                     gain_db: float, remaster: bool = False) -> Loudness:
+                     gain_db: float, remaster: bool = False, measure: Measure = loudness.measure_file) -> Loudness:
     """Master and encode *timeline* to *out* so that the decoded MP3, what listeners hear, measures the
     show's target (within 0.2 LU) with true peaks at most its limit: the encoder's loss made up in
-    advance, the joined file measured as decoded, and made again with the difference when it is off (at
-    most twice more).  Pieces in the store are used unless *remaster*.  Its decoded loudness."""
+    advance, the joined file measured as decoded by *measure* (the build passes QA's, which keeps what it
+    measured), and made again with the difference when it is off (at most twice more).  Pieces in the
+    store are used unless *remaster*.  Its decoded loudness."""
     gain = gain_db + encoder_loss_lu(show.bitrate_kbps)
     for _ in range(3):
         made = spans(timeline, show, ceiling, gain)
         _encode(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster)
-        joined = [_read(levels.piece(span.tag), span, span is made[-1]) for span in made]
-        out.write_bytes(mp3join.join(joined, timeline.length))
-        decoded = loudness.measure_file(out)
+        joined = mp3join.join([_read(levels.piece(span.tag), span, span is made[-1]) for span in made],
+                              timeline.length)
+        out.write_bytes(joined)
+        decoded = measure(out)
         off, over = show.target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - show.true_peak_dbtp
         if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
             break

@@ -7,7 +7,6 @@ Thresholds are show settings (``qa_*`` in show.yaml).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +25,7 @@ from audiopipe.review import asr as asr_module
 from audiopipe.review import editions as editions_check
 from audiopipe.review import figures as figures_check
 from audiopipe.review.findings import Finding, failed, summary
-from audiopipe.review.measured import measured
+from audiopipe.review.measured import listened, measured
 from audiopipe.review.page import write_page
 from audiopipe.review.qarecord import QaRecord
 from audiopipe.synth import timing
@@ -36,7 +35,6 @@ from audiopipe.tools.wav import WORK_RATE
 
 __all__ = ["Checker", "Finding", "failed", "review", "summary"]
 
-WAVE_BINS = 1000
 
 
 class Checker:
@@ -102,9 +100,10 @@ class Checker:
         yield from figures_check.findings(self.figures)
 
     def decodes(self) -> Iterator[Finding]:
-        """Decode end to end, streaming (constant memory), drawing the page's waveform on the way."""
+        """Decode end to end, streaming (constant memory): the page's waveform and the loudness come from
+        the same pass (:func:`audiopipe.review.measured.listened`, which the build made already)."""
         try:
-            decoded = measured(self.cache_root, self.mp3, "decode", self._decode)
+            decoded = listened(self.cache_root, self.mp3)
         except ToolError as exc:
             yield Finding("decode", "fail", f"the MP3 does not decode ({exc.message}); rebuild the episode")
             return
@@ -116,24 +115,6 @@ class Checker:
                           "it is truncated or damaged; rebuild the episode")
         else:
             yield Finding("decode", "pass", f"the MP3 decodes end to end ({got:.1f} s)")
-
-    def _decode(self) -> dict[str, Any]:
-        want_samples = self.record.episode.duration_ms * WORK_RATE // 1000
-        per_bin = max(1, -(-want_samples // WAVE_BINS))
-        top = np.zeros(WAVE_BINS, np.float32)
-        low = np.zeros(WAVE_BINS, np.float32)
-        count = 0
-        carry = b""
-        for block in ffmpeg.stream_decode(self.mp3):
-            block = carry + block
-            usable = len(block) - len(block) % 2
-            carry = block[usable:]
-            x = np.frombuffer(block[:usable], dtype="<i2").astype(np.float32) / 32768
-            bins = np.minimum((count + np.arange(len(x))) // per_bin, WAVE_BINS - 1)
-            np.maximum.at(top, bins, x)
-            np.minimum.at(low, bins, x)
-            count += len(x)
-        return {"samples": count, "top": top.tolist(), "low": low.tolist()}
 
     def tags(self) -> Iterator[Finding]:
         try:
@@ -185,7 +166,10 @@ class Checker:
 
     def episode_loudness(self) -> Iterator[Finding]:
         """Integrated loudness and true peak, and short-term loudness over time for the page, in one pass."""
-        kept = measured(self.cache_root, self.mp3, "loudness", lambda: _loudness_and_curve(self.mp3))
+        try:
+            kept = listened(self.cache_root, self.mp3)
+        except ToolError:
+            return                                           # the decode check says it
         loud = loudness.Loudness(kept["lufs"], kept["true_peak"])
         self.loudness_curve = [(t, short) for t, short in kept["curve"]]
         target, tol = self.show.target_lufs, self.limits.loudness_tolerance_lu
@@ -305,17 +289,6 @@ class Checker:
                 yield Finding("asr", "fail", f"{label}: pinyin syllable error rate {r.syllable_er:.0%} (over "
                               f"{self.limits.asr_max_syllable_er:.0%}); listen to it and re-take it", seg.index)
         yield Finding("asr", "pass", f"{len(results)} segments transcribed")
-
-
-def _loudness_and_curve(mp3: Path) -> dict[str, Any]:
-    """Integrated loudness and true peak, and the short-term loudness every half second (for the page)."""
-    loud, stderr = loudness.measure_file_verbose(mp3)
-    curve = []
-    for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", stderr):
-        t = float(m.group(1))
-        if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
-            curve.append((t - 1.5, float(m.group(2))))      # S is the 3 s window ending at t
-    return {"lufs": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp, "curve": curve}
 
 
 def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:

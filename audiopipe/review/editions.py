@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from audiopipe.config.show import Show
 from audiopipe.dsp import loudness
@@ -14,9 +13,8 @@ from audiopipe.produce.mix import layout
 from audiopipe.publish.record import EditionRecord, EpisodeRecord
 from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.review.findings import Finding
-from audiopipe.review.measured import measured
+from audiopipe.review.measured import listened
 from audiopipe.text import ISO639_2
-from audiopipe.tools import ffmpeg
 from audiopipe.tools.wav import WORK_RATE
 
 TOLERANCE_S = 0.25      # decoder padding and rounding of each join
@@ -39,18 +37,12 @@ def findings(folder: Path, record: EpisodeRecord, show: Show, cache_root: Path |
         yield from _one(folder, record, edition, show, cache_root)
 
 
-def _measure(mp3: Path) -> dict[str, Any]:
-    seconds = sum(len(block) for block in ffmpeg.stream_decode(mp3)) / 2 / WORK_RATE   # streamed: flat memory
-    loud = loudness.measure_file_verbose(mp3)[0]
-    return {"seconds": seconds, "lufs": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp}
-
-
 def _one(folder: Path, record: EpisodeRecord, edition: EditionRecord, show: Show,
          cache_root: Path | None) -> Iterator[Finding]:
     name, mp3 = f"the {edition.lang} edition", folder / edition.file
     try:
-        kept = measured(cache_root, mp3, "edition", lambda: _measure(mp3))
-        got = kept["seconds"]
+        kept = listened(cache_root, mp3)
+        got = kept["samples"] / WORK_RATE
     except ToolError as exc:
         yield Finding("editions", "fail", f"{name} ({edition.file}) does not decode ({exc.message}); rebuild")
         return

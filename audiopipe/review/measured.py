@@ -1,29 +1,50 @@
-"""What QA measures in a file, kept by the file's SHA-256: the same bytes measure the same.
+"""What QA measures in a file, kept by the file's audio: the same audio measures the same.
 
 Decoding and measuring every MP3 is most of QA's time; after a re-take only the files it changed (the
-episode, one edition, one segment's QA file) have new bytes, so only those are measured again.  A
-measurement is kept under ``<cache>/qa-measured/`` with the hash of audiopipe's own code in its name (any
-change to how it is measured measures again); a file that does not decode is never kept.
+episode, one edition, one segment's QA file) have new audio, so only those are measured again.  The key
+is the SHA-256 of the file after its ID3v2 tag (tags and content credentials live there), so the build,
+which measures the episode and its editions as decoded before it tags them, leaves QA nothing to do on
+them (:func:`listened`, passed to mastering by the pipeline).  A measurement is kept under
+``<cache>/qa-measured/`` with the hash of audiopipe's own code in its name (any change to how it is
+measured measures again); a file that does not decode is never kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiopipe.publish.stamp import code_hash, sha256_file
+import numpy as np
+
+from audiopipe.dsp import loudness
+from audiopipe.publish.stamp import code_hash
+from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.wav import WORK_RATE
 
 FOLDER = "qa-measured"
+WAVE_BINS = 1000                 # the page's waveform
+FINE = WORK_RATE // 100          # peaks are first kept per 10 ms, then drawn in WAVE_BINS
+
+
+def audio_digest(path: Path) -> str:
+    """The SHA-256 of *path* without its ID3v2 tag (the same audio, tagged or not, has one digest)."""
+    data = path.read_bytes()
+    start = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        start = 10 + ((data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]) + (10 if data[5] & 0x10 else 0)
+    return hashlib.sha256(data[start:]).hexdigest()
 
 
 def measured(cache_root: Path | None, path: Path, what: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """*measure()* of *path* (JSON data), or what it gave before for these bytes."""
+    """*measure()* of *path* (JSON data), or what it gave before for this audio."""
     if cache_root is None:
         return measure()
-    digest = sha256_file(path)
+    digest = audio_digest(path)
     kept = cache_root / FOLDER / digest[:2] / f"{digest}.{what}.{code_hash()[:16]}.json"
     try:
         value = json.loads(kept.read_text(encoding="utf-8"))
@@ -37,3 +58,56 @@ def measured(cache_root: Path | None, path: Path, what: str, measure: Callable[[
     except OSError:
         pass                                    # a cache that cannot be written only costs time
     return value
+
+
+def listened(cache_root: Path | None, path: Path) -> dict[str, Any]:
+    """*path* decoded once, as a player decodes it: its length in samples, integrated loudness and true
+    peak, the short-term loudness every half second, and the waveform's peaks (``top``, ``low``)."""
+    return measured(cache_root, path, "listened", lambda: _listen(path))
+
+
+def heard_loudness(cache_root: Path | None) -> Callable[[Path], loudness.Loudness]:
+    """:func:`listened`'s loudness, as mastering measures what it made."""
+    def measure(path: Path) -> loudness.Loudness:
+        kept = listened(cache_root, path)
+        return loudness.Loudness(kept["lufs"], kept["true_peak"])
+    return measure
+
+
+def _listen(path: Path) -> dict[str, Any]:
+    tops: list[np.ndarray] = []
+    lows: list[np.ndarray] = []
+    count = 0
+    carry = np.zeros(0, np.float32)
+    report: list[str] = []
+    for block in ffmpeg.stream_decode(path, audio_filter=loudness.ebur128_filter("info"), report=report.append):
+        x = np.concatenate([carry, np.frombuffer(block[:len(block) - len(block) % 2], "<i2") / np.float32(32768)])
+        whole = len(x) - len(x) % FINE
+        if whole:
+            tops.append(x[:whole].reshape(-1, FINE).max(axis=1))
+            lows.append(x[:whole].reshape(-1, FINE).min(axis=1))
+        carry = x[whole:]
+        count += len(block) // 2
+    if len(carry):
+        tops.append(carry.max(keepdims=True))
+        lows.append(carry.min(keepdims=True))
+    loud = loudness.parse_ebur128(report[0] if report else "")
+    return {"samples": count, "lufs": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp,
+            "curve": _curve(report[0] if report else ""), "top": _bins(tops, np.max), "low": _bins(lows, np.min)}
+
+
+def _bins(parts: list[np.ndarray], pick: Callable[..., Any]) -> list[float]:
+    fine = np.concatenate(parts) if parts else np.zeros(1, np.float32)
+    per = -(-len(fine) // WAVE_BINS)
+    padded = np.concatenate([fine, np.full(per * WAVE_BINS - len(fine), fine[-1], np.float32)])
+    return [round(float(v), 4) for v in pick(padded.reshape(WAVE_BINS, per), axis=1)]
+
+
+def _curve(report: str) -> list[tuple[float, float]]:
+    """The short-term loudness every half second (S is the 3 s window ending at t)."""
+    curve = []
+    for m in re.finditer(r"t:\s*([\d.]+)\s.*?S:\s*(-?[\d.]+|-inf)", report):
+        t = float(m.group(1))
+        if t >= 3.0 and abs(t * 2 - round(t * 2)) < 0.051 and m.group(2) != "-inf":
+            curve.append((t - 1.5, float(m.group(2))))
+    return curve

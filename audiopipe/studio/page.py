@@ -130,9 +130,10 @@ function retakeForm(g) {
     el('label', {}, 'engine ', engines), text, el('button', {class: 'primary', type: 'submit'}, 'Make the new take'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const clicked = performance.now();
     const body = {segment: g.index, profile: profiles.value, engine: engines.value,
                   rate: rate.value === shown || rate.value === '' ? null : Number(rate.value), text: text.value === g.text ? null : text.value};
-    try { const job = await post('/api/e/' + encodeURIComponent(slug) + '/retake', body); watch(job, g.index); }
+    try { const job = await post('/api/e/' + encodeURIComponent(slug) + '/retake', body); watch(job, g.index, clicked); }
     catch (e) { say(e.message); }
   });
   return form;
@@ -145,16 +146,14 @@ function abPanel(g, act) {
     el('div', {}, el('h4', {}, 'B: new take'), el('audio', {controls: '', preload: 'metadata', class: 'b', src: fileUrl(g.file, g.take)}),
       el('button', {class: 'keep-new primary', on: {click: act('ab', {keep: 'new'})}}, 'Keep B (new)')));
 }
-async function watch(job, index) {
+async function watch(job, index, started) {
   busy++;
-  const started = performance.now();
   try {
     for (;;) {
       const spot = $('#seg-' + index + ' .job');
       if (spot) spot.replaceChildren(el('progress', {max: String(job.total || 1), value: String(job.done)}), ' ' + job.stage);
       if (job.state !== 'running') break;
-      await new Promise(r => setTimeout(r, 250));
-      job = await (await fetch(api('/api/jobs/' + job.id))).json();
+      job = await (await fetch(api('/api/jobs/' + job.id + '?wait=1'))).json();   // answers when it moves on
     }
     if (job.state === 'failed') say('re-take failed: ' + job.error);
     else { await load(); say('segment ' + index + ' re-taken in ' + ((performance.now() - started) / 1000).toFixed(1) + ' s'); }

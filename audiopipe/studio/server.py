@@ -55,6 +55,8 @@ class RetakeJob:
                 "seconds": round(self.seconds or time.perf_counter() - self.started, 2)}
 
 
+WAIT_S = 2.0
+"""The longest a page's long poll of a re-take waits for news before it is answered anyway."""
 MAX_BODY = 256 * 1024
 """The largest request the review server reads (a verdict, a re-take: a few hundred bytes)."""
 
@@ -243,6 +245,10 @@ class Studio:
         job = self.jobs.get(request.match_info["ident"])
         if job is None:
             raise web.HTTPNotFound(text="no such job")
+        if request.query.get("wait"):          # a long poll: answer when the job moves on (or after 2 s)
+            seen, until = (job.state, job.stage, job.done), time.monotonic() + WAIT_S
+            while job.state == "running" and (job.state, job.stage, job.done) == seen and time.monotonic() < until:
+                await asyncio.sleep(0.02)
         return web.json_response(job.to_json())
 
     async def ab(self, request: web.Request) -> web.StreamResponse:

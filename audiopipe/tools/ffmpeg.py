@@ -10,7 +10,7 @@ import functools
 import os
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from audiopipe.errors import ToolError
@@ -109,10 +109,14 @@ def decode_file(path: Path, rate: int = WORK_RATE, max_seconds: float | None = N
     return run([*args, "-f", "s16le", "-acodec", "pcm_s16le", "-"], what=str(path))
 
 
-def stream_decode(path: Path, rate: int = WORK_RATE, block_bytes: int = 1 << 17) -> Iterator[bytes]:
-    """Decode *path* to mono 16-bit PCM in blocks (constant memory); ToolError on a decoding error."""
-    ff = _Streaming(["-xerror", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le",
-                     "-acodec", "pcm_s16le", "-"], "error", path, stdout=subprocess.PIPE)
+def stream_decode(path: Path, rate: int = WORK_RATE, block_bytes: int = 1 << 17, audio_filter: str | None = None,
+                  report: Callable[[str], None] | None = None) -> Iterator[bytes]:
+    """Decode *path* to mono 16-bit PCM in blocks (constant memory); ToolError on a decoding error.  With
+    *audio_filter* (an analysis filter that passes audio through, such as ebur128) the audio goes through
+    it on the way, and *report* gets ffmpeg's report at the end."""
+    ff = _Streaming(["-xerror", "-nostats", "-i", str(path), "-vn", *(["-af", audio_filter] if audio_filter else []),
+                     "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+                    "info" if report else "error", path, stdout=subprocess.PIPE)
     stdout = ff.proc.stdout
     assert stdout is not None
     try:
@@ -126,6 +130,8 @@ def stream_decode(path: Path, rate: int = WORK_RATE, block_bytes: int = 1 << 17)
         errors = ff.finish()
     if ff.proc.returncode != 0:
         raise ToolError(f"{path}: ffmpeg failed: {_last_lines(errors)}")
+    if report:
+        report(errors.decode("utf-8", "replace"))
 
 
 def decode_bytes(data: bytes, fmt: str | None = None, rate: int = WORK_RATE, what: str = "audio") -> bytes:
