@@ -93,7 +93,7 @@ clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
-bench: $(STAMP)
+bench: $(STAMP) $(RUN_STAMP) voices
 	$(BIN)/python bench/run.py
 
 # Also the 60-minute episode, Kokoro's speed against its plain use, and the Dask cluster (about 25 minutes).

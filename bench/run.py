@@ -24,6 +24,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 import cluster as cluster_bench  # noqa: E402  (bench/cluster.py)
+import retake as retake_bench  # noqa: E402  (bench/retake.py)
 
 DEMO = REPO / "episodes" / "morning-ledger.yaml"
 
@@ -310,6 +311,7 @@ def _previous(path: Path) -> dict[str, Any] | None:
 COMPARED = (("warm rebuild / bare encode", ("demo", "warm_vs_bare")),
             ("--remaster / bare encode", ("demo", "remaster_vs_bare")),
             ("--remaster / bare encodes of the files", ("demo", "remaster_vs_bare_files")),
+            ("re-take, click to page (s)", ("retake", "median_s")),
             ("mastering+encoding / bare encode", ("demo", "master_encode_vs_bare")),
             ("cold demo, x real time", ("demo", "cold", "realtime_factor")),
             ("editions / bilingual mastering", ("demo", "editions", "vs_mastering")),
@@ -400,6 +402,7 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     out["offline_engines"] = engine_synthesis(demo, work, not full)
     out["figures_check"] = figures_speed(demo)
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
+    out["retake"] = {"skipped": "smoke mode"} if smoke else retake_bench.measure(demo, work)
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}
@@ -414,6 +417,10 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25 if full else None,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
         "figures check of the demo < 50 ms": out["figures_check"]["first_ms"] < 50,
+        "re-take on the review page <= 3 s (Kokoro, Chromium, median of 5)":
+            out["retake"]["median_s"] <= 3.0 if "median_s" in out["retake"] else None,
+        "  of which re-mastering <= 0.8 s":
+            out["retake"]["remastering_median_s"] <= 0.8 if "median_s" in out["retake"] else None,
         "cluster: kokoro on two workers >= 1.7x one":
             out["cluster"].get("kokoro", {}).get("throughput_ratio", 0) >= 1.7 if full else None,
         "cluster: espeak batch of 8 <= 1.5x local":
@@ -470,6 +477,13 @@ def _print(r: dict[str, Any]) -> None:
     f = r["figures_check"]
     print(f"figures check: {f['stories']} stories, {f['figures']} figure pairs: {f['first_ms']:.1f} ms the first "
           f"time (patterns compiled), {f['ms']:.1f} ms after")
+    t = r.get("retake", {})
+    if "skipped" in t:
+        print(f"re-take on the review page: skipped: {t['skipped']}")
+    elif t:
+        print(f"re-take on the review page (Kokoro, Chromium, segment {t['segment']}, click to updated page): "
+              f"median {t['median_s']:.2f} s of {t['click_to_page_s']} (first {t['first_s']:.2f} s); "
+              f"synthesis {t['synthesis_median_s']:.2f} s, re-mastering {t['remastering_median_s']:.2f} s")
     k = r.get("kokoro_speed", {})
     if "skipped" in k:
         print(f"kokoro speed: skipped: {k['skipped']}")

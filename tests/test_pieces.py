@@ -9,8 +9,10 @@ from pathlib import Path
 
 import eyed3
 import numpy as np
+import pytest
 
 from audiopipe.config.show import Show
+from audiopipe.dsp import loudness
 from audiopipe.dsp.signal import to_float, to_pcm
 from audiopipe.engines import VoiceSettings, Word
 from audiopipe.produce import pieces
@@ -77,6 +79,9 @@ def test_joined_pieces_play_the_programme_sample_for_sample(tmp_path: Path) -> N
     encode(timeline, show, levels, out)
     heard = decoded(out)
     assert len(heard) == timeline.length                                 # ffmpeg honours the joined tag
+    assert len(list(levels.root.rglob("*.piece.mp3"))) == len(made)      # made at the first gain
+    whole_peak = loudness.measure_file(out).true_peak_dbtp               # the joined file's, over all of it
+    assert pieces.true_peak(made, levels) == pytest.approx(whole_peak, abs=0.1)
     frames = struct.unpack_from(">I", out.read_bytes(), 29)[0]
     assert mp3_info(out).info.length == frames * mp3join.FRAME_SAMPLES / RATE   # mutagen counts the tag's frames
     assert abs(mp3_info(out).info.length - timeline.length / RATE) < 0.1          # (as for ffmpeg's own files)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,9 @@ def test_qa_measures_again_only_the_files_a_retake_changed(tmp_path: Path, capsy
     decoded: list[str] = []
     listen = measured._listen
 
-    def counted(path: Path) -> dict[str, object]:
+    def counted(path: Path, true_peak: Callable[[], float] | None = None) -> dict[str, object]:
         decoded.append(path.name)
-        return listen(path)
+        return listen(path, true_peak)
     monkeypatch.setattr(measured, "_listen", counted)
     assert main(["retake", "two-stories", "3", "--rate", "15", "--out", str(out)]) == 0
     new = sorted(p.name.split(".")[1] for p in set(kept.rglob("*.json")) - before)

@@ -132,15 +132,30 @@ _I_RE = re.compile(r"I:\s+(-?[\d.]+|-inf)\s+LUFS")
 _PEAK_RE = re.compile(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS")
 
 
-def parse_ebur128(stderr: str) -> Loudness:
+def parse_ebur128(stderr: str, true_peak: float | None = None) -> Loudness:
+    """The summary of ffmpeg's ebur128 in *stderr*; with *true_peak* given (measured otherwise), the
+    summary need not have one."""
     summary = stderr[stderr.rfind("Summary:"):] if "Summary:" in stderr else stderr
     i_match, p_match = _I_RE.search(summary), _PEAK_RE.search(summary)
-    if not i_match or not p_match:
+    if not i_match or (not p_match and true_peak is None):
         raise ToolError("ffmpeg ebur128: no loudness summary in its output")
+    if true_peak is None:
+        assert p_match is not None
+        true_peak = _dbfs(p_match.group(1))
+    return Loudness(-70.0 if i_match.group(1) == "-inf" else max(-70.0, float(i_match.group(1))), true_peak)
 
-    def num(text: str) -> float:
-        return -70.0 if text == "-inf" else max(-70.0, float(text))
-    return Loudness(num(i_match.group(1)), num(p_match.group(1)) if p_match.group(1) != "-inf" else -120.0)
+
+def _dbfs(text: str) -> float:
+    return -120.0 if text == "-inf" else max(-120.0, float(text))
+
+
+def true_peaks(stderr: str, count: int) -> list[float]:
+    """The true peaks of ``ebur128@p0`` … ``ebur128@p<count-1>`` (named instances: ffmpeg prints their
+    summaries in no fixed order) in *stderr*."""
+    found = dict(re.findall(r"\[ebur128@p(\d+) @ [^]]*\] Summary:.*?Peak:\s+(-?[\d.]+|-inf)\s+dBFS", stderr, re.S))
+    if len(found) != count:
+        raise ToolError(f"ffmpeg ebur128: {len(found)} true peaks in its output, not {count}")
+    return [_dbfs(found[str(i)]) for i in range(count)]
 
 
 def ebur128_filter(framelog: str = "quiet") -> str:

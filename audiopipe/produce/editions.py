@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
-from audiopipe.dsp.loudness import Loudness, measure_file
+from audiopipe.dsp.loudness import Loudness
 from audiopipe.produce import mix
 from audiopipe.produce.episode import master_to
-from audiopipe.produce.pieces import Measure
+from audiopipe.produce.pieces import Measure, measure_file
 from audiopipe.produce.store import MasterStore
 from audiopipe.script.manifest import Manifest
 from audiopipe.synth.cache import TakeCache

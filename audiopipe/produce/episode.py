@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
-from audiopipe.dsp.loudness import Loudness, measure_file
+from audiopipe.dsp.loudness import Loudness
 from audiopipe.produce import pieces
 from audiopipe.produce.master import (
     SHORT_PROGRAMME_S,
@@ -35,7 +35,7 @@ class Produced:
 
 def produce(timeline: Timeline, show: Show, levels: MasterStore, folder: Path, mp3: Path,
             remaster: bool = False, progress: Callable[[str, int, int], None] | None = None,
-            measure: pieces.Measure = measure_file) -> Produced:
+            measure: pieces.Measure = pieces.measure_file) -> Produced:
     """Segment files (on the other core) and the mastered episode written to *mp3*, measured by *measure*;
     an episode whose sound did not change is copied from the store unless *remaster*.  *progress* hears
     of each file."""
@@ -52,7 +52,7 @@ PUBLISHED = ":pieces"
 
 
 def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, remaster: bool = False,
-              measure: pieces.Measure = measure_file) -> tuple[Loudness, bool]:
+              measure: pieces.Measure = pieces.measure_file) -> tuple[Loudness, bool]:
     """*timeline* mastered and encoded to *mp3* (copied from the store when its sound is unchanged, unless
     *remaster*); its loudness, and whether the stored encode was reused."""
     signature = timeline.signature(show) + PUBLISHED      # not an encode kept by older code

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,14 @@ QUIET_BEFORE = START + FRAME_SAMPLES // 2
 """The silence a cut needs before it: a piece's input ends this far before the next piece starts, so
 that its frames come out a whole number (``mp3join.frames_for``) with room on either side."""
 
-Measure = Callable[[Path], Loudness]
-"""How a made MP3 is measured as decoded (its integrated loudness and true peak)."""
+Measure = Callable[[Path, Callable[[], float]], Loudness]
+"""How a made MP3 is measured as decoded: its integrated loudness, and its true peak (which it may take
+from the second argument, the highest of its pieces', each measured once as decoded and kept)."""
+
+
+def measure_file(path: Path, true_peak: Callable[[], float]) -> Loudness:
+    """The plain :data:`Measure`: ffmpeg's ebur128 over the whole file, true peak included."""
+    return loudness.measure_file(path)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def spans(timeline: Timeline, show: Show, ceiling: float, gain_db: float) -> lis
 
 
 def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: Path, ceiling: float,
-                     gain_db: float, remaster: bool = False, measure: Measure = loudness.measure_file) -> Loudness:
+                     gain_db: float, remaster: bool = False, measure: Measure = measure_file) -> Loudness:
     """Master and encode *timeline* to *out* so that the decoded MP3, what listeners hear, measures the
     show's target (within 0.2 LU) with true peaks at most its limit: the encoder's loss made up in
     advance, the joined file measured as decoded by *measure* (the build passes QA's, which keeps what it
@@ -83,7 +90,9 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
         joined = mp3join.join([_read(levels.piece(span.tag), span, span is made[-1]) for span in made],
                               timeline.length)
         out.write_bytes(joined)
-        decoded = measure(out)
+        with ThreadPoolExecutor(1) as side:       # the pieces' true peaks beside the pass over the whole
+            peak = side.submit(true_peak, made, levels)
+            decoded = measure(out, peak.result)
         off, over = show.target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - show.true_peak_dbtp
         if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
             break
@@ -114,6 +123,20 @@ def _encode(timeline: Timeline, made: Sequence[Span], levels: MasterStore, ceili
                         sink.write(block)
                 jobs.append((pcm, stack.enter_context(atomic_path(levels.piece(span.tag)))))
             ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps)
+
+
+def true_peak(made: Sequence[Span], levels: MasterStore) -> float:
+    """The joined file's true peak: the highest of its pieces' (the seams between them are silence),
+    each measured as decoded once, the ones not measured yet in one ffmpeg a group at a time."""
+    peaks = {span.tag: levels.peak(span.tag) for span in made}
+    missing = [tag for tag, peak in peaks.items() if peak is None]
+    for first in range(0, len(missing), GROUP):
+        group = missing[first:first + GROUP]
+        report = ffmpeg.measure_each([levels.piece(tag) for tag in group], "ebur128@p{i}=peak=true:framelog=quiet")
+        for tag, peak in zip(group, loudness.true_peaks(report, len(group))):
+            levels.put_peak(tag, peak)
+            peaks[tag] = peak
+    return max(peak for peak in peaks.values() if peak is not None)
 
 
 def _read(path: Path, span: Span, last: bool) -> mp3join.Piece:

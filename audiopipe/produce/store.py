@@ -53,6 +53,16 @@ class MasterStore:
         """Where an encoded piece of an episode (:mod:`audiopipe.produce.pieces`) is kept."""
         return self._path(tag, ".piece.mp3")
 
+    def peak(self, tag: str) -> float | None:
+        """A stored piece's true peak as decoded (dBTP), when it was measured."""
+        try:
+            return float(json.loads(self._path(tag, ".piece.json").read_text())["true_peak"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_peak(self, tag: str, dbtp: float) -> None:
+        write_text(self._path(tag, ".piece.json"), json.dumps({"true_peak": dbtp}))
+
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
         try:

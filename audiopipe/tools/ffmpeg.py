@@ -183,6 +183,19 @@ def encode_mp3_pieces(pieces: Sequence[tuple[Path, Path]], bitrate_kbps: int, ra
     _run("error", ["-y", *inputs, *outputs], None, f"{pieces[0][1].parent}: MP3 encoding")
 
 
+def measure_each(paths: Sequence[Path], audio_filter: str) -> str:
+    """Every file in *paths* through its own *audio_filter* (with ``{i}`` for its place, to name the
+    instance), in one ffmpeg; its report."""
+    inputs: list[str] = []
+    graphs, outputs = [], []
+    for i, path in enumerate(paths):
+        inputs += ["-i", str(path)]
+        graphs.append(f"[{i}:a]{audio_filter.format(i=i)}[out{i}]")
+        outputs += ["-map", f"[out{i}]", "-f", "null", "-"]
+    return _run("info", ["-nostats", *inputs, "-filter_complex", ";".join(graphs), *outputs], None,
+                f"{paths[0].parent}: measuring").stderr.decode("utf-8", "replace")
+
+
 def probe_audio(path: Path) -> None:
     """Raise ToolError unless ffmpeg decodes at least some audio from *path*."""
     pcm = decode_file(path, max_seconds=1.0)
