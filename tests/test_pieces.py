@@ -15,6 +15,7 @@ from audiopipe.config.show import Show
 from audiopipe.dsp import loudness
 from audiopipe.dsp.signal import to_float, to_pcm
 from audiopipe.engines import VoiceSettings, Word
+from audiopipe.errors import ToolError
 from audiopipe.produce import pieces
 from audiopipe.produce.master import ceiling_dbfs, master_stream
 from audiopipe.produce.mix import Timeline, build_timeline, render
@@ -119,3 +120,17 @@ def test_a_changed_part_encodes_only_its_piece_to_the_bytes_of_a_build_from_noth
     encode(fresh, show, fresh_levels, tmp_path / "cold.mp3")
     assert (tmp_path / "after.mp3").read_bytes() == (tmp_path / "cold.mp3").read_bytes()
     assert len(decoded(tmp_path / "after.mp3")) == longer.length
+
+
+def test_a_damaged_stored_piece_is_made_again(tmp_path: Path) -> None:
+    timeline, show, levels = programme(tmp_path)
+    encode(timeline, show, levels, tmp_path / "first.mp3")
+    stored = sorted(levels.root.rglob("*.piece.mp3"))
+    stored[1].write_bytes(stored[1].read_bytes()[:-100])                  # cut short (a full disk, a kill)
+    stored[2].write_bytes(b"\0" * 4096)                                    # not an MP3 at all
+    encode(timeline, show, levels, tmp_path / "again.mp3")
+    assert (tmp_path / "again.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
+    assert len(decoded(tmp_path / "again.mp3")) == timeline.length
+    truncated = bytearray(stored[1].read_bytes())
+    with pytest.raises(ToolError, match="frames"):
+        mp3join.read_piece(bytes(truncated[:-100]))

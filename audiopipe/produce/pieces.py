@@ -86,10 +86,8 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
     gain = gain_db + encoder_loss_lu(show.bitrate_kbps)
     for _ in range(3):
         made = spans(timeline, show, ceiling, gain)
-        _encode(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster)
-        joined = mp3join.join([_read(levels.piece(span.tag), span, span is made[-1]) for span in made],
-                              timeline.length)
-        out.write_bytes(joined)
+        out.write_bytes(mp3join.join(_pieces(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster),
+                                     timeline.length))
         with ThreadPoolExecutor(1) as side:       # the pieces' true peaks beside the pass over the whole
             peak = side.submit(true_peak, made, levels)
             decoded = measure(out, peak.result)
@@ -105,11 +103,22 @@ GROUP = 16
 """Pieces encoded by one ffmpeg at most (an hour has hundreds: they go a group at a time)."""
 
 
-def _encode(timeline: Timeline, made: Sequence[Span], levels: MasterStore, ceiling: float, gain: float,
-            bitrate_kbps: int, remaster: bool) -> None:
-    """The pieces not in the store (all of them with *remaster*), each mastered through its own limiter
-    as if it were alone, a group at a time in one ffmpeg; each renamed into place only when whole."""
-    missing = [span for span in made if remaster or not levels.piece(span.tag).is_file()]
+def _pieces(timeline: Timeline, made: Sequence[Span], levels: MasterStore, ceiling: float, gain: float,
+            bitrate_kbps: int, remaster: bool) -> list[mp3join.Piece]:
+    """The pieces of *made*: from the store when there and whole (a damaged one is made again), else (and
+    all of them with *remaster*) encoded now."""
+    found = {} if remaster else {span.tag: _stored(levels.piece(span.tag), span, span is made[-1]) for span in made}
+    missing = [span for span in made if found.get(span.tag) is None]
+    _encode(timeline, missing, levels, ceiling, gain, bitrate_kbps)
+    for span in missing:
+        found[span.tag] = _read(levels.piece(span.tag), span, span is made[-1])
+    return [piece for piece in (found[span.tag] for span in made) if piece is not None]
+
+
+def _encode(timeline: Timeline, missing: Sequence[Span], levels: MasterStore, ceiling: float, gain: float,
+            bitrate_kbps: int) -> None:
+    """*missing*, each mastered through its own limiter as if it were alone, a group at a time in one
+    ffmpeg; each renamed into place only when whole."""
     for first in range(0, len(missing), GROUP):
         group = missing[first:first + GROUP]
         with contextlib.ExitStack() as stack:
@@ -137,6 +146,13 @@ def true_peak(made: Sequence[Span], levels: MasterStore) -> float:
             levels.put_peak(tag, peak)
             peaks[tag] = peak
     return max(peak for peak in peaks.values() if peak is not None)
+
+
+def _stored(path: Path, span: Span, last: bool) -> mp3join.Piece | None:
+    try:
+        return _read(path, span, last)
+    except (OSError, ToolError):
+        return None
 
 
 def _read(path: Path, span: Span, last: bool) -> mp3join.Piece:

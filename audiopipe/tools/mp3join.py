@@ -66,6 +66,13 @@ def read_piece(data: bytes) -> Piece:
         raise ToolError("MP3 join: a piece has no Info frame (it must be written with -write_xing 1)")
     frames = struct.unpack_from(">I", data, at + 8)[0]
     crc = struct.unpack_from(">H", data, at + 120 + 32)[0]
+    pos, count = first, 0
+    while pos < len(data):                 # whole: the frames its tag counts, each one complete
+        pos += frame_size(data, pos)
+        count += 1
+    if count != frames or pos != len(data):
+        raise ToolError(f"MP3 join: a piece holds {count} frames{'' if pos == len(data) else ' and a cut one'}, "
+                        f"its tag says {frames}")
     return Piece(bytes(data[:first]), bytes(data[first:]), frames, crc)
 
 
