@@ -73,7 +73,7 @@ def test_each_edition_is_its_language_between_the_stingers(built: Path) -> None:
         want = stingers / 1000 + speech + show_gaps["after_intro"] + 2 * show_gaps["between"] + show_gaps["before_outro"]
         assert decode_seconds(mp3) == pytest.approx(want, abs=0.15)
         assert edition["duration_ms"] / 1000 == pytest.approx(want, abs=0.05)
-        measured = loudness.measure_file_verbose(mp3)[0]
+        measured = loudness.measure_file(mp3)
         assert measured.integrated_lufs == pytest.approx(-16.0, abs=1.0) and measured.true_peak_dbtp <= -1.0
         # the transcript has that language only, timed in the edition
         vtt = (built / "three" / edition["transcript"]).read_text(encoding="utf-8")

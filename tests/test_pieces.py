@@ -63,8 +63,10 @@ def decoded(mp3: Path) -> np.ndarray:
 def test_the_crc_is_lames_and_joins_without_a_pass_over_the_bytes(tmp_path: Path) -> None:
     noise = (np.random.default_rng(1).standard_normal(RATE) * 0.1).astype(np.float32)
     ffmpeg.encode_mp3_stream([to_pcm(noise)], tmp_path / "one.mp3", 96)
-    piece = mp3join.read_piece((tmp_path / "one.mp3").read_bytes())
-    assert mp3join.crc16(piece.audio) == piece.crc                       # ffmpeg's music CRC
+    data = (tmp_path / "one.mp3").read_bytes()
+    piece = mp3join.read_piece(data)
+    assert mp3join.crc16(mp3join.audio_of(data)) == piece.crc            # ffmpeg's music CRC
+    assert piece.audio_bytes == len(mp3join.audio_of(data)) and piece.frames == mp3join.frames_for(RATE)
     tag = piece.info[:175] + b"\0\0" + piece.info[177:190]               # its tag CRC, over the frame's head
     assert mp3join.crc16(tag) == struct.unpack_from(">H", piece.info, 175)[0]
     parts = [np.random.default_rng(n).bytes(n) for n in (0, 1, 313, 4096, 77777)]

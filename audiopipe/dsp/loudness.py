@@ -163,13 +163,6 @@ def ebur128_filter(framelog: str = "quiet") -> str:
     return f"ebur128=peak=true:framelog={framelog}"
 
 
-def measure_file_verbose(path: Path) -> tuple[Loudness, str]:
-    """The file's loudness and ffmpeg's per-frame log (short-term loudness over time)."""
-    stderr = ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter("info"), "-f", "null", "-"],
-                               what=str(path))
-    return parse_ebur128(stderr), stderr
-
-
 def measure_file(path: Path) -> Loudness:
     """The loudness of an audio file as decoded (an MP3: what listeners hear)."""
     return parse_ebur128(ffmpeg.run_stderr(["-i", str(path), "-af", ebur128_filter(), "-f", "null", "-"],

@@ -86,8 +86,11 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
     gain = gain_db + encoder_loss_lu(show.bitrate_kbps)
     for _ in range(3):
         made = spans(timeline, show, ceiling, gain)
-        out.write_bytes(mp3join.join(_pieces(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster),
-                                     timeline.length))
+        joined = _pieces(timeline, made, levels, ceiling, gain, show.bitrate_kbps, remaster)
+        with out.open("wb") as sink:              # the joined file, piece by piece: an hour is never held whole
+            sink.write(mp3join.header(joined, timeline.length))
+            for span in made:
+                sink.write(mp3join.audio_of(levels.piece(span.tag).read_bytes()))
         with ThreadPoolExecutor(1) as side:       # the pieces' true peaks beside the pass over the whole
             peak = side.submit(true_peak, made, levels)
             decoded = measure(out, peak.result)

@@ -50,30 +50,46 @@ def _info_offset(data: bytes | bytearray) -> int:
 
 @dataclass(frozen=True)
 class Piece:
-    """One encoded piece: its Info frame, its audio frames, how many, and their CRC-16 (from the tag)."""
+    """One encoded piece: its Info frame, the sizes of its audio frames (which follow the Info frame in
+    its file) and their CRC-16 (from the tag).  The audio itself stays in the file: a joined hour is
+    written piece by piece, never held whole."""
 
     info: bytes
-    audio: bytes
-    frames: int
+    sizes: tuple[int, ...]
     crc: int
+
+    @property
+    def frames(self) -> int:
+        return len(self.sizes)
+
+    @property
+    def audio_bytes(self) -> int:
+        return sum(self.sizes)
 
 
 def read_piece(data: bytes) -> Piece:
-    """A piece as ffmpeg wrote it (``-write_xing 1``, no ID3 tag)."""
+    """A piece as ffmpeg wrote it (``-write_xing 1``, no ID3 tag), checked whole: every frame its tag
+    counts, none cut short."""
     first = frame_size(data, 0)
     at = _info_offset(data)
     if data[at:at + 4] not in (b"Info", b"Xing") or len(data) < first:
         raise ToolError("MP3 join: a piece has no Info frame (it must be written with -write_xing 1)")
     frames = struct.unpack_from(">I", data, at + 8)[0]
     crc = struct.unpack_from(">H", data, at + 120 + 32)[0]
-    pos, count = first, 0
-    while pos < len(data):                 # whole: the frames its tag counts, each one complete
-        pos += frame_size(data, pos)
-        count += 1
-    if count != frames or pos != len(data):
-        raise ToolError(f"MP3 join: a piece holds {count} frames{'' if pos == len(data) else ' and a cut one'}, "
+    sizes = []
+    pos = first
+    while pos < len(data):
+        sizes.append(frame_size(data, pos))
+        pos += sizes[-1]
+    if len(sizes) != frames or pos != len(data):
+        raise ToolError(f"MP3 join: a piece holds {len(sizes)} frames{'' if pos == len(data) else ' and a cut one'}, "
                         f"its tag says {frames}")
-    return Piece(bytes(data[:first]), bytes(data[first:]), frames, crc)
+    return Piece(bytes(data[:first]), tuple(sizes), crc)
+
+
+def audio_of(data: bytes) -> bytes:
+    """A piece's audio frames (all of it after its Info frame)."""
+    return data[frame_size(data, 0):]
 
 
 def crc16(data: bytes, crc: int = 0) -> int:
@@ -115,37 +131,40 @@ def crc16_join(crcs: Sequence[tuple[int, int]]) -> int:
     return total
 
 
-def join(pieces: Sequence[Piece], played: int) -> bytes:
-    """The MP3 of *pieces* in order that plays *played* samples: the first piece's Info frame with the
-    whole's frame count, size, seek table, padding and CRCs."""
+def header(pieces: Sequence[Piece], played: int) -> bytes:
+    """The Info frame of *pieces* joined in order to play *played* samples: the first piece's, with the
+    whole's frame count, size, seek table, padding and CRCs.  The joined file is this frame, then each
+    piece's audio frames (:func:`audio_of`) in order."""
     if not pieces:
         raise ToolError("MP3 join: no pieces")
     info = bytearray(pieces[0].info)
-    audio = b"".join(piece.audio for piece in pieces)
     frames = sum(piece.frames for piece in pieces)
     padding = frames * FRAME_SAMPLES - ENCODER_DELAY - played
     if not 0 <= padding < 4096:
         raise ToolError(f"MP3 join: {frames} frames cannot play {played} samples (padding {padding})")
-    total = len(info) + len(audio)
+    total = len(info) + sum(piece.audio_bytes for piece in pieces)
     at = _info_offset(info)
     lame = at + 120
     struct.pack_into(">II", info, at + 8, frames, total)
-    info[at + 16:at + 16 + _TOC] = _toc(audio, frames, len(info), total)
+    info[at + 16:at + 16 + _TOC] = _toc(pieces, frames, len(info), total)
     info[lame + 21:lame + 24] = (ENCODER_DELAY << 12 | padding).to_bytes(3, "big")
-    music_crc = crc16_join([(piece.crc, len(piece.audio)) for piece in pieces])
+    music_crc = crc16_join([(piece.crc, piece.audio_bytes) for piece in pieces])
     struct.pack_into(">IHH", info, lame + 28, total, music_crc, 0)
     struct.pack_into(">H", info, lame + 34, crc16(bytes(info[:190])))
-    return bytes(info) + audio
+    return bytes(info)
 
 
-def _toc(audio: bytes, frames: int, head: int, total: int) -> bytes:
+def _toc(pieces: Sequence[Piece], frames: int, head: int, total: int) -> bytes:
     """The Xing seek table: for each percent of the frames, where that frame starts, in 256ths of the file."""
-    wanted = [i * frames // _TOC for i in range(_TOC)]
     marks = []
+    wanted = iter(i * frames // _TOC for i in range(_TOC))
+    target = next(wanted)
     pos = index = 0
-    for target in wanted:
-        while index < target:
-            pos += frame_size(audio, pos)
-            index += 1
-        marks.append(min(255, 256 * (head + pos) // total))
+    for size in (size for piece in pieces for size in piece.sizes):
+        while index == target:
+            marks.append(min(255, 256 * (head + pos) // total))
+            target = next(wanted, -1)
+        pos += size
+        index += 1
+    marks += [255] * (_TOC - len(marks))
     return bytes(marks)
