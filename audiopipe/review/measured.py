@@ -32,12 +32,15 @@ FINE = WORK_RATE // 100          # peaks are first kept per 10 ms, then drawn in
 
 
 def audio_digest(path: Path) -> str:
-    """The SHA-256 of *path* without its ID3v2 tag (the same audio, tagged or not, has one digest)."""
-    data = path.read_bytes()
-    start = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        start = 10 + ((data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]) + (10 if data[5] & 0x10 else 0)
-    return hashlib.sha256(data[start:]).hexdigest()
+    """The SHA-256 of *path* without its ID3v2 tag (the same audio, tagged or not, has one digest), read
+    in blocks: an hour's MP3 is never held whole."""
+    with path.open("rb") as fh:
+        head = fh.read(10)
+        start = 0
+        if head[:3] == b"ID3" and len(head) == 10:
+            start = 10 + ((head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]) + (10 if head[5] & 0x10 else 0)
+        fh.seek(start)
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def measured(cache_root: Path | None, path: Path, what: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
