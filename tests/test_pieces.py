@@ -136,3 +136,17 @@ def test_a_damaged_stored_piece_is_made_again(tmp_path: Path) -> None:
     truncated = bytearray(stored[1].read_bytes())
     with pytest.raises(ToolError, match="frames"):
         mp3join.read_piece(bytes(truncated[:-100]))
+
+
+def test_a_short_programmes_correction_comes_from_its_pieces(tmp_path: Path) -> None:
+    timeline, show, levels = programme(tmp_path / "a")
+    ceiling = ceiling_dbfs(show.true_peak_dbtp)
+    whole = master_stream(render(timeline), ceiling)                  # the whole programme limited, measured
+    measured = loudness.integrated_lufs(to_float(b"".join(whole)), RATE)
+    assert pieces.programme_correction(timeline, show, levels, ceiling) == \
+        pytest.approx(round(show.target_lufs - measured, 2), abs=0.03)
+    kept = set(levels.root.rglob("*.cells.npy"))
+    assert len(kept) == len(timeline.speech())                          # one per piece
+    longer, _, _ = programme(tmp_path / "a", second=2.7)
+    pieces.programme_correction(longer, show, levels, ceiling)
+    assert len(set(levels.root.rglob("*.cells.npy")) - kept) == 1       # only the piece that changed

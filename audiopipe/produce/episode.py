@@ -17,10 +17,9 @@ from audiopipe.produce.master import (
     SHORT_PROGRAMME_S,
     SegmentFile,
     ceiling_dbfs,
-    programme_correction_db,
     segment_file,
 )
-from audiopipe.produce.mix import Clip, Timeline, render
+from audiopipe.produce.mix import Clip, Timeline
 from audiopipe.produce.store import MasterStore
 
 
@@ -65,8 +64,7 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
     if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:     # measured once per sound, kept like a take's gain
         tag = MasterStore.tag("programme", signature)
         stored = levels.gain(tag)
-        correction = stored if stored is not None else programme_correction_db(render(timeline), ceiling,
-                                                                                show.target_lufs)
+        correction = stored if stored is not None else pieces.programme_correction(timeline, show, levels, ceiling)
         if stored is None:
             levels.put_gain(tag, correction)
     loudness = pieces.encode_published(timeline, show, levels, mp3, ceiling, correction, remaster, measure)

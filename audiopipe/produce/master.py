@@ -58,16 +58,6 @@ SHORT_PROGRAMME_S = 90.0
 levels, so a short programme is measured once more and corrected before encoding."""
 
 
-def programme_correction_db(blocks: Iterable[Samples], ceiling: float, target_lufs: float) -> float:
-    """The gain that brings a (short) limited programme to the target, measured, not assumed."""
-    parts = list(blocks)
-    whole = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    measured = loudness.integrated_lufs(limit(whole, ceiling), RATE)
-    if measured <= -70:
-        return 0.0
-    return round(max(-6.0, min(6.0, target_lufs - measured)), 2)
-
-
 def master_stream(blocks: Iterable[Samples], ceiling: float, gain_db: float = 0.0) -> Iterator[bytes]:
     """Blocks through one look-ahead peak limiter, as 16-bit PCM."""
     limiter = PeakLimiter(ceiling)

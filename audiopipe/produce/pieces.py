@@ -19,11 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from audiopipe.config.show import Show
 from audiopipe.dsp import loudness
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.errors import ToolError
-from audiopipe.produce.master import PUBLISHED_SLACK_LU, encoder_loss_lu, master_stream
+from audiopipe.produce.master import PUBLISHED_SLACK_LU, RATE, encoder_loss_lu, limit, master_stream
 from audiopipe.produce.mix import Timeline, render
 from audiopipe.produce.store import MasterStore
 from audiopipe.tools import ffmpeg, mp3join
@@ -76,6 +79,23 @@ def spans(timeline: Timeline, show: Show, ceiling: float, gain_db: float) -> lis
     return out
 
 
+def programme_correction(timeline: Timeline, show: Show, levels: MasterStore, ceiling: float) -> float:
+    """The gain that brings a short programme, limited at *ceiling*, to the show's target, measured, not
+    assumed: from its pieces' K-weighted energies at gain 0 (each piece limited alone, as it is
+    encoded), kept with each piece, so that a re-take measures only the piece it changed."""
+    cells = np.zeros(-(-timeline.length // loudness.CELL), np.float32)
+    for span in spans(timeline, show, ceiling, 0.0):
+        def make(span: Span = span) -> npt.NDArray[np.float32]:
+            blocks = list(render(timeline, start=span.start, end=span.start + span.length))
+            return loudness.energy_cells(limit(np.concatenate(blocks) if blocks else np.zeros(0, np.float32),
+                                               ceiling), RATE)
+        kept = levels.cells(span.tag, make)
+        at = span.start // loudness.CELL                 # pieces start on the frame grid: a whole cell
+        cells[at:at + len(kept)] += kept[:len(cells) - at]
+    measured = loudness.integrated_from_cells(cells, RATE)
+    return 0.0 if measured <= -70 else round(max(-6.0, min(6.0, show.target_lufs - measured)), 2)
+
+
 def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: Path, ceiling: float,
                      gain_db: float, remaster: bool = False, measure: Measure = measure_file) -> Loudness:
     """Master and encode *timeline* to *out* so that the decoded MP3, what listeners hear, measures the
@@ -102,6 +122,8 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
     return decoded
 
 
+TRUE_PEAK = "ebur128@p{i}=peak=true:framelog=quiet"
+"""A piece's true peak as decoded (the instance named by its place: ffmpeg prints the summaries in any order)."""
 GROUP = 16
 """Pieces encoded by one ffmpeg at most (an hour has hundreds: they go a group at a time)."""
 
@@ -134,17 +156,20 @@ def _encode(timeline: Timeline, missing: Sequence[Span], levels: MasterStore, ce
                                                ceiling, gain):
                         sink.write(block)
                 jobs.append((pcm, stack.enter_context(atomic_path(levels.piece(span.tag)))))
-            ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps)
+            report = ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps, decoded_filter=TRUE_PEAK)  # each measured as
+        for span, peak in zip(group, loudness.true_peaks(report, len(group))):                 # decoded, once
+            levels.put_peak(span.tag, peak)
 
 
 def true_peak(made: Sequence[Span], levels: MasterStore) -> float:
     """The joined file's true peak: the highest of its pieces' (the seams between them are silence),
-    each measured as decoded once, the ones not measured yet in one ffmpeg a group at a time."""
+    each measured as decoded when it was encoded; one kept from before that was not, in one ffmpeg a
+    group at a time."""
     peaks = {span.tag: levels.peak(span.tag) for span in made}
     missing = [tag for tag, peak in peaks.items() if peak is None]
     for first in range(0, len(missing), GROUP):
         group = missing[first:first + GROUP]
-        report = ffmpeg.measure_each([levels.piece(tag) for tag in group], "ebur128@p{i}=peak=true:framelog=quiet")
+        report = ffmpeg.measure_each([levels.piece(tag) for tag in group], TRUE_PEAK)
         for tag, peak in zip(group, loudness.true_peaks(report, len(group))):
             levels.put_peak(tag, peak)
             peaks[tag] = peak

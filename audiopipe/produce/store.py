@@ -9,6 +9,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.tools.fsutil import atomic_path, write_text
 
@@ -62,6 +65,19 @@ class MasterStore:
 
     def put_peak(self, tag: str, dbtp: float) -> None:
         write_text(self._path(tag, ".piece.json"), json.dumps({"true_peak": dbtp}))
+
+    def cells(self, tag: str, make: Callable[[], npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+        """A piece's K-weighted energy cells (``dsp.loudness.energy_cells``), made by *make* the first time."""
+        path = self._path(tag, ".cells.npy")
+        try:
+            with path.open("rb") as fh:
+                return np.asarray(np.load(fh, allow_pickle=False), dtype=np.float32)
+        except (OSError, ValueError):
+            pass
+        cells = make()
+        with atomic_path(path) as tmp, tmp.open("wb") as fh:
+            np.save(fh, cells, allow_pickle=False)
+        return cells
 
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
