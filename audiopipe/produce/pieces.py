@@ -30,7 +30,7 @@ from audiopipe.produce.master import PUBLISHED_SLACK_LU, RATE, encoder_loss_lu, 
 from audiopipe.produce.mix import Timeline, render
 from audiopipe.produce.store import MasterStore
 from audiopipe.tools import ffmpeg, mp3join
-from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.fsutil import atomic_path, sha256_of
 from audiopipe.tools.mp3join import FRAME_SAMPLES, START
 
 PRE_ROLL = 2 * FRAME_SAMPLES
@@ -156,23 +156,22 @@ def _encode(timeline: Timeline, missing: Sequence[Span], levels: MasterStore, ce
                                                ceiling, gain):
                         sink.write(block)
                 jobs.append((pcm, stack.enter_context(atomic_path(levels.piece(span.tag)))))
-            report = ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps, decoded_filter=TRUE_PEAK)  # each measured as
-        for span, peak in zip(group, loudness.true_peaks(report, len(group))):                 # decoded, once
-            levels.put_peak(span.tag, peak)
+            ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps)
 
 
 def true_peak(made: Sequence[Span], levels: MasterStore) -> float:
     """The joined file's true peak: the highest of its pieces' (the seams between them are silence),
-    each measured as decoded when it was encoded; one kept from before that was not, in one ffmpeg a
-    group at a time."""
-    peaks = {span.tag: levels.peak(span.tag) for span in made}
-    missing = [tag for tag, peak in peaks.items() if peak is None]
+    each measured as decoded once and kept by the piece's bytes (a `--remaster` that makes the same bytes
+    measures nothing); the ones not measured yet in one ffmpeg, a group at a time."""
+    digests = {span.tag: sha256_of(levels.piece(span.tag)) for span in made}
+    peaks = {digest: levels.peak(digest) for digest in digests.values()}
+    missing = [tag for tag, digest in digests.items() if peaks[digest] is None]
     for first in range(0, len(missing), GROUP):
         group = missing[first:first + GROUP]
         report = ffmpeg.measure_each([levels.piece(tag) for tag in group], TRUE_PEAK)
         for tag, peak in zip(group, loudness.true_peaks(report, len(group))):
-            levels.put_peak(tag, peak)
-            peaks[tag] = peak
+            levels.put_peak(digests[tag], peak)
+            peaks[digests[tag]] = peak
     return max(peak for peak in peaks.values() if peak is not None)
 
 

@@ -56,15 +56,15 @@ class MasterStore:
         """Where an encoded piece of an episode (:mod:`audiopipe.produce.pieces`) is kept."""
         return self._path(tag, ".piece.mp3")
 
-    def peak(self, tag: str) -> float | None:
-        """A stored piece's true peak as decoded (dBTP), when it was measured."""
+    def peak(self, digest: str) -> float | None:
+        """The true peak as decoded (dBTP) of a piece with these bytes (their SHA-256), when measured."""
         try:
-            return float(json.loads(self._path(tag, ".piece.json").read_text())["true_peak"])
+            return float(json.loads(self._path(digest, ".peak.json").read_text())["true_peak"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put_peak(self, tag: str, dbtp: float) -> None:
-        write_text(self._path(tag, ".piece.json"), json.dumps({"true_peak": dbtp}))
+    def put_peak(self, digest: str, dbtp: float) -> None:
+        write_text(self._path(digest, ".peak.json"), json.dumps({"true_peak": dbtp}))
 
     def cells(self, tag: str, make: Callable[[], npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
         """A piece's K-weighted energy cells (``dsp.loudness.energy_cells``), made by *make* the first time."""

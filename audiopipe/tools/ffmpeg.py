@@ -172,27 +172,15 @@ def encode_mp3_stream(blocks: Iterable[bytes], out: Path, bitrate_kbps: int, rat
     return stderr.decode("utf-8", "replace")
 
 
-def encode_mp3_pieces(pieces: Sequence[tuple[Path, Path]], bitrate_kbps: int, rate: int = WORK_RATE,
-                      decoded_filter: str | None = None) -> str:
+def encode_mp3_pieces(pieces: Sequence[tuple[Path, Path]], bitrate_kbps: int, rate: int = WORK_RATE) -> None:
     """Encode each (mono 16-bit PCM file, MP3) pair by its own encoder, all in one ffmpeg (an encoder
-    thread each, so both cores work); each MP3's bytes are those of its encode alone.  With
-    *decoded_filter* (an analysis filter, ``{i}`` for the piece's place, to name the instance), each MP3
-    is decoded as it is made (ffmpeg's loopback decoder) and goes through it.  ffmpeg's report."""
+    thread each, so both cores work); each MP3's bytes are those of its encode alone."""
     inputs: list[str] = []
     outputs: list[str] = []
-    graphs: list[str] = []
-    measured: list[str] = []
     for i, (pcm, mp3) in enumerate(pieces):
         inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(pcm)]
         outputs += ["-map", f"{i}:a", *mp3_encoder_args(bitrate_kbps), str(mp3)]
-        if decoded_filter:
-            graphs.append(f"[dec:{i}]{decoded_filter.format(i=i)}[heard{i}]")
-            measured += ["-map", f"[heard{i}]", "-f", "null", "-"]
-    loopback = [arg for i in range(len(pieces)) for arg in ("-dec", f"{i}:0")] if decoded_filter else []
-    args = ["-nostats", "-y", *inputs, *outputs, *loopback,
-            *(["-filter_complex", ";".join(graphs)] if graphs else []), *measured]
-    return _run("info" if decoded_filter else "error", args, None,
-                f"{pieces[0][1].parent}: MP3 encoding").stderr.decode("utf-8", "replace")
+    _run("error", ["-y", *inputs, *outputs], None, f"{pieces[0][1].parent}: MP3 encoding")
 
 
 def measure_each(paths: Sequence[Path], audio_filter: str) -> str:
