@@ -136,6 +136,9 @@ def test_a_damaged_stored_piece_is_made_again(tmp_path: Path) -> None:
     truncated = bytearray(stored[1].read_bytes())
     with pytest.raises(ToolError, match="frames"):
         mp3join.read_piece(bytes(truncated[:-100]))
+    for header in (b"\xff\xfb\xf0\xc0", b"\xff\xfb\x00\xc0", b"\xff\xfb\x9c\xc0"):   # bitrate 15, free format
+        with pytest.raises(ToolError, match="no MPEG-1 Layer III frame"):                 # (size 0), rate 3
+            mp3join.read_piece(header + bytes(400))
 
 
 def test_a_short_programmes_correction_comes_from_its_pieces(tmp_path: Path) -> None:

@@ -36,10 +36,11 @@ def frames_for(samples: int) -> int:
 def frame_size(data: bytes | bytearray, at: int) -> int:
     """The length in bytes of the MPEG-1 Layer III frame whose header is at *at*."""
     head = int.from_bytes(data[at:at + 4], "big")
-    if head >> 21 != 0x7FF or (head >> 17) & 0xF != 0b1101:        # sync, MPEG-1, Layer III
-        raise ToolError(f"MP3 join: no MPEG-1 Layer III frame at byte {at}")
-    kbps, rate = _BITRATES[(head >> 12) & 0xF], _RATES[(head >> 10) & 0x3]
-    return 144 * kbps * 1000 // rate + ((head >> 9) & 1)
+    kbps_index, rate_index = (head >> 12) & 0xF, (head >> 10) & 0x3
+    if head >> 21 != 0x7FF or (head >> 17) & 0xF != 0b1101 \
+            or not 0 < kbps_index < len(_BITRATES) or rate_index >= len(_RATES):   # sync, MPEG-1, Layer III,
+        raise ToolError(f"MP3 join: no MPEG-1 Layer III frame at byte {at}")      # a bitrate and a rate
+    return 144 * _BITRATES[kbps_index] * 1000 // _RATES[rate_index] + ((head >> 9) & 1)
 
 
 def _info_offset(data: bytes | bytearray) -> int:
