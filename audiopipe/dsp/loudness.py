@@ -184,9 +184,10 @@ def true_peaks(stderr: str, count: int) -> list[float]:
     return [_dbfs(found[str(i)]) for i in range(count)]
 
 
-def ebur128_filter(framelog: str = "quiet") -> str:
-    """ffmpeg's BS.1770 meter with true peak; ``framelog="info"`` also logs short-term values per frame."""
-    return f"ebur128=peak=true:framelog={framelog}"
+def ebur128_filter(framelog: str = "quiet", peak: bool = True, name: str = "ebur128") -> str:
+    """ffmpeg's BS.1770 meter, with true peak unless *peak* is false; ``framelog="info"`` also logs
+    short-term values per frame; *name* (``ebur128@…``) names the instance in ffmpeg's report."""
+    return f"{name}={'peak=true:' if peak else ''}framelog={framelog}"
 
 
 def measure_file(path: Path) -> Loudness:

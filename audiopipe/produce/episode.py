@@ -61,12 +61,8 @@ def master_to(timeline: Timeline, show: Show, levels: MasterStore, mp3: Path, re
         return reuse[1], True
     ceiling = ceiling_dbfs(show.true_peak_dbtp)
     correction = 0.0
-    if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:     # measured once per sound, kept like a take's gain
-        tag = MasterStore.tag("programme", signature)
-        stored = levels.gain(tag)
-        correction = stored if stored is not None else pieces.programme_correction(timeline, show, levels, ceiling)
-        if stored is None:
-            levels.put_gain(tag, correction)
+    if timeline.duration_ms / 1000 < SHORT_PROGRAMME_S:     # from the pieces' kept energies: only new ones measured
+        correction = pieces.programme_correction(timeline, show, levels, ceiling)
     loudness = pieces.encode_published(timeline, show, levels, mp3, ceiling, correction, remaster, measure)
     levels.put_episode(signature, mp3, loudness)
     return loudness, False

@@ -30,7 +30,7 @@ from audiopipe.produce.master import PUBLISHED_SLACK_LU, RATE, encoder_loss_lu, 
 from audiopipe.produce.mix import Timeline, render
 from audiopipe.produce.store import MasterStore
 from audiopipe.tools import ffmpeg, mp3join
-from audiopipe.tools.fsutil import atomic_path, sha256_of
+from audiopipe.tools.fsutil import atomic_path
 from audiopipe.tools.mp3join import FRAME_SAMPLES, START
 
 PRE_ROLL = 2 * FRAME_SAMPLES
@@ -112,7 +112,8 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
             for span in made:
                 sink.write(mp3join.audio_of(levels.piece(span.tag).read_bytes()))
         with ThreadPoolExecutor(1) as side:       # the pieces' true peaks beside the pass over the whole
-            peak = side.submit(true_peak, made, levels)
+            peak = side.submit(true_peak, [(levels.piece(span.tag), piece) for span, piece in zip(made, joined)],
+                               levels)
             decoded = measure(out, peak.result)
         off, over = show.target_lufs - decoded.integrated_lufs, decoded.true_peak_dbtp - show.true_peak_dbtp
         if (abs(off) <= PUBLISHED_SLACK_LU and over <= 0) or decoded.integrated_lufs <= -70:
@@ -122,7 +123,7 @@ def encode_published(timeline: Timeline, show: Show, levels: MasterStore, out: P
     return decoded
 
 
-TRUE_PEAK = "ebur128@p{i}=peak=true:framelog=quiet"
+TRUE_PEAK = loudness.ebur128_filter(name="ebur128@p{i}")
 """A piece's true peak as decoded (the instance named by its place: ffmpeg prints the summaries in any order)."""
 GROUP = 16
 """Pieces encoded by one ffmpeg at most (an hour has hundreds: they go a group at a time)."""
@@ -159,19 +160,18 @@ def _encode(timeline: Timeline, missing: Sequence[Span], levels: MasterStore, ce
             ffmpeg.encode_mp3_pieces(jobs, bitrate_kbps)
 
 
-def true_peak(made: Sequence[Span], levels: MasterStore) -> float:
+def true_peak(located: Sequence[tuple[Path, mp3join.Piece]], levels: MasterStore) -> float:
     """The joined file's true peak: the highest of its pieces' (the seams between them are silence),
     each measured as decoded once and kept by the piece's bytes (a `--remaster` that makes the same bytes
     measures nothing); the ones not measured yet in one ffmpeg, a group at a time."""
-    digests = {span.tag: sha256_of(levels.piece(span.tag)) for span in made}
-    peaks = {digest: levels.peak(digest) for digest in digests.values()}
-    missing = [tag for tag, digest in digests.items() if peaks[digest] is None]
+    peaks = {piece.digest: levels.peak(piece.digest) for _, piece in located}
+    missing = [(path, piece.digest) for path, piece in located if peaks[piece.digest] is None]
     for first in range(0, len(missing), GROUP):
         group = missing[first:first + GROUP]
-        report = ffmpeg.measure_each([levels.piece(tag) for tag in group], TRUE_PEAK)
-        for tag, peak in zip(group, loudness.true_peaks(report, len(group))):
-            levels.put_peak(digests[tag], peak)
-            peaks[digests[tag]] = peak
+        report = ffmpeg.measure_each([path for path, _ in group], TRUE_PEAK)
+        for (_, digest), peak in zip(group, loudness.true_peaks(report, len(group))):
+            levels.put_peak(digest, peak)
+            peaks[digest] = peak
     return max(peak for peak in peaks.values() if peak is not None)
 
 

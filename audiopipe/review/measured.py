@@ -85,7 +85,7 @@ def _listen(path: Path, true_peak: Callable[[], float] | None = None) -> dict[st
     count = 0
     pending = b""
     report: list[str] = []
-    meter = loudness.ebur128_filter("info") if true_peak is None else "ebur128=framelog=info"
+    meter = loudness.ebur128_filter("info", peak=true_peak is None)
     for block in ffmpeg.stream_decode(path, block_bytes=1 << 20, audio_filter=meter, report=report.append):
         data = pending + block if pending else block
         usable = len(data) - len(data) % (2 * FINE)

@@ -12,6 +12,7 @@ silence in the programme (:mod:`audiopipe.produce.pieces` only cuts where it is)
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class Piece:
     info: bytes
     sizes: tuple[int, ...]
     crc: int
+    digest: str                   # the SHA-256 of its file
 
     @property
     def frames(self) -> int:
@@ -85,7 +87,7 @@ def read_piece(data: bytes) -> Piece:
     if len(sizes) != frames or pos != len(data):
         raise ToolError(f"MP3 join: a piece holds {len(sizes)} frames{'' if pos == len(data) else ' and a cut one'}, "
                         f"its tag says {frames}")
-    return Piece(bytes(data[:first]), tuple(sizes), crc)
+    return Piece(bytes(data[:first]), tuple(sizes), crc, hashlib.sha256(data).hexdigest())
 
 
 def audio_of(data: bytes) -> bytes:
