@@ -1,39 +1,53 @@
 """The figures check: does the Chinese say the same figures as the English?
 
-For each story the figures of both texts are matched kind by kind (money only within one
-currency), the closest pairs first.  Two figures agree when their values are equal after rounding
-to the coarser of their precisions (2.46% and "2.5 percent"; 350.04亿元 and "35 billion yuan"); a
-hedged one ("nearly", 约) agrees within 10%; a pair that agrees but goes down in one language and up
-in the other is a contradiction.  What is left is compared once more: a pair a power of ten apart,
-or differing in a digit or two of the same length, is a contradiction; so is one figure with the
-wrong unit (percent for percentage points, one currency for another).  Then what is still left is
-paired by kind and by order in the story, each pair a contradiction (months excepted); only a
-figure whose kind has no partner left in the other language is in one language only (information).
+Real bulletins are summaries, not translations: each language carries figures the other leaves out.  So
+the check pairs figures only where it can say why, and a contradiction fails only when the pairing is
+certain.
+
+1. What agrees is matched first, kind by kind (money only within one currency; a plain number meets a
+   count or index points, a day of the month meets a date), the closest pairs first.  Two figures agree
+   when their values are equal after rounding to the coarser of their precisions (2.46% and "2.5 percent");
+   a hedged one ("nearly", 约) agrees within 10%.  A pair that agrees but goes down in one language and up
+   in the other contradicts itself.
+2. Among what is left, a pair that looks like one figure written wrongly: a power of ten apart, a digit
+   differing or two transposed, or the same value with the wrong unit (percent for points, one currency
+   for another).
+3. Whatever is still left in English is set beside the closest figure of its kind left in Chinese.
+
+Every contradiction is **certain** (a failure) or **in doubt** (a warning) by what the two figures are
+about: certain when figures beside them in their clauses were found to be one figure (linked), or when
+each is the only figure of its kind in its language; a pair shaped like a slip also when both name the
+same subject ("profit" and 利润, `anchors`) or when the slip is too distinctive to be chance (a
+transposition of five digits); never when their subjects are known to differ.  A day of the month is a
+date, never a number to set beside a rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from audiopipe.figures.extract import chinese, english
-from audiopipe.figures.values import Figure
+from audiopipe.figures.values import CALENDAR, Figure
 
 HEDGE_TOLERANCE = Decimal("0.10")
 SCALE_SLIPS = (1, 2, 3, 4, 5, 6)
-CALENDAR = ("year", "date", "time", "quarter", "month")     # no power of ten or misplaced digit: a date is wrong
-NOT_IN_ORDER = ("month",)       # a month is often said another way in the other language ("last month" for 5月份)
+NOT_SET_BESIDE = ("month", "weekday")   # often said another way in the other language ("last month" for 5月份)
+MEETS = ({"number", "count"}, {"number", "index"}, {"day", "date"})
+"""Kinds apart that may still be one figure: a number with no noun may count things or be index points."""
+DISTINCTIVE = 3                         # significant digits in a slip that chance does not make
 
 
 @dataclass(frozen=True)
 class Pair:
-    """One comparison: both sides for a match or a contradiction, one side for a one-language figure."""
+    """One comparison: both sides for a match, a contradiction or a doubt, one side for a one-language figure."""
 
-    status: str                 # "match" | "contradiction" | "one-language"
+    status: str                 # "match" | "contradiction" (certain: fails) | "doubt" (warns) | "one-language"
     en: Figure | None
     zh: Figure | None
-    why: str = ""               # for a contradiction: "10× apart", "opposite signs: ...", "different dates", ...
+    why: str = ""               # "10× apart", "opposite signs: ...", "different dates", ...
+    accepted: bool = False      # the manifest accepts it (`figures: accept`, or this figure by name)
 
     @property
     def kind(self) -> str:
@@ -42,12 +56,23 @@ class Pair:
 
     def quoted(self) -> str:
         """The figures themselves, as written ("6.3903", not "6.3903 against")."""
-        sides = []
-        if self.en is not None:
-            sides.append(f'English "{self.en.said or self.en.text}"')
-        if self.zh is not None:
-            sides.append(f'Chinese "{self.zh.said or self.zh.text}"')
-        return " vs ".join(sides)
+        return " vs ".join(_quote(lang, f) for lang, f in (("English", self.en), ("Chinese", self.zh)) if f is not None)
+
+    def located(self) -> str:
+        """The figures as written, each with a few words of its sentence: where the editor finds them."""
+        return " vs ".join(_quote(lang, f, True) for lang, f in (("English", self.en), ("Chinese", self.zh))
+                           if f is not None)
+
+    def message(self) -> str:
+        if self.status == "doubt" and self.en is not None and self.zh is not None:
+            return (f"{_quote('English', self.en, True)} has no Chinese partner; the closest is "
+                    f"{_quote('Chinese', self.zh, True)} ({self.why})")
+        return f"{self.located()} ({self.why})" if self.why else self.located()
+
+
+def _quote(lang: str, figure: Figure, where: bool = False) -> str:
+    said = f'{lang} "{figure.said or figure.text}"'
+    return f"{said} ({figure.context})" if where and figure.context else said
 
 
 @dataclass(frozen=True)
@@ -55,27 +80,61 @@ class StoryFigures:
     story: int
     pairs: tuple[Pair, ...]
     accepted: bool = False      # the manifest says `figures: accept` for this story
+    accept: tuple[str, ...] = ()   # the figures the manifest accepts by name (`figures: {accept: [...]}`)
 
     @property
     def contradictions(self) -> tuple[Pair, ...]:
         return tuple(p for p in self.pairs if p.status == "contradiction")
 
-    def messages(self) -> list[str]:
-        return [f"story {self.story}: {p.quoted()} ({p.why})" for p in self.contradictions]
+    @property
+    def doubts(self) -> tuple[Pair, ...]:
+        return tuple(p for p in self.pairs if p.status == "doubt")
+
+    def messages(self, status: str = "contradiction") -> list[str]:
+        return [f"story {self.story}: {p.message()}" for p in self.pairs if p.status == status]
+
+    def unused_accepts(self) -> list[str]:
+        """Figures the manifest accepts that name no figure of the story."""
+        return [name for name in self.accept
+                if not any(_names(name, f) for p in self.pairs for f in (p.en, p.zh) if f is not None)]
 
 
-def _group(figure: Figure) -> tuple[str, str]:
-    return figure.kind, figure.currency
+def _normal(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _names(name: str, figure: Figure) -> bool:
+    """Does the producer's *name* ("15 months", "6.3903", "3.204亿") name *figure*?"""
+    wanted = _normal(name)
+    return bool(wanted) and wanted in {_normal(figure.text), _normal(figure.said)}
+
+
+def compatible(a: Figure, b: Figure) -> bool:
+    """Could *a* and *b* be one figure: the same kind in the same unit, or kinds that meet (MEETS)."""
+    if a.kind == b.kind:
+        return a.unit == b.unit
+    return {a.kind, b.kind} in MEETS
 
 
 def _close(x: Decimal, y: Decimal, precision: Decimal, hedged: bool) -> bool:
+    """Equal once rounded to *precision*, a half rounded up (4.5 is 5, not 4); a hedge allows 10%."""
     if hedged:
         return abs(x - y) <= max(x, y) * HEDGE_TOLERANCE + precision / 2
-    return abs(x - y) <= precision / 2 * Decimal("1.0001")
+    gap, half = abs(x - y), precision / 2
+    if gap < half * Decimal("0.9999"):
+        return True
+    coarse, fine = (x, y) if x % precision == 0 else (y, x)
+    return gap <= half * Decimal("1.0001") and fine < coarse
+
+
+def _day(figure: Figure) -> Decimal:
+    return figure.value % 100 if figure.kind == "date" else figure.value
 
 
 def agree(a: Figure, b: Figure) -> bool:
     """Equal after rounding to the coarser precision (a hedged figure: within 10%)."""
+    if {a.kind, b.kind} == {"day", "date"}:
+        return _day(a) == _day(b)
     return _close(abs(a.value), abs(b.value), max(a.precision, b.precision), a.hedged or b.hedged)
 
 
@@ -95,10 +154,20 @@ def _digits(figure: Figure, precision: Decimal) -> str:
     return str(int((abs(figure.value) / precision).to_integral_value()))
 
 
+def _shape(figure: Figure) -> str:
+    """The digits written, without the point or leading and trailing zeros: 12.7 and 127 are both "127"."""
+    return _digits(figure, figure.precision).strip("0")
+
+
+def significant(figure: Figure) -> int:
+    """How many digits the figure is written to: 6.3903 has five, 47 million two, 2000 one."""
+    return len(_digits(figure, figure.precision).lstrip("0")) if figure.value else 1
+
+
 def scale_slip(a: Figure, b: Figure) -> str | None:
     """"10× apart" when one figure is the other moved by a power of ten."""
     x, y = abs(a.value), abs(b.value)
-    if x == 0 or y == 0 or a.kind in CALENDAR:
+    if x == 0 or y == 0 or a.kind in CALENDAR or b.kind in CALENDAR:
         return None
     (big, big_p), (small, small_p) = sorted([(x, a.precision), (y, b.precision)], reverse=True)
     hedged = a.hedged or b.hedged
@@ -110,12 +179,14 @@ def scale_slip(a: Figure, b: Figure) -> str | None:
 
 
 def misprint(a: Figure, b: Figure) -> str | None:
-    """"digits transposed" / "a digit differs" for two figures of one size written differently."""
+    """"digits transposed" / "a digit differs" for two figures of one size written differently, compared as
+    far as both say: three digits or more, or two written to the same precision (7.9 against 5 is no slip
+    of one digit, nor 17.2 against 67)."""
     x, y = abs(a.value), abs(b.value)
-    if a.hedged or b.hedged or x == 0 or y == 0 or a.kind in CALENDAR:
+    if a.hedged or b.hedged or x == 0 or y == 0 or a.kind in CALENDAR or b.kind in CALENDAR:
         return None
     da, db = (_digits(f, max(a.precision, b.precision)) for f in (a, b))   # as far as both say
-    if x.adjusted() != y.adjusted() or len(da) != len(db):
+    if x.adjusted() != y.adjusted() or len(da) != len(db) or len(da) < (2 if a.precision == b.precision else 3):
         return None
     differ = sum(p != q for p, q in zip(da, db))
     if differ == 2 and sorted(da) == sorted(db):
@@ -123,95 +194,168 @@ def misprint(a: Figure, b: Figure) -> str | None:
     return "a digit differs" if differ == 1 else None
 
 
-def _rank(figure: Figure, left: list[Figure]) -> int:
-    return [f for f in left if _group(f) == _group(figure)].index(figure)
-
-
-def compare(story: int, en_text: str, zh_text: str, accepted: bool = False) -> StoryFigures:
-    """Match the figures of one story's English and Chinese texts."""
-    en, zh = english(en_text), chinese(zh_text)
-    pairs: list[Pair] = []
-    left_en, left_zh = list(en), list(zh)
-    agreeing = sorted(((abs(abs(a.value) - abs(b.value)), i, j) for i, a in enumerate(en) for j, b in enumerate(zh)
-                       if _group(a) == _group(b) and agree(a, b)), key=lambda t: t)
-    for _, i, j in agreeing:                          # first what agrees, the closest pairs first (120 with 120,
-        a, b = en[i], zh[j]                           # not with 121.02 that it also agrees with, rounded)
-        if a in left_en and b in left_zh:
-            why = _signs(a, b) if opposite(a, b) else ""
-            pairs.append(Pair("contradiction" if why else "match", a, b, why))
-            left_en.remove(a)
-            left_zh.remove(b)
-    for a in list(left_en):                           # then what looks like one figure written wrongly
-        for b in left_zh:
-            if _group(a) != _group(b):
-                continue
-            slip = scale_slip(a, b) or (misprint(a, b) if _rank(a, left_en) == _rank(b, left_zh) else None)
-            if slip:
-                pairs.append(Pair("contradiction", a, b, slip))
-                left_en.remove(a)
-                left_zh.remove(b)
-                break
-    for a in list(left_en):                           # a bare number may name an amount the other gives a unit
-        for b in left_zh:
-            if "number" in (a.kind, b.kind) and a.kind != b.kind and a.value == b.value or (
-                    {a.kind, b.kind} == {"number", "money"} and agree(a, b)):
-                pairs.append(Pair("match", a, b))
-                left_en.remove(a)
-                left_zh.remove(b)
-                break
-    pairs += _wrong_unit(left_en, left_zh)
-    pairs += _in_order(left_en, left_zh)
-    return StoryFigures(story, tuple(pairs), accepted)
-
-
-def _wrong_unit(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
-    """One figure with the wrong unit: the same value as a percentage in one language and percentage
-    points in the other, or the same amount of money in two currencies (8.2 trillion dollars, 8.2万亿元).
-    Takes what it pairs out of *left_en* and *left_zh*."""
-    pairs = []
-    for a in list(left_en):
-        for b in left_zh:
-            units = {a.kind, b.kind} == {"percent", "points"} or (
-                a.kind == b.kind == "money" and a.currency != b.currency)
-            if units and agree(a, b):
-                pairs.append(Pair("contradiction", a, b, f"the same figure in {_unit(a)} and in {_unit(b)}"))
-                left_en.remove(a)
-                left_zh.remove(b)
-                break
-    return pairs
+def wrong_unit(a: Figure, b: Figure) -> str | None:
+    """The same value with the wrong unit: a percentage in one language and percentage points in the other,
+    one currency for another (8.2 trillion dollars, 8.2万亿元), months for years."""
+    units = {a.kind, b.kind} == {"percent", "points"} or (a.kind == b.kind and a.kind in ("money", "duration")
+                                                         and a.unit != b.unit)
+    return f"the same figure in {_unit(a)} and in {_unit(b)}" if units and agree(a, b) else None
 
 
 def _unit(figure: Figure) -> str:
-    return figure.currency if figure.kind == "money" else {"percent": "percent", "points": "percentage points"}[figure.kind]
+    if figure.kind == "money":
+        return figure.unit
+    if figure.kind == "duration":
+        return figure.unit + "s"
+    return {"percent": "percent", "points": "percentage points"}[figure.kind]
 
 
-def _in_order(left_en: list[Figure], left_zh: list[Figure]) -> list[Pair]:
-    """What is still unmatched, paired by kind and by order in the story (the first percentage left in
-    English with the first left in Chinese, ...): two figures of one kind that each language holds
-    once are one figure written two ways, so they disagree.  Only a figure whose kind has no partner
-    left in the other language is in one language only."""
-    pairs: list[Pair] = []
-    for group in dict.fromkeys(_group(f) for f in left_en + left_zh):
-        ens = [f for f in left_en if _group(f) == group]
-        zhs = [f for f in left_zh if _group(f) == group]
-        paired = 0 if group[0] in NOT_IN_ORDER else min(len(ens), len(zhs))
-        pairs += [Pair("contradiction", a, b, _why(a, b)) for a, b in zip(ens[:paired], zhs[:paired])]
-        pairs += [Pair("one-language", a, None) for a in ens[paired:]]
-        pairs += [Pair("one-language", None, b) for b in zhs[paired:]]
-    return pairs
+class _Story:
+    """One story's figures while they are paired: what is left, and how sure a pairing is."""
+
+    def __init__(self, en: list[Figure], zh: list[Figure]) -> None:
+        self.en, self.zh = en, zh
+        self.left_en, self.left_zh = list(en), list(zh)
+        self.pairs: list[Pair] = []
+
+    def subject(self, a: Figure, b: Figure) -> str:
+        """"same" when their clauses name a subject in common, "different" when both sentences name subjects
+        and none is shared, "unknown" else."""
+        if a.anchors & b.anchors:
+            return "same"
+        return "different" if a.topic and b.topic and not a.topic & b.topic else "unknown"
+
+    def sole(self, a: Figure, b: Figure) -> bool:
+        """Each is the only figure of its kind and unit in its language's text of the story."""
+        return (sum(f.kind == a.kind and f.unit == a.unit for f in self.en) == 1
+                and sum(f.kind == b.kind and f.unit == b.unit for f in self.zh) == 1)
+
+    def linked(self, a: Figure, b: Figure) -> bool:
+        """Figures in *a*'s clause and in *b*'s were found to be one figure (8% with 8%, so 81.7 billion
+        yuan and 92亿元 beside them say the same thing): the surest sign of one subject.  A date or a quarter
+        found in both links nothing: many figures share one period."""
+        return any(p.status == "match" and p.en is not None and p.zh is not None and p.kind not in CALENDAR
+                   and p.en.clause == a.clause and p.zh.clause == b.clause for p in self.pairs)
+
+    def certain(self, a: Figure, b: Figure, slip: bool, distinctive: bool = False) -> bool:
+        """Sure that *a* and *b* are one figure: linked, or the only figures of their kind, or (for a pair
+        shaped like a slip) about one subject or too distinctive for chance; never about different subjects."""
+        subject = self.subject(a, b)
+        if subject == "different":
+            return False
+        if self.linked(a, b) or self.sole(a, b):
+            return True
+        return slip and (subject == "same" or distinctive)
+
+    def take(self, status: str, a: Figure, b: Figure, why: str = "") -> None:
+        self.pairs.append(Pair(status, a, b, why))
+        self.left_en.remove(a)
+        self.left_zh.remove(b)
+
+    def contradiction(self, a: Figure, b: Figure, why: str, slip: bool = True, distinctive: bool = False) -> None:
+        certain = self.certain(a, b, slip, distinctive)
+        self.take("contradiction" if certain else "doubt", a, b, why if certain else why + "; not certainly one figure")
+
+    def match_agreeing(self) -> None:
+        """What agrees, the closest pairs first (120 with 120, not with 121.02 that it also agrees with)."""
+        agreeing = sorted((abs(abs(a.value) - abs(b.value)), i, j) for i, a in enumerate(self.en)
+                          for j, b in enumerate(self.zh) if compatible(a, b) and agree(a, b))
+        for _, i, j in agreeing:
+            a, b = self.en[i], self.zh[j]
+            if a in self.left_en and b in self.left_zh:
+                if opposite(a, b):
+                    self.contradiction(a, b, _signs(a, b), distinctive=min(significant(a), significant(b)) >= 2)
+                else:
+                    self.take("match", a, b)
+
+    def match_slips(self) -> None:
+        """A pair that looks like one figure written wrongly: a power of ten, a digit, two digits swapped; the
+        best-founded pairs first (linked, then about one subject, then written with the same digits: 12.7 and
+        127 before 12.7 and 1.3, then the closest)."""
+        found = sorted(((not self.linked(a, b), self.subject(a, b) != "same", _shape(a) != _shape(b), _distance(a, b),
+                         i, j, slip)
+                        for i, a in enumerate(self.left_en) for j, b in enumerate(self.left_zh)
+                        if compatible(a, b) and self.subject(a, b) != "different"
+                        for slip in [scale_slip(a, b) or misprint(a, b)] if slip), key=lambda t: t[:6])
+        en, zh = list(self.left_en), list(self.left_zh)
+        for *_, i, j, slip in found:
+            a, b = en[i], zh[j]
+            if a in self.left_en and b in self.left_zh:
+                self.contradiction(a, b, slip, distinctive=min(significant(a), significant(b)) >= DISTINCTIVE)
+
+    def match_bare(self) -> None:
+        """A bare number may name an amount the other language gives a unit (4.3 billion, 43亿元)."""
+        for a in list(self.left_en):
+            for b in self.left_zh:
+                if "number" in (a.kind, b.kind) and a.kind != b.kind and a.value == b.value and not (
+                        {a.kind, b.kind} & set(CALENDAR)) or ({a.kind, b.kind} == {"number", "money"} and agree(a, b)):
+                    self.take("match", a, b)
+                    break
+
+    def match_units(self) -> None:
+        for a in list(self.left_en):
+            for b in self.left_zh:
+                why = wrong_unit(a, b)
+                if why and self.subject(a, b) != "different":
+                    self.contradiction(a, b, why, distinctive=min(significant(a), significant(b)) >= 2)
+                    break
+
+    def set_beside(self) -> None:
+        """What English still holds beside the closest Chinese figure that could be it; a pair is certain
+        only by its subject or as the only figure of its kind in each language, else a doubt."""
+        for a in list(self.left_en):
+            if a.kind in NOT_SET_BESIDE:
+                continue
+            found = [b for b in self.left_zh if compatible(a, b) and self.subject(a, b) != "different"]
+            if not found:
+                continue
+            b = min(found, key=lambda c: (not self.linked(a, c), self.subject(a, c) != "same", _distance(a, c)))
+            why = _why(a, b, self.subject(a, b) == "same")
+            self.contradiction(a, b, why, slip=why.endswith(("apart", "transposed", "differs")))
+
+    def result(self) -> list[Pair]:
+        return (self.pairs + [Pair("one-language", a, None) for a in self.left_en]
+                + [Pair("one-language", None, b) for b in self.left_zh])
 
 
-def _why(a: Figure, b: Figure) -> str:
+def _distance(a: Figure, b: Figure) -> tuple[Decimal, int]:
+    """How far apart two figures are: by value (as a ratio for amounts), then by place in the story."""
+    x, y = abs(a.value), abs(b.value)
+    if a.kind in CALENDAR or not (x and y):
+        gap = abs(_day(a) - _day(b)) if {a.kind, b.kind} == {"day", "date"} else abs(x - y)
+    else:
+        gap = abs((x / y).ln())
+    return gap, abs(a.start - b.start)
+
+
+def _why(a: Figure, b: Figure, same_subject: bool) -> str:
     if opposite(a, b):
         return _signs(a, b)
     slip = scale_slip(a, b) or misprint(a, b)
     if slip:
         return slip
     if a.kind in CALENDAR:
-        return f"different {a.kind}s"
-    return f"different figures, the {a.kind}s left in each language taken in order"
+        return f"different {'day' if a.kind == 'date' and b.kind == 'day' else a.kind}s"
+    if same_subject:
+        about = ", ".join(sorted(a.anchors & b.anchors))
+        return f"different figures for the same subject ({about})"
+    return f"different figures, the only {a.kind} in each language"
 
 
-def check_stories(stories: Sequence[tuple[int, str, str, bool]]) -> list[StoryFigures]:
-    """(story, English, Chinese, accepted) for each story -> what its figures say."""
+def compare(story: int, en_text: str, zh_text: str, accepted: bool = False,
+            accept: Sequence[str] = ()) -> StoryFigures:
+    """Match the figures of one story's English and Chinese texts."""
+    state = _Story(english(en_text), chinese(zh_text))
+    state.match_agreeing()
+    state.match_units()
+    state.match_slips()
+    state.match_bare()
+    state.set_beside()
+    pairs = tuple(replace(p, accepted=True) if p.status in ("contradiction", "doubt") and (accepted or any(
+        _names(name, f) for name in accept for f in (p.en, p.zh) if f is not None)) else p for p in state.result())
+    return StoryFigures(story, pairs, accepted, tuple(accept))
+
+
+def check_stories(stories: Sequence[tuple[int, str, str, bool, Sequence[str]]]) -> list[StoryFigures]:
+    """(story, English, Chinese, accepted, figures accepted by name) for each story -> what its figures say."""
     return [compare(*story) for story in stories]

@@ -1,10 +1,10 @@
 """Figures as values: what each number in a script says, so the two languages can be compared.
 
-A `Figure` has a kind (percent, points, money, number, year, date, time, quarter), a value with
-its scale applied (亿 = 10^8, 万 = 10^4, billion = 10^9, million = 10^6; 25 bp = 0.25 points), the
-precision it was written to (2.46% -> 0.01; 35 billion -> 10^9; 2000 -> 1000), its currency, its
-sign (a minus sign written, or a fall word before it), whether it was hedged ("about", 约), and
-the text as written, to quote.
+A `Figure` has a kind (see KINDS), a value with its scale applied (亿 = 10^8, 万 = 10^4, billion = 10^9,
+million = 10^6; 25 bp = 0.25 points), the precision it was written to (2.46% -> 0.01; 35 billion -> 10^9;
+2000 -> 1000), its unit (a currency, or a duration's day/week/month/...), its sign (a minus sign written,
+or a fall word before it), whether it was hedged ("about", 约), the text as written, to quote, a few words
+of context either side, and its anchors: the subjects its clause names (see `anchors`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+from audiopipe.figures.anchors import anchors, clause_of, context
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 EN_SCALES = {"trillion": 12, "tn": 12, "trn": 12, "billion": 9, "bn": 9, "million": 6, "mn": 6, "mln": 6,
@@ -21,7 +23,7 @@ EN_MONEY_SIGNS = {"US$": "USD", "$": "USD", "USD": "USD", "HK$": "HKD", "HKD": "
                   "A$": "AUD", "C$": "CAD", "NT$": "TWD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
                   "¥": "CNY", "￥": "CNY", "RMB": "CNY", "CNY": "CNY", "JPY": "JPY"}
 EN_MONEY_WORDS = {"hong kong dollars": "HKD", "singapore dollars": "SGD", "australian dollars": "AUD",
-                  "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "dollars": "USD",
+                  "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "u.s. dollars": "USD", "dollars": "USD",
                   "dollar": "USD", "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "euros": "EUR", "euro": "EUR",
                   "pounds": "GBP", "pound": "GBP", "yen": "JPY"}
 ZH_MONEY_WORDS = {"元人民币": "CNY", "人民币": "CNY", "美元": "USD", "港元": "HKD", "港币": "HKD", "欧元": "EUR", "英镑": "GBP",
@@ -47,19 +49,35 @@ AFTER = {"en": (re.compile(r"^\s*(?:lower|less|fall|drop|decline|decrease|slump|
 FALLS_ZH = re.compile(r"(?:下降|下跌|下滑|减少|回落|降低|收缩|萎缩|跌|降|亏损|缩水|收窄)了?(?:约|近)?$")
 
 
+KINDS = {
+    "percent": "percentage", "points": "percentage or basis points", "money": "amount of money",
+    "number": "plain number (a level, a rate, or a count with no noun)", "count": "count of things",
+    "index": "index points", "ratio": "multiple (times, 倍)", "rank": "rank or ordinal (second-largest, 第二)",
+    "age": "age", "duration": "duration or period (15 months, 三个月)", "year": "year", "quarter": "quarter",
+    "month": "month", "date": "date", "day": "day of the month (24日, the 24th)", "weekday": "weekday",
+    "time": "time of day",
+}
+"""Every kind a figure can be, and what it names (for messages)."""
+CALENDAR = ("year", "date", "day", "weekday", "time", "quarter", "month")
+
+
 @dataclass(frozen=True)
 class Figure:
-    kind: str           # percent | points | money | number | year | date | time | quarter
-    value: Decimal      # scale applied; a date is month*100+day, a time minutes after midnight
+    kind: str           # one of KINDS
+    value: Decimal      # scale applied; a date is month*100+day, a time minutes after midnight, a weekday 1-7
     precision: Decimal  # the unit of the last digit written, scale applied
     text: str           # as written, to quote
     start: int          # where it is in the text
-    currency: str = ""  # money only: USD, CNY, HKD, ...
+    unit: str = ""      # money: its currency (USD, CNY, ...); a duration: day, week, month, quarter, year, ...
     negative: bool = False   # a minus sign or a fall word before it
     explicit: bool = False   # the minus sign is written
     hedged: bool = False     # about, nearly, more than, 约, 超过, 左右 ...
     rising: bool = False     # a rise word before it (rose, up, 增长, 上涨 ...): with a fall word opposite, a sign slip
     said: str = ""           # the figure alone, where `text` adds its noun ("47 million" of "47 million users")
+    clause: tuple[int, int] = (0, 0)   # where its clause is in the text: figures beside it anchor it
+    context: str = ""        # a few words either side, as written: "…fixed at 6.3903 against the dollar…"
+    anchors: frozenset[str] = frozenset()   # the subjects its clause names (anchors.CONCEPTS), else its sentence's
+    topic: frozenset[str] = frozenset()     # the subjects its sentence names
 
     @property
     def signed(self) -> Decimal:
@@ -89,7 +107,8 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 class Extractor:
-    """Finds figures by patterns in priority order; what one pattern takes, later ones do not see."""
+    """Finds figures by patterns in priority order; what one pattern takes, later ones do not see (a pattern
+    whose maker returns None takes nothing; one that returns [] takes its text as no figure: a name)."""
 
     def __init__(self, text: str, lang: str) -> None:
         self.text, self.lang, self.free = text, lang, text
@@ -122,17 +141,25 @@ class Extractor:
             rise = bool(GROWTH_EN.search(clause)) and not FALL_WORD_EN.search(clause)
         moves = figure.kind in ("percent", "points", "money")
         fall, rise = fall and moves, rise and moves
-        return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.currency,
+        start, end = m.start(), m.end()
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        while start < end and self.text[start].isspace():
+            start += 1
+        about, topic = anchors(self.text, self.lang, start, end)
+        return Figure(figure.kind, figure.value, figure.precision, figure.text, m.start(), figure.unit,
                       figure.explicit or fall, figure.explicit, hedged or figure.hedged,
-                      said=figure.said or m.group(0).strip(), rising=rise and not fall)
+                      said=figure.said or m.group(0).strip(), rising=rise and not fall,
+                      context=context(self.text, start, end, self.lang), clause=clause_of(self.text, self.lang, start, end),
+                      anchors=about, topic=topic)
 
 
-def make(kind: str, m: re.Match[str], num: str, scale: int = 0, currency: str = "",
+def make(kind: str, m: re.Match[str], num: str, scale: int = 0, unit: str = "",
          sign: str | None = None, text: str | None = None) -> Figure:
     value, precision = number(num, scale)
-    return Figure(kind, value, precision, text or m.group(0).strip(), m.start(), currency,
+    return Figure(kind, value, precision, text or m.group(0).strip(), m.start(), unit,
                   explicit=bool(sign and sign in "-−"))
 
 
-def whole(kind: str, m: re.Match[str], value: int) -> Figure:
-    return Figure(kind, Decimal(value), Decimal(1), m.group(0).strip(), m.start())
+def whole(kind: str, m: re.Match[str], value: int, unit: str = "") -> Figure:
+    return Figure(kind, Decimal(value), Decimal(1), m.group(0).strip(), m.start(), unit)

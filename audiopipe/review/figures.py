@@ -105,7 +105,7 @@ def heard_misses(lang: str, script: str, transcript: str) -> list[str]:
         said = _loose(figure.said or figure.text, lang)
         if said.strip() and said in heard_text:
             continue
-        if any(h.kind == figure.kind and h.currency == figure.currency and h.value == figure.value
+        if any(h.kind == figure.kind and h.unit == figure.unit and h.value == figure.value
                and h.negative == figure.negative for h in heard):
             continue
         missed.append(figure.text)
