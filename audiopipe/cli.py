@@ -86,7 +86,7 @@ def _add_build(sub: Any) -> None:
                        "the show's max_rate_change_pct, default 15%%), or say how much to cut")
     build.add_argument("--strict", action="store_true",
                        help="fail, writing nothing, when the episode is outside the duration window or a "
-                       "story's English and Chinese figures contradict each other")
+                       "story's English and Chinese figures contradict each other or are in doubt (a warning)")
     build.add_argument("--publish", action="store_true", help="after the feed, send what it serves to show.yaml's "
                        "publish.to (as `audiopipe publish` does)")
     build.add_argument("--no-feed", action="store_true",
@@ -111,6 +111,8 @@ def _add_qa(sub: Any) -> None:
     qa.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     qa.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     qa.add_argument("--asr", action="store_true", help="transcribe every segment and score it against its text")
+    qa.add_argument("--strict", action="store_true", help="a figure in doubt (a warning of the figures check) fails "
+                    "QA too, so the episode is held out of the feed")
     qa.add_argument("--open", action="store_true", help="open the page in a browser")
     qa.add_argument("--quiet", action="store_true", help="no progress display")
     qa.set_defaults(func=_cmd_qa)
@@ -253,7 +255,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     folder = _episode_folder(args.slug, args.out)
     show = load_show(args.show or find_show_file(Path.cwd()))
     findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say,
-                                   _progress(args))
+                                   _progress(args), args.strict)
     _print_findings(findings)
     print(f"{checks.summary(findings)}; page: {page}")
     if args.open:

@@ -149,8 +149,9 @@ def test_strict_stops_before_synthesis_and_writes_nothing(tmp_path: Path) -> Non
     proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--strict")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1:] == [
-        f'error: {manifest}: story 1: English "47 million" vs Chinese "4.7亿" (10× apart); correct the '
-        "figure, or add `figures: accept` to the story if the difference is meant; nothing was written (--strict)"]
+        f'error: {manifest}: story 1: English "47 million" (The app now has 47 million users.) vs Chinese "4.7亿" '
+        "(该应用目前拥有4.7亿用户。) (10× apart); correct the figure, or add `figures: {accept: [\"…\"]}` to the story "
+        "if the difference is meant; nothing was written (--strict)"]
     assert "Traceback" not in proc.stderr
     assert not (out / "slip").exists()
 
@@ -161,14 +162,17 @@ def test_a_contradiction_fails_qa_keeps_the_feed_and_shows_on_the_page(tmp_path:
     out = tmp_path / "out"
     show = write(tmp_path / "show.yaml", SHOW)
     proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show))
-    assert "figures: 1 agree, 0 in one language only, 1 contradictions" in proc.stderr
-    assert 'story 1: English "47 million" vs Chinese "4.7亿" (10× apart)' in proc.stderr
+    assert "figures: 1 agree, 0 in one language only, 1 contradictions, 0 in doubt" in proc.stderr
+    assert ('story 1: English "47 million" (The app now has 47 million users.) vs Chinese "4.7亿" (该应用目前拥有4.7亿用户。) '
+            "(10× apart)") in proc.stderr
     qa = read_json(out / "slip" / "qa.json")
     assert qa["passed"] is False
     figures = [f for f in qa["findings"] if f["check"] == "figures"]
     assert [f["status"] for f in figures] == ["fail"]
-    assert qa["figures"][0]["pairs"] == [{"status": "contradiction", "why": "10× apart", "kind": "number",
-                                          "en": "47 million", "zh": "4.7亿"}]          # the figures alone
+    assert qa["figures"][0]["pairs"] == [{"status": "contradiction", "why": "10× apart", "kind": "count",
+                                          "accepted": False, "en": "47 million", "zh": "4.7亿",     # the figures alone
+                                          "en_context": "The app now has 47 million users.",      # and where they are
+                                          "zh_context": "该应用目前拥有4.7亿用户。"}]
     assert qa["figures"][1]["pairs"][0]["status"] == "match"
     # the same check before synthesis and in QA: the line printed under the budget is QA's finding
     before = [line.strip() for line in proc.stderr.splitlines() if line.strip().startswith("story 1: ")]
@@ -197,15 +201,16 @@ def test_figures_key_is_checked(tmp_path: Path) -> None:
     proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"error: {manifest}:6: stories[1].figures: must be `accept` (the languages' "
-                                   "figures differ on purpose) or `check`")
+                                   'figures differ on purpose), `{accept: ["15 months"]}` (these figures only) or `check`')
 
 
 def test_json_round_trip_keeps_the_table(tmp_path: Path) -> None:
     from audiopipe.review.figures import story_figures, table
     results = story_figures([(1, "en", "It rose 2.5%."), (1, "zh", "上涨2.5%。"), (2, "en", "Only English 5%.")], ())
     assert json.loads(json.dumps(table(results))) == [
-        {"story": 1, "accepted": False, "pairs": [{"status": "match", "why": "", "kind": "percent",
-                                                   "en": "2.5%", "zh": "2.5%"}]}]
+        {"story": 1, "accepted": False, "pairs": [{"status": "match", "why": "", "kind": "percent", "accepted": False,
+                                                   "en": "2.5%", "zh": "2.5%", "en_context": "It rose 2.5%.",
+                                                   "zh_context": "上涨2.5%。"}]}]
 
 
 @pytest.mark.parametrize("lang,script,transcript,missed", [
@@ -248,3 +253,102 @@ def test_leftovers_beside_their_closest_are_a_doubt_and_a_kind_with_no_partner_s
     assert [(p.quoted(), p.why) for p in slip.contradictions] == [('English "12%" vs Chinese "15%"', "a digit differs")]
     alone = [p for p in found.pairs if p.status == "one-language"]
     assert [(str(p.en.value) if p.en else None, p.zh) for p in alone] == [("300", None)]   # no count in Chinese
+
+
+def test_a_summary_is_no_contradiction_and_a_day_of_the_month_is_no_number() -> None:
+    """The issue's two cases, in our own words: a figure each language alone carries is no contradiction,
+    and a rate's slip is named against the rate, not against "24日"."""
+    summary = compare(4, "Daily users of the app rose 4.1% in March, the biggest jump in 15 months.",
+                      "该应用3月日活用户达3.204亿，环比增长4.1%，创下一年多来最大增幅。")
+    assert summary.contradictions == () and summary.doubts == ()
+    assert {(p.status, p.kind) for p in summary.pairs if p.en is not None and p.zh is None} == {
+        ("one-language", "duration")}                                          # 15 months: a period, alone
+    slip = compare(5, "The yuan's central parity was fixed at 6.3903 against the dollar on Tuesday.",
+                   "24日，人民币兑美元中间价报6.3930，较前一交易日上调24个基点。")
+    assert [(p.quoted(), p.why) for p in slip.contradictions] == [('English "6.3903" vs Chinese "6.3930"',
+                                                                   "digits transposed")]
+    assert [p.kind for p in slip.pairs if p.zh is not None and p.zh.text == "24日"] == ["day"]
+
+
+@pytest.mark.parametrize("en,zh,kinds", [
+    ("The mission lasts six months.", "任务为期6个月。", {"duration"}),
+    ("Trading resumes on Wednesday.", "周三恢复交易。", {"weekday"}),
+    ("It is the world's second-largest economy.", "这是世界第二大经济体。", {"rank"}),
+    ("The founder, aged 45, stepped down.", "这位45岁的创始人卸任。", {"age"}),
+    ("The chain opened 150 stores.", "该连锁店开设了150家门店。", {"count"}),
+    ("The index closed at 3,412.6 points.", "指数收于3412.6点。", {"index"}),
+    ("Orders rose threefold.", "订单增长了3倍。", {"ratio"}),
+    ("The bank cut rates by 10 basis points.", "银行降息10个基点。", {"points"}),
+    ("Results come out on the 24th.", "业绩24日公布。", {"day"}),
+])
+def test_the_kinds_that_never_meet_another(en: str, zh: str, kinds: set[str]) -> None:
+    found = compare(1, en, zh)
+    assert [p.status for p in found.pairs] == ["match"] and {p.kind for p in found.pairs} == kinds
+
+
+@pytest.mark.parametrize("en,zh", [
+    ("The app has 4,500 stores and ranks second.", "该应用排名第2，拥有45家门店。"),     # a rank never meets a count
+    ("The deal took 15 months.", "交易金额为15亿元。"),                                # a period never meets money
+    ("On the 24th the fixing was 7.1046.", "中间价为7.1046。24日公布。"),
+])
+def test_unlike_figures_never_meet(en: str, zh: str) -> None:
+    found = compare(1, en, zh)
+    assert all(p.kind not in ("day", "rank", "duration") for p in found.pairs if p.status not in ("match", "one-language"))
+
+
+DOUBT = """
+title: Figures in doubt
+date: 2026-11-21
+order: [en, zh]
+stories:
+  - title: Output
+    en: Output rose 12% in October and 9% in the first ten months.
+    zh: 10月产量增长12%，1至10月累计增长7%，出口增长25%。
+  - title: Users
+    en: The app has 47 million users.
+    zh: 该应用拥有4.7亿用户。
+"""
+
+
+@pytest.mark.e2e
+def test_a_doubt_warns_an_accepted_figure_passes_and_strict_fails_the_doubt(tmp_path: Path) -> None:
+    show = write(tmp_path / "show.yaml", SHOW)
+    out = tmp_path / "out"
+    # the second story's slip is meant (say the Chinese counts another market): accepted by that one figure
+    manifest = write(tmp_path / "doubt.yaml", DOUBT.replace("  - title: Users\n",
+                                                            '  - title: Users\n    figures: {accept: ["4.7亿"]}\n'))
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show))
+    assert proc.returncode == 0, proc.stderr
+    qa = read_json(out / "doubt" / "qa.json")
+    figures = {f["status"]: f["message"] for f in qa["findings"] if f["check"] == "figures"}
+    assert qa["passed"] is True and "fail" not in figures
+    assert figures["warn"].startswith('story 1: English "9%" (…12% in October and 9% in the first…) has no Chinese '
+                                      'partner; the closest is Chinese "7%" (')
+    assert "accepted in the manifest (figures: {accept: [...]})" in figures["info"]
+    assert read_json(out / "doubt" / "report.json")["episode"]["figures_accept"] == [[2, "4.7亿"]]
+    assert "<item>" in (out / "feed.xml").read_text(encoding="utf-8")      # a warning does not hold it back
+    page = (out / "doubt" / "qa.html").read_text(encoding="utf-8")
+    assert '<tr class="fig-doubt">' in page and "accepted in the manifest" in page
+
+    strict = run_module("qa", "doubt", "--out", str(out), "--show", str(show), "--strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert read_json(out / "doubt" / "qa.json")["passed"] is False
+    built = run_module("build", str(manifest), "--engine", "espeak", "--out", str(tmp_path / "o2"), "--show", str(show),
+                       "--strict")
+    assert built.returncode == 2 and "nothing was written (--strict)" in built.stderr and "9%" in built.stderr
+    assert not (tmp_path / "o2" / "doubt").exists()
+
+
+def test_an_accepted_figure_must_be_one_of_the_story(tmp_path: Path) -> None:
+    manifest = write(tmp_path / "bad.yaml", DOUBT.replace("  - title: Users\n",
+                                                          '  - title: Users\n    figures: {accept: ["47 millions"]}\n'))
+    proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and not (tmp_path / "out" / "bad").exists()
+    assert proc.stderr.strip() == (f'error: {manifest}:9: stories[2].figures.accept: "47 millions" is no figure of this '
+                                   'story; write it as the text does (its figures: "47 million", "4.7亿")')
+    for bad in ('{accept: []}', '{accept: "4.7亿"}', '{reject: ["4.7亿"]}'):
+        write(manifest, DOUBT.replace("  - title: Users\n", f"  - title: Users\n    figures: {bad}\n"))
+        proc = run_module("build", str(manifest), "--engine", "espeak", "--out", str(tmp_path / "out"))
+        assert proc.returncode == 2 and proc.stderr.strip() == (
+            f'error: {manifest}:9: stories[2].figures: write `{{accept: ["15 months"]}}`, a list of the figures that '
+            "may differ as the text writes them"), proc.stderr

@@ -94,9 +94,9 @@ class StoryFigures:
         return [f"story {self.story}: {p.message()}" for p in self.pairs if p.status == status]
 
     def unused_accepts(self) -> list[str]:
-        """Figures the manifest accepts that name no figure of the story."""
-        return [name for name in self.accept
-                if not any(_names(name, f) for p in self.pairs for f in (p.en, p.zh) if f is not None)]
+        """Figures the manifest accepts that name no contradiction or doubt (any more)."""
+        return [name for name in self.accept if not any(_names(name, f) for p in self.pairs if p.status in (
+            "contradiction", "doubt") for f in (p.en, p.zh) if f is not None)]
 
 
 def _normal(text: str) -> str:

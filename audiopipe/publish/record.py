@@ -129,20 +129,32 @@ class EpisodeInfo:
     true_peak_limit_dbtp: float
     window_s: tuple[float, float]
     figures_accepted: tuple[int, ...] = ()      # stories whose figures may differ (`figures: accept`)
+    figures_accept: tuple[tuple[int, str], ...] = ()   # (story, figure) that may differ (`figures: {accept: [...]}`)
+
+    OPTIONAL = ("figures_accepted", "figures_accept")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["order"], data["window_s"] = list(self.order), list(self.window_s)
         data["figures_accepted"] = list(self.figures_accepted)
+        data["figures_accept"] = [list(pair) for pair in self.figures_accept]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EpisodeInfo:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data or k != "figures_accepted"}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in cls.OPTIONAL}
         values["order"] = tuple(values["order"])
         values["window_s"] = (float(values["window_s"][0]), float(values["window_s"][1]))
         values["figures_accepted"] = tuple(int(n) for n in values.get("figures_accepted", ()))
+        values["figures_accept"] = tuple((int(n), str(name)) for n, name in values.get("figures_accept", ()))
         return cls(**values)
+
+    def accepts(self) -> dict[int, tuple[str, ...]]:
+        """Story -> the figures the manifest accepts in it by name."""
+        out: dict[int, tuple[str, ...]] = {}
+        for story, name in self.figures_accept:
+            out[story] = (*out.get(story, ()), name)
+        return out
 
 
 @dataclass(frozen=True)
@@ -361,7 +373,8 @@ def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Lo
                     manifest.description, str(manifest.path), f"{manifest.slug}.mp3", tuple(manifest.order),
                     "stories" if manifest.stories else "script", timeline.duration_ms,
                     loudness.integrated_lufs, loudness.true_peak_dbtp, show.target_lufs, show.true_peak_dbtp,
-                    (round(lo, 1), round(hi, 1)), tuple(st.number for st in manifest.stories if st.figures_accepted)),
+                    (round(lo, 1), round(hi, 1)), tuple(st.number for st in manifest.stories if st.figures_accepted),
+                    tuple((st.number, name) for st in manifest.stories for name in st.figures_accept)),
         build,
         tuple(ChapterRecord(story, title, s, e) for (story, title, _), s, e in zip(chapters, starts, ends)),
         tuple(StingerRecord(c.kind, c.start_ms, c.end_ms, c.gain_db)

@@ -40,7 +40,7 @@ __all__ = ["Checker", "Finding", "failed", "review", "summary"]
 class Checker:
     def __init__(self, folder: Path, show: Show, cache_root: Path, asr: bool = False,
                  log: Callable[[str], None] = lambda m: None,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+                 progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> None:
         self.folder = folder
         self.show = show
         self.limits = show.qa
@@ -53,8 +53,9 @@ class Checker:
         self.waveform: tuple[list[float], list[float]] | None = None
         self.loudness_curve: list[tuple[float, float]] = []
         self.asr_results: dict[int, asr_module.Heard] | None = None
+        self.strict = strict                    # a figure in doubt fails, as a contradiction does
         self.figures = figures_check.story_figures(((s.story, s.lang, s.text) for s in self.record.segments),
-                                                   self.record.episode.figures_accepted)
+                                                   self.record.episode.figures_accepted, self.record.episode.accepts())
 
     def run(self) -> list[Finding]:
         checks = (self.order, self.figures_agree, self.decodes, self.tags, self.content_credentials,
@@ -97,7 +98,7 @@ class Checker:
 
     def figures_agree(self) -> Iterator[Finding]:
         """The English and the Chinese of each story say the same figures."""
-        yield from figures_check.findings(self.figures)
+        yield from figures_check.findings(self.figures, self.strict)
 
     def decodes(self) -> Iterator[Finding]:
         """Decode end to end, streaming (constant memory): the page's waveform and the loudness come from
@@ -297,9 +298,10 @@ def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:
 
 def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
            log: Callable[[str], None] = lambda m: None,
-           progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Finding], Path]:
-    """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page."""
-    checker = Checker(folder, show, cache_root, asr, log, progress)
+           progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> tuple[list[Finding], Path]:
+    """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page.
+    *strict*: a figure in doubt fails."""
+    checker = Checker(folder, show, cache_root, asr, log, progress, strict)
     findings = checker.run()
     QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures)).write(folder)
     return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,

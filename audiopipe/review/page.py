@@ -78,7 +78,8 @@ button.seek { border:1px solid var(--line); background:#fff; border-radius:6px; 
               font: inherit; color:var(--accent); }
 td audio { width:220px; height:32px; }
 h2 { font-size:16px; margin:28px 0 8px; } table.figures td:last-child { white-space:nowrap; }
-tr.fig-contradiction td { background:#fdecea; } tr.fig-one-language td { color:var(--muted); }
+tr.fig-contradiction td { background:#fdecea; } tr.fig-doubt td { background:#fff6db; }
+tr.fig-one-language td { color:var(--muted); } .figure-context { display:block; color:var(--muted); font-size:12px; }
 .accepted { font-size:11px; color:#9a6700; display:block; }
 .flag { color:var(--bad); font-size:12px; display:block; } .flag.warn { color:#9a6700; }
 .cached { color:var(--muted); font-size:12px; }
@@ -156,18 +157,27 @@ def _rows(record: EpisodeRecord, findings: list[Finding], asr: dict[int, Heard] 
 
 
 def _figures(figures: list[dict[str, Any]]) -> str:
-    """Per story, each figure in English and in Chinese: agreed, contradicting, or in one language."""
+    """Per story, each figure in English and in Chinese: agreed, contradicting, in doubt, or in one language;
+    a contradiction or doubt shows a few words around each figure."""
     esc = html.escape
-    marks = {"match": ("✓", "agree"), "contradiction": ("✗", "contradiction"), "one-language": ("·", "one language")}
+    marks = {"match": ("✓", "agree"), "contradiction": ("✗", "contradiction"), "doubt": ("?", "in doubt"),
+             "one-language": ("·", "one language")}
+
+    def side(pair: dict[str, Any], lang: str) -> str:
+        figure = esc(pair[lang] or "–")
+        where = pair.get(f"{lang}_context") if pair["status"] in ("contradiction", "doubt") else None
+        return figure + (f'<span class="figure-context">{esc(where)}</span>' if where else "")
+
     rows = []
     for story in figures:
         accepted = ' <span class="accepted">figures: accept</span>' if story["accepted"] else ""
         for i, pair in enumerate(story["pairs"]):
             mark, word = marks[pair["status"]]
             note = f" ({esc(pair['why'])})" if pair["why"] else ""
+            note += " — accepted in the manifest" if pair.get("accepted") and not story["accepted"] else ""
             first = f'{story["story"]}{accepted}' if i == 0 else ""
             rows.append(f'<tr class="fig-{pair["status"]}"><td>{first}</td>'
-                        f'<td>{esc(pair["kind"])}</td><td>{esc(pair["en"] or "–")}</td><td>{esc(pair["zh"] or "–")}</td>'
+                        f'<td>{esc(pair["kind"])}</td><td>{side(pair, "en")}</td><td>{side(pair, "zh")}</td>'
                         f'<td>{mark} {word}{note}</td></tr>')
     if not rows:
         return ""

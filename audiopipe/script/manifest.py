@@ -16,6 +16,7 @@ from typing import Any
 from audiopipe.config import yamlio
 from audiopipe.config.voices import DEFAULT_PROFILE, VoiceProfile
 from audiopipe.errors import ManifestError, ToolError
+from audiopipe.figures.extract import chinese, english
 from audiopipe.text import LANG_NAMES, LANGS, dominant_lang, not_text, one_line, speakable_problem
 
 MANIFEST_KEYS = ("title", "date", "episode", "description", "order", "voices",
@@ -32,6 +33,7 @@ class Story:
     line: int
     figures_accepted: bool = False   # `figures: accept`: the producer means the languages' figures to differ
     titles: Mapping[str, str] = field(default_factory=dict)   # `title: {en: …, zh: …}`: each language's title
+    figures_accept: tuple[str, ...] = ()   # `figures: {accept: [...]}`: these figures may differ, as written
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,29 @@ def _stories(path: Path, data: yamlio.LineDict, order: tuple[str, ...]) -> tuple
             texts[lang] = text
         title, titles = _texts(path, item, "title", where, required=False)
         figures = item.get("figures", "check")
-        if figures not in ("check", "accept"):
-            raise ManifestError(path, f"{where}figures: must be `accept` (the languages' figures differ on purpose) "
-                                "or `check`", line=item.line_of("figures"))
-        stories.append(Story(number, title, MappingProxyType(texts), item.line, figures == "accept", titles))
+        accept = _accepted_figures(path, item, where, texts) if isinstance(figures, dict) else ()
+        if not isinstance(figures, dict) and figures not in ("check", "accept"):
+            raise ManifestError(path, f"{where}figures: must be `accept` (the languages' figures differ on purpose), "
+                                "`{accept: [\"15 months\"]}` (these figures only) or `check`", line=item.line_of("figures"))
+        stories.append(Story(number, title, MappingProxyType(texts), item.line, figures == "accept", titles, accept))
     return tuple(stories)
+
+
+def _accepted_figures(path: Path, item: yamlio.LineDict, where: str, texts: Mapping[str, str]) -> tuple[str, ...]:
+    """`figures: {accept: ["15 months", "3.204亿"]}`: each a figure of the story as written in either language."""
+    figures, line = item["figures"], item.line_of("figures")
+    wanted = figures.get("accept") if set(figures) == {"accept"} else None
+    if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) and w.strip() for w in wanted):
+        raise ManifestError(path, f"{where}figures: write `{{accept: [\"15 months\"]}}`, a list of the figures that may "
+                            "differ as the text writes them", line=line)
+    written = [f for f in english(texts.get("en", ""))] + [f for f in chinese(texts.get("zh", ""))]
+    names = {"".join(n.split()).casefold() for f in written for n in (f.text, f.said)}
+    for name in wanted:
+        if "".join(name.split()).casefold() not in names:
+            known = ", ".join(dict.fromkeys(f'"{f.said or f.text}"' for f in written)) or "none"
+            raise ManifestError(path, f'{where}figures.accept: "{one_line(name)}" is no figure of this story; write it as '
+                                f"the text does (its figures: {known})", line=line)
+    return tuple(w.strip() for w in wanted)
 
 
 def load_manifest(path: Path, profiles: Mapping[str, VoiceProfile]) -> Manifest:
