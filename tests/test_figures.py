@@ -14,6 +14,7 @@ import yaml
 from audiopipe.figures.check import compare
 from audiopipe.figures.extract import chinese, english
 from tests.conftest import REPO, read_json, run_module, write
+from tests.figures_plant import SLIPS, named, plant
 from tests.test_publish import SHOW
 
 EPISODES = sorted((REPO / "episodes").glob("*.yaml"))
@@ -231,9 +232,8 @@ def test_what_is_left_is_paired_by_kind_and_order_not_set_aside() -> None:
                     "产量增长23.4%，人民币中间价报6.3930。")
     got = [(p.status, p.quoted(), p.why) for p in found.pairs]
     assert ('contradiction', 'English "6.3903" vs Chinese "6.3930"', "digits transposed") in got
-    # the only percentage in each language: one figure, whatever the digits
-    assert ('contradiction', 'English "33 percent" vs Chinese "23.4%"', "different figures for the same subject "
-            "(industry)") in got
+    # 23.4 to the English precision is 23: one digit from 33
+    assert ('contradiction', 'English "33 percent" vs Chinese "23.4%"', "a digit differs") in got
     assert all(status != "one-language" for status, _, _ in got)
 
 
@@ -352,3 +352,38 @@ def test_an_accepted_figure_must_be_one_of_the_story(tmp_path: Path) -> None:
         assert proc.returncode == 2 and proc.stderr.strip() == (
             f'error: {manifest}:9: stories[2].figures: write `{{accept: ["15 months"]}}`, a list of the figures that '
             "may differ as the text writes them"), proc.stderr
+
+
+def _summaries() -> list[tuple[str, str]]:
+    """tests/data/figures/summaries.tsv: summary-style stories (our own writing), English and Chinese."""
+    lines = (REPO / "tests" / "data" / "figures" / "summaries.tsv").read_text(encoding="utf-8").splitlines()
+    return [(en, zh) for en, zh in (line.split("\t") for line in lines if line and not line.startswith("#"))]
+
+
+SUMMARIES = _summaries()
+
+
+@pytest.mark.parametrize("number", range(1, len(SUMMARIES) + 1))
+def test_a_consistent_summary_never_fails(number: int) -> None:
+    """Each language carries figures the other leaves out: no failure (a doubt at most)."""
+    en, zh = SUMMARIES[number - 1]
+    found = compare(number, en, zh)
+    assert found.messages() == []
+    assert sum(p.status == "match" for p in found.pairs) >= 1          # the story shares a figure to plant in
+
+
+def test_slips_planted_in_the_summaries_fail_naming_the_right_pair() -> None:
+    """Every kind of slip, planted one at a time in each figure the languages share: each must be named with
+    the two figures it concerns, nearly all as a failure.  What the rest are is printed when this fails."""
+    outcomes: dict[str, list[str]] = {"fail": [], "warn": [], "missed": []}
+    kinds: set[str] = set()
+    for en, zh in SUMMARIES:
+        for planted in plant(en, zh):
+            outcome, message = named(en, planted)
+            outcomes[outcome].append(f"{planted.slip} {planted.written!r}: {message}")
+            kinds.add(planted.slip)
+    total = sum(map(len, outcomes.values()))
+    assert len(SUMMARIES) >= 40 and total >= 150 and kinds == set(SLIPS)
+    # measured on this corpus: 174 of 180 fail, 3 warn, 3 are named against another figure of the story
+    # that is as close (13.1 billion beside 24 billion for 14 billion, the first quarter for the second)
+    assert len(outcomes["fail"]) >= 0.95 * total and len(outcomes["missed"]) <= 0.02 * total, outcomes

@@ -25,7 +25,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "inflation": (("inflation", "consumer price", "cpi", "deflation"), ("通胀", "cpi", "消费价格", "物价", "通缩")),
     "ppi": (("producer price", "factory-gate", "ppi"), ("ppi", "生产价格", "出厂价格")),
     "pmi": (("pmi", "purchasing managers"), ("pmi", "采购经理")),
-    "retail": (("retail", "consumer spending", "consumption"), ("零售", "消费")),
+    "retail": (("retail*", "consumer spending", "consumption", "shopping"), ("零售", "消费")),
     "industry": (("industrial output", "industrial production", "factory output", "value-added industrial",
                   "output", "production"), ("工业增加值", "工业生产", "产量", "产能", "制造业")),
     "investment": (("investment", "capex", "capital expenditure", "fixed-asset"), ("投资", "资本开支", "固定资产")),
@@ -34,7 +34,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "index": (("index", "composite", "hang seng", "csi 300", "nasdaq", "dow", "s&p", "nikkei", "benchmark"),
               ("指数", "综指", "成指", "深成指", "恒指", "恒生", "沪深300", "创业板", "纳指", "道指", "日经")),
     "shares": (("share", "stock", "equit*", "bourse"), ("股价", "股票", "股市", "股份", "股")),
-    "market value": (("market value", "market cap", "capitalisation", "capitalization", "valuation", "valued"),
+    "market value": (("market value", "market cap", "capitalisation", "capitalization", "valuation", "valued", "value", "values"),
                      ("市值", "估值")),
     "rates": (("interest rate", "loan prime rate", "lpr", "policy rate", "rate cut", "repo", "reserve requirement",
                "rrr"), ("利率", "lpr", "降息", "加息", "逆回购", "存款准备金", "准备金")),
@@ -69,7 +69,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "budget": (("budget", "spending", "expenditure", "fiscal"), ("预算", "支出", "财政")),
     "reserves": (("reserve", "gold"), ("储备", "黄金")),
     "prices": (("price", "cost", "fare", "fee"), ("价格", "价", "成本", "票价", "费用")),
-    "wealth": (("wealth", "fortune", "worth", "billionaire", "richest"), ("财富", "身家", "富豪", "首富")),
+    "wealth": (("wealth", "fortune", "net worth", "billionaire", "richest"), ("财富", "身家", "富豪", "首富")),
     "research": (("r&d", "research", "patent"), ("研发", "研究", "专利")),
     "downloads": (("download*", "install*"), ("下载", "安装")),
     "grain": (("grain", "harvest", "crop", "pork", "food"), ("粮食", "谷物", "收成", "猪肉", "食品")),
@@ -109,6 +109,11 @@ def _around(text: str, start: int, end: int, boundary: re.Pattern[str]) -> tuple
         begin = m.end()
     stop = boundary.search(text, end)
     return begin, stop.start() if stop else len(text)
+
+
+def sentence_of(text: str, lang: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence of the figure at [start, end) begins and ends."""
+    return _around(text, start, end, _SENTENCE[lang])
 
 
 def clause_of(text: str, lang: str, start: int, end: int) -> tuple[int, int]:

@@ -37,6 +37,7 @@ NOT_SET_BESIDE = ("month", "weekday")   # often said another way in the other la
 MEETS = ({"number", "count"}, {"number", "index"}, {"day", "date"})
 """Kinds apart that may still be one figure: a number with no noun may count things or be index points."""
 DISTINCTIVE = 3                         # significant digits in a slip that chance does not make
+SUBJECTS = ("same", "unknown", "different")   # what two figures' anchors say of their subjects, best first
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ def compatible(a: Figure, b: Figure) -> bool:
 
 def _close(x: Decimal, y: Decimal, precision: Decimal, hedged: bool) -> bool:
     """Equal once rounded to *precision*, a half rounded up (4.5 is 5, not 4); a hedge allows 10%."""
-    if hedged:
-        return abs(x - y) <= max(x, y) * HEDGE_TOLERANCE + precision / 2
     gap, half = abs(x - y), precision / 2
+    if hedged and gap <= max(x, y) * HEDGE_TOLERANCE:
+        return True
     if gap < half * Decimal("0.9999"):
         return True
     coarse, fine = (x, y) if x % precision == 0 else (y, x)
@@ -180,13 +181,12 @@ def scale_slip(a: Figure, b: Figure) -> str | None:
 
 def misprint(a: Figure, b: Figure) -> str | None:
     """"digits transposed" / "a digit differs" for two figures of one size written differently, compared as
-    far as both say: three digits or more, or two written to the same precision (7.9 against 5 is no slip
-    of one digit, nor 17.2 against 67)."""
+    far as both say, and that to two digits at least (7.9 against 5 is no slip of one digit)."""
     x, y = abs(a.value), abs(b.value)
-    if a.hedged or b.hedged or x == 0 or y == 0 or a.kind in CALENDAR or b.kind in CALENDAR:
+    if x == 0 or y == 0 or a.kind in CALENDAR or b.kind in CALENDAR:
         return None
     da, db = (_digits(f, max(a.precision, b.precision)) for f in (a, b))   # as far as both say
-    if x.adjusted() != y.adjusted() or len(da) != len(db) or len(da) < (2 if a.precision == b.precision else 3):
+    if x.adjusted() != y.adjusted() or len(da) != len(db) or len(da.strip("0")) < 2 and len(db.strip("0")) < 2:
         return None
     differ = sum(p != q for p, q in zip(da, db))
     if differ == 2 and sorted(da) == sorted(db):
@@ -230,22 +230,23 @@ class _Story:
         return (sum(f.kind == a.kind and f.unit == a.unit for f in self.en) == 1
                 and sum(f.kind == b.kind and f.unit == b.unit for f in self.zh) == 1)
 
-    def linked(self, a: Figure, b: Figure) -> bool:
-        """Figures in *a*'s clause and in *b*'s were found to be one figure (8% with 8%, so 81.7 billion
-        yuan and 92亿元 beside them say the same thing): the surest sign of one subject.  A date or a quarter
-        found in both links nothing: many figures share one period."""
+    def linked(self, a: Figure, b: Figure, by: str = "clause") -> bool:
+        """Figures in *a*'s clause (or sentence) and in *b*'s were found to be one figure (8% with 8%, so
+        81.7 billion yuan and 92亿元 beside them say the same thing): the surest sign of one subject.  A date
+        or a quarter found in both links nothing: many figures share one period."""
         return any(p.status == "match" and p.en is not None and p.zh is not None and p.kind not in CALENDAR
-                   and p.en.clause == a.clause and p.zh.clause == b.clause for p in self.pairs)
+                   and getattr(p.en, by) == getattr(a, by) and getattr(p.zh, by) == getattr(b, by) for p in self.pairs)
 
     def certain(self, a: Figure, b: Figure, slip: bool, distinctive: bool = False) -> bool:
-        """Sure that *a* and *b* are one figure: linked, or the only figures of their kind, or (for a pair
-        shaped like a slip) about one subject or too distinctive for chance; never about different subjects."""
+        """Sure that *a* and *b* are one figure: linked in their clauses, or the only figures of their kind;
+        a pair shaped like a slip also when linked in their sentences, about one subject, or too distinctive
+        for chance.  Never two figures about different subjects."""
         subject = self.subject(a, b)
         if subject == "different":
             return False
         if self.linked(a, b) or self.sole(a, b):
             return True
-        return slip and (subject == "same" or distinctive)
+        return slip and (subject == "same" or distinctive or self.linked(a, b, "sentence"))
 
     def take(self, status: str, a: Figure, b: Figure, why: str = "") -> None:
         self.pairs.append(Pair(status, a, b, why))
@@ -269,19 +270,22 @@ class _Story:
                     self.take("match", a, b)
 
     def match_slips(self) -> None:
-        """A pair that looks like one figure written wrongly: a power of ten, a digit, two digits swapped; the
-        best-founded pairs first (linked, then about one subject, then written with the same digits: 12.7 and
-        127 before 12.7 and 1.3, then the closest)."""
-        found = sorted(((not self.linked(a, b), self.subject(a, b) != "same", _shape(a) != _shape(b), _distance(a, b),
-                         i, j, slip)
+        """A pair that looks like one figure written wrongly: a power of ten, a digit, two digits swapped, the
+        right value in the wrong unit; the best-founded pairs first: linked, then written with the same digits
+        (12.7 and 127 before 12.7 and 1.3), then about one subject, of one kind, to one precision (10.6 and
+        20.6 before 10.6 and 12), then the closest."""
+        found = sorted(((not self.linked(a, b), _shape(a) != _shape(b), SUBJECTS.index(self.subject(a, b)),
+                         a.kind != b.kind, a.precision != b.precision, _distance(a, b), i, j, slip)
                         for i, a in enumerate(self.left_en) for j, b in enumerate(self.left_zh)
-                        if compatible(a, b) and self.subject(a, b) != "different"
-                        for slip in [scale_slip(a, b) or misprint(a, b)] if slip), key=lambda t: t[:6])
+                        for slip in [(compatible(a, b) and (scale_slip(a, b) or misprint(a, b))) or wrong_unit(a, b)]
+                        if slip), key=lambda t: t[:8])
         en, zh = list(self.left_en), list(self.left_zh)
         for *_, i, j, slip in found:
             a, b = en[i], zh[j]
             if a in self.left_en and b in self.left_zh:
-                self.contradiction(a, b, slip, distinctive=min(significant(a), significant(b)) >= DISTINCTIVE)
+                same_value = slip.startswith("the same figure")
+                self.contradiction(a, b, slip, distinctive=min(significant(a), significant(b)) >= (
+                    2 if same_value else DISTINCTIVE))
 
     def match_bare(self) -> None:
         """A bare number may name an amount the other language gives a unit (4.3 billion, 43亿元)."""
@@ -290,14 +294,6 @@ class _Story:
                 if "number" in (a.kind, b.kind) and a.kind != b.kind and a.value == b.value and not (
                         {a.kind, b.kind} & set(CALENDAR)) or ({a.kind, b.kind} == {"number", "money"} and agree(a, b)):
                     self.take("match", a, b)
-                    break
-
-    def match_units(self) -> None:
-        for a in list(self.left_en):
-            for b in self.left_zh:
-                why = wrong_unit(a, b)
-                if why and self.subject(a, b) != "different":
-                    self.contradiction(a, b, why, distinctive=min(significant(a), significant(b)) >= 2)
                     break
 
     def set_beside(self) -> None:
@@ -347,7 +343,6 @@ def compare(story: int, en_text: str, zh_text: str, accepted: bool = False,
     """Match the figures of one story's English and Chinese texts."""
     state = _Story(english(en_text), chinese(zh_text))
     state.match_agreeing()
-    state.match_units()
     state.match_slips()
     state.match_bare()
     state.set_beside()

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from audiopipe.figures.anchors import anchors, clause_of, context
+from audiopipe.figures.anchors import anchors, clause_of, context, sentence_of
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 EN_SCALES = {"trillion": 12, "tn": 12, "trn": 12, "billion": 9, "bn": 9, "million": 6, "mn": 6, "mln": 6,
@@ -75,6 +75,7 @@ class Figure:
     rising: bool = False     # a rise word before it (rose, up, 增长, 上涨 ...): with a fall word opposite, a sign slip
     said: str = ""           # the figure alone, where `text` adds its noun ("47 million" of "47 million users")
     clause: tuple[int, int] = (0, 0)   # where its clause is in the text: figures beside it anchor it
+    sentence: tuple[int, int] = (0, 0)  # where its sentence is
     context: str = ""        # a few words either side, as written: "…fixed at 6.3903 against the dollar…"
     anchors: frozenset[str] = frozenset()   # the subjects its clause names (anchors.CONCEPTS), else its sentence's
     topic: frozenset[str] = frozenset()     # the subjects its sentence names
@@ -151,6 +152,7 @@ class Extractor:
                       figure.explicit or fall, figure.explicit, hedged or figure.hedged,
                       said=figure.said or m.group(0).strip(), rising=rise and not fall,
                       context=context(self.text, start, end, self.lang), clause=clause_of(self.text, self.lang, start, end),
+                      sentence=sentence_of(self.text, self.lang, start, end),
                       anchors=about, topic=topic)
 
 
