@@ -33,7 +33,7 @@ def test_report_keeps_every_field_tools_read() -> None:
     data = golden().to_json()
     assert {"audiopipe", "episode", "build", "chapters", "stingers", "bed", "segments", "guid"} <= set(data)
     assert data["schema"] == SCHEMA
-    assert set(data["episode"]) == SCHEMA_1_EPISODE_KEYS | {"figures_accepted"}   # schema 2 adds it
+    assert set(data["episode"]) == SCHEMA_1_EPISODE_KEYS | {"figures_accepted", "figures_accept"}   # schema 2 adds them
     assert all(SCHEMA_1_SEGMENT_KEYS <= set(s) for s in data["segments"])
     assert {"synthesized", "cached", "seconds", "stages", "episode_reused", "options"} == set(data["build"])
 
