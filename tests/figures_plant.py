@@ -98,11 +98,11 @@ def _slipped(slip: str, zh: str, en: Figure, figure: Figure) -> tuple[str, int] 
         m = re.compile(r"([一二三四1-4])季度|Q([1-4])").search(zh, figure.start, figure.start + len(figure.text) + 1)
         if not m:
             return None
-        which = m[1] or m[2]
-        n = (_ZH_QUARTERS.index(which) + 1) if which in _ZH_QUARTERS else int(which)
-        other = n % 4 + 1
+        which: str = m[1] or m[2]
+        quarter = (_ZH_QUARTERS.index(which) + 1) if which in _ZH_QUARTERS else int(which)
+        following = quarter % 4 + 1
         group = 1 if m[1] else 2
-        new = _ZH_QUARTERS[other - 1] if which in _ZH_QUARTERS else str(other)
+        new = _ZH_QUARTERS[following - 1] if which in _ZH_QUARTERS else str(following)
         return zh[:m.start(group)] + new + zh[m.end(group):], figure.start
     return None
 

@@ -249,7 +249,7 @@ def test_an_approval_lapses_when_its_take_changes(tmp_path: Path, capsys: pytest
                 for i in (1, 2):
                     await post("/api/e/ep/approve", {"segment": i})
                 flagless = await post("/api/e/ep/flag", {"segment": 3, "note": " "})
-                job = (await post("/api/e/ep/retake", {"segment": 2, "text": "第1条：出口连续第二个月增长，好于预期。"}))[1]
+                job = (await post("/api/e/ep/retake", {"segment": 2, "text": "第1条：出口连续第1个月增长，好于预期。"}))[1]
                 while job["state"] == "running":
                     await asyncio.sleep(0.2)
                     async with http.get(f"{base}/api/jobs/{job['id']}?token={token}") as r:
@@ -267,10 +267,10 @@ def test_an_approval_lapses_when_its_take_changes(tmp_path: Path, capsys: pytest
     seg1, seg2 = got["state"]["segments"][:2]
     assert seg1["status"] == "approved"
     assert seg2["status"] == "lapsed" and seg2["why"] == "the text changed since it was approved"
-    assert seg2["text_edited"] and seg2["text"].startswith("第1条：出口连续第二个月")
+    assert seg2["text_edited"] and seg2["text"].startswith("第1条：出口连续第1个月增长，好于")
     assert seg2["manifest_text"] == "第1条：出口连续第1个月增长。"
     assert manifest.read_text(encoding="utf-8") == text_before              # the manifest is never rewritten
-    assert read_json(out / "ep" / "review.json")["overrides"] == {"2": {"text": "第1条：出口连续第二个月增长，好于预期。"}}
+    assert read_json(out / "ep" / "review.json")["overrides"] == {"2": {"text": "第1条：出口连续第1个月增长，好于预期。"}}
     # a re-take with another rate from the command line: the approval of segment 1 lapses, saying why
     assert main(["retake", "ep", "1", "--rate", "30", "--out", str(out), "--quiet"]) == 0
     from audiopipe.publish.record import EpisodeRecord

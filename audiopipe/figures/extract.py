@@ -46,7 +46,7 @@ COUNTED_ZH = "家台名个位辆架艘座所项款部户套件条次批轮支颗
 """Measure words: a number before one counts things (150家门店, 4390万部)."""
 NOT_NOUNS = {"against", "to", "from", "in", "on", "at", "and", "or", "per", "a", "an", "the", "for", "with", "by", "of",
              "as", "than", "after", "before", "versus", "vs", "while", "this", "that", "last", "next", "year", "on-year",
-             "compared", "up", "down", "is", "was", "were", "are", "in", "during", "since", "respectively", "each"}
+             "compared", "up", "down", "is", "was", "were", "are", "during", "since", "respectively", "each"}
 """Words after a number that are no noun of it ("6.3903 against the dollar" is a level, not a count)."""
 _ZH_MONTHS = "一 二 三 四 五 六 七 八 九 十 十一 十二".split()
 _SCALE_EN = "|".join(sorted(EN_SCALES, key=len, reverse=True))
@@ -148,7 +148,7 @@ def english(text: str) -> list[Figure]:
 def _plain_en(text: str, m: re.Match[str]) -> Figure:
     """A number with no unit: a count when a noun follows it (3,400 people), else a plain number."""
     noun = re.match(r"\s+([A-Za-z][\w-]*)", text[m.end():])
-    counted = bool(noun) and noun[1].lower() not in NOT_NOUNS and not text[m.end():m.end() + 1] in ",;"
+    counted = noun is not None and noun[1].lower() not in NOT_NOUNS and text[m.end():m.end() + 1] not in ",;"
     return make("count" if counted else "number", m, m[2], _scale_en(m[3]), sign=m[1], text=_with_noun(text, m))
 
 
@@ -212,8 +212,10 @@ def chinese(text: str) -> list[Figure]:
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*[%％]?\s*[-–~至到]\s*({NUM})\s*[%％]"),
            lambda m: [make("percent", m, m[2], sign=m[1]), make("percent", m, m[3])])
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s*[%％]"), lambda m: make("percent", m, m[2], sign=m[1]))
-    x.take(re.compile(rf"(?<![0-9.])({NUM}|{_ZH_NUM})\s*倍"), lambda m: make("ratio", m, str(zh_number(m[1])) if not m[1][0].isdigit() else m[1]))
-    x.take(re.compile(rf"第({NUM}|{_ZH_NUM})"), lambda m: whole("rank", m, zh_number(m[1].replace(",", ""))) if "." not in m[1] else None)
+    x.take(re.compile(rf"(?<![0-9.])({NUM}|{_ZH_NUM})\s*倍"),
+           lambda m: make("ratio", m, m[1] if m[1][0].isdigit() else str(zh_number(m[1]))))
+    x.take(re.compile(rf"第({NUM}|{_ZH_NUM})"),
+           lambda m: whole("rank", m, zh_number(m[1].replace(",", ""))) if "." not in m[1] else None)
     x.take(re.compile(rf"(?<![0-9.])({NUM})\s*点(?![半钟0-9])"), lambda m: make("index", m, m[1]))
     x.take(re.compile(rf"(?<![0-9.])([-−+])?({NUM})\s?({_ZH_SCALE})?\s*(?=[{COUNTED_ZH}]|人)"),
            lambda m: make("count", m, m[2], ZH_SCALES.get(m[3] or "", 0), sign=m[1], text=_with_word_zh(text, m)))

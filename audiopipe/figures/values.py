@@ -23,7 +23,8 @@ EN_MONEY_SIGNS = {"US$": "USD", "$": "USD", "USD": "USD", "HK$": "HKD", "HKD": "
                   "A$": "AUD", "C$": "CAD", "NT$": "TWD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
                   "¥": "CNY", "￥": "CNY", "RMB": "CNY", "CNY": "CNY", "JPY": "JPY"}
 EN_MONEY_WORDS = {"hong kong dollars": "HKD", "singapore dollars": "SGD", "australian dollars": "AUD",
-                  "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "u.s. dollars": "USD", "dollars": "USD",
+                  "canadian dollars": "CAD", "new taiwan dollars": "TWD", "us dollars": "USD", "u.s. dollars": "USD",
+                  "dollars": "USD",
                   "dollar": "USD", "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "euros": "EUR", "euro": "EUR",
                   "pounds": "GBP", "pound": "GBP", "yen": "JPY"}
 ZH_MONEY_WORDS = {"元人民币": "CNY", "人民币": "CNY", "美元": "USD", "港元": "HKD", "港币": "HKD", "欧元": "EUR", "英镑": "GBP",
