@@ -79,6 +79,7 @@ class Show:
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
     review: str = "optional"            # "required": an episode reaches the feed only by `audiopipe release`
     editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
+    feed_items: int = 0                 # how many of the newest episodes each feed lists; 0: all (all stay published)
     glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
     take_max_s: int = 45                # a longer segment is made as several takes (sentence groups); 0: one take
     disclosure: str = ""                # that the voices are synthetic (feeds, tags); "": a default sentence
@@ -121,7 +122,7 @@ SETTINGS: dict[str, tuple[type, float, float]] = {
     "intro_overlap_ms": (int, 0, 10000), "outro_overlap_ms": (int, 0, 10000),
     "bed_under_lu": (float, 6, 40), "duck_db": (float, 0, 40),
     "target_seconds": (int, 10, 4 * 3600), "tolerance_pct": (float, 1, 50),
-    "max_rate_change_pct": (int, 0, 30), "take_max_s": (int, 0, 600),
+    "max_rate_change_pct": (int, 0, 30), "take_max_s": (int, 0, 600), "feed_items": (int, 0, 100000),
 }
 
 

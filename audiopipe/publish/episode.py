@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from audiopipe.config.show import Show
 from audiopipe.publish import artwork, credentials, guids, transcript
+from audiopipe import __version__
+from audiopipe.publish.index import Entry, FeedIndex, identities
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
@@ -100,24 +102,30 @@ def promote(folder: Path, record: EpisodeRecord) -> None:
     names that carry their content hash, each atomically; then published.json (the record and those
     names) is replaced, which is the switch.  Nothing the feed points at is overwritten or removed here
     (:func:`sweep_served` does, once the feeds point at the new files), so a kill at any moment leaves a
-    feed whose every URL serves whole bytes of the length it says."""
+    feed whose every URL serves whole bytes of the length it says.  A published copy whose name carries
+    the digest is trusted by that name when its size is the working file's; published.json is rewritten
+    only when what it says changes."""
     from audiopipe.publish.feed import SERVED, sri
     target = folder / PUBLISHED
     try:                                     # the integrity values of the files published before: a name
-        known = json.loads((target / SERVED).read_text(encoding="utf-8")).get("integrity", {})  # carries its hash
-    except (OSError, ValueError, AttributeError):
-        known = {}
+        old = json.loads((target / SERVED).read_text(encoding="utf-8"))   # carries its hash
+        known = old.get("integrity", {})
+    except (OSError, ValueError, AttributeError, RecursionError):
+        old, known = None, {}
     known = known if isinstance(known, dict) else {}
     names: dict[str, str] = {}
     integrity: dict[str, str] = {}
     for name in published_files(record):
         if (folder / name).is_file():
             names[name] = served_name(name, sha256_of(folder / name))
-            publish_file(folder / name, target / names[name])
+            copy = target / names[name]
+            if not (copy.is_file() and copy.stat().st_size == (folder / name).stat().st_size):
+                publish_file(folder / name, copy)
             if name.endswith(".mp3"):        # the feed's podcast:integrity, measured once per file
-                integrity[names[name]] = known.get(names[name]) or sri(target / names[name])
-    write_text(target / SERVED, json.dumps({"files": names, "integrity": integrity, "record": record.to_json()},
-                                           ensure_ascii=False, indent=1) + "\n")
+                integrity[names[name]] = known.get(names[name]) or sri(copy)
+    served = {"files": names, "integrity": integrity, "record": record.to_json()}
+    if served != old:
+        write_text(target / SERVED, json.dumps(served, ensure_ascii=False, indent=1) + "\n")
 
 
 def published_at(folder: Path) -> str | None:
@@ -130,11 +138,13 @@ def published_at(folder: Path) -> str | None:
     return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def sweep_served(out_dir: Path) -> None:
-    """Remove from every published/ folder the files its published.json no longer names (after the feeds
-    were written: no feed points at them any more)."""
+def sweep_served(out_dir: Path, folders: list[Path] | None = None) -> None:
+    """Remove from every published/ folder (of *folders*, else of every episode) the files its
+    published.json no longer names (after the feeds were written: no feed points at them any more)."""
     from audiopipe.publish.feed import SERVED, read_served
-    for served in sorted(out_dir.glob(f"*/{PUBLISHED}/{SERVED}")):
+    found_files = sorted(out_dir.glob(f"*/{PUBLISHED}/{SERVED}")) if folders is None else [
+        f / PUBLISHED / SERVED for f in folders if (f / PUBLISHED / SERVED).is_file()]
+    for served in found_files:
         found = read_served(served.parent.parent)
         if found is None:
             continue
@@ -144,29 +154,82 @@ def sweep_served(out_dir: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None) -> Path:
+def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None,
+                 watched: tuple[str, ...] = (), full: bool = False) -> Path:
     """Promote every built episode *hold* lets through, then write out_dir/feed.xml (and the language
-    feeds) from the published episodes and the previous feed's items of episodes gone from disk; an
-    episode held now keeps its published build in the feed (*held* says so)."""
+    feeds) from the published episodes and the items of episodes gone from disk; an episode held now keeps
+    its published build in the feed (*held* says so).  An episode folder whose files (and the *watched*
+    ones the hold rule reads) are as the last refresh left them is not read again (`index`); *full*
+    reads every folder again, as if there were no index."""
     with taking_turns(out_dir / ".feed.lock"):     # builds into one folder: one promotes and writes at a time
         from audiopipe.publish import (
             feed,  # ElementTree and friends: only when the feed is written
         )
+        feed.require_publishable(show)
+        art = cover(show, out_dir)
+        art_url = feed.artwork_url(out_dir, show, art.name)
+        index = FeedIndex.load(out_dir, {"audiopipe": __version__, "show": _show_key(show), "artwork": art_url})
+        if full:
+            index = FeedIndex(index.path, index.header)
+        langs: tuple[str | None, ...] = (None, "en", "zh") if show.editions else (None,)
+        looked: list[Path] = []
+        present: dict[str, Entry] = {}
         for report in sorted(out_dir.glob(f"*/{FILE}")):
             folder = report.parent
-            record = EpisodeRecord.load(folder)
-            reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
-            if reason is None:
-                promote(folder, record)
-            elif held is not None:
-                when = published_at(folder)
-                if when is not None:
-                    reason += f"; the feed keeps the episode as published on {when}"
-                held.append((record.episode.slug, reason))
-        art = cover(show, out_dir)
-        path = feed.write_feed(out_dir, show, art.name)
-        if show.editions:                 # one feed per language, for apps without alternateEnclosure
-            for lang in ("en", "zh"):
-                feed.write_feed(out_dir, show, art.name, lang=lang)
-        sweep_served(out_dir)
+            entry = index.unchanged(folder, watched)
+            if entry is None:
+                entry = _look_at(folder, show, hold, watched, langs, art_url)
+                looked.append(folder)
+            present[folder.name] = entry
+            if entry.hold is not None and held is not None:
+                held.append((entry.slug, entry.hold))
+        gone_now = {name: e for name, e in index.episodes.items() if name not in present}
+        for entry in gone_now.values():          # an episode whose folder is gone: its items stay in the feeds
+            for lang_key, item in entry.items.items():
+                index.gone.setdefault(_item_guid(item[0]), {})[lang_key] = item
+        index.episodes = present
+        on_disk = {guid for e in present.values() for guid in e.guids}
+        index.gone = {g: items for g, items in index.gone.items() if g not in on_disk}
+        changed = bool(looked or gone_now) or index.fresh
+        path = out_dir / feed.feed_name(None)
+        for lang in langs:
+            path_of = feed.write_indexed(out_dir, show, art_url, lang, index, changed)
+            path = path_of if lang is None else path
+        sweep_served(out_dir, None if index.fresh else looked)
+        index.fresh = False
+        index.save()
         return path
+
+
+def _show_key(show: Show) -> str:
+    """What of the show an item or the gate depends on, as a digest: any setting changed, every folder is
+    looked at again."""
+    import hashlib
+    return hashlib.sha256(repr(show).encode("utf-8")).hexdigest()[:16]
+
+
+def _item_guid(xml: str) -> str:
+    start = xml.find("<guid")
+    return xml[xml.find(">", start) + 1:xml.find("</guid>", start)] if start >= 0 else ""
+
+
+def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...], langs: tuple[str | None, ...],
+             art_url: str) -> Entry:
+    """Read, judge and (if it passes) promote the episode in *folder*; its entry for the index, the
+    identities taken before anything was read (a file that changes meanwhile is looked at next time)."""
+    from audiopipe.publish import feed
+    first = identities(folder, [FILE])             # before it is read: a rewrite meanwhile is seen next time
+    record = EpisodeRecord.load(folder)
+    names = [FILE, *watched, *published_files(record)]
+    before = first + identities(folder, names[1:])
+    reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
+    if reason is None:
+        promote(folder, record)
+    else:
+        when = published_at(folder)
+        if when is not None:
+            reason += f"; the feed keeps the episode as published on {when}"
+    items = feed.items_of(folder, show, art_url, langs)
+    names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}"]
+    seen = before + identities(folder, names[len(before):])
+    return Entry(record.episode.slug, names, seen, reason, [record.guid, *(e.guid for e in record.editions)], items)

@@ -26,6 +26,7 @@ from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.produce.editions import TITLE_SUFFIX
 from audiopipe.publish.guids import episode_guid, podcast_guid
+from audiopipe.publish.index import FeedIndex, Written, identity
 from audiopipe.publish.record import (
     EDITION_NAMES,
     EDITION_REL,
@@ -287,18 +288,26 @@ def channel_text(show: Show, lang: str | None) -> tuple[str, str]:
     return title, show.descriptions.get(lang) or show.description
 
 
-def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = None) -> ET.ElementTree:
-    """The feed of every published episode in *out_dir*, and the previous feed's items of episodes no
-    longer on disk.  Its lastBuildDate is left for :func:`write_feed`, which knows whether anything
-    changed."""
-    require_publishable(show)
+def artwork_url(out_dir: Path, show: Show, artwork_name: str) -> str:
+    """The artwork's URL, with a version that changes whenever its bytes do."""
     artwork = out_dir / artwork_name
     version = hashlib.sha256(artwork.read_bytes()).hexdigest()[:12] if artwork.is_file() else "0"
-    artwork_url = f"{_url(show, artwork_name)}?v={version}"     # a new URL whenever the artwork changes
-    items = _items(out_dir, show, artwork_url, lang)
-    ordered = sorted(items.values(), key=_when, reverse=True)
-    feed_url = show.feed if lang is None else _url(show, feed_name(lang))
+    return f"{_url(show, artwork_name)}?v={version}"
 
+
+def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = None) -> ET.ElementTree:
+    """The feed of every published episode in *out_dir*, and the previous feed's items of episodes no
+    longer on disk, every folder read again.  Its lastBuildDate is left for :func:`write_feed`, which
+    knows whether anything changed."""
+    require_publishable(show)
+    art = artwork_url(out_dir, show, artwork_name)
+    items = _items(out_dir, show, art, lang)
+    return ET.ElementTree(channel_of(show, lang, art, sorted(items.values(), key=_when, reverse=True)))
+
+
+def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.Element]) -> ET.Element:
+    """The whole feed (the rss element) around *ordered* items, newest first."""
+    feed_url = show.feed if lang is None else _url(show, feed_name(lang))
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     title, description = channel_text(show, lang)
@@ -327,7 +336,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
     _sub(image, "url", artwork_url)
     _sub(image, "title", title)                     # RSS: the image's title is the channel's
     _sub(image, "link", show.link or show.base_url)
-    for item in ordered:
+    for item in ordered[:show.feed_items] if show.feed_items else ordered:
         channel.append(item)
     # ElementTree puts text of elements created with attributes only; fix itunes:category text
     for cat in channel.iter(f"{{{ITUNES}}}category"):
@@ -335,7 +344,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
             cat.set("text", cat.text)
             cat.text = None
     ET.indent(rss, space="  ")
-    return ET.ElementTree(rss)
+    return rss
 
 
 def _serialize(rss: ET.Element) -> bytes:
@@ -343,27 +352,26 @@ def _serialize(rss: ET.Element) -> bytes:
     return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True))
 
 
-def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes:
-    """The feed with its lastBuildDate: the previous one when nothing else changed, else *now*."""
-    channel = rss.find("channel")
-    assert channel is not None
-    body = _serialize(rss)
+def _previous_date(previous: Path, body: bytes) -> str | None:
+    """The lastBuildDate of the feed at *previous* when, that date aside, its bytes are *body*."""
     try:
         old = ET.parse(previous).getroot()
-        old_channel = old.find("channel")
-        old_date = old_channel.findtext("lastBuildDate") if old_channel is not None else None
-        if old_channel is not None and old_date:
-            for stamp in old_channel.findall("lastBuildDate"):
-                old_channel.remove(stamp)
-            ET.indent(old, space="  ")
-            if _serialize(old) == body:
-                stamp_text = old_date
-            else:
-                stamp_text = email.utils.format_datetime(now)
-        else:
-            stamp_text = email.utils.format_datetime(now)
     except (OSError, ET.ParseError):
-        stamp_text = email.utils.format_datetime(now)
+        return None
+    old_channel = old.find("channel")
+    old_date = old_channel.findtext("lastBuildDate") if old_channel is not None else None
+    if old_channel is None or not old_date:
+        return None
+    for stamp in old_channel.findall("lastBuildDate"):
+        old_channel.remove(stamp)
+    ET.indent(old, space="  ")
+    return old_date if _serialize(old) == body else None
+
+
+def _dated(rss: ET.Element, stamp_text: str) -> bytes:
+    """The feed's bytes with its lastBuildDate (after the generator)."""
+    channel = rss.find("channel")
+    assert channel is not None
     date = ET.Element("lastBuildDate")
     date.text = stamp_text
     tags = [child.tag for child in channel]
@@ -372,27 +380,107 @@ def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes
     return _serialize(rss)
 
 
-def numbering_warnings(feed_path: Path) -> list[str]:
+def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes:
+    """The feed with its lastBuildDate: the previous one when nothing else changed, else *now*."""
+    return _dated(rss, _previous_date(previous, _serialize(rss)) or email.utils.format_datetime(now))
+
+
+def _numbering(name: str, items: list[ET.Element]) -> list[str]:
     """Where a feed's episode numbers and dates disagree: an episode dated after another with a number
     not above it (apps order by both, so listeners see the season out of order)."""
-    items = []
-    for item in ET.parse(feed_path).getroot().findall("channel/item"):
+    found = []
+    for item in items:
         number = item.findtext(f"{{{ITUNES}}}episode") or ""
         if number.isdigit():
-            items.append((_when(item), int(number), item.findtext("title") or ""))
-    items.sort(key=lambda t: (t[0], t[1]))
-    return [f"{feed_path.name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
+            found.append((_when(item), int(number), item.findtext("title") or ""))
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [f"{name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
             f"{earlier[1]} ({earlier[2]!r}, {earlier[0]:%Y-%m-%d}); renumber it or correct its date"
-            for earlier, later in zip(items, items[1:]) if later[1] <= earlier[1] and later[0] > earlier[0]]
+            for earlier, later in zip(found, found[1:]) if later[1] <= earlier[1] and later[0] > earlier[0]]
+
+
+def numbering_warnings(feed_path: Path) -> list[str]:
+    """Where a feed's episode numbers and dates disagree (what the last refresh found when the feed is as
+    it left it; else read from the feed)."""
+    written = FeedIndex.load_written(feed_path)
+    if written is not None:
+        return written.warnings
+    return _numbering(feed_path.name, ET.parse(feed_path).getroot().findall("channel/item"))
 
 
 def write_feed(out_dir: Path, show: Show, artwork_name: str, now: dt.datetime | None = None,
                lang: str | None = None) -> Path:
-    """Write feed.xml (or, with *lang*, that language's feed of editions) atomically."""
+    """Write feed.xml (or, with *lang*, that language's feed of editions) atomically, every folder read."""
     root = build_feed(out_dir, show, artwork_name, lang).getroot()
     assert root is not None
     target = out_dir / feed_name(lang)
     data = _with_build_date(root, target, now or dt.datetime.now(dt.UTC).replace(microsecond=0))
     with atomic_open(target, "wb", encoding=None) as fh:
         fh.write(data)
+    return target
+
+
+def items_of(folder: Path, show: Show, artwork_url: str, langs: tuple[str | None, ...]) -> dict[str, tuple[str, float]]:
+    """The published episode in *folder* as feed items, one per feed (the bilingual feed's key is ""), each
+    as XML with its pubDate as a timestamp; none when nothing of it is published."""
+    served = read_served(folder)
+    out: dict[str, tuple[str, float]] = {}
+    if served is None:
+        return out                                    # never passed the gate: not in the feed
+    record, where = served
+    if where.path(record.episode.file) is None:
+        return out
+    for lang in langs:
+        edition = record.edition(lang) if lang else None
+        if lang and (edition is None or where.path(edition.file) is None):
+            continue
+        item = item_for(record, show, where, artwork_url, edition)
+        out[lang or ""] = (ET.tostring(item, encoding="unicode"), _when(item).timestamp())
+    return out
+
+
+def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None, index: FeedIndex,
+                  changed: bool, now: dt.datetime | None = None) -> Path:
+    """Write one feed from the index's items (the same bytes :func:`write_feed` makes from the folders);
+    when nothing changed and the feed is as written, it is not touched."""
+    name, key = feed_name(lang), lang or ""
+    target = out_dir / name
+    written = index.feeds.get(name)
+    if not changed and written is not None and identity(target) == written.seen:
+        return target
+    items: dict[str, tuple[ET.Element, float]] = {}
+    for entry in index.episodes.values():
+        if key in entry.items:
+            xml, when = entry.items[key]
+            element = ET.fromstring(xml)
+            items[element.findtext("guid") or ""] = (element, when)
+    on_disk = {guid for e in index.episodes.values() for guid in e.guids}
+    if index.fresh:                                   # no memory of gone episodes: the previous feed has them
+        for old in _old_items(target):
+            guid = old.findtext("guid") or ""
+            if guid and guid not in items and guid not in on_disk:
+                items[guid] = (old, _when(old).timestamp())
+                index.gone.setdefault(guid, {})[key] = (ET.tostring(old, encoding="unicode"), items[guid][1])
+    else:
+        before = {guid: i for i, guid in enumerate(written.guids if written else [])}
+        for guid in sorted(index.gone, key=lambda g: (before.get(g, len(before)), g)):
+            if key in index.gone[guid] and guid not in items:
+                xml, when = index.gone[guid][key]
+                items[guid] = (ET.fromstring(xml), when)
+    ordered = [element for element, _ in sorted(items.values(), key=lambda pair: pair[1], reverse=True)]
+    rss = channel_of(show, lang, artwork_url, ordered)
+    body = _serialize(rss)
+    digest = hashlib.sha256(body).hexdigest()
+    if written is not None and written.body == digest:
+        stamp = written.date
+    else:
+        stamp = (_previous_date(target, body) if index.fresh or written is None else None) or \
+            email.utils.format_datetime(now or dt.datetime.now(dt.UTC).replace(microsecond=0))
+    if written is None or written.body != digest or written.date != stamp or identity(target) != written.seen:
+        data = _dated(rss, stamp)
+        with atomic_open(target, "wb", encoding=None) as fh:
+            fh.write(data)
+    listed = ordered[:show.feed_items] if show.feed_items else ordered
+    index.feeds[name] = Written(identity(target), digest, stamp, [e.findtext("guid") or "" for e in listed],
+                                _numbering(name, listed))
     return target

@@ -12,7 +12,7 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.publish.episode import refresh_feed as write_feed
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import verdicts
-from audiopipe.review.qarecord import QaRecord
+from audiopipe.review.qarecord import QA_FILE, QaRecord
 
 
 def qa_hold(folder: Path, record: EpisodeRecord, qa: QaRecord | None = None) -> str | None:
@@ -52,10 +52,13 @@ def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None, q
     return None
 
 
-def refresh_feed(out_dir: Path, show: Show) -> tuple[Path, list[tuple[str, str]]]:
-    """Rewrite out_dir/feed.xml with the episodes that may be published; the others with their reason."""
+def refresh_feed(out_dir: Path, show: Show, full: bool = False) -> tuple[Path, list[tuple[str, str]]]:
+    """Rewrite out_dir/feed.xml with the episodes that may be published; the others with their reason.  The
+    gate reads qa.json and review.json: a folder whose files, these among them, are as the last refresh left
+    them is not judged again (*full*: every folder is)."""
     held: list[tuple[str, str]] = []
-    return write_feed(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held), held
+    return write_feed(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held,
+                      (QA_FILE, verdicts.FILE), full), held
 
 
 def release(folder: Path, show: Show) -> list[str]:

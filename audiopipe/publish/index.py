@@ -1,0 +1,138 @@
+"""The feed index: what the last feed refresh of an output folder found, so that the next one costs what
+changed, not the size of the archive.
+
+`out_dir/.feed-index.json` keeps, per episode folder, the identity (size, time, inode) of every file the
+refresh read or promoted (report.json, qa.json, review.json, the working files, published/ and its
+published.json), why it was held (or that it was published), and its feed items as XML, one per feed; and
+the items of episodes gone from disk, and per feed what was written.  A folder whose files all keep their
+identity is neither read, judged nor promoted again: its items are taken from here.  The index is only a
+memory: when it is missing, damaged, or written by another audiopipe or for another show, it is rebuilt
+from the folders (and the items of episodes gone from disk from the previous feeds), which is what every
+refresh did before it existed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiopipe.tools.fsutil import write_text
+
+INDEX = ".feed-index.json"
+VERSION = 1
+
+Identity = tuple[int, int, int] | None
+"""A file's (size, mtime_ns, inode), or None when it is not there."""
+
+
+def identity(path: Path) -> Identity:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def identities(folder: Path, names: Iterable[str]) -> list[Identity]:
+    return [identity(folder / name) for name in names]
+
+
+@dataclass
+class Entry:
+    """One episode folder as the last refresh left it."""
+
+    slug: str
+    names: list[str]                      # the files its identity covers, in the folder
+    seen: list[Identity]                  # their identities then
+    hold: str | None                      # why it was held, or None: it went through the gate
+    guids: list[str]                      # the guids of the episode and its editions (on disk: no old item)
+    items: dict[str, tuple[str, float]] = field(default_factory=dict)   # feed -> (item XML, pubDate stamp)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"slug": self.slug, "names": self.names, "seen": self.seen, "hold": self.hold, "guids": self.guids,
+                "items": {k: list(v) for k, v in self.items.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        return cls(str(data["slug"]), [str(n) for n in data["names"]], [None if s is None else (int(s[0]), int(s[1]), int(s[2]))
+                                                     for s in data["seen"]],
+                   None if data["hold"] is None else str(data["hold"]), [str(g) for g in data["guids"]],
+                   {str(k): (str(v[0]), float(v[1])) for k, v in data["items"].items()})
+
+
+@dataclass
+class Written:
+    """A feed as the last refresh wrote it: its identity, its bytes' digest without lastBuildDate, that
+    date, the guids in it in order, and what its numbering had to say."""
+
+    seen: Identity
+    body: str
+    date: str
+    guids: list[str]
+    warnings: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seen": self.seen, "body": self.body, "date": self.date, "guids": self.guids, "warnings": self.warnings}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Written:
+        seen = data["seen"]
+        return cls(None if seen is None else (int(seen[0]), int(seen[1]), int(seen[2])), str(data["body"]),
+                   str(data["date"]), [str(g) for g in data["guids"]], [str(w) for w in data["warnings"]])
+
+
+@dataclass
+class FeedIndex:
+    """The index of one output folder (see the module)."""
+
+    path: Path
+    header: dict[str, str]
+    episodes: dict[str, Entry] = field(default_factory=dict)       # folder name -> entry
+    gone: dict[str, dict[str, tuple[str, float]]] = field(default_factory=dict)   # guid -> feed -> item
+    feeds: dict[str, Written] = field(default_factory=dict)          # feed.xml, feed-en.xml ... -> written
+    fresh: bool = True                    # nothing was read: the folders and the previous feeds are the truth
+
+    @classmethod
+    def load(cls, out_dir: Path, header: Mapping[str, str]) -> FeedIndex:
+        """The index of *out_dir* if it was written for *header* (audiopipe's version, the show, the
+        artwork), else an empty one."""
+        path = out_dir / INDEX
+        empty = cls(path, dict(header))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("version") != VERSION or data.get("header") != dict(header):
+                return empty
+            return cls(path, dict(header), {str(k): Entry.from_json(v) for k, v in data["episodes"].items()},
+                       {str(g): {str(k): (str(v[0]), float(v[1])) for k, v in items.items()}
+                        for g, items in data["gone"].items()},
+                       {str(k): Written.from_json(v) for k, v in data["feeds"].items()}, fresh=False)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+            return empty                  # missing or damaged: rebuilt from the folders
+
+    def save(self) -> None:
+        write_text(self.path, json.dumps({
+            "version": VERSION, "header": self.header,
+            "episodes": {k: e.to_json() for k, e in sorted(self.episodes.items())},
+            "gone": self.gone, "feeds": {k: w.to_json() for k, w in self.feeds.items()}},
+            ensure_ascii=False, separators=(",", ":")) + "\n")
+
+    @staticmethod
+    def load_written(feed_path: Path) -> Written | None:
+        """What the last refresh wrote as *feed_path*, when the file is still as it was written."""
+        try:
+            data = json.loads((feed_path.parent / INDEX).read_text(encoding="utf-8"))
+            written = Written.from_json(data["feeds"][feed_path.name])
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+            return None
+        return written if written.seen is not None and identity(feed_path) == written.seen else None
+
+    def unchanged(self, folder: Path, watched: Sequence[str]) -> Entry | None:
+        """The entry of *folder* when every file it covers (and every *watched* one) keeps its identity."""
+        entry = self.episodes.get(folder.name)
+        if entry is None or not set(watched) <= set(entry.names):
+            return None
+        return entry if identities(folder, entry.names) == entry.seen else None
