@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.publish import artwork, credentials, guids, transcript
-from audiopipe import __version__
 from audiopipe.publish.index import Entry, FeedIndex, identities
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
@@ -186,18 +186,20 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         gone_now = {name: e for name, e in index.episodes.items() if name not in present}
         for entry in gone_now.values():          # an episode whose folder is gone: its items stay in the feeds
             for lang_key, item in entry.items.items():
-                index.gone.setdefault(_item_guid(item[0]), {})[lang_key] = item
+                index.gone.setdefault(item[2], {})[lang_key] = item
         index.episodes = present
         on_disk = {guid for e in present.values() for guid in e.guids}
         index.gone = {g: items for g, items in index.gone.items() if g not in on_disk}
         changed = bool(looked or gone_now) or index.fresh
+        before = dict(index.feeds)
         path = out_dir / feed.feed_name(None)
         for lang in langs:
             path_of = feed.write_indexed(out_dir, show, art_url, lang, index, changed)
             path = path_of if lang is None else path
         sweep_served(out_dir, None if index.fresh else looked)
-        index.fresh = False
-        index.save()
+        if changed or index.feeds != before:
+            index.fresh = False
+            index.save()
         return path
 
 
@@ -206,11 +208,6 @@ def _show_key(show: Show) -> str:
     looked at again."""
     import hashlib
     return hashlib.sha256(repr(show).encode("utf-8")).hexdigest()[:16]
-
-
-def _item_guid(xml: str) -> str:
-    start = xml.find("<guid")
-    return xml[xml.find(">", start) + 1:xml.find("</guid>", start)] if start >= 0 else ""
 
 
 def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...], langs: tuple[str | None, ...],

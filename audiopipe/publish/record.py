@@ -9,18 +9,20 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from audiopipe import __version__
 from audiopipe.config.show import Show
-from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError
-from audiopipe.produce.master import SegmentFile
-from audiopipe.produce.mix import Timeline
-from audiopipe.script.manifest import Manifest
 from audiopipe.tools.fsutil import write_text
 from audiopipe.tools.wav import WORK_RATE
+
+if TYPE_CHECKING:           # what a build hands make_record: a record read back needs none of it (nor numpy)
+    from audiopipe.dsp.loudness import Loudness
+    from audiopipe.produce.master import SegmentFile
+    from audiopipe.produce.mix import Timeline
+    from audiopipe.script.manifest import Manifest
 
 SCHEMA = 2
 """Version of report.json's layout (1: before the records; 2: adds ``schema`` and ``build.options``)."""
