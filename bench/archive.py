@@ -105,6 +105,32 @@ def kept_archive(template: Path, show: Path, count: int, keep: Path) -> Path:
     return folder
 
 
+IN_PROCESS = """
+import sys, time
+from pathlib import Path
+from audiopipe.config.show import load_show
+from audiopipe.review.release import refresh_feed
+show = load_show(Path(sys.argv[2]))
+started = time.perf_counter()
+refresh_feed(Path(sys.argv[1]), show)
+print(time.perf_counter() - started)
+"""
+
+
+def _in_process(out: Path, show: Path, env: dict[str, str]) -> float:
+    """The refresh call alone, in a process of its own (imports and start-up left out)."""
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS, str(out), str(show)], env=env, capture_output=True,
+                          text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _change_one(out: Path, round_: int) -> None:
+    """One record changed (its title), as a rebuild of one episode does."""
+    report = out / "day-0001" / "report.json"
+    report.write_text(report.read_text(encoding="utf-8").replace('"title": "Day 1', f'"title": "Day 1 ({round_})', 1),
+                      encoding="utf-8")
+
+
 def _fresh_copy(kept: Path, target: Path) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(kept, target, copy_function=os.link)
@@ -127,23 +153,30 @@ def measure(template: Path, manifest: Path, show: Path, work: Path, keep: Path, 
     result: dict[str, Any] = {}
     for size in sizes:
         kept = kept_archive(template, show, size, keep)
-        nothing, changed, built, retaken, peak = [], [], [], [], []
+        nothing, changed, nothing_in, changed_in, built, retaken, peak = [], [], [], [], [], [], []
         for i in range(runs):
             out = _fresh_copy(kept, work / f"archive-{size}")
             _run([*feed, str(out)], env)          # a copy's folders are new to the index: settled once, untimed
             wall, mb = _run([*feed, str(out)], env)
             nothing.append(wall)
             peak.append(mb)
-            report = out / "day-0001" / "report.json"
-            report.write_text(report.read_text(encoding="utf-8").replace('"title": "Day 1', '"title": "Day 1 (re-read)', 1),
-                              encoding="utf-8")
-            changed.append(_run([*feed, str(out)], env)[0])
+            nothing_in.append(_in_process(out, show, env))
+            _change_one(out, 2 * i)
+            wall, mb = _run([*feed, str(out)], env)
+            changed.append(wall)
+            peak[-1] = max(peak[-1], mb)
+            _change_one(out, 2 * i + 1)
+            changed_in.append(_in_process(out, show, env))
             built.append(_run([*build, str(out)], env)[0])
             retaken.append(_run([sys.executable, "-m", "audiopipe", "retake", new.stem, "2", "--rate", str(5 + i),
                                  "--engine", "espeak", "--out", str(out), "--quiet"], env)[0])
-        result[str(size)] = {"feed_unchanged_s": statistics.median(nothing), "feed_one_changed_s": statistics.median(changed),
-                             "feed_peak_mb": statistics.median(peak), "new_build_s": statistics.median(built),
-                             "retake_s": statistics.median(retaken)}
+        result[str(size)] = {"feed_unchanged_s": round(statistics.median(nothing), 3),
+                             "refresh_unchanged_s": round(statistics.median(nothing_in), 3),
+                             "feed_one_changed_s": round(statistics.median(changed), 3),
+                             "refresh_one_changed_s": round(statistics.median(changed_in), 3),
+                             "feed_peak_mb": round(statistics.median(peak), 1),
+                             "new_build_s": round(statistics.median(built), 3),
+                             "retake_s": round(statistics.median(retaken), 3)}
     small, large = result[str(sizes[0])], result[str(sizes[-1])]
     result["new_build_dearer_s"] = round(large["new_build_s"] - small["new_build_s"], 3)
     result["retake_dearer_s"] = round(large["retake_s"] - small["retake_s"], 3)

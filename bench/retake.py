@@ -21,7 +21,9 @@ SEGMENT = 9            # the demo's shortest English segment (about 6 s of speec
 RATES = (0, 5, 10, 15, 20, 25)        # the host's profile speaks at -5: each of these is a new take
 
 
-def measure(demo: Path, work: Path, rounds: int = 5) -> dict[str, Any]:
+def measure(demo: Path, work: Path, rounds: int = 5, beside: Path | None = None) -> dict[str, Any]:
+    """The re-take on the review page; with *beside*, an archive's episode folders sit in the same output
+    folder (hard links), so every re-take's feed refresh has them to consider."""
     sys.path.insert(0, str(REPO))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -32,6 +34,10 @@ def measure(demo: Path, work: Path, rounds: int = 5) -> dict[str, Any]:
                             "kokoro", "--quiet"], env=env, capture_output=True, text=True, check=False)
     if built.returncode != 0:
         return {"skipped": f"the Kokoro build failed: {built.stderr.strip()[-200:]}"}
+    if beside is not None:
+        for folder in sorted(beside.glob("day-*")):
+            if not (out / folder.name).exists():
+                shutil.copytree(folder, out / folder.name, copy_function=os.link)
     server = subprocess.Popen([sys.executable, "-m", "audiopipe", "review", demo.stem, "--out", str(out),
                                "--no-browser", "--port", "0"], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
@@ -45,7 +51,7 @@ def measure(demo: Path, work: Path, rounds: int = 5) -> dict[str, Any]:
         server.terminate()
         server.wait()
     kept = times[1:]
-    return {"segment": SEGMENT, "rounds": len(kept), "first_s": round(times[0], 2),
+    return {"segment": SEGMENT, "rounds": len(kept), "episodes_beside": len(list(beside.glob("day-*"))) if beside else 0, "first_s": round(times[0], 2),
             "click_to_page_s": [round(t, 2) for t in kept], "median_s": round(statistics.median(kept), 2),
             "synthesis_median_s": round(statistics.median(s["synthesize"] for s in stages[1:]), 2),
             "remastering_median_s": round(statistics.median(s["master_encode"] + s.get("editions", 0.0)
