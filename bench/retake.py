@@ -51,7 +51,8 @@ def measure(demo: Path, work: Path, rounds: int = 5, beside: Path | None = None)
         server.terminate()
         server.wait()
     kept = times[1:]
-    return {"segment": SEGMENT, "rounds": len(kept), "episodes_beside": len(list(beside.glob("day-*"))) if beside else 0, "first_s": round(times[0], 2),
+    return {"segment": SEGMENT, "rounds": len(kept),
+            "episodes_beside": len(list(beside.glob("day-*"))) if beside else 0, "first_s": round(times[0], 2),
             "click_to_page_s": [round(t, 2) for t in kept], "median_s": round(statistics.median(kept), 2),
             "synthesis_median_s": round(statistics.median(s["synthesize"] for s in stages[1:]), 2),
             "remastering_median_s": round(statistics.median(s["master_encode"] + s.get("editions", 0.0)

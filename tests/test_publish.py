@@ -237,7 +237,8 @@ def test_episode_numbers_that_go_back_in_time_are_a_warning(tmp_path: Path, caps
     assert "warning: feed.xml: episode 7 ('Day two', 2026-11-21) is dated after episode 8 ('Day one', 2026-11-20); " \
         "renumber it or correct its date" in err
     fake_episode(out, "day-3", "Day three", "2026-11-22", 9, 1000)          # in order after both: no more
-    from audiopipe.publish.feed import numbering_warnings, write_feed
+    from audiopipe.publish.feed import write_feed
+    from audiopipe.publish.indexed import numbering_warnings
     assert numbering_warnings(write_feed(out, load_show(show_file), "artwork.png")) == [
         "feed.xml: episode 7 ('Day two', 2026-11-21) is dated after episode 8 ('Day one', 2026-11-20); "
         "renumber it or correct its date"]

@@ -67,5 +67,6 @@ def test_qa_page_in_chromium(browser: str, tmp_path: Path, capsys: pytest.Captur
     assert result["title"] == "QA · Page <script>alert(1)</script>"   # shown as text, never run
     assert result["zh_width"] > 50
     assert result["figures"] == [["1", "percent", "3.1%", "3.1%", "✓ agree"],        # the figures table
-                                 ["", "number", "–", "5", "· one language"]]
+                                 ["", "duration", "–", "5个月", "· one language"],
+                                 ["2", "duration", "third week", "三周", "✓ agree"]]
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -130,9 +130,10 @@ def english(text: str) -> list[Figure]:
            lambda m: make("ratio", m, _amount(m[1])))
     x.take(re.compile(r"\b(?:FY\s?)?((?:19|20)\d\d)s?\b(?![,.]\d|\s?(?:" + _SCALE_EN + r")\b)"),
            lambda m: whole("year", m, int(m[1])) if _is_year(text, m) else None)
-    x.take(re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:(?:straight|consecutive|successive)\s+)?"
-                      r"(minute|hour|day|week|month|quarter|year|decade)\b", re.I),      # a 15th year: 15 years on end
-           lambda m: make("duration", m, m[1], unit=_UNITS_EN[m[2].lower()]))
+    x.take(re.compile(r"\b(\d+(?=st|nd|rd|th)|" + "|".join(_ORDINALS) + r")(?:st|nd|rd|th)?\s+"
+                      r"(?:(?:straight|consecutive|successive)\s+)?(minute|hour|day|week|month|year|decade)\b", re.I),
+           lambda m: whole("duration", m, int(m[1]) if m[1].isdigit() else _ORDINALS[m[1].lower()],
+                           _UNITS_EN[m[2].lower()]))         # a 15th year, a third week: so many on end
     x.take(re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\bNo\.\s?(\d+)\b"), lambda m: make("rank", m, m[1] or m[2]))
     x.take(re.compile(r"\b(" + "|".join(_ORDINALS) + r")[-\s](?:largest|biggest|\w+est|place|spot|position)\b", re.I),
            lambda m: whole("rank", m, _ORDINALS[m[1].lower()]))

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.publish import artwork, credentials, guids, transcript
-from audiopipe.publish.index import Entry, FeedIndex, identities
+from audiopipe.publish.index import Entry, FeedIndex
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
-from audiopipe.tools.fsutil import atomic_path, publish_file, sha256_of, write_text
+from audiopipe.tools.fsutil import atomic_path, identities, publish_file, sha256_of, write_text
 from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
 
@@ -162,8 +162,9 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
     ones the hold rule reads) are as the last refresh left them is not read again (`index`); *full*
     reads every folder again, as if there were no index."""
     with taking_turns(out_dir / ".feed.lock"):     # builds into one folder: one promotes and writes at a time
-        from audiopipe.publish import (
-            feed,  # ElementTree and friends: only when the feed is written
+        from audiopipe.publish import (  # ElementTree and friends: only when the feed is written
+            feed,
+            indexed,
         )
         feed.require_publishable(show)
         art = cover(show, out_dir)
@@ -194,7 +195,7 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         before = dict(index.feeds)
         path = out_dir / feed.feed_name(None)
         for lang in langs:
-            path_of = feed.write_indexed(out_dir, show, art_url, lang, index, changed)
+            path_of = indexed.write_indexed(out_dir, show, art_url, lang, index, changed)
             path = path_of if lang is None else path
         sweep_served(out_dir, None if index.fresh else looked)
         if changed or index.feeds != before:
@@ -214,7 +215,7 @@ def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...],
              art_url: str) -> Entry:
     """Read, judge and (if it passes) promote the episode in *folder*; its entry for the index, the
     identities taken before anything was read (a file that changes meanwhile is looked at next time)."""
-    from audiopipe.publish import feed
+    from audiopipe.publish import feed, indexed
     first = identities(folder, [FILE])             # before it is read: a rewrite meanwhile is seen next time
     record = EpisodeRecord.load(folder)
     names = [FILE, *watched, *published_files(record)]
@@ -226,7 +227,7 @@ def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...],
         when = published_at(folder)
         if when is not None:
             reason += f"; the feed keeps the episode as published on {when}"
-    items = feed.items_of(folder, show, art_url, langs)
+    items = indexed.items_of(folder, show, art_url, langs)
     names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}"]
     seen = before + identities(folder, names[len(before):])
     return Entry(record.episode.slug, names, seen, reason, [record.guid, *(e.guid for e in record.editions)], items)

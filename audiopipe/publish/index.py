@@ -14,19 +14,15 @@ refresh did before it existed.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.fsutil import Identity, identities, identity, write_text
 
 INDEX = ".feed-index.json"
 VERSION = 1
-
-Identity = tuple[int, int, int] | None
-"""A file's (size, mtime_ns, inode), or None when it is not there."""
 
 Item = tuple[str, float, str, int, str]
 """A feed item: its XML as it stands in a feed, its pubDate as a timestamp, its guid, episode number, title."""
@@ -34,19 +30,6 @@ Item = tuple[str, float, str, int, str]
 
 def _item(data: Sequence[Any]) -> Item:
     return str(data[0]), float(data[1]), str(data[2]), int(data[3]), str(data[4])
-
-
-def identity(path: Path | str) -> Identity:
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino
-
-
-def identities(folder: Path, names: Iterable[str]) -> list[Identity]:
-    base = str(folder) + os.sep                  # plain strings: a thousand folders' files stat'ed in a blink
-    return [identity(base + name) for name in names]
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.synth.plan import Override
-from audiopipe.tools.fsutil import sha256_of, write_text
+from audiopipe.tools.fsutil import held, sha256_of, write_text
 
 FILE = "review.json"
 LOCK = ".review.lock"
@@ -180,22 +180,13 @@ _locks_guard = threading.Lock()
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """The episode's review lock: one thread of this process, and one process, at a time."""
+    """The episode's review lock: one thread of this process, and one process, at a time (the file lock
+    is `tools/fsutil.held`, the one every lock of audiopipe takes)."""
     key = Path(folder).resolve()
     with _locks_guard:
         lock = _locks.setdefault(key, threading.Lock())
-    try:
-        import fcntl  # POSIX: other processes (a CLI re-take) wait too
-    except ImportError:                  # elsewhere: the threads of this process only
-        with lock:
-            yield
-        return
-    with lock, open(key / LOCK, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with lock, held(key / LOCK):
+        yield
 
 
 def update(folder: Path, change: Callable[[Review], tuple[Review, T]]) -> T:

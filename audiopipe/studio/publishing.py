@@ -84,7 +84,7 @@ def built_line(mp3: Path, duration_ms: int, lufs: float, true_peak: float, secon
 
 def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
     """What a feed refresh has to say: each build held back and why, numbering that disagrees with dates."""
-    from audiopipe.publish.feed import numbering_warnings
+    from audiopipe.publish.indexed import numbering_warnings
     for slug, reason in held:
         _say(f"note: {slug}: this build is not published: {reason}")
     for line in numbering_warnings(path):

@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -186,6 +186,25 @@ def check_writable(folder: Path, what: str = "folder") -> None:
         for path in reversed(made):
             with contextlib.suppress(OSError):
                 path.rmdir()
+
+
+Identity = tuple[int, int, int] | None
+"""A file's (size, mtime_ns, inode), or None when it is not there: what says it is still the file it was
+(a file replaced atomically has a new inode; one edited in place a new time)."""
+
+
+def identity(path: Path | str) -> Identity:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def identities(folder: Path, names: Iterable[str]) -> list[Identity]:
+    """The identities of *names* in *folder* (plain strings: a thousand folders' files in a blink)."""
+    base = str(folder) + os.sep
+    return [identity(base + name) for name in names]
 
 
 def sha256_of(path: Path) -> str:
