@@ -267,7 +267,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
 def _cmd_retake(args: argparse.Namespace) -> int:
     from audiopipe.review.findings import failed, summary
     from audiopipe.studio.retake import retake
-    from audiopipe.synth.plan import Override
+    from audiopipe.synth.override import Override
     folder = _episode_folder(args.slug, args.out)
     chosen = args.voice or args.rate is not None or args.engine
     done = retake(folder, args.segment, Override(args.voice, args.rate, args.engine) if chosen else None,

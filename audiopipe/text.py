@@ -16,6 +16,8 @@ alternate enclosures, transcripts), the VTT `<lang>` spans and the pages.  zh-CN
 mainland China (simplified characters), the form podcast directories list."""
 BILINGUAL = "mul"
 """BCP 47's tag for content in several languages: the bilingual transcripts."""
+TITLE_SUFFIX = {"en": " (English)", "zh": "（中文）"}
+"""What marks a title as one language's edition (an episode's, a show's language feed)."""
 
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 """Han characters (CJK unified ideographs, extension A and B-F, compatibility ideographs): a regex class body."""

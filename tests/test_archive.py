@@ -14,7 +14,7 @@ import pytest
 
 from audiopipe.config.show import load_show
 from audiopipe.publish import episode as publishing
-from audiopipe.publish.index import INDEX
+from audiopipe.publish.index import INDEX, ITEMS
 from audiopipe.review.release import refresh_feed
 from tests.builds import SHOW, build, built_once, episode, feed_items
 from tests.conftest import REPO, id3, read_json, write
@@ -86,13 +86,17 @@ def test_an_unchanged_archive_is_neither_read_nor_written(archive: tuple[Path, P
     assert _feeds(out) == feeds == _as_if_read_again(out, show, tmp_path)
 
 
+def _retitle(folder: Path, title: str) -> None:
+    report = folder / "report.json"
+    data = read_json(report)
+    data["episode"]["title"] = title
+    report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def test_a_changed_record_is_noticed(archive: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
                                      tmp_path: Path) -> None:
     out, show = archive
-    report = out / "day-0005" / "report.json"
-    data = read_json(report)
-    data["episode"]["title"] = "Day 5, retitled"
-    report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    _retitle(out / "day-0005", "Day 5, retitled")
     looked = _looked_at(monkeypatch)
     refresh_feed(out, load_show(show))
     assert looked == ["day-0005"]
@@ -132,6 +136,16 @@ def test_a_removed_folder_keeps_its_item_and_a_damaged_index_is_rebuilt(
         refresh_feed(out, load_show(show))
         assert _feeds(out) == feeds, damage                # rebuilt from the folders and the previous feeds
     assert json.loads((out / INDEX).read_text(encoding="utf-8"))["version"] == 1
+    for damage in ("[" * 100000, '{"version": 1}'):        # the items damaged, and a change that needs them
+        (out / ITEMS).write_text(damage, encoding="utf-8")
+        _retitle(out / "day-0002", f"Day 2, {len(damage)}")
+        refresh_feed(out, load_show(show))
+        assert _feeds(out) == _as_if_read_again(out, show, tmp_path), damage
+        assert f"Day 2, {len(damage)}" in (out / "feed.xml").read_text(encoding="utf-8")
+    (out / "feed.xml").write_bytes(b"")                         # a feed emptied by hand is written again
+    refresh_feed(out, load_show(show))
+    assert _feeds(out) == _as_if_read_again(out, show, tmp_path)
+    feeds = _feeds(out)
     (out / INDEX).unlink()
     refresh_feed(out, load_show(show))
     assert _feeds(out) == feeds == _as_if_read_again(out, show, tmp_path)

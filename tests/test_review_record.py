@@ -10,7 +10,7 @@ import pytest
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.review import verdicts
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 
 SCHEMA_1 = {
     "schema": 1,

@@ -9,7 +9,7 @@ import pytest
 from audiopipe.options import BuildOptions, Choices, Run
 from audiopipe.pipeline import plan, synthesize
 from audiopipe.review import retakes
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 from tests.conftest import TWO_STORIES, write
 
 

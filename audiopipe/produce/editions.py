@@ -20,8 +20,7 @@ from audiopipe.produce.store import MasterStore
 from audiopipe.script.manifest import Manifest
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.run import Result
-
-TITLE_SUFFIX = {"en": " (English)", "zh": "（中文）"}
+from audiopipe.text import TITLE_SUFFIX
 
 
 def files_of(slug: str, lang: str) -> tuple[str, str, str]:

@@ -16,7 +16,7 @@ from audiopipe.publish.index import Entry, FeedIndex
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
-from audiopipe.tools.fsutil import atomic_path, identities, publish_file, sha256_of, write_text
+from audiopipe.tools.fsutil import atomic_path, identities, identity, publish_file, sha256_of, write_text
 from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
 
@@ -185,13 +185,17 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
             if entry.hold is not None and held is not None:
                 held.append((entry.slug, entry.hold))
         gone_now = {name: e for name, e in index.episodes.items() if name not in present}
+        changed = bool(looked or gone_now) or index.fresh
+        feeds = [feed.feed_name(lang) for lang in langs]
+        if changed or any(identity(out_dir / name) != (w.seen if (w := index.feeds.get(name)) else None) for name in feeds):
+            changed = True                     # a feed is written: every item is needed
+            index.read_items(lambda name: indexed.items_of(out_dir / name, show, art_url, langs))
         for entry in gone_now.values():          # an episode whose folder is gone: its items stay in the feeds
-            for lang_key, item in entry.items.items():
+            for lang_key, item in (entry.items or {}).items():
                 index.gone.setdefault(item[2], {})[lang_key] = item
         index.episodes = present
         on_disk = {guid for e in present.values() for guid in e.guids}
         index.gone = {g: items for g, items in index.gone.items() if g not in on_disk}
-        changed = bool(looked or gone_now) or index.fresh
         before = dict(index.feeds)
         path = out_dir / feed.feed_name(None)
         for lang in langs:

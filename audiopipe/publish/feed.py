@@ -24,7 +24,6 @@ from urllib.parse import quote
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
-from audiopipe.produce.editions import TITLE_SUFFIX
 from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import (
     EDITION_NAMES,
@@ -35,7 +34,7 @@ from audiopipe.publish.record import (
     disclosure,
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
-from audiopipe.text import BCP47, BILINGUAL
+from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX
 from audiopipe.tools.fsutil import atomic_open
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

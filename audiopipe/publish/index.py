@@ -3,8 +3,9 @@ changed, not the size of the archive.
 
 `out_dir/.feed-index.json` keeps, per episode folder, the identity (size, time, inode) of every file the
 refresh read or promoted (report.json, qa.json, review.json, the working files, published/ and its
-published.json), why it was held (or that it was published), and its feed items as XML, one per feed; and
-the items of episodes gone from disk, and per feed what was written.  A folder whose files all keep their
+published.json) and why it was held (or that it was published); and per feed what was written.
+`out_dir/.feed-items.json` keeps each folder's feed items as XML, one per feed, and the items of episodes
+gone from disk: read only when a feed is written.  A folder whose files all keep their
 identity is neither read, judged nor promoted again: its items are taken from here.  The index is only a
 memory: when it is missing, damaged, or written by another audiopipe or for another show, it is rebuilt
 from the folders (and the items of episodes gone from disk from the previous feeds), which is what every
@@ -14,7 +15,7 @@ refresh did before it existed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from audiopipe.tools.fsutil import Identity, identities, identity, write_text
 
 INDEX = ".feed-index.json"
+ITEMS = ".feed-items.json"
 VERSION = 1
 
 Item = tuple[str, float, str, int, str]
@@ -41,18 +43,19 @@ class Entry:
     seen: list[Identity]                  # their identities then
     hold: str | None                      # why it was held, or None: it went through the gate
     guids: list[str]                      # the guids of the episode and its editions (on disk: no old item)
-    items: dict[str, Item] = field(default_factory=dict)   # feed ("": the bilingual one) -> its item
+    items: dict[str, Item] | None = None   # feed ("": the bilingual one) -> its item; None: not read yet
 
     def to_json(self) -> dict[str, Any]:
-        return {"slug": self.slug, "names": self.names, "seen": self.seen, "hold": self.hold, "guids": self.guids,
-                "items": {k: list(v) for k, v in self.items.items()}}
+        return {"slug": self.slug, "names": self.names, "seen": self.seen, "hold": self.hold, "guids": self.guids}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Entry:
-        return cls(str(data["slug"]), [str(n) for n in data["names"]], [None if s is None else (int(s[0]), int(s[1]), int(s[2]))
-                                                     for s in data["seen"]],
-                   None if data["hold"] is None else str(data["hold"]), [str(g) for g in data["guids"]],
-                   {str(k): _item(v) for k, v in data["items"].items()})
+        return cls(str(data["slug"]), [str(n) for n in data["names"]], [_identity(s) for s in data["seen"]],
+                   None if data["hold"] is None else str(data["hold"]), [str(g) for g in data["guids"]])
+
+
+def _identity(data: Sequence[Any] | None) -> Identity:
+    return None if data is None else (int(data[0]), int(data[1]), int(data[2]))
 
 
 @dataclass
@@ -71,8 +74,7 @@ class Written:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Written:
-        seen = data["seen"]
-        return cls(None if seen is None else (int(seen[0]), int(seen[1]), int(seen[2])), str(data["body"]),
+        return cls(_identity(data["seen"]), str(data["body"]),
                    str(data["date"]), [str(g) for g in data["guids"]], [str(w) for w in data["warnings"]])
 
 
@@ -86,11 +88,13 @@ class FeedIndex:
     gone: dict[str, dict[str, Item]] = field(default_factory=dict)   # guid -> feed -> item
     feeds: dict[str, Written] = field(default_factory=dict)          # feed.xml, feed-en.xml ... -> written
     fresh: bool = True                    # nothing was read: the folders and the previous feeds are the truth
+    items_read: bool = True               # the items (the episodes' and the gone ones) are here, not only on disk
+    gone_lost: bool = False               # the items file could not be read: the gone items are in the feeds
 
     @classmethod
     def load(cls, out_dir: Path, header: Mapping[str, str]) -> FeedIndex:
         """The index of *out_dir* if it was written for *header* (audiopipe's version, the show, the
-        artwork), else an empty one."""
+        artwork), else an empty one; its items are read by :meth:`read_items`, when a feed is written."""
         path = out_dir / INDEX
         empty = cls(path, dict(header))
         try:
@@ -98,16 +102,40 @@ class FeedIndex:
             if not isinstance(data, dict) or data.get("version") != VERSION or data.get("header") != dict(header):
                 return empty
             return cls(path, dict(header), {str(k): Entry.from_json(v) for k, v in data["episodes"].items()},
-                       {str(g): {str(k): _item(v) for k, v in items.items()} for g, items in data["gone"].items()},
-                       {str(k): Written.from_json(v) for k, v in data["feeds"].items()}, fresh=False)
+                       {}, {str(k): Written.from_json(v) for k, v in data["feeds"].items()}, fresh=False,
+                       items_read=False)
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
             return empty                  # missing or damaged: rebuilt from the folders
 
+    def read_items(self, rebuild: Callable[[str], dict[str, Item]]) -> None:
+        """Every entry's items from the items file; an entry the file lacks (or a damaged file) has them
+        made again by *rebuild(folder name)*, and the gone items are then taken from the feeds."""
+        if self.items_read:
+            return
+        self.items_read = True
+        try:
+            data = json.loads((self.path.parent / ITEMS).read_text(encoding="utf-8"))
+            if data.get("version") != VERSION or data.get("header") != self.header:
+                raise ValueError("another index's items")
+            kept = {str(name): {str(k): _item(v) for k, v in items.items()} for name, items in data["episodes"].items()}
+            self.gone = {str(g): {str(k): _item(v) for k, v in items.items()} for g, items in data["gone"].items()}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+            kept, self.gone, self.gone_lost = {}, {}, True
+        for name, entry in self.episodes.items():
+            if entry.items is None:
+                entry.items = kept[name] if name in kept else rebuild(name)
+
     def save(self) -> None:
+        """The index, and its items when they were read (the items file first: the index names what it holds)."""
+        if self.items_read:
+            write_text(self.path.parent / ITEMS, json.dumps({
+                "version": VERSION, "header": self.header,
+                "episodes": {k: e.items for k, e in sorted(self.episodes.items()) if e.items is not None},
+                "gone": self.gone}, ensure_ascii=False, separators=(",", ":")) + "\n")
         write_text(self.path, json.dumps({
             "version": VERSION, "header": self.header,
             "episodes": {k: e.to_json() for k, e in sorted(self.episodes.items())},
-            "gone": self.gone, "feeds": {k: w.to_json() for k, w in self.feeds.items()}},
+            "feeds": {k: w.to_json() for k, w in self.feeds.items()}},
             ensure_ascii=False, separators=(",", ":")) + "\n")
 
     @staticmethod

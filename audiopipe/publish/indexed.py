@@ -104,11 +104,11 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
         return target
     items: dict[str, Item] = {}
     for entry in index.episodes.values():
-        if key in entry.items:
+        if entry.items is not None and key in entry.items:
             item = entry.items[key]
             items[item[2]] = item
     on_disk = {guid for e in index.episodes.values() for guid in e.guids}
-    if index.fresh:                                   # no memory of gone episodes: the previous feed has them
+    if index.fresh or index.gone_lost:                # no memory of gone episodes: the previous feed has them
         for old in _old_items(target):
             guid = old.findtext("guid") or ""
             if guid and guid not in items and guid not in on_disk:

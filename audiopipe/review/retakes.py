@@ -18,7 +18,7 @@ from audiopipe.engines import check_name
 from audiopipe.errors import AudiopipeError
 from audiopipe.review import verdicts
 from audiopipe.script.segments import Segment
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 from audiopipe.text import speakable_problem
 
 FILE = verdicts.FILE

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 from audiopipe.tools.fsutil import held, sha256_of, write_text
 
 FILE = "review.json"

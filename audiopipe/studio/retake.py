@@ -17,7 +17,7 @@ from audiopipe.options import BuildOptions, Choices, Run
 from audiopipe.pipeline import Episode, build, load
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.review import retakes, verdicts
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 from audiopipe.tools.fsutil import copy_file
 
 AB_DIR = "review"        # previous takes kept for A/B, inside the episode folder

@@ -28,7 +28,7 @@ from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions
 from audiopipe.studio import page, state
 from audiopipe.studio.retake import keep_ab, retake
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 from audiopipe.text import MAX_SEGMENT_CHARS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

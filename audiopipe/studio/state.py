@@ -16,7 +16,7 @@ from audiopipe.review import retakes, verdicts
 from audiopipe.review.folder import EpisodeFolder
 from audiopipe.script.segments import segments_of
 from audiopipe.studio.retake import Retaken, segment_of
-from audiopipe.synth.plan import Override
+from audiopipe.synth.override import Override
 
 
 def episodes(out_dir: Path, only: list[str] | None = None) -> list[str]:

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audiopipe.dsp.signal import clip_run
 from audiopipe.engines.base import Timings, VoiceSettings, Word
 from audiopipe.tools.fsutil import write_bytes, write_text
 from audiopipe.tools.wav import WORK_RATE, wav_bytes
@@ -125,7 +124,7 @@ class TakeCache:
             self._damaged(key, f"its audio changed on disk ({len(data)} bytes, {info.size} written)")
             return None
         touched = dataclasses.replace(info, mtime_ns=stat.st_mtime_ns,    # copied or touched, not changed
-                                      clip_run=clip_run(data[44:]) if info.clip_run < 0 else info.clip_run)
+                                      clip_run=_clip_run(data[44:]) if info.clip_run < 0 else info.clip_run)
         self._write_info(touched)
         return touched
 
@@ -141,7 +140,7 @@ class TakeCache:
             self._damaged(info.key, "its audio is shorter than recorded")
             return None
         checked = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                      mtime_ns=self.wav_path(info.key).stat().st_mtime_ns, clip_run=clip_run(data[44:]))
+                                      mtime_ns=self.wav_path(info.key).stat().st_mtime_ns, clip_run=_clip_run(data[44:]))
         self._write_info(checked)
         return checked
 
@@ -160,9 +159,15 @@ class TakeCache:
         wav = self.wav_path(info.key)
         write_bytes(wav, data)
         stored = dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                     mtime_ns=wav.stat().st_mtime_ns, clip_run=clip_run(pcm))
+                                     mtime_ns=wav.stat().st_mtime_ns, clip_run=_clip_run(pcm))
         self._write_info(stored)
         return stored
 
     def _write_info(self, info: TakeInfo) -> None:
         write_text(self._base(info.key).with_suffix(".json"), json.dumps(info.to_json(), ensure_ascii=False))
+
+
+def _clip_run(pcm: bytes) -> int:
+    """dsp.signal.clip_run, imported when a take is read or written (not by what only reads review.json)."""
+    from audiopipe.dsp.signal import clip_run
+    return clip_run(pcm)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
@@ -14,6 +13,7 @@ from audiopipe.engines import AUTO, Engines, VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.script.segments import Segment
 from audiopipe.synth.cache import joined_key, take_key
+from audiopipe.synth.override import Override
 from audiopipe.synth.timing import DEFAULT_UNITS_PER_MIN, rate_factor, speed_to_rate, units
 from audiopipe.text import split_sentences, spoken_text
 
@@ -35,25 +35,6 @@ class Job:
     def part_keys(self) -> tuple[str, ...]:
         """The takes this job is made of: its parts', or its own."""
         return tuple(part.key for part in self.parts) or (self.key,)
-
-
-@dataclass(frozen=True)
-class Override:
-    """A reviewer's choice for one segment (a re-take): another profile, rate, engine or text."""
-
-    profile: str | None = None
-    rate: int | None = None
-    engine: str | None = None
-    text: str | None = None          # applied to the segment before planning (pipeline.plan)
-
-    def to_json(self) -> dict[str, Any]:
-        return {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> Override:
-        """Raises TypeError/ValueError/AttributeError on what is not an override."""
-        rate = raw.get("rate")
-        return cls(raw.get("profile"), None if rate is None else int(rate), raw.get("engine"), raw.get("text"))
 
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engines: Engines,
