@@ -113,15 +113,19 @@ from audiopipe.review.release import refresh_feed
 show = load_show(Path(sys.argv[2]))
 started = time.perf_counter()
 refresh_feed(Path(sys.argv[1]), show)
-print(time.perf_counter() - started)
+elapsed = time.perf_counter() - started
+peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(elapsed, int(peak) / 1024)
 """
 
 
-def _in_process(out: Path, show: Path, env: dict[str, str]) -> float:
-    """The refresh call alone, in a process of its own (imports and start-up left out)."""
+def _in_process(out: Path, show: Path, env: dict[str, str]) -> tuple[float, float]:
+    """The refresh call alone, in a process of its own (imports and start-up left out), and the process's
+    peak memory in MB (VmHWM: this process image's own, not what a fork shared with the bench)."""
     done = subprocess.run([sys.executable, "-c", IN_PROCESS, str(out), str(show)], env=env, capture_output=True,
                           text=True, check=True)
-    return float(done.stdout.strip().splitlines()[-1])
+    seconds, peak = done.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak)
 
 
 def _change_one(out: Path, round_: int) -> None:
@@ -157,16 +161,15 @@ def measure(template: Path, manifest: Path, show: Path, work: Path, keep: Path, 
         for i in range(runs):
             out = _fresh_copy(kept, work / f"archive-{size}")
             _run([*feed, str(out)], env)          # a copy's folders are new to the index: settled once, untimed
-            wall, mb = _run([*feed, str(out)], env)
-            nothing.append(wall)
-            peak.append(mb)
-            nothing_in.append(_in_process(out, show, env))
+            nothing.append(_run([*feed, str(out)], env)[0])
+            seconds, unchanged_mb = _in_process(out, show, env)
+            nothing_in.append(seconds)
             _change_one(out, 2 * i)
-            wall, mb = _run([*feed, str(out)], env)
-            changed.append(wall)
-            peak[-1] = max(peak[-1], mb)
+            changed.append(_run([*feed, str(out)], env)[0])
             _change_one(out, 2 * i + 1)
-            changed_in.append(_in_process(out, show, env))
+            seconds, changed_mb = _in_process(out, show, env)
+            changed_in.append(seconds)
+            peak.append(max(unchanged_mb, changed_mb))
             built.append(_run([*build, str(out)], env)[0])
             retaken.append(_run([sys.executable, "-m", "audiopipe", "retake", new.stem, "2", "--rate", str(5 + i),
                                  "--engine", "espeak", "--out", str(out), "--quiet"], env)[0])

@@ -407,11 +407,12 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     # a daily show after N days: the demo as built (QA passed, published) copied under N dates, kept in
     # .cache/bench between runs; what a refresh, a new episode's build and a re-take cost beside it
     sizes = (1, 20) if smoke else (1, 1000)
-    out["archive"] = archive_bench.measure(work / "out-0" / demo.stem, demo, REPO / "show.yaml", work,
-                                           REPO / ".cache" / "bench", 1 if smoke else runs, sizes)
+    keep = work / "archive-keep" if smoke else REPO / ".cache" / "bench"     # a smoke run (the test) keeps nothing
+    out["archive"] = archive_bench.measure(work / "out-0" / demo.stem, demo, REPO / "show.yaml", work, keep,
+                                           1 if smoke else runs, sizes)
     out["retake_archive"] = {"skipped": "smoke mode"} if smoke else retake_bench.measure(
         demo, work / "beside", beside=archive_bench.kept_archive(work / "out-0" / demo.stem, REPO / "show.yaml",
-                                                                 sizes[-1], REPO / ".cache" / "bench"))
+                                                                 sizes[-1], keep))
     first, last = out["scaling"][0], out["scaling"][-1]
     out["scaling_ratio"] = {"audio": round(last["audio_s"] / first["audio_s"], 1),
                             "time": round(last["wall_s"] / first["wall_s"], 1)}

@@ -159,3 +159,61 @@ def test_a_feed_can_list_the_newest_only(archive: tuple[Path, Path], tmp_path: P
     assert feed_items(out) == 5 and "day-0012" in text and "day-0007" not in text     # the newest five
     assert (out / "feed-zh.xml").read_text(encoding="utf-8").count("<item>") == 5
     assert all(any((out / f"day-{n:04d}" / "published").glob("*.mp3")) for n in range(1, ARCHIVE + 1))  # all served
+
+
+def test_a_published_copy_changed_after_promotion_is_restored_or_taken_out(
+        archive: tuple[Path, Path], tmp_path: Path) -> None:
+    out, show = archive
+    copy = next((out / "day-0004" / "published").glob("day-0004.*.mp3"))
+    good = copy.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF
+    copy.unlink()                                  # a hard link of the template's: a file of its own now
+    copy.write_bytes(bytes(flipped))               # one byte flipped where listeners fetch it
+    notes: list[str] = []
+    refresh_feed(out, load_show(show), notes=notes)
+    assert notes == [f"day-0004: restored published/{copy.name} from day-0004.mp3"]
+    assert copy.read_bytes() == good and _feeds(out) == _as_if_read_again(out, show, tmp_path)
+
+    # the working build changed too (held: its QA was for another build): nothing has the published bytes
+    copy.unlink()
+    copy.write_bytes(bytes(flipped))
+    mp3 = out / "day-0004" / "day-0004.mp3"
+    data = mp3.read_bytes()
+    mp3.unlink()
+    mp3.write_bytes(data[:-1000])
+    notes = []
+    _, held = refresh_feed(out, load_show(show), notes=notes)
+    assert notes == [f"day-0004: published/{copy.name} changed after it was published, and no working file has "
+                     "its bytes"]
+    assert [reason.split(";")[1].strip() for slug, reason in held if slug == "day-0004"] == [
+        "the episode is out of the feeds until a build of it passes QA again (rebuild it)"]
+    assert "day-0004" not in (out / "feed.xml").read_text(encoding="utf-8") and feed_items(out) == ARCHIVE - 1
+
+
+def test_special_and_damaged_files_get_one_line(archive: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from audiopipe.cli import main
+    out, show = archive
+    (out / "feed-zh.xml").unlink()
+    os.mkfifo(out / "feed-zh.xml")                 # a FIFO where a feed goes: refused at once, not waited on
+    assert main(["feed", "--out", str(out), "--show", str(show)]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: {out / 'feed-zh.xml'}: not a regular file (a FIFO, a device "
+                                               "or a folder); move it away, then run `audiopipe feed` (nothing was "
+                                               "written)")
+    (out / "feed-zh.xml").unlink()
+    for name, what, command in (("report.json", "cannot read the build report", "feed"),
+                                ("published/published.json", "unreadable", "feed"),
+                                ("review.json", "not a valid review file", "release")):
+        target = out / "day-0006" / name
+        keep = target.read_bytes() if target.is_file() else None
+        target.unlink(missing_ok=True)
+        target.write_text("[" * 100000, encoding="utf-8")       # nested past the parser's depth
+        args = ["day-0006", "--out", str(out)] if command == "release" else ["--out", str(out), "--show", str(show)]
+        assert main([command, *args]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"error: {target}: {what}") and "Traceback" not in err[0], err
+        target.unlink()
+        if keep is not None:
+            target.write_bytes(keep)

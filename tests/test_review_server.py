@@ -306,10 +306,20 @@ def test_the_server_answers_its_own_host_only_with_security_headers(tmp_path: Pa
                 for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"evil.example:{port}", "127.0.0.1"):
                     async with http.get(f"{base}/e/ep?token={token}", headers={"Host": host}) as r:
                         statuses[host] = r.status
-                return {"headers": headers, "statuses": statuses}
+                answers = {}                               # refusals and errors carry the headers too
+                for what, path, host in (("401", "/e/ep", ""), ("404", f"/e/nothing?token={token}", ""),
+                                         ("421", f"/e/ep?token={token}", "evil.example"),
+                                         ("redirect", f"/?token={token}", "")):
+                    async with http.get(f"{base}{path}", headers={"Host": host} if host else None,
+                                        allow_redirects=False) as r:
+                        answers[what] = (r.status, r.headers.get("Referrer-Policy"), r.headers.get("X-Frame-Options"))
+                return {"headers": headers, "statuses": statuses, "answers": answers}
         got = asyncio.run(run())
     assert got["statuses"] == {f"127.0.0.1:{port}": 200, f"localhost:{port}": 200, f"evil.example:{port}": 421,
                                "127.0.0.1": 421}
+    assert {what: answer[1:] for what, answer in got["answers"].items()} == {
+        what: ("no-referrer", "DENY") for what in ("401", "404", "421", "redirect")}, got["answers"]
+    assert [got["answers"][what][0] for what in ("401", "404", "421")] == [401, 404, 421]
     headers = got["headers"]
     assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
@@ -363,9 +373,13 @@ def test_hostile_requests_are_4xx_never_500(tmp_path: Path, capsys: pytest.Captu
                 async with http.post(f"{base}/api/e/ep/retake?token={token}", data='{"segment": 1, "rate": 1e400}',
                                      headers={"Content-Type": "application/json"}) as r:
                     got["rate 1e400"] = r.status
+                async with http.post(f"{base}/api/e/ep/flag?token={token}", data='{"segment": 1, "note": "bad \\ud800"}',
+                                     headers={"Content-Type": "application/json"}) as r:
+                    got["lone surrogate"] = r.status
             return got
         got = asyncio.run(run())
-    assert got == {"nul": 404, "long": 404, "nul slug": 404, "deep json": 400, "rate 1e400": 400}, got
+    assert got == {"nul": 404, "long": 404, "nul slug": 404, "deep json": 400, "rate 1e400": 400,
+                   "lone surrogate": 400}, got
 
 
 def test_the_server_keeps_one_set_of_engines_between_retakes(tmp_path: Path) -> None:

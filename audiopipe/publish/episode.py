@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from audiopipe import __version__
 from audiopipe.config.show import Show
+from audiopipe.errors import AudiopipeError
 from audiopipe.publish import artwork, credentials, guids, transcript
-from audiopipe.publish.index import Entry, FeedIndex
+from audiopipe.publish.index import Entry, FeedIndex, Item
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
-from audiopipe.tools.fsutil import atomic_path, identities, identity, publish_file, sha256_of, write_text
+from audiopipe.tools.fsutil import atomic_path, copy_file, identities, identity, publish_file, sha256_of, write_text
 from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
 
@@ -155,12 +156,13 @@ def sweep_served(out_dir: Path, folders: list[Path] | None = None) -> None:
 
 
 def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None,
-                 watched: tuple[str, ...] = (), full: bool = False) -> Path:
+                 watched: tuple[str, ...] = (), full: bool = False, notes: list[str] | None = None) -> Path:
     """Promote every built episode *hold* lets through, then write out_dir/feed.xml (and the language
     feeds) from the published episodes and the items of episodes gone from disk; an episode held now keeps
     its published build in the feed (*held* says so).  An episode folder whose files (and the *watched*
-    ones the hold rule reads) are as the last refresh left them is not read again (`index`); *full*
-    reads every folder again, as if there were no index."""
+    ones the hold rule reads, and its published copies) are as the last refresh left them is not read again
+    (`index`); *full* reads every folder again, as if there were no index.  A published copy found changed
+    is restored from its working file, or its episode leaves the feeds; *notes* says which."""
     with taking_turns(out_dir / ".feed.lock"):     # builds into one folder: one promotes and writes at a time
         from audiopipe.publish import (  # ElementTree and friends: only when the feed is written
             feed,
@@ -173,13 +175,18 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         if full:
             index = FeedIndex(index.path, index.header)
         langs: tuple[str | None, ...] = (None, "en", "zh") if show.editions else (None,)
+        for lang in langs:
+            target = out_dir / feed.feed_name(lang)
+            if target.exists() and not target.is_file():
+                raise AudiopipeError(f"{target}: not a regular file (a FIFO, a device or a folder); move it away, "
+                                     "then run `audiopipe feed` (nothing was written)")
         looked: list[Path] = []
         present: dict[str, Entry] = {}
         for report in sorted(out_dir.glob(f"*/{FILE}")):
             folder = report.parent
             entry = index.unchanged(folder, watched)
             if entry is None:
-                entry = _look_at(folder, show, hold, watched, langs, art_url)
+                entry = _look_at(folder, show, hold, watched, langs, art_url, notes)
                 looked.append(folder)
             present[folder.name] = entry
             if entry.hold is not None and held is not None:
@@ -215,15 +222,39 @@ def _show_key(show: Show) -> str:
     return hashlib.sha256(repr(show).encode("utf-8")).hexdigest()[:16]
 
 
+def check_served(folder: Path) -> list[str]:
+    """Every published copy of the episode in *folder* against the digest its name carries.  A copy that
+    differs is copied again from the working file when that still has the named bytes; what cannot be
+    restored is named.  Returns what it did, one phrase a copy ("restored …", "changed …")."""
+    from audiopipe.publish.feed import read_served
+    found = read_served(folder)
+    if found is None:
+        return []
+    said = []
+    for name, published in found[1].names.items():
+        copy, digest = folder / PUBLISHED / published, published.rsplit(".", 2)[-2]
+        if copy.is_file() and sha256_of(copy).startswith(digest):
+            continue
+        working = folder / name
+        if working.is_file() and sha256_of(working).startswith(digest):
+            copy_file(working, copy)
+            said.append(f"restored {PUBLISHED}/{published} from {name}")
+        else:
+            said.append(f"{PUBLISHED}/{published} changed after it was published, and no working file has its bytes")
+    return said
+
+
 def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...], langs: tuple[str | None, ...],
-             art_url: str) -> Entry:
-    """Read, judge and (if it passes) promote the episode in *folder*; its entry for the index, the
-    identities taken before anything was read (a file that changes meanwhile is looked at next time)."""
+             art_url: str, notes: list[str] | None = None) -> Entry:
+    """Check the published copies, read, judge and (if it passes) promote the episode in *folder*; its entry
+    for the index, the identities taken before anything was read (a file that changes meanwhile is looked
+    at next time)."""
     from audiopipe.publish import feed, indexed
     first = identities(folder, [FILE])             # before it is read: a rewrite meanwhile is seen next time
     record = EpisodeRecord.load(folder)
     names = [FILE, *watched, *published_files(record)]
     before = first + identities(folder, names[1:])
+    damaged = check_served(folder)
     reason = hold(folder, record) if (folder / record.episode.file).is_file() else "not built"
     if reason is None:
         promote(folder, record)
@@ -231,7 +262,16 @@ def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...],
         when = published_at(folder)
         if when is not None:
             reason += f"; the feed keeps the episode as published on {when}"
-    items = indexed.items_of(folder, show, art_url, langs)
-    names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}"]
+    lost = [line for line in damaged if not line.startswith("restored")]
+    if lost and reason is not None:                   # held, and what the feed served is damaged: not served
+        reason = (f"{lost[0]}; the episode is out of the feeds until a build of it passes QA again (rebuild it)")
+        items: dict[str, Item] = {}
+    else:
+        items = indexed.items_of(folder, show, art_url, langs)
+    if notes is not None:
+        notes += [f"{record.episode.slug}: {line}" for line in damaged]
+    found = feed.read_served(folder)
+    names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}",
+              *(f"{PUBLISHED}/{name}" for name in (found[1].names.values() if found else ()))]
     seen = before + identities(folder, names[len(before):])
     return Entry(record.episode.slug, names, seen, reason, [record.guid, *(e.guid for e in record.editions)], items)

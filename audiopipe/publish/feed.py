@@ -13,7 +13,6 @@ import copy
 import datetime as dt
 import email.utils
 import hashlib
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -35,7 +34,7 @@ from audiopipe.publish.record import (
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX
-from audiopipe.tools.fsutil import atomic_open
+from audiopipe.tools.fsutil import atomic_open, read_json
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -205,7 +204,7 @@ def read_served(folder: Path) -> tuple[EpisodeRecord, Served] | None:
     """The published build of the episode in *folder* and where its files are, or None when none is."""
     path = folder / PUBLISHED / SERVED
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
         return (EpisodeRecord.from_json(data["record"]),
                 Served(folder / PUBLISHED, folder.name, {str(k): str(v) for k, v in data["files"].items()},
                        {str(k): str(v) for k, v in data.get("integrity", {}).items()}))

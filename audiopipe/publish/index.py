@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audiopipe.tools.fsutil import Identity, identities, identity, write_text
+from audiopipe.tools.fsutil import Identity, identities, identity, read_json, write_text
 
 INDEX = ".feed-index.json"
 ITEMS = ".feed-items.json"
@@ -98,7 +98,7 @@ class FeedIndex:
         path = out_dir / INDEX
         empty = cls(path, dict(header))
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path)
             if not isinstance(data, dict) or data.get("version") != VERSION or data.get("header") != dict(header):
                 return empty
             return cls(path, dict(header), {str(k): Entry.from_json(v) for k, v in data["episodes"].items()},
@@ -114,7 +114,7 @@ class FeedIndex:
             return
         self.items_read = True
         try:
-            data = json.loads((self.path.parent / ITEMS).read_text(encoding="utf-8"))
+            data = read_json(self.path.parent / ITEMS)
             if data.get("version") != VERSION or data.get("header") != self.header:
                 raise ValueError("another index's items")
             kept = {str(name): {str(k): _item(v) for k, v in items.items()} for name, items in data["episodes"].items()}
@@ -142,7 +142,7 @@ class FeedIndex:
     def load_written(feed_path: Path) -> Written | None:
         """What the last refresh wrote as *feed_path*, when the file is still as it was written."""
         try:
-            data = json.loads((feed_path.parent / INDEX).read_text(encoding="utf-8"))
+            data = read_json(feed_path.parent / INDEX)
             written = Written.from_json(data["feeds"][feed_path.name])
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
             return None

@@ -15,7 +15,7 @@ from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.engines import Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError
-from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.fsutil import read_json, write_text
 from audiopipe.tools.wav import WORK_RATE
 
 if TYPE_CHECKING:           # what a build hands make_record: a record read back needs none of it (nor numpy)
@@ -296,7 +296,7 @@ class EpisodeRecord:
         """The record of the episode built in *folder*; a missing or damaged one is a one-line error."""
         path = folder / FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path)
             return cls.from_json(cast(Mapping[str, Any], data))
         except FileNotFoundError:
             raise AudiopipeError(f"{path}: no built episode here; build it first") from None
@@ -329,7 +329,7 @@ PUBLISHED = "published"
 def previous_guid(folder: Path) -> str | None:
     """The guid the episode in *folder* was first published with (kept across rebuilds), if any."""
     try:
-        guid = json.loads((folder / FILE).read_text(encoding="utf-8")).get("guid")
+        guid = read_json(folder / FILE).get("guid")
     except (OSError, ValueError, AttributeError):
         return None
     return guid if isinstance(guid, str) and guid else None

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from audiopipe.tools.fsutil import read_json
+
 STAMP = ".stamp.json"
 SCHEMA = 1
 LIBRARIES = ("espeakng-loader", "kokoro-onnx", "onnxruntime", "edge-tts", "imageio-ffmpeg", "mutagen",
@@ -137,7 +139,7 @@ def unchanged(folder: Path, made_from: Mapping[str, Any]) -> int | None:
     """The number of files proved unchanged when the episode in *folder* is what *made_from* makes, its files
     as that build wrote them and the feed (if it had one) still naming its published MP3; else None."""
     try:
-        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+        stamp = read_json(folder / STAMP)
     except (OSError, ValueError):
         return None
     if not isinstance(stamp, dict) or stamp.get("schema") != SCHEMA or stamp.get("inputs") != made_from:

@@ -23,7 +23,7 @@ import numpy as np
 from audiopipe.dsp import loudness
 from audiopipe.publish.stamp import code_hash
 from audiopipe.tools import ffmpeg
-from audiopipe.tools.fsutil import write_text
+from audiopipe.tools.fsutil import read_json, write_text
 from audiopipe.tools.wav import WORK_RATE
 
 FOLDER = "qa-measured"
@@ -50,7 +50,7 @@ def measured(cache_root: Path | None, path: Path, what: str, measure: Callable[[
     digest = audio_digest(path)
     kept = cache_root / FOLDER / digest[:2] / f"{digest}.{what}.{code_hash()[:16]}.json"
     try:
-        value = json.loads(kept.read_text(encoding="utf-8"))
+        value = read_json(kept)
         if isinstance(value, dict):
             return value
     except (OSError, ValueError):

@@ -13,7 +13,7 @@ from typing import Any
 
 from audiopipe.review.asr import Heard
 from audiopipe.review.findings import Finding, failed
-from audiopipe.tools.fsutil import sha256_of, write_text
+from audiopipe.tools.fsutil import read_json, sha256_of, write_text
 
 QA_FILE = "qa.json"
 QA_SCHEMA = 2
@@ -66,7 +66,7 @@ class QaRecord:
     def load(cls, folder: Path) -> QaRecord | None:
         """The episode's last QA, or None when there is none (or it cannot be read)."""
         try:
-            return cls.from_json(json.loads((folder / QA_FILE).read_text(encoding="utf-8")))
+            return cls.from_json(read_json(folder / QA_FILE))
         except (OSError, ValueError):
             return None
 

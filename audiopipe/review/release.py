@@ -52,13 +52,15 @@ def hold_reason(folder: Path, record: EpisodeRecord, show: Show | None = None, q
     return None
 
 
-def refresh_feed(out_dir: Path, show: Show, full: bool = False) -> tuple[Path, list[tuple[str, str]]]:
+def refresh_feed(out_dir: Path, show: Show, full: bool = False,
+                 notes: list[str] | None = None) -> tuple[Path, list[tuple[str, str]]]:
     """Rewrite out_dir/feed.xml with the episodes that may be published; the others with their reason.  The
     gate reads qa.json and review.json: a folder whose files, these among them, are as the last refresh left
-    them is not judged again (*full*: every folder is)."""
+    them is not judged again (*full*: every folder is); *notes*: published copies found changed, and what
+    became of them."""
     held: list[tuple[str, str]] = []
     return write_feed(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held,
-                      (QA_FILE, verdicts.FILE), full), held
+                      (QA_FILE, verdicts.FILE), full, notes), held
 
 
 def release(folder: Path, show: Show) -> list[str]:

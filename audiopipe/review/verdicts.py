@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.synth.override import Override
-from audiopipe.tools.fsutil import held, sha256_of, write_text
+from audiopipe.tools.fsutil import held, read_json, sha256_of, write_text
 
 FILE = "review.json"
 LOCK = ".review.lock"
@@ -161,7 +161,7 @@ def _put(items: Mapping[int, T], index: int, value: T | None) -> dict[int, T]:
 def load(folder: Path) -> Review:
     path = folder / FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except FileNotFoundError:
         return Review()
     except (OSError, ValueError):

@@ -46,7 +46,8 @@ def _cmd_feed(args: argparse.Namespace) -> int:
     from audiopipe.config.show import find_show_file, load_show
     from audiopipe.review.release import refresh_feed
     show = load_show(args.show or find_show_file(Path.cwd()))
-    _feed_said(*refresh_feed(args.out, show), "wrote")
+    notes: list[str] = []
+    _feed_said(*refresh_feed(args.out, show, notes=notes), "wrote", notes)
     return 0
 
 
@@ -67,7 +68,8 @@ def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> 
     if not show.base_url:
         _say("note: feed.xml not refreshed: show.yaml has no base_url")
         return None
-    _feed_said(*refresh_feed(args.out, show), "feed:")
+    notes: list[str] = []
+    _feed_said(*refresh_feed(args.out, show, notes=notes), "feed:", notes)
     if publish:
         for line in publish_show(args.out, show, show.publish_to, quiet=getattr(args, "quiet", False),
                                  refresh=False):
@@ -82,8 +84,11 @@ def built_line(mp3: Path, duration_ms: int, lufs: float, true_peak: float, secon
             f"in {seconds:.1f} s ({how})")
 
 
-def _feed_said(path: Path, held: list[tuple[str, str]], done: str) -> None:
-    """What a feed refresh has to say: each build held back and why, numbering that disagrees with dates."""
+def _feed_said(path: Path, held: list[tuple[str, str]], done: str, notes: list[str] | None = None) -> None:
+    """What a feed refresh has to say: published copies found changed, each build held back and why,
+    numbering that disagrees with dates."""
+    for line in notes or []:
+        _say(f"note: {line}")
     from audiopipe.publish.indexed import numbering_warnings
     for slug, reason in held:
         _say(f"note: {slug}: this build is not published: {reason}")
@@ -116,7 +121,10 @@ def publish_show(out_dir: Path, show: Any, dest: str, dry_run: bool = False, pru
         raise AudiopipeError(f"publish: {out_dir} holds no built episode; give --out the folder you build into "
                              "(nothing was sent)")
     if show.base_url and refresh:
-        refresh_feed(out_dir, show)            # the gate first: only what passed is published
+        notes: list[str] = []
+        refresh_feed(out_dir, show, notes=notes)   # the gate first: only what passed is published
+        for line in notes:
+            _say(f"note: {line}")
     reporter = None if quiet else Progress()
     try:
         outcome = remote.publish(out_dir, dest, dry_run, prune, progress=reporter)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -122,9 +123,13 @@ class Studio:
             if (request.content_length or 0) > MAX_BODY:       # answered at once, before any byte is read
                 raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length or 0,
                                                     text=f"a request of at most {MAX_BODY >> 10} KiB is expected")
-        response = await handler(request)
+        return await handler(request)
+
+    @staticmethod
+    async def secured(request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer carries the security headers: pages and files, and redirects, refusals and errors
+        (a 302, 401, 404 or 421 raised before any handler ran) as well."""
         response.headers.update(SECURITY_HEADERS)
-        return response
 
     @property
     def hosts(self) -> set[str]:
@@ -176,6 +181,10 @@ class Studio:
             raise web.HTTPBadRequest(text="send JSON") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="send a JSON object")
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:                 # a lone surrogate ("\ud800") in a note or a text
+            raise web.HTTPBadRequest(text="send text that is valid Unicode (a lone surrogate is not)") from None
         return body
 
     @staticmethod
@@ -285,6 +294,7 @@ class Studio:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.gate], client_max_size=MAX_BODY)
+        app.on_response_prepare.append(self.secured)
         app.add_routes([
             web.get("/", self.index),
             web.get("/e/{slug}", self.episode_page),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -205,6 +207,25 @@ def identities(folder: Path, names: Iterable[str]) -> list[Identity]:
     """The identities of *names* in *folder* (plain strings: a thousand folders' files in a blink)."""
     base = str(folder) + os.sep
     return [identity(base + name) for name in names]
+
+
+JSON_LIMIT = 256 << 20
+"""The largest JSON record audiopipe reads (its own are kilobytes to a few megabytes)."""
+
+
+def read_json(path: Path, limit: int = JSON_LIMIT) -> Any:
+    """The JSON in the regular file *path*.  FileNotFoundError when it is not there; ValueError (the error
+    every reader of a record already turns into its one line) when it is a FIFO or a device, larger than
+    *limit*, nested too deeply for the parser, not UTF-8 or not JSON."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path} is not a regular file")
+    if st.st_size > limit:
+        raise ValueError(f"{path} is {st.st_size} bytes, more than a record can be")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply") from None
 
 
 def sha256_of(path: Path) -> str:
