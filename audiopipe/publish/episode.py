@@ -13,7 +13,7 @@ from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish import artwork, credentials, guids, transcript
-from audiopipe.publish.index import Entry, FeedIndex, Item
+from audiopipe.publish.index import Entry, FeedIndex, Item, fingerprint
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
@@ -273,5 +273,5 @@ def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...],
     found = feed.read_served(folder)
     names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}",
               *(f"{PUBLISHED}/{name}" for name in (found[1].names.values() if found else ()))]
-    seen = before + identities(folder, names[len(before):])
+    seen = fingerprint(before + identities(folder, names[len(before):]))
     return Entry(record.episode.slug, names, seen, reason, [record.guid, *(e.guid for e in record.editions)], items)

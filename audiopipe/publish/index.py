@@ -14,6 +14,7 @@ refresh did before it existed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from audiopipe.tools.fsutil import Identity, identities, identity, read_json, wr
 
 INDEX = ".feed-index.json"
 ITEMS = ".feed-items.json"
-VERSION = 1
+VERSION = 2
 
 Item = tuple[str, float, str, int, str]
 """A feed item: its XML as it stands in a feed, its pubDate as a timestamp, its guid, episode number, title."""
@@ -40,18 +41,35 @@ class Entry:
 
     slug: str
     names: list[str]                      # the files its identity covers, in the folder
-    seen: list[Identity]                  # their identities then
+    seen: str                             # their identities then, as one digest (see `fingerprint`)
     hold: str | None                      # why it was held, or None: it went through the gate
     guids: list[str]                      # the guids of the episode and its editions (on disk: no old item)
     items: dict[str, Item] | None = None   # feed ("": the bilingual one) -> its item; None: not read yet
 
     def to_json(self) -> dict[str, Any]:
-        return {"slug": self.slug, "names": self.names, "seen": self.seen, "hold": self.hold, "guids": self.guids}
+        return {"slug": self.slug, "names": _pattern(self.names, self.slug), "seen": self.seen, "hold": self.hold,
+                "guids": self.guids}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Entry:
-        return cls(str(data["slug"]), [str(n) for n in data["names"]], [_identity(s) for s in data["seen"]],
-                   None if data["hold"] is None else str(data["hold"]), [str(g) for g in data["guids"]])
+    def from_json(cls, data: Mapping[str, Any], patterns: Sequence[Sequence[str]]) -> Entry:
+        slug = str(data["slug"])
+        return cls(slug, [name.replace(SLUG, slug) for name in patterns[int(data["names"])]],
+                   str(data["seen"]), None if data["hold"] is None else str(data["hold"]),
+                   [str(g) for g in data["guids"]])
+
+
+SLUG = "\x00"
+"""Where an episode's slug stands in a name the index keeps (day-0042.mp3 -> \x00.mp3): every folder's
+names are then one of a few lists, kept once."""
+
+
+def fingerprint(seen: Sequence[Identity]) -> str:
+    """Files' identities as one short digest: all that is asked of them is whether they are the same."""
+    return hashlib.blake2b(repr(list(seen)).encode("ascii"), digest_size=12).hexdigest()
+
+
+def _pattern(names: list[str], slug: str) -> tuple[str, ...]:
+    return tuple(name.replace(slug, SLUG) for name in names)
 
 
 def _identity(data: Sequence[Any] | None) -> Identity:
@@ -101,7 +119,8 @@ class FeedIndex:
             data = read_json(path)
             if not isinstance(data, dict) or data.get("version") != VERSION or data.get("header") != dict(header):
                 return empty
-            return cls(path, dict(header), {str(k): Entry.from_json(v) for k, v in data["episodes"].items()},
+            patterns = data["names"]
+            return cls(path, dict(header), {str(k): Entry.from_json(v, patterns) for k, v in data["episodes"].items()},
                        {}, {str(k): Written.from_json(v) for k, v in data["feeds"].items()}, fresh=False,
                        items_read=False)
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
@@ -132,10 +151,15 @@ class FeedIndex:
                 "version": VERSION, "header": self.header,
                 "episodes": {k: e.items for k, e in sorted(self.episodes.items()) if e.items is not None},
                 "gone": self.gone}, ensure_ascii=False, separators=(",", ":")) + "\n")
+        patterns: dict[tuple[str, ...], int] = {}
+        episodes = {}
+        for name, entry in sorted(self.episodes.items()):
+            data = entry.to_json()
+            data["names"] = patterns.setdefault(data["names"], len(patterns))
+            episodes[name] = data
         write_text(self.path, json.dumps({
-            "version": VERSION, "header": self.header,
-            "episodes": {k: e.to_json() for k, e in sorted(self.episodes.items())},
-            "feeds": {k: w.to_json() for k, w in self.feeds.items()}},
+            "version": VERSION, "header": self.header, "names": [list(p) for p in patterns],
+            "episodes": episodes, "feeds": {k: w.to_json() for k, w in self.feeds.items()}},
             ensure_ascii=False, separators=(",", ":")) + "\n")
 
     @staticmethod
@@ -153,4 +177,4 @@ class FeedIndex:
         entry = self.episodes.get(folder.name)
         if entry is None or not set(watched) <= set(entry.names):
             return None
-        return entry if identities(folder, entry.names) == entry.seen else None
+        return entry if fingerprint(identities(folder, entry.names)) == entry.seen else None
