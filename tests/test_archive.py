@@ -14,7 +14,7 @@ import pytest
 
 from audiopipe.config.show import load_show
 from audiopipe.publish import episode as publishing
-from audiopipe.publish.index import INDEX, ITEMS
+from audiopipe.publish.index import INDEX, ITEMS, VERSION
 from audiopipe.review.release import refresh_feed
 from tests.builds import SHOW, build, built_once, episode, feed_items
 from tests.conftest import REPO, id3, read_json, write
@@ -135,8 +135,8 @@ def test_a_removed_folder_keeps_its_item_and_a_damaged_index_is_rebuilt(
         (out / INDEX).write_text(damage, encoding="utf-8")
         refresh_feed(out, load_show(show))
         assert _feeds(out) == feeds, damage                # rebuilt from the folders and the previous feeds
-    assert json.loads((out / INDEX).read_text(encoding="utf-8"))["version"] == 1
-    for damage in ("[" * 100000, '{"version": 1}'):        # the items damaged, and a change that needs them
+    assert json.loads((out / INDEX).read_text(encoding="utf-8"))["version"] == VERSION
+    for damage in ("[" * 100000, '{"version": 2}'):        # the items damaged, and a change that needs them
         (out / ITEMS).write_text(damage, encoding="utf-8")
         _retitle(out / "day-0002", f"Day 2, {len(damage)}")
         refresh_feed(out, load_show(show))
