@@ -35,3 +35,27 @@ def test_a_damaged_cached_take_is_made_again(tmp_path: Path, capsys: pytest.Capt
     again = read_json(out / "two-stories" / "report.json")
     assert abs(again["episode"]["duration_ms"] - first["episode"]["duration_ms"]) <= 0.01 * first["episode"]["duration_ms"]
     assert abs(len(wav.read_bytes()) - len(data)) <= 0.01 * len(data)      # whole again
+
+
+# ---- mastered files and signed MP3s ----------------------------------------------------------------
+
+@pytest.mark.parametrize("store", ["mastered", "signed"])
+def test_a_damaged_mastered_or_signed_file_is_made_again(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         store: str) -> None:
+    """The issue's case: a truncated mastered whole file or signed MP3 in the cache made a 'build' whose MP3
+    decoded to half its length, and no rebuild healed it.  Each is checked by its length and SHA-256 when
+    read, and made again."""
+    from audiopipe.tools import ffmpeg
+    manifest, out = built_episode(tmp_path)
+    mp3 = out / "two-stories" / "two-stories.mp3"
+    seconds = len(ffmpeg.decode_file(mp3)) / 2 / 44100
+    folder = cache_root() / ("mastered" if store == "mastered" else "credentials/signed")
+    kept = [p for p in folder.rglob("*.mp3") if p.stat().st_size > 20_000]
+    assert kept, f"nothing kept in {folder}"
+    for path in kept:                                 # every entry cut to half
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert (out / "two-stories" / ".stamp.json").is_file()
+    (out / "two-stories" / ".stamp.json").unlink()    # so that the build is not a no-op on its stamp
+    assert build(manifest, out) == 0, capsys.readouterr().err
+    assert abs(len(ffmpeg.decode_file(mp3)) / 2 / 44100 - seconds) < 0.05          # whole again
+    assert read_json(out / "two-stories" / "qa.json")["passed"] is True

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiopipe.dsp.loudness import Loudness
-from audiopipe.tools.fsutil import atomic_path, write_text
+from audiopipe.tools.fsutil import atomic_path, sha256_of, write_text
 
 LEVEL_FORMAT = 3
 
@@ -80,10 +80,12 @@ class MasterStore:
         return cells
 
     def segment(self, tag: str) -> tuple[Path, Loudness] | None:
+        """A mastered file kept before, when it is whole: its length and SHA-256 those it was kept with (a
+        truncated or damaged one, or one kept before they were recorded, is made again)."""
         mp3, meta = self._path(tag, ".mp3"), self._path(tag, ".mp3.json")
         try:
             data = json.loads(meta.read_text())
-            if mp3.is_file():
+            if mp3.is_file() and mp3.stat().st_size == int(data["size"]) and sha256_of(mp3) == data["sha256"]:
                 return mp3, Loudness(float(data["lufs"]), float(data["dbtp"]))
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -94,6 +96,7 @@ class MasterStore:
         mp3.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(mp3) as tmp:
             loud = encode(tmp)
-        write_text(self._path(tag, ".mp3.json"),
-                   json.dumps({"lufs": loud.integrated_lufs, "dbtp": loud.true_peak_dbtp}))
+            size, digest = tmp.stat().st_size, sha256_of(tmp)
+        write_text(self._path(tag, ".mp3.json"), json.dumps({"lufs": loud.integrated_lufs, "dbtp": loud.true_peak_dbtp,
+                                                             "size": size, "sha256": digest}))
         return mp3, loud

@@ -25,7 +25,7 @@ from typing import Any
 
 from audiopipe import __version__
 from audiopipe.errors import AudiopipeError
-from audiopipe.tools.fsutil import atomic_path, held, publish_file, sha256_of, write_bytes
+from audiopipe.tools.fsutil import atomic_path, held, publish_file, sha256_of, write_bytes, write_text
 
 SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 FOLDER = "credentials"
@@ -175,7 +175,13 @@ def sign(mp3: Path, claim: Mapping[str, Any], credentials: Credentials, cache_ro
     text = json.dumps(claim, sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(f"{sha256_of(mp3)}|{text}|{credentials.fingerprint}".encode()).hexdigest()
     kept = cache_root / FOLDER / "signed" / key[:2] / f"{key}.mp3"
-    if not kept.is_file():
+    sidecar = kept.with_suffix(".json")            # the signed file's length and SHA-256, checked on every read
+    try:
+        whole = json.loads(sidecar.read_text(encoding="utf-8"))
+        ok = kept.stat().st_size == int(whole["size"]) and sha256_of(kept) == whole["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:                                     # never signed, or the kept bytes damaged: signed again
         with atomic_path(kept) as part, open(mp3, "rb") as source, open(part, "w+b") as dest:
             try:
                 with c2pa.Signer.from_info(c2pa.C2paSignerInfo(credentials.alg.encode(), credentials.chain,
@@ -184,6 +190,9 @@ def sign(mp3: Path, claim: Mapping[str, Any], credentials: Credentials, cache_ro
                     builder.sign(signer, "audio/mpeg", source, dest)
             except c2pa.C2paError as exc:
                 raise AudiopipeError(f"cannot sign content credentials with {credentials.where} ({exc})") from None
+            dest.flush()
+            size, digest = part.stat().st_size, sha256_of(part)
+        write_text(sidecar, json.dumps({"size": size, "sha256": digest}))
     publish_file(kept, mp3)
 
 
