@@ -46,8 +46,7 @@ from audiopipe.synth.budget import (
     running_lines,
 )
 from audiopipe.synth.cache import TakeCache
-from audiopipe.synth.override import Override
-from audiopipe.synth.plan import Job
+from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
 from audiopipe.tools.fsutil import atomic_path, build_lock, check_writable, sweep_parts
 from audiopipe.tools.wav import WORK_RATE

@@ -20,7 +20,7 @@ import pytest
 from audiopipe.cli import main
 from tests.builds import SHOW, built_episode, one_error_line
 from tests.clusters import free_port
-from tests.conftest import write
+from tests.conftest import REPO, write
 
 pytestmark = pytest.mark.e2e
 boto3 = pytest.importorskip("boto3", reason="boto3 reads the S3 server back (the dev extra)")
@@ -105,16 +105,43 @@ def test_a_first_and_a_second_publish(tmp_path: Path, remote_env: Callable[..., 
         assert main(args) == 0
         second = capsys.readouterr().out
         assert "  episodes       0       12            0" in second and "  total          0       16            0" in second
-        # what no feed carries any more: said, left without --prune, listed by --dry-run, removed by --prune
+        # what publishing sent and no feed carries any more (an earlier build's file, recorded in the remote's
+        # .audiopipe-sent): said, left without --prune, listed by --dry-run, removed by --prune; the site's own
+        # files, even one shaped like ours, are never touched
         s3 = _client(endpoint)
-        s3.put_object(Bucket="shows", Key="ledger/gone-day/published/gone-day.0123456789ab.mp3", Body=b"old")
+        assert ".audiopipe-sent" in there and set(there) - {".audiopipe-sent"} <= set(
+            s3.get_object(Bucket="shows", Key="ledger/.audiopipe-sent")["Body"].read().decode().split())
+        stale = "gone-day/published/gone-day.0123456789ab.mp3"
+        s3.put_object(Bucket="shows", Key=f"ledger/{stale}", Body=b"old")
+        sent = s3.get_object(Bucket="shows", Key="ledger/.audiopipe-sent")["Body"].read().decode()
+        s3.put_object(Bucket="shows", Key="ledger/.audiopipe-sent", Body=(sent + stale + "\n").encode())
         s3.put_object(Bucket="shows", Key="ledger/index.html", Body=b"<p>the show's own page</p>")
+        s3.put_object(Bucket="shows", Key="ledger/notes/published/readme.txt", Body=b"not audiopipe's")
         assert main(args) == 0 and "1 file(s) on the remote that no feed carries any more: left in place" in \
             capsys.readouterr().out
         assert main([*args, "--prune", "--dry-run"]) == 0 and ": would remove" in capsys.readouterr().out
-        assert "gone-day/published/gone-day.0123456789ab.mp3" in _objects(endpoint)
+        assert stale in _objects(endpoint)
         assert main([*args, "--prune"]) == 0 and ": removed" in capsys.readouterr().out
-        assert set(_objects(endpoint)) == set(there) | {"index.html"}        # not ours: kept
+        assert set(_objects(endpoint)) == set(there) | {"index.html", "notes/published/readme.txt"}   # not ours: kept
+        assert stale not in s3.get_object(Bucket="shows", Key="ledger/.audiopipe-sent")["Body"].read().decode()
+
+        # an episode whose folder is removed here keeps its item in the feed: --prune leaves its files
+        import importlib.util
+        import shutil
+        spec = importlib.util.spec_from_file_location("bench_archive", REPO / "bench" / "archive.py")
+        assert spec is not None and spec.loader is not None
+        archive = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(archive)
+        archive.copy_episode(out / "two-stories", out / "day-0001", 1)     # a second episode, published too
+        assert main(args) == 0
+        capsys.readouterr()
+        with_day = set(_objects(endpoint))
+        assert any(key.startswith("day-0001/published/") for key in with_day)
+        shutil.rmtree(out / "day-0001")
+        assert main([*args, "--prune"]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        assert set(_objects(endpoint)) == with_day                     # nothing a listener can fetch removed
+        assert "day-0001" in _client(endpoint).get_object(Bucket="shows", Key="ledger/feed.xml")["Body"].read().decode()
 
 
 def test_content_types_and_cache_headers_are_kept_by_the_server(tmp_path: Path, remote_env: Callable[..., None],
@@ -163,7 +190,7 @@ def test_the_feed_is_the_last_file_and_a_server_killed_part_way_leaves_the_old_f
     with s3_server(root, port) as (_, endpoint):             # the server is back: running again completes
         assert main(["publish", "--out", str(out), "--to", "pod:shows/ledger", "--show", show, "--no-check"]) == 0
         said = capsys.readouterr().out
-        assert "skipped" in said and len(_objects(endpoint)) == 16
+        assert "skipped" in said and len(_objects(endpoint)) == 16 + 1       # and .audiopipe-sent
 
 
 def test_held_episodes_are_never_sent_and_the_public_url_is_checked(tmp_path: Path,

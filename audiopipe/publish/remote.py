@@ -6,12 +6,15 @@ under names that carry their content hash), the artwork, then the feeds, feed.xm
 polling the remote never sees an item whose audio is not there yet.  A file the remote has already (the
 same MD5 where the backend keeps one, else the same hashed name and size) is skipped.  Each file gets its
 Content-Type and a Cache-Control (hashed names for a year, the feeds for five minutes) where the backend
-keeps headers.  With --prune, what publishing put there and no feed carries any more is removed, after the
-feeds.  Credentials stay in rclone's own config or environment.  One rclone run per kind of file.
+keeps headers.  With --prune, what publishing itself put there (the remote's `.audiopipe-sent` lists every
+file it sent) and no feed references any more is removed, after the feeds: a file of the site audiopipe never
+wrote, or one a feed still lists (an episode whose folder is gone locally keeps its item), is never touched.
+Credentials stay in rclone's own config or environment.  One rclone run per kind of file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -32,6 +35,9 @@ CONTENT_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".srt": "application/
 CACHE_CONTROL = {"hashed": "public, max-age=31536000, immutable", "feed": "public, max-age=300",
                  "artwork": "public, max-age=86400"}
 FEEDS = ("feed.xml", "feed-en.xml", "feed-zh.xml")
+SENT = ".audiopipe-sent"
+"""On the remote: every file publishing sent there, one path a line (what --prune may ever remove)."""
+_REFERENCE = re.compile(r'(?:url|href)="[^"]*?/([^/"?#]+/' + PUBLISHED + r'/[^/"?#]+|artwork\.(?:png|jpg))(?:[?#][^"]*)?"')
 TIMEOUT_S = 600
 RETRIES = ("--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", "--timeout", "60s")
 """A remote that is down is said at once, not after rclone's default minutes of retrying: running again resumes."""
@@ -127,9 +133,33 @@ def unchanged(item: Item, there: Remote | None) -> bool:
 
 
 def ours(path: str) -> bool:
-    """A remote file that publishing made (and --prune may remove): a feed, the artwork, an episode's published/."""
+    """A remote file of the kinds publishing makes: a feed, the artwork, an episode's published/."""
     parts = path.split("/")
     return path in FEEDS or path in ("artwork.png", "artwork.jpg") or (len(parts) == 3 and parts[1] == PUBLISHED)
+
+
+def referenced(out_dir: Path) -> set[str]:
+    """The remote paths the feeds reference (enclosures, alternate enclosures, transcripts, chapters, the
+    artwork): the feeds as they are sent, so as the remote has them after the upload."""
+    found: set[str] = set()
+    for name in FEEDS:
+        path = out_dir / name
+        if path.is_file():
+            found.update(m.group(1) for m in _REFERENCE.finditer(path.read_text(encoding="utf-8", errors="replace")))
+    return found
+
+
+def sent_before(dest: str) -> set[str]:
+    """What publishing sent to *dest* before (its `.audiopipe-sent`); none at a new destination."""
+    proc = _run(["cat", f"{dest.rstrip('/')}/{SENT}"], dest)
+    return {line for line in proc.stdout.splitlines() if line} if proc.returncode == 0 else set()
+
+
+def _remember(dest: str, paths: set[str]) -> None:
+    proc = _run(["rcat", f"{dest.rstrip('/')}/{SENT}"], dest, "".join(f"{p}\n" for p in sorted(paths)))
+    if proc.returncode != 0:
+        raise AudiopipeError(f"publish: {dest}: recording what was sent: {_why(proc.stderr, proc.returncode)}; "
+                             "everything was sent; run `audiopipe publish` again")
 
 
 def publish(out_dir: Path, dest: str, dry_run: bool = False, prune: bool = False,
@@ -142,17 +172,28 @@ def publish(out_dir: Path, dest: str, dry_run: bool = False, prune: bool = False
         raise AudiopipeError(f"publish: {out_dir} has no feed.xml; build an episode first (with a base_url in "
                              "show.yaml) or run `audiopipe feed`")
     there = listing(dest)
-    outcome = Outcome(stale=sorted(p for p in set(there) - {i.remote for i in todo} if ours(p)), pruned=prune)
+    ours_there = sent_before(dest) & set(there)
+    keep = {i.remote for i in todo} | referenced(out_dir)
+    outcome = Outcome(stale=sorted(p for p in ours_there - keep if ours(p)), pruned=prune)
     send = [item for item in todo if not unchanged(item, there.get(item.remote))]
     outcome.skipped = [item for item in todo if item not in send]
     if dry_run:
         outcome.sent, outcome.bytes_sent = send, sum(item.local.stat().st_size for item in send)
     else:
-        for group in _groups(send):
-            _send(group, out_dir, dest, outcome, lambda: progress and progress("publishing", len(outcome.sent),
-                                                                               len(send)))
+        def remember() -> None:
+            _remember(dest, ours_there | {i.remote for i in outcome.skipped} | {i.remote for i in outcome.sent})
+        try:
+            for group in _groups(send):
+                _send(group, out_dir, dest, outcome, lambda: progress and progress("publishing", len(outcome.sent),
+                                                                                   len(send)))
+        except AudiopipeError:                     # what was sent is recorded if the remote still answers
+            with contextlib.suppress(AudiopipeError):
+                remember()
+            raise
+        remember()
         if prune and outcome.stale:
             _prune(outcome.stale, dest)
+            _remember(dest, (ours_there - set(outcome.stale)) | {i.remote for i in todo})
     if progress:
         progress("publishing", len(send), len(send))
     outcome.seconds = round(time.perf_counter() - started, 2)
