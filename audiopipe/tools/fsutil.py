@@ -166,19 +166,26 @@ def check_writable(folder: Path, what: str = "folder") -> None:
     for the proof are removed again: nothing is left behind by a build that fails later."""
     made: list[Path] = []
     try:
-        missing = [p for p in [folder, *folder.parents] if not p.exists()]
-        for path in reversed(missing):
+        for attempt in range(3):
+            missing = [p for p in [folder, *folder.parents] if not p.exists()]
+            for path in reversed(missing):
+                try:
+                    path.mkdir()
+                    made.append(path)
+                except FileExistsError:          # another build made it at the same moment: theirs
+                    if not path.is_dir():
+                        raise
+            if not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
             try:
-                path.mkdir()
-                made.append(path)
-            except FileExistsError:          # another build made it at the same moment: theirs
-                if not path.is_dir():
+                fd, probe = tempfile.mkstemp(prefix=f".audiopipe-probe.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder)
+            except FileNotFoundError:            # another build proved it, made it and took it away again: once more
+                if attempt == 2:
                     raise
-        if not folder.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
-        fd, probe = tempfile.mkstemp(prefix=f".audiopipe-probe.{os.getpid()}.", suffix=PART_SUFFIX, dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+                continue
+            os.close(fd)
+            os.unlink(probe)
+            break
     except FileExistsError:
         raise os_error(NotADirectoryError(errno.ENOTDIR, "not a directory"), folder,
                        f"cannot use it as the {what}") from None
