@@ -13,7 +13,7 @@ from audiopipe.engines import AUTO, Engines, VoiceSettings
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.script.segments import Segment
 from audiopipe.synth.cache import joined_key, take_key
-from audiopipe.synth.override import Override as Override   # a reviewer's choice: its own light module
+from audiopipe.synth.override import Override as Override  # a reviewer's choice: its own light module
 from audiopipe.synth.timing import DEFAULT_UNITS_PER_MIN, rate_factor, speed_to_rate, units
 from audiopipe.text import split_sentences, spoken_text
 
