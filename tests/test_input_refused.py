@@ -222,3 +222,48 @@ def test_import_errors_name_the_script_not_a_temporary_file(tmp_path: Path,
     line = one_error_line(capsys)
     assert line.startswith(f"error: {script} (as imported)") and "/tmp/tmp" not in line.replace(str(tmp_path), "")
     assert not (tmp_path / "news.yaml").exists()
+
+
+def test_a_title_of_a_megabyte_and_a_file_where_the_episode_goes_are_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both once got as far as synthesis: a 1 MB title failed at signing (blaming the certificate), and a
+    file standing where the episode's folder goes was reported as a damaged review.json."""
+    long = episode(tmp_path, "long", TWO_STORIES.replace('title: "Two stories"', 'title: "' + "T" * 1_000_000 + '"'))
+    assert "T" * 1000 in long.read_text(encoding="utf-8")
+    assert build(long, tmp_path / "out") == 2
+    assert one_error_line(capsys) == (f"error: {long}:1: title: is 1000000 characters; a title holds at most 300 (apps "
+                                      "cut long titles); shorten it")
+    out = tmp_path / "out2"
+    out.mkdir()
+    (out / "two-stories").write_text("not a folder", encoding="utf-8")
+    assert build(episode(tmp_path), out) == 2
+    assert one_error_line(capsys) == (f"error: {out / 'two-stories'}: a file stands where the episode's folder goes; "
+                                      "move it away, or build into another --out (nothing was made)")
+
+
+def test_a_nul_in_a_script_heading_is_folded_and_the_episode_builds(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    script = episode(tmp_path, "heading", 'title: "Headings"\ndate: 2026-11-20\n'
+                     'script: "## Markets\\0 today\\n\\nStocks rose on Monday.\\n\\n周一股市上涨。"\n')   # YAML's \0
+    assert build(script, tmp_path / "out") == 0, capsys.readouterr().err
+    report = read_json(tmp_path / "out" / "heading" / "report.json")
+    assert [c["title"] for c in report["chapters"]] == ["Markets today"]
+    assert read_json(tmp_path / "out" / "heading" / "qa.json")["passed"] is True
+
+
+def test_a_voice_tarball_that_is_huge_or_not_a_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    import resource
+
+    from audiopipe.engines import voicepack
+    from audiopipe.errors import AudiopipeError
+    huge = tmp_path / "huge.tgz"
+    with open(huge, "wb") as fh:                      # 3 GB, sparse: hashed in blocks, never held
+        fh.truncate(3 << 30)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(AudiopipeError, match="is not the pinned"):
+        voicepack.fetch(tmp_path / "voices", tarball=huge)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000     # KB: not 3 GB resident
+    fifo = tmp_path / "fifo.tgz"
+    os.mkfifo(fifo)
+    with pytest.raises(AudiopipeError, match="not a regular file"):
+        voicepack.fetch(tmp_path / "voices", tarball=fifo)

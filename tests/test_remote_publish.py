@@ -237,6 +237,16 @@ def test_bad_remote_bad_credentials_and_unknown_backend_are_one_line(
     assert main(["publish", "--out", str(out), "--to", "nowhere:shows", "--show", show]) == 2
     assert "didn't find section in config file" in one_error_line(capsys)
     assert not list((root / "shows").rglob("*.*"))
+    config = tmp_path / "rclone.conf"                   # a config that is not UTF-8: one line, no traceback
+    config.write_bytes(b"[\xff\xfe\x80]\ntype = s3\nendpoint = \xe9\xff\n")
+    import os
+    os.environ["RCLONE_CONFIG"] = str(config)
+    try:
+        assert main(["publish", "--out", str(out), "--to", "nowhere:shows", "--show", show]) == 2
+        line = one_error_line(capsys)
+        assert line.startswith("error: publish: nowhere:shows: ") and "Traceback" not in line
+    finally:
+        del os.environ["RCLONE_CONFIG"]
 
 
 @contextmanager

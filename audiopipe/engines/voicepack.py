@@ -11,7 +11,6 @@ that folder: nothing is downloaded at build time.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from audiopipe.errors import AudiopipeError, EngineError
-from audiopipe.tools.fsutil import os_error, write_bytes, write_text
+from audiopipe.tools.fsutil import os_error, sha256_of, write_bytes, write_text
 
 PACKAGE = "kokoro-js"
 VERSION = "1.2.1"
@@ -203,14 +202,20 @@ def fetch(dest: Path, tarball: Path | None = None, registry: str | None = None, 
                     raise Unreachable("; ".join(reasons)) from None
         where = str(tarball)
         try:
-            blob = tarball.read_bytes()
+            if not tarball.is_file():
+                raise AudiopipeError(f"{where}: not a regular file (a FIFO, a device or a folder); give the "
+                                     f"{PACKAGE} {VERSION} tarball itself")
+            digest = sha256_of(tarball)            # streamed: a 3 GB file is hashed in blocks, never held
         except OSError as exc:
             raise os_error(exc, tarball, "cannot read") from None
-        digest = hashlib.sha256(blob).hexdigest()
         if digest != sha256:
             raise AudiopipeError(f"{where}: SHA-256 {digest[:16]}… is not the pinned {sha256[:16]}… of "
                                  f"{PACKAGE} {VERSION}; the download is damaged or not that release: "
                                  "delete it and fetch again")
+        try:
+            blob = tarball.read_bytes()            # the pinned tarball: its size is known and small
+        except OSError as exc:
+            raise os_error(exc, tarball, "cannot read") from None
         return _unpack(blob, where, dest, digest)
 
 

@@ -93,7 +93,7 @@ def items(out_dir: Path) -> list[Item]:
 
 def _run(args: list[str], dest: str, feed: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run([rclone(), *RETRIES, *args], input=feed, capture_output=True, text=True,
+        proc = subprocess.run([rclone(), *RETRIES, *args], input=feed, capture_output=True, text=True, errors="replace",
                               timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise AudiopipeError(f"publish: {dest}: rclone did not answer in {TIMEOUT_S} s; is the remote reachable? "
@@ -217,7 +217,7 @@ def _send(group: list[Item], out_dir: Path, dest: str, outcome: Outcome, tick: C
     by_name = {item.remote: item for item in group}
     proc = subprocess.Popen([rclone(), *RETRIES, "copy", "--no-check-dest", "--files-from-raw", "-", "-v", *headers,
                              str(out_dir), dest], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, errors="replace")
     assert proc.stdin is not None and proc.stderr is not None
     proc.stdin.write("".join(f"{name}\n" for name in by_name))
     proc.stdin.close()

@@ -65,7 +65,11 @@ def stored(folder: Path) -> dict[int, Override]:
 
 
 def load(folder: Path, profiles: Mapping[str, VoiceProfile], segments: Sequence[Segment]) -> dict[int, Override]:
-    """The re-takes of the episode in *folder* that still apply to its segments, each checked."""
+    """The re-takes of the episode in *folder* that still apply to its segments, each checked (the folder is
+    the first thing a build reads of its output: a file standing there is said here)."""
+    if folder.exists() and not folder.is_dir():
+        raise AudiopipeError(f"{folder}: a file stands where the episode's folder goes; move it away, or build "
+                             "into another --out (nothing was made)")
     langs = {s.index: s.lang for s in segments}
     kept = {}
     for index, override in stored(folder).items():

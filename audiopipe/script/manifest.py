@@ -67,6 +67,8 @@ def _texts(path: Path, data: yamlio.LineDict, key: str, where: str, required: bo
     value = data.get(key)
     if not isinstance(value, yamlio.LineDict):
         text = _text(path, data, key, where, required)
+        if text:
+            _short(path, data, key, where, tidy(text), key)
         return (tidy(text) if text else None), MappingProxyType({})
     yamlio.check_keys(path, value, LANGS, f"{where}{key}.", ManifestError)
     if not value:
@@ -74,7 +76,20 @@ def _texts(path: Path, data: yamlio.LineDict, key: str, where: str, required: bo
                             line=data.line_of(key))
     by_lang = {lang: tidy(text) for lang in LANGS if lang in value
                for text in [_text(path, value, lang, f"{where}{key}.", required=True)] if text}
+    for lang, text in by_lang.items():
+        _short(path, value, lang, f"{where}{key}.", text, key)
     return by_lang.get("en") or next(iter(by_lang.values())), MappingProxyType(by_lang)
+
+
+MAX_TITLE = 300
+"""The longest title (episode or story) in characters: apps cut titles long before this, and ID3, the feed
+and the content credentials all carry it."""
+
+
+def _short(path: Path, data: yamlio.LineDict, key: str, where: str, text: str, kind: str) -> None:
+    if kind == "title" and len(text) > MAX_TITLE:
+        raise ManifestError(path, f"{where}{key}: is {len(text)} characters; a title holds at most {MAX_TITLE} "
+                            "(apps cut long titles); shorten it", line=data.line_of(key))
 
 
 def _text(path: Path, data: yamlio.LineDict, key: str, where: str, required: bool) -> str | None:

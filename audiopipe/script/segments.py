@@ -17,6 +17,7 @@ from audiopipe.text import (
     LANGS,
     dominant_lang,
     join_text,
+    one_line,
     speakable_problem,
 )
 
@@ -68,7 +69,7 @@ def segments_of(manifest: Manifest) -> list[Segment]:
         heading = re.match(r"^#{1,6}\s+(.+)$", paragraph)
         if heading:
             headings += 1
-            chapter_no, title = headings, heading.group(1).strip()
+            chapter_no, title = headings, one_line(heading.group(1))     # a NUL or a bell folded to a space
             continue
         lang = dominant_lang(paragraph) or (runs[-1][0] if runs else manifest.order[0])
         if runs and runs[-1][0] == lang and runs[-1][2] == chapter_no and title is None:
