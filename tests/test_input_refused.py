@@ -267,3 +267,19 @@ def test_a_voice_tarball_that_is_huge_or_not_a_file_is_refused_without_reading_i
     os.mkfifo(fifo)
     with pytest.raises(AudiopipeError, match="not a regular file"):
         voicepack.fetch(tmp_path / "voices", tarball=fifo)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_anything_walks_it(tmp_path: Path) -> None:
+    """Nine levels of nine aliases (387 million strings if expanded): the stamp's look for named files walks
+    each shared node once, and the manifest's own check says what is wrong (it once took 68-95 s of CPU)."""
+    levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        levels.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    bomb = write(tmp_path / "bomb.yaml", 'title: "Bomb"\ndate: 2026-11-20\n' + "\n".join(levels) +
+                 '\nstories:\n  - en: "Markets rose."\n    zh: "市场上涨。"\n')
+    proc = subprocess.run([sys.executable, "-m", "audiopipe", "build", str(bomb), "--engine", "espeak", "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        f"error: {bomb}:3: unknown key 'a'; allowed keys: title, date, episode, description, order, voices, intro, "
+        "outro, stories, script"]
+    assert not (tmp_path / "out" / "bomb").exists()

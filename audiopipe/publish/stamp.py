@@ -44,6 +44,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_NODES = 100_000
+"""The most mappings and lists of one YAML file the stamp looks through for file names (a manifest has a few
+hundred; the build itself refuses what is larger or deeper, with its own line)."""
+
+
 def _named_files(yaml_file: Path | None) -> list[Path]:
     """*yaml_file* and every existing file a string in it names (relative to its folder): stingers, a bed,
     artwork, credentials."""
@@ -55,13 +60,14 @@ def _named_files(yaml_file: Path | None) -> list[Path]:
     except Exception:    # noqa: BLE001 - any file the build will refuse with its own line: it names itself only
         return [yaml_file]
     found = [yaml_file]
+    seen: set[int] = set()         # YAML aliases share nodes: each is walked once (an alias bomb is a few nodes)
 
     def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
+        if isinstance(value, (dict, list)):
+            if id(value) in seen or len(seen) > MAX_NODES:
+                return
+            seen.add(id(value))
+            for item in value.values() if isinstance(value, dict) else value:
                 walk(item)
         elif isinstance(value, str) and 0 < len(value) < 300 and "\n" not in value:
             candidate = yaml_file.parent / value
