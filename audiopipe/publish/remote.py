@@ -4,7 +4,8 @@ rclone reaches: S3 and its kin, SFTP, WebDAV, FTP ...; its binary comes from the
 Only what the feed gate let through is sent: each episode's published/ files (the build that passed,
 under names that carry their content hash), the artwork, then the feeds, feed.xml last, so that an app
 polling the remote never sees an item whose audio is not there yet.  A file the remote has already (the
-same MD5 where the backend keeps one, else the same hashed name and size) is skipped.  Each file gets its
+same MD5 where the backend keeps one, else the same hashed name and size, or for a feed or the artwork the
+SHA-256 recorded in `.audiopipe-sent`) is skipped.  Each file gets its
 Content-Type and a Cache-Control (hashed names for a year, the feeds for five minutes) where the backend
 keeps headers.  With --prune, what publishing itself put there (the remote's `.audiopipe-sent` lists every
 file it sent) and no feed references any more is removed, after the feeds: a file of the site audiopipe never
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import PUBLISHED
+from audiopipe.tools.fsutil import sha256_of
 
 CONTENT_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".srt": "application/x-subrip",
                  ".json": "application/json+chapters", ".xml": "application/rss+xml", ".png": "image/png",
@@ -36,7 +38,8 @@ CACHE_CONTROL = {"hashed": "public, max-age=31536000, immutable", "feed": "publi
                  "artwork": "public, max-age=86400"}
 FEEDS = ("feed.xml", "feed-en.xml", "feed-zh.xml")
 SENT = ".audiopipe-sent"
-"""On the remote: every file publishing sent there, one path a line (what --prune may ever remove)."""
+"""On the remote: every file publishing sent there, one a line: its path, a tab and its SHA-256 (what --prune
+may ever remove, and what a backend with no MD5 has of a feed or the artwork)."""
 _REFERENCE = re.compile(r'(?:url|href)="[^"]*?/([^/"?#]+/' + PUBLISHED + r'/[^/"?#]+|artwork\.(?:png|jpg))(?:[?#][^"]*)?"')
 TIMEOUT_S = 600
 RETRIES = ("--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", "--timeout", "60s")
@@ -121,15 +124,15 @@ def listing(dest: str) -> dict[str, Remote]:
             for entry in json.loads(proc.stdout or "[]")}
 
 
-def unchanged(item: Item, there: Remote | None) -> bool:
+def unchanged(item: Item, there: Remote | None, sent: dict[str, str] | None = None) -> bool:
     """The remote has these bytes already: the same MD5 where the backend keeps one; else, for a name that
-    carries its content hash, the same size (the name changes whenever the bytes do).  A feed or the artwork
-    on a backend without MD5 is always sent."""
+    carries its content hash, the same size (the name changes whenever the bytes do); else (a feed or the
+    artwork on a backend without MD5) the same size and the SHA-256 recorded when it was sent."""
     if there is None or there.size != item.local.stat().st_size:
         return False
     if there.md5:
         return hashlib.md5(item.local.read_bytes(), usedforsecurity=False).hexdigest() == there.md5
-    return item.kind == "hashed"
+    return item.kind == "hashed" or bool(sent and sent.get(item.remote) == sha256_of(item.local))
 
 
 def ours(path: str) -> bool:
@@ -149,14 +152,23 @@ def referenced(out_dir: Path) -> set[str]:
     return found
 
 
-def sent_before(dest: str) -> set[str]:
-    """What publishing sent to *dest* before (its `.audiopipe-sent`); none at a new destination."""
+def sent_before(dest: str) -> dict[str, str]:
+    """What publishing sent to *dest* before (its `.audiopipe-sent`): path -> SHA-256 ("" when not recorded);
+    none at a new destination."""
     proc = _run(["cat", f"{dest.rstrip('/')}/{SENT}"], dest)
-    return {line for line in proc.stdout.splitlines() if line} if proc.returncode == 0 else set()
+    if proc.returncode != 0:
+        return {}
+    return {path: digest for path, _, digest in (line.partition("\t") for line in proc.stdout.splitlines()) if path}
 
 
-def _remember(dest: str, paths: set[str]) -> None:
-    proc = _run(["rcat", f"{dest.rstrip('/')}/{SENT}"], dest, "".join(f"{p}\n" for p in sorted(paths)))
+def _record_of(items: list[Item]) -> dict[str, str]:
+    """What `.audiopipe-sent` says of *items*: a hashed name needs no digest; a feed or the artwork its SHA-256."""
+    return {i.remote: "" if i.kind == "hashed" else sha256_of(i.local) for i in items}
+
+
+def _remember(dest: str, paths: dict[str, str]) -> None:
+    proc = _run(["rcat", f"{dest.rstrip('/')}/{SENT}"], dest,
+                "".join(f"{p}\t{d}\n" if d else f"{p}\n" for p, d in sorted(paths.items())))
     if proc.returncode != 0:
         raise AudiopipeError(f"publish: {dest}: recording what was sent: {_why(proc.stderr, proc.returncode)}; "
                              "everything was sent; run `audiopipe publish` again")
@@ -172,16 +184,17 @@ def publish(out_dir: Path, dest: str, dry_run: bool = False, prune: bool = False
         raise AudiopipeError(f"publish: {out_dir} has no feed.xml; build an episode first (with a base_url in "
                              "show.yaml) or run `audiopipe feed`")
     there = listing(dest)
-    ours_there = sent_before(dest) & set(there)
+    sent = sent_before(dest)
+    ours_there = {path: digest for path, digest in sent.items() if path in there}
     keep = {i.remote for i in todo} | referenced(out_dir)
-    outcome = Outcome(stale=sorted(p for p in ours_there - keep if ours(p)), pruned=prune)
-    send = [item for item in todo if not unchanged(item, there.get(item.remote))]
+    outcome = Outcome(stale=sorted(p for p in set(ours_there) - keep if ours(p)), pruned=prune)
+    send = [item for item in todo if not unchanged(item, there.get(item.remote), sent)]
     outcome.skipped = [item for item in todo if item not in send]
     if dry_run:
         outcome.sent, outcome.bytes_sent = send, sum(item.local.stat().st_size for item in send)
     else:
         def remember() -> None:
-            _remember(dest, ours_there | {i.remote for i in outcome.skipped} | {i.remote for i in outcome.sent})
+            _remember(dest, {**ours_there, **_record_of([*outcome.skipped, *outcome.sent])})
         try:
             for group in _groups(send):
                 _send(group, out_dir, dest, outcome, lambda: progress and progress("publishing", len(outcome.sent),
@@ -193,7 +206,8 @@ def publish(out_dir: Path, dest: str, dry_run: bool = False, prune: bool = False
         remember()
         if prune and outcome.stale:
             _prune(outcome.stale, dest)
-            _remember(dest, (ours_there - set(outcome.stale)) | {i.remote for i in todo})
+            kept = {**ours_there, **_record_of(todo)}
+            _remember(dest, {path: digest for path, digest in kept.items() if path not in outcome.stale})
     if progress:
         progress("publishing", len(send), len(send))
     outcome.seconds = round(time.perf_counter() - started, 2)
