@@ -236,3 +236,12 @@ def test_podcast_partytime_reads_the_editions_transcripts_and_disclosure(built: 
         ("mul", "captions", "application/srt")]          # our application/x-subrip, read as the namespace's SRT
     assert [t["purpose"] for t in feed["txt"] + item["txt"]] == ["ai-content", "ai-content"]
     assert item["txt"][0]["value"].endswith("Voices: espeak en-us (en), espeak cmn (zh).")
+
+
+def test_a_chinese_title_is_not_cut_inside_a_figure() -> None:
+    """The first clause of a story names the Chinese edition's chapter (and so its description) where the
+    manifest gives none: a time or a figure with a separator is not a stop (it was cut at "10:00")."""
+    from audiopipe.produce.editions import first_clause
+    assert first_clause("周一10:00起，新规正式生效。") == "周一10:00起"
+    assert first_clause("销售额达1,200亿元，同比增长8%。") == "销售额达1,200亿元"
+    assert first_clause("快讯：市场上涨。") == "快讯" and first_clause("Markets, then more") == "Markets"

@@ -68,8 +68,9 @@ def render(takes: Takes, targets: Mapping[str, Path], remaster: bool = False,
 
 
 def first_clause(text: str, limit: int = 24) -> str:
-    """A Chinese text's first clause (up to its first comma or stop), as a title where none is given."""
-    clause = re.split(r"[，。；：！？,;:!?\n]", text.strip(), maxsplit=1)[0].strip()
+    """A Chinese text's first clause (up to its first comma or stop), as a title where none is given; a colon
+    or comma between digits (10:00, 1,200) is part of a figure, not a stop."""
+    clause = re.split(r"[，。；：！？;!?\n]|(?<!\d)[,:]|[,:](?!\d)", text.strip(), maxsplit=1)[0].strip()
     return clause if len(clause) <= limit else clause[:limit - 1] + "…"
 
 
