@@ -19,7 +19,7 @@ from audiopipe.cli import main
 from audiopipe.dsp import loudness
 from audiopipe.tools import ffmpeg
 from tests.builds import served_file
-from tests.conftest import REPO, decode_seconds, id3, read_json, write
+from tests.conftest import REPO, decode_seconds, id3, raw_frames, read_json, write
 from tests.test_readers import ffmetadata, ffmpeg_chapters
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,10 @@ def test_editions_carry_their_own_tags_as_three_readers_see_them(built: Path) ->
         mp3 = built / "three" / edition["file"]
         tag = id3(mp3)
         assert str(tag["TIT2"]) == title and list(tag["TLAN"].text) == [tlan]
+        # its guid lives in its language's feed: WFED names that feed (the bilingual MP3 names feed.xml)
+        wfed = [body.rstrip(b"\0") for fid, body in raw_frames(mp3) if fid == "WFED"]
+        assert wfed == [b"\x00" + f"https://cdn.example.com/ledger/feed-{edition['lang']}.xml".encode()]
+        assert str(tag["TGID"]) == edition["guid"]
         audio = eyed3.load(str(mp3))
         assert audio is not None and audio.tag is not None and audio.tag.title == title
         got = [(c.times.start, c.times.end, c.title) for c in audio.tag.chapters]
@@ -106,6 +110,8 @@ def test_editions_carry_their_own_tags_as_three_readers_see_them(built: Path) ->
         starts = [round(c[0] * 1000) for c in ffmpeg_chapters(meta)]   # moved by the encoder's delay
         assert len(starts) == 3 and all(abs(a - c["start_ms"]) <= 60 for a, c in zip(starts, edition["chapters"]))
     assert str(id3(built / "three" / "three.mp3")["TIT2"]) == "Three stories"
+    assert [body.rstrip(b"\0") for fid, body in raw_frames(built / "three" / "three.mp3") if fid == "WFED"] == [
+        b"\x00https://cdn.example.com/ledger/feed.xml"]
 
 
 def _served(out: Path, name: str) -> str:

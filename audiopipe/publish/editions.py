@@ -15,6 +15,7 @@ from audiopipe.produce.editions import Edition, files_of
 from audiopipe.produce.master import SegmentFile
 from audiopipe.publish import episode, transcript
 from audiopipe.publish.credentials import Credentials
+from audiopipe.publish.feed import feed_url_of
 from audiopipe.publish.record import EDITION_NAMES, BuildInfo, EditionRecord, make_record
 from audiopipe.tools.fsutil import write_text
 
@@ -50,7 +51,7 @@ def _publish(edition: Edition, slug: str, show: Show, segment_files: Mapping[int
     record = make_record(edition.manifest, show, edition.timeline, edition.loudness, segment_files, build, own,
                          speakers)
     record = dataclasses.replace(record, episode=dataclasses.replace(record.episode, file=mp3_name))
-    episode.tag_episode(edition.mp3, record, show, out_dir, cache_root, signing)
+    episode.tag_episode(edition.mp3, record, show, out_dir, cache_root, signing, feed_url_of(show, edition.lang))
     write_text(folder / vtt_name, transcript.to_vtt(transcript.cues_of(record)))
     write_text(folder / chapters_name, transcript.chapters_json(record))
     return EditionRecord(edition.lang, mp3_name, edition.manifest.title, own, record.episode.duration_ms,

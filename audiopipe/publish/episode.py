@@ -45,7 +45,10 @@ def episode_guid(show: Show, slug: str, folder: Path) -> str:
     return previous_guid(folder) or guids.episode_guid(show.feed or FALLBACK_FEED + show.title, slug)
 
 
-def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir: Path | None = None) -> EpisodeTags:
+def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir: Path | None = None,
+                 feed_url: str | None = None) -> EpisodeTags:
+    """The ID3 tags of an episode (or, with its language feed's *feed_url*, of an edition: its guid lives
+    in that feed, so its WFED names that feed)."""
     ep = record.episode
     engines = sorted({s.engine for s in record.segments})
     fallback = [str(s.index) for s in record.segments if s.fallback]
@@ -59,15 +62,15 @@ def episode_tags(record: EpisodeRecord, show: Show, cover_path: Path, cache_dir:
         else artwork.generated_jpeg(show.title, show.author),
         chapters=tuple(Chapter(c.start_ms, c.end_ms, c.title) for c in record.chapters),
         transcript=transcript.plain_text(record),
-        guid=record.guid, feed_url=show.feed, disclosure=disclosure(show, record),
+        guid=record.guid, feed_url=feed_url or show.feed, disclosure=disclosure(show, record),
     )
 
 
 def tag_episode(mp3: Path, record: EpisodeRecord, show: Show, out_dir: Path, cache_dir: Path,
-                signing: credentials.Credentials) -> None:
+                signing: credentials.Credentials, feed_url: str | None = None) -> None:
     """Write the episode's ID3 tag (the cover embedded, the disclosure) into *mp3*, then embed its signed
     content credentials (which cover the tag: nothing may change the file after)."""
-    write_tags(mp3, episode_tags(record, show, cover(show, out_dir), cache_dir / "mastered"))
+    write_tags(mp3, episode_tags(record, show, cover(show, out_dir), cache_dir / "mastered", feed_url))
     credentials.sign(mp3, credentials.manifest(record.episode.title, voices_of(record)), signing, cache_dir)
 
 

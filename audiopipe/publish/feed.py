@@ -238,6 +238,11 @@ HoldRule = Callable[[Path, EpisodeRecord], "str | None"]
 """Why the episode in a folder must stay out of the feed (QA failed, not checked…), or None."""
 
 
+def feed_url_of(show: Show, lang: str | None) -> str:
+    """Where a feed is served: the show's feed, or one language's (the feed an edition's guid lives in)."""
+    return show.feed if lang is None else _url(show, feed_name(lang))
+
+
 def feed_name(lang: str | None) -> str:
     """feed.xml, or the feed of one language's editions (feed-en.xml, feed-zh.xml)."""
     return "feed.xml" if lang is None else f"feed-{lang}.xml"
@@ -304,7 +309,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
 
 def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.Element]) -> ET.Element:
     """The whole feed (the rss element) around *ordered* items, newest first."""
-    feed_url = show.feed if lang is None else _url(show, feed_name(lang))
+    feed_url = feed_url_of(show, lang)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     title, description = channel_text(show, lang)
