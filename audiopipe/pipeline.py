@@ -90,8 +90,7 @@ def load(manifest_path: Path, options: BuildOptions) -> Loaded:
     show = load_show(show_file)
     profiles = load_profiles(voices_dir)
     lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
-    if show.glosses == "drop":
-        lexicon = replace(lexicon, drop_glosses=True)
+    lexicon = replace(lexicon, drop_glosses=show.glosses == "drop", drop_bylines=show.bylines == "drop")
     manifest = load_manifest(Path(manifest_path), profiles)
     overrides = retakes.load(options.run.out_dir / manifest.slug, profiles, segments_of(manifest))
     return Loaded(show, profiles, lexicon, manifest, show_file, voices_dir, overrides)

@@ -12,7 +12,7 @@ from audiopipe.script.importer import normalize, parse, parse_date, to_yaml
 from tests.conftest import read_json, write
 
 DATA = Path(__file__).parent / "data" / "import"
-SHAPES = ["pairs", "zh-headline", "bullets", "one-language"]
+SHAPES = ["pairs", "zh-headline", "bullets", "one-language", "newsletter"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -37,7 +37,9 @@ def test_every_import_builds(shape: str, tmp_path: Path, capsys: pytest.CaptureF
     expected = {"pairs": ["Freight rates slip as the holiday rush ends / 货运价格随节日高峰结束而回落",
                           "Copper hits a six-month high / 铜价创六个月新高"],
                 "zh-headline": ["央行维持利率不变", "电动车出口创新高"],
-                "one-language": ["Oil and the dollar", "中文摘要"]}
+                "one-language": ["Oil and the dollar", "中文摘要"],
+                "newsletter": ["Tencent's meeting app adds live translation – Harbor News",
+                               "Kr Space opens second Shanghai campus -TechNode CN", "小米汽车交付量创新高 – Harbor News"]}
     assert titles == expected.get(shape, ["Story 1", "Story 2"])       # headlines become chapters
     capsys.readouterr()
 
@@ -112,3 +114,42 @@ def test_import_says_which_story_passes_three_minutes(tmp_path: Path, capsys: py
     after = lines[lines.index(marked[0]) + 1:-1]
     assert after and all("<- past the target" in ln for ln in after)
     assert lines[-1].startswith("  estimated episode: ")
+
+
+def test_a_newsletter_whose_items_run_on_is_one_story_per_item() -> None:
+    """Headlines (English or Chinese, with a source tag) right under the byline that closes the item before,
+    no blank line between: each starts a story of its own, titled by the headline; the byline stays in the
+    paragraph (the transcript keeps it; the speech drops it unless show.yaml says `bylines: read`)."""
+    imported = parse(DATA / "newsletter.txt")
+    assert [b.titles for b in imported.blocks] == [["Tencent's meeting app adds live translation – Harbor News"],
+                                                   ["Kr Space opens second Shanghai campus -TechNode CN"],
+                                                   ["小米汽车交付量创新高 – Harbor News"]]
+    assert [b.paragraphs[-1][1].rsplit(".", 1)[-1].strip() for b in imported.blocks] == [
+        "– Lin Qiao", "—Mei Tang", "-Zhou Wen"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("bylines", ["drop", "read"])
+def test_bylines_are_in_the_transcript_and_spoken_only_when_asked(tmp_path: Path, bylines: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = tmp_path / "episodes" / "newsletter.yaml"
+    assert main(["import", str(DATA / "newsletter.txt"), "-o", str(manifest)]) == 0
+    show = write(tmp_path / "episodes" / "show.yaml", f"bylines: {bylines}\n")
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--engine", "espeak", "--out", str(out), "--show", str(show), "--quiet"]) == 0
+    capsys.readouterr()
+    segments = read_json(out / "newsletter" / "report.json")["segments"]
+    assert [s["text"].endswith(("Lin Qiao", "Mei Tang", "Zhou Wen")) for s in segments] == [True] * 3
+    spoken = [s["spoken_text"].endswith(("Lin Qiao", "Mei Tang", "Zhou Wen")) for s in segments]
+    assert spoken == [bylines == "read"] * 3
+    vtt = (out / "newsletter" / "transcript.vtt").read_text(encoding="utf-8")
+    assert all(name in vtt for name in ("Lin", "Qiao", "Mei", "Tang", "Zhou", "Wen"))    # a cue may part them
+
+
+def test_the_bylines_setting_is_checked(tmp_path: Path) -> None:
+    from audiopipe.config.show import ShowError, load_show
+    assert load_show(write(tmp_path / "show.yaml", "bylines: read\n")).bylines == "read"
+    assert load_show(None).bylines == "drop"
+    with pytest.raises(ShowError) as refused:
+        load_show(write(tmp_path / "show.yaml", "bylines: sometimes\n"))
+    assert "`bylines: drop`" in str(refused.value) and "`bylines: read`" in str(refused.value)

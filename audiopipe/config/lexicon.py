@@ -66,6 +66,8 @@ class Rule:
 GLOSS = {"en": re.compile(f" ?[(（][{HAN_CLASS}][^()（）]*[)）]"),
          "zh": re.compile(r" ?[(（][A-Za-z][^()（）]*[)）]")}
 """A parenthesized gloss in the other language's script: "Lingkun (灵鲲)", "灵鲲（Lingkun）"."""
+BYLINE = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}[ \t]*$", re.M)
+"""A byline at the end of an English paragraph: "… hire again. —Mei Tang", "… target. – Lin Qiao"."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ class Lexicon:
     rules: Mapping[str, tuple[Rule, ...]]
     numbers: bool = True
     drop_glosses: bool = False          # show.yaml `glosses: drop`: glosses are kept in the script only
+    drop_bylines: bool = False          # show.yaml `bylines: drop`: a paragraph's byline is kept in the script only
 
     def apply(self, text: str, lang: str) -> str:
         if self.drop_glosses:
             text = GLOSS[lang].sub("", text)
+        if self.drop_bylines and lang == "en":
+            text = BYLINE.sub("", text)
         for rule in self.rules.get(lang, ()):
             text = rule.apply(text)
         if self.numbers:
@@ -91,6 +96,8 @@ class Lexicon:
         pieces: list[tuple[str, str]] = [(text, text)]
         if self.drop_glosses:
             pieces = _substitute(pieces, GLOSS[lang].finditer, lambda m: "")
+        if self.drop_bylines and lang == "en":
+            pieces = _substitute(pieces, BYLINE.finditer, lambda m: "")
         for rule in self.rules.get(lang, ()):
             pieces = _substitute(pieces, rule.matches, rule.expand)
         if self.numbers:

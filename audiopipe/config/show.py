@@ -81,6 +81,7 @@ class Show:
     editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
     feed_items: int = 0                 # how many of the newest episodes each feed lists; 0: all (all stay published)
     glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
+    bylines: str = "drop"               # "read": a paragraph's closing byline ("– Lin Qiao") is spoken too
     take_max_s: int = 45                # a longer segment is made as several takes (sentence groups); 0: one take
     disclosure: str = ""                # that the voices are synthetic (feeds, tags); "": a default sentence
     titles: Mapping[str, str] = field(default_factory=dict)         # `title: {en: …, zh: …}`: each language's
@@ -136,6 +137,8 @@ REVIEW_CHOICES = ("optional", "required")
 CHOICES = {
     "review": (REVIEW_CHOICES, "`review: required` (every segment approved in `audiopipe review`, then `audiopipe "
                "release`) or `review: optional`"),
+    "bylines": (("read", "drop"), "`bylines: drop` (a paragraph's closing byline, \"– Lin Qiao\", stays in the "
+                "transcript and the script, not the speech) or `bylines: read`"),
     "glosses": (("speak", "drop"), "`glosses: speak` (the other language's voice says it) or `glosses: drop` (left "
                 "out of the speech, kept in the transcript)"),
 }

@@ -73,8 +73,8 @@ def script_words(seg: SegmentRecord) -> list[Word]:
         pos += len(said)
     shown: set[int] = set()
     out: list[Word] = []
-    for i, w in enumerate(words):
-        a, b = starts[i], starts[i + 1] if i + 1 < len(words) else len(spoken)
+    for i, w in enumerate(words):      # the last word also shows what was dropped after it (a closing byline)
+        a, b = starts[i], starts[i + 1] if i + 1 < len(words) else len(spoken) + 1
         parts = []
         for k, (s0, s1, script, said) in enumerate(bounds):
             if s1 <= a or s0 >= b:

@@ -34,6 +34,10 @@ DROP_RULES: list[tuple[str, re.Pattern[str]]] = [
 BULLET = re.compile(r"^\s*(?:[-*•·▪●]|\d{1,2}[.)、])\s+")
 SECTION = re.compile(r"^(?:【[^】]{1,12}】|\[[^\]]{1,20}\]|[A-Z][A-Z &/-]{2,30}|[-—=]{2,}\s*\S.{0,20}?\s*[-—=]{2,})$")
 HEADING_MD = re.compile(r"^#{1,6}\s+(.+)$")
+BYLINE_END = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}$")
+"""A line that ends an item with its byline: "… hire again. —Mei Tang"."""
+SOURCE_TAG = re.compile(r"\s[–—-]\s?[A-Z][\w&.]*(?:\s[A-Z][\w&.]*){0,3}$")
+"""A headline's trailing source tag: "… campus -TechNode CN", "… app – SCMP"."""
 META = re.compile(r"^(title|标题|题目|date|日期)\s*[:：]\s*(.+)$", re.I)
 FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                    for c in range(r[0], r[1] + 1)}
@@ -135,7 +139,9 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _items(lines: list[str]) -> list[tuple[int, str]]:
-    """(first line number, text): paragraphs split at blank lines, bullets and headings alone."""
+    """(first line number, text): paragraphs split at blank lines, bullets and headings alone; a headline
+    stands alone also with no blank line around it, when the line before ends an item with its byline or the
+    headline carries a source tag (a newsletter's items run on, one under the other)."""
     items: list[tuple[int, str]] = []
     current: list[str] = []
     start = 0
@@ -156,9 +162,10 @@ def _items(lines: list[str]) -> list[tuple[int, str]]:
             flush()     # a line in the other language starts a paragraph of its own
         is_bullet = bool(BULLET.match(line))
         following = lines[number].strip() if number < len(lines) else ""
+        new_item = not current or bool(BYLINE_END.search(current[-1])) or bool(SOURCE_TAG.search(stripped))
         stand_alone = (is_bullet or bool(HEADING_MD.match(stripped)) or bool(META.match(stripped))
                        or bool(SECTION.match(stripped)) or (len(stripped) <= 60 and parse_date(stripped) is not None)
-                       or (not current and _headline_over_text(stripped, following)))
+                       or (new_item and _headline_over_text(stripped, following)))
         if stand_alone or any(rule.search(stripped) for _, rule in DROP_RULES[:2]):
             flush()
             start = number
