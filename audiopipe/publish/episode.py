@@ -4,6 +4,7 @@ transcripts and chapters.json beside the MP3, and the feed of every episode."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -221,7 +222,6 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
 def _show_key(show: Show) -> str:
     """What of the show an item or the gate depends on, as a digest: any setting changed, every folder is
     looked at again."""
-    import hashlib
     return hashlib.sha256(repr(show).encode("utf-8")).hexdigest()[:16]
 
 

@@ -215,7 +215,7 @@ def read_served(folder: Path) -> tuple[EpisodeRecord, Served] | None:
                              "episode is published again from its last build that passed)") from None
 
 
-def _old_items(feed_path: Path) -> list[ET.Element]:
+def old_items(feed_path: Path) -> list[ET.Element]:
     if not feed_path.is_file():
         return []
     try:
@@ -226,7 +226,7 @@ def _old_items(feed_path: Path) -> list[ET.Element]:
     return [] if channel is None else list(channel.findall("item"))
 
 
-def _when(item: ET.Element) -> dt.datetime:
+def when_of(item: ET.Element) -> dt.datetime:
     text = item.findtext("pubDate") or ""
     try:
         return email.utils.parsedate_to_datetime(text)
@@ -268,7 +268,7 @@ def _items(out_dir: Path, show: Show, artwork_url: str, lang: str | None = None)
             continue
         item = item_for(record, show, where, artwork_url, edition)
         items[item.findtext("guid") or ""] = item
-    for old in _old_items(out_dir / feed_name(lang)):
+    for old in old_items(out_dir / feed_name(lang)):
         guid = old.findtext("guid") or ""
         if guid and guid not in items and guid not in on_disk:
             items[guid] = copy.deepcopy(old)         # an episode whose files are gone: keep it
@@ -304,7 +304,7 @@ def build_feed(out_dir: Path, show: Show, artwork_name: str, lang: str | None = 
     require_publishable(show)
     art = artwork_url(out_dir, show, artwork_name)
     items = _items(out_dir, show, art, lang)
-    return ET.ElementTree(channel_of(show, lang, art, sorted(items.values(), key=_when, reverse=True)))
+    return ET.ElementTree(channel_of(show, lang, art, sorted(items.values(), key=when_of, reverse=True)))
 
 
 def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.Element]) -> ET.Element:
@@ -349,12 +349,12 @@ def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.
     return rss
 
 
-def _serialize(rss: ET.Element) -> bytes:
+def serialize(rss: ET.Element) -> bytes:
     """The feed's bytes, as the XML library writes them: every text escaped by it, no string surgery."""
     return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True))
 
 
-def _previous_date(previous: Path, body: bytes) -> str | None:
+def previous_date(previous: Path, body: bytes) -> str | None:
     """The lastBuildDate of the feed at *previous* when, that date aside, its bytes are *body*."""
     try:
         old = ET.parse(previous).getroot()
@@ -367,10 +367,10 @@ def _previous_date(previous: Path, body: bytes) -> str | None:
     for stamp in old_channel.findall("lastBuildDate"):
         old_channel.remove(stamp)
     ET.indent(old, space="  ")
-    return old_date if _serialize(old) == body else None
+    return old_date if serialize(old) == body else None
 
 
-def _dated(rss: ET.Element, stamp_text: str) -> bytes:
+def dated(rss: ET.Element, stamp_text: str) -> bytes:
     """The feed's bytes with its lastBuildDate (after the generator)."""
     channel = rss.find("channel")
     assert channel is not None
@@ -379,12 +379,12 @@ def _dated(rss: ET.Element, stamp_text: str) -> bytes:
     tags = [child.tag for child in channel]
     channel.insert(tags.index("generator") + 1 if "generator" in tags else 0, date)
     ET.indent(rss, space="  ")
-    return _serialize(rss)
+    return serialize(rss)
 
 
 def _with_build_date(rss: ET.Element, previous: Path, now: dt.datetime) -> bytes:
     """The feed with its lastBuildDate: the previous one when nothing else changed, else *now*."""
-    return _dated(rss, _previous_date(previous, _serialize(rss)) or email.utils.format_datetime(now))
+    return dated(rss, previous_date(previous, serialize(rss)) or email.utils.format_datetime(now))
 
 
 def write_feed(out_dir: Path, show: Show, artwork_name: str, now: dt.datetime | None = None,

@@ -14,15 +14,15 @@ from pathlib import Path
 from audiopipe.config.show import Show
 from audiopipe.publish.feed import (
     ITUNES,
-    _dated,
-    _old_items,
-    _previous_date,
-    _serialize,
-    _when,
     channel_of,
+    dated,
     feed_name,
     item_for,
+    old_items,
+    previous_date,
     read_served,
+    serialize,
+    when_of,
 )
 from audiopipe.publish.index import FeedIndex, Item, Written
 from audiopipe.tools.fsutil import atomic_open, identity
@@ -35,7 +35,7 @@ def _numbering(name: str, items: list[ET.Element]) -> list[str]:
     for item in items:
         number = item.findtext(f"{{{ITUNES}}}episode") or ""
         if number.isdigit():
-            found.append((_when(item), int(number), item.findtext("title") or ""))
+            found.append((when_of(item), int(number), item.findtext("title") or ""))
     found.sort(key=lambda t: (t[0], t[1]))
     return [f"{name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
             f"{earlier[1]} ({earlier[2]!r}, {earlier[0]:%Y-%m-%d}); renumber it or correct its date"
@@ -58,7 +58,7 @@ def _kept(item: ET.Element) -> Item:
     ET.indent(rss, space="  ")
     text = ET.tostring(rss, encoding="unicode")
     number = item.findtext(f"{{{ITUNES}}}episode") or ""
-    return (text[text.index("<item"):text.rindex("</item>") + len("</item>")], _when(item).timestamp(),
+    return (text[text.index("<item"):text.rindex("</item>") + len("</item>")], when_of(item).timestamp(),
             item.findtext("guid") or "", int(number) if number.isdigit() else 0, item.findtext("title") or "")
 
 
@@ -109,7 +109,7 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
             items[item[2]] = item
     on_disk = {guid for e in index.episodes.values() for guid in e.guids}
     if index.fresh or index.gone_lost:                # no memory of gone episodes: the previous feed has them
-        for old in _old_items(target):
+        for old in old_items(target):
             guid = old.findtext("guid") or ""
             if guid and guid not in items and guid not in on_disk:
                 items[guid] = _kept(copy.deepcopy(old))
@@ -121,7 +121,7 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
                 items[guid] = index.gone[guid][key]
     ordered = sorted(items.values(), key=lambda item: item[1], reverse=True)
     listed = ordered[:show.feed_items] if show.feed_items else ordered
-    head = _serialize(channel_of(show, lang, artwork_url, [])).decode("utf-8")
+    head = serialize(channel_of(show, lang, artwork_url, [])).decode("utf-8")
     cut = head.rindex(CLOSE)
     body_items = "".join("\n    " + item[0] for item in listed)
     body = (head[:cut] + body_items + head[cut:]).encode("utf-8")
@@ -129,12 +129,12 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
     if written is not None and written.body == digest:
         stamp = written.date
     else:
-        stamp = (_previous_date(target, body) if index.fresh or written is None else None) or \
+        stamp = (previous_date(target, body) if index.fresh or written is None else None) or \
             email.utils.format_datetime(now or dt.datetime.now(dt.UTC).replace(microsecond=0))
     if written is None or written.body != digest or written.date != stamp or identity(target) != written.seen:
-        dated = _dated(channel_of(show, lang, artwork_url, []), stamp).decode("utf-8")
-        cut = dated.rindex(CLOSE)
+        head = dated(channel_of(show, lang, artwork_url, []), stamp).decode("utf-8")
+        cut = head.rindex(CLOSE)
         with atomic_open(target, "wb", encoding=None) as fh:
-            fh.write((dated[:cut] + body_items + dated[cut:]).encode("utf-8"))
+            fh.write((head[:cut] + body_items + head[cut:]).encode("utf-8"))
     index.feeds[name] = Written(identity(target), digest, stamp, [item[2] for item in listed], _numbered(name, listed))
     return target
