@@ -18,7 +18,16 @@ from audiopipe.publish.index import Entry, FeedIndex, Item, fingerprint
 from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
-from audiopipe.tools.fsutil import atomic_path, copy_file, identities, identity, publish_file, sha256_of, write_text
+from audiopipe.tools.fsutil import (
+    atomic_path,
+    copy_file,
+    identities,
+    identity,
+    publish_file,
+    read_json,
+    sha256_of,
+    write_text,
+)
 from audiopipe.tools.fsutil import held as taking_turns
 from audiopipe.tools.images import check_artwork
 
@@ -113,9 +122,9 @@ def promote(folder: Path, record: EpisodeRecord) -> None:
     from audiopipe.publish.feed import SERVED, sri
     target = folder / PUBLISHED
     try:                                     # the integrity values of the files published before: a name
-        old = json.loads((target / SERVED).read_text(encoding="utf-8"))   # carries its hash
+        old = read_json(target / SERVED)     # carries its hash
         known = old.get("integrity", {})
-    except (OSError, ValueError, AttributeError, RecursionError):
+    except (OSError, ValueError, AttributeError):
         old, known = None, {}
     known = known if isinstance(known, dict) else {}
     names: dict[str, str] = {}
@@ -200,7 +209,7 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         feeds = [feed.feed_name(lang) for lang in langs]
         if changed or any(identity(out_dir / name) != (w.seen if (w := index.feeds.get(name)) else None) for name in feeds):
             changed = True                     # a feed is written: every item is needed
-            index.read_items(lambda name: indexed.items_of(out_dir / name, show, art_url, langs))
+            index.read_items(lambda name: indexed.items_of(feed.read_served(out_dir / name), show, art_url, langs))
         for entry in gone_now.values():          # an episode whose folder is gone: its items stay in the feeds
             for lang_key, item in (entry.items or {}).items():
                 index.gone.setdefault(item[2], {})[lang_key] = item
@@ -266,14 +275,14 @@ def _look_at(folder: Path, show: Show, hold: HoldRule, watched: tuple[str, ...],
         if when is not None:
             reason += f"; the feed keeps the episode as published on {when}"
     lost = [line for line in damaged if not line.startswith("restored")]
+    found = feed.read_served(folder)               # as promoted (or as it was, when held)
     if lost and reason is not None:                   # held, and what the feed served is damaged: not served
         reason = (f"{lost[0]}; the episode is out of the feeds until a build of it passes QA again (rebuild it)")
         items: dict[str, Item] = {}
     else:
-        items = indexed.items_of(folder, show, art_url, langs)
+        items = indexed.items_of(found, show, art_url, langs)
     if notes is not None:
         notes += [f"{record.episode.slug}: {line}" for line in damaged]
-    found = feed.read_served(folder)
     names += [PUBLISHED, f"{PUBLISHED}/{feed.SERVED}",
               *(f"{PUBLISHED}/{name}" for name in (found[1].names.values() if found else ()))]
     seen = fingerprint(before + identities(folder, names[len(before):]))

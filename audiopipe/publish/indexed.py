@@ -14,29 +14,26 @@ from pathlib import Path
 from audiopipe.config.show import Show
 from audiopipe.publish.feed import (
     ITUNES,
+    Served,
     channel_of,
     dated,
     feed_name,
     item_for,
     old_items,
     previous_date,
-    read_served,
     serialize,
     when_of,
 )
 from audiopipe.publish.index import FeedIndex, Item, Written
+from audiopipe.publish.record import EpisodeRecord
 from audiopipe.tools.fsutil import atomic_open, identity
 
 
-def _numbering(name: str, items: list[ET.Element]) -> list[str]:
-    """Where a feed's episode numbers and dates disagree: an episode dated after another with a number
-    not above it (apps order by both, so listeners see the season out of order)."""
-    found = []
-    for item in items:
-        number = item.findtext(f"{{{ITUNES}}}episode") or ""
-        if number.isdigit():
-            found.append((when_of(item), int(number), item.findtext("title") or ""))
-    found.sort(key=lambda t: (t[0], t[1]))
+def _disagreements(name: str, found: list[tuple[dt.datetime, int, str]]) -> list[str]:
+    """Where a feed's episode numbers and dates disagree, from (date, number, title) of its numbered items:
+    an episode dated after another with a number not above it (apps order by both, so listeners see the
+    season out of order)."""
+    found = sorted(found, key=lambda t: (t[0], t[1]))
     return [f"{name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
             f"{earlier[1]} ({earlier[2]!r}, {earlier[0]:%Y-%m-%d}); renumber it or correct its date"
             for earlier, later in zip(found, found[1:]) if later[1] <= earlier[1] and later[0] > earlier[0]]
@@ -48,7 +45,12 @@ def numbering_warnings(feed_path: Path) -> list[str]:
     written = FeedIndex.load_written(feed_path)
     if written is not None:
         return written.warnings
-    return _numbering(feed_path.name, ET.parse(feed_path).getroot().findall("channel/item"))
+    found = []
+    for item in ET.parse(feed_path).getroot().findall("channel/item"):
+        number = item.findtext(f"{{{ITUNES}}}episode") or ""
+        if number.isdigit():
+            found.append((when_of(item), int(number), item.findtext("title") or ""))
+    return _disagreements(feed_path.name, found)
 
 
 def _kept(item: ET.Element) -> Item:
@@ -62,10 +64,10 @@ def _kept(item: ET.Element) -> Item:
             item.findtext("guid") or "", int(number) if number.isdigit() else 0, item.findtext("title") or "")
 
 
-def items_of(folder: Path, show: Show, artwork_url: str, langs: tuple[str | None, ...]) -> dict[str, Item]:
-    """The published episode in *folder* as feed items, one per feed (the bilingual feed's key is ""); none
-    when nothing of it is published."""
-    served = read_served(folder)
+def items_of(served: tuple[EpisodeRecord, Served] | None, show: Show, artwork_url: str,
+             langs: tuple[str | None, ...]) -> dict[str, Item]:
+    """A published episode (what :func:`feed.read_served` read of its folder) as feed items, one per feed
+    (the bilingual feed's key is ""); none when nothing of it is published."""
     out: dict[str, Item] = {}
     if served is None:
         return out                                    # never passed the gate: not in the feed
@@ -81,12 +83,9 @@ def items_of(folder: Path, show: Show, artwork_url: str, langs: tuple[str | None
 
 
 def _numbered(name: str, items: list[Item]) -> list[str]:
-    """:func:`_numbering` from the items as the index keeps them."""
-    found = sorted(((dt.datetime.fromtimestamp(when, dt.UTC), number, title) for _, when, _, number, title in items
-                    if number), key=lambda t: (t[0], t[1]))
-    return [f"{name}: episode {later[1]} ({later[2]!r}, {later[0]:%Y-%m-%d}) is dated after episode "
-            f"{earlier[1]} ({earlier[2]!r}, {earlier[0]:%Y-%m-%d}); renumber it or correct its date"
-            for earlier, later in zip(found, found[1:]) if later[1] <= earlier[1] and later[0] > earlier[0]]
+    """:func:`_disagreements` of the items as the index keeps them."""
+    return _disagreements(name, [(dt.datetime.fromtimestamp(when, dt.UTC), number, title)
+                                 for _, when, _, number, title in items if number])
 
 
 CLOSE = "\n  </channel>"
@@ -121,7 +120,8 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
                 items[guid] = index.gone[guid][key]
     ordered = sorted(items.values(), key=lambda item: item[1], reverse=True)
     listed = ordered[:show.feed_items] if show.feed_items else ordered
-    head = serialize(channel_of(show, lang, artwork_url, [])).decode("utf-8")
+    rss = channel_of(show, lang, artwork_url, [])
+    head = serialize(rss).decode("utf-8")
     cut = head.rindex(CLOSE)
     body_items = "".join("\n    " + item[0] for item in listed)
     body = (head[:cut] + body_items + head[cut:]).encode("utf-8")
@@ -132,7 +132,7 @@ def write_indexed(out_dir: Path, show: Show, artwork_url: str, lang: str | None,
         stamp = (previous_date(target, body) if index.fresh or written is None else None) or \
             email.utils.format_datetime(now or dt.datetime.now(dt.UTC).replace(microsecond=0))
     if written is None or written.body != digest or written.date != stamp or identity(target) != written.seen:
-        head = dated(channel_of(show, lang, artwork_url, []), stamp).decode("utf-8")
+        head = dated(rss, stamp).decode("utf-8")
         cut = head.rindex(CLOSE)
         with atomic_open(target, "wb", encoding=None) as fh:
             fh.write((head[:cut] + body_items + head[cut:]).encode("utf-8"))
