@@ -306,8 +306,8 @@ class _Story:
             if not found:
                 continue
             b = min(found, key=lambda c: (not self.linked(a, c), self.subject(a, c) != "same", _distance(a, c)))
-            why = _why(a, b, self.subject(a, b) == "same")
-            self.contradiction(a, b, why, slip=why.endswith(("apart", "transposed", "differs")))
+            slip = not opposite(a, b) and bool(scale_slip(a, b) or misprint(a, b))
+            self.contradiction(a, b, _why(a, b, self.subject(a, b) == "same"), slip=slip)
 
     def result(self) -> list[Pair]:
         return (self.pairs + [Pair("one-language", a, None) for a in self.left_en]
