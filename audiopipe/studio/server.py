@@ -43,6 +43,8 @@ class RetakeJob:
     slug: str
     segment: int
     state: str = "running"           # running, done, failed
+    feed: str = "waiting"            # the feed refresh after the take: waiting, written, failed (error says
+                                     # why), unchanged (the take failed)
     stage: str = "starting"
     done: int = 0
     total: int = 0
@@ -52,7 +54,7 @@ class RetakeJob:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.ident, "slug": self.slug, "segment": self.segment, "state": self.state,
-                "stage": self.stage, "done": self.done, "total": self.total, "error": self.error,
+                "feed": self.feed, "stage": self.stage, "done": self.done, "total": self.total, "error": self.error,
                 "seconds": round(self.seconds or time.perf_counter() - self.started, 2)}
 
 
@@ -60,6 +62,19 @@ WAIT_S = 2.0
 """The longest a page's long poll of a re-take waits for news before it is answered anyway."""
 MAX_BODY = 256 * 1024
 """The largest request the review server reads (a verdict, a re-take: a few hundred bytes)."""
+
+def _failure(step: Callable[[], None]) -> str:
+    """What went wrong in *step* as one line for the page ("" when nothing did)."""
+    try:
+        step()
+    except AudiopipeError as exc:
+        return exc.message
+    except OSError as exc:
+        return f"{exc.strerror or exc}: {exc.filename or ''}".strip()
+    except Exception as exc:  # noqa: BLE001 - the page must hear of any failure, not wait forever
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -230,33 +245,41 @@ class Studio:
         return web.json_response(job.to_json(), status=202)
 
     def _run_retake(self, job: RetakeJob, folder: Path, override: Override) -> None:
+        """The take, then (still under the episode's lock, so no other change comes between) the feed
+        refresh: the page shows the take as soon as it is made (the feed's published copies are the old
+        take's until then, as during the take), and hears of the refresh by the job's ``feed``."""
         def progress(stage: str, done: int, total: int) -> None:
             job.stage, job.done, job.total = stage, done, total
-        try:
-            with self.build_lock(job.slug):
-                previous = state.stored_override(folder, job.segment)
-                done = retake(folder, job.segment, override, self.cache_dir, self.log, progress,
-                              keep_previous=True, engines=self.engines)
-                state.set_pending(folder, job.segment, done, previous)
-                state.refresh_feed(folder)
-            job.state = "done"
-        except AudiopipeError as exc:
-            job.state, job.error = "failed", exc.message
-        except OSError as exc:
-            job.state, job.error = "failed", f"{exc.strerror or exc}: {exc.filename or ''}".strip()
-        except Exception as exc:  # noqa: BLE001 - the page must hear of any failure, not wait forever
-            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
-        job.seconds = time.perf_counter() - job.started
-        self.log(f"re-take of {job.slug} segment {job.segment}: {job.state} in {job.seconds:.1f} s"
-                 + (f" ({job.error})" if job.error else ""))
+        with self.build_lock(job.slug):
+            job.error = _failure(lambda: self._take(job, folder, override, progress))
+            job.state = "failed" if job.error else "done"
+            job.seconds = time.perf_counter() - job.started
+            self.log(f"re-take of {job.slug} segment {job.segment}: {job.state} in {job.seconds:.1f} s"
+                     + (f" ({job.error})" if job.error else ""))
+            if job.error:
+                job.feed = "unchanged"
+                return
+            problem = _failure(lambda: state.refresh_feed(folder))
+            if problem:
+                job.error = f"the take is kept, but the feed was not refreshed: {problem}"
+                self.log(f"re-take of {job.slug} segment {job.segment}: {job.error}")
+            job.feed = "failed" if problem else "written"
+
+    def _take(self, job: RetakeJob, folder: Path, override: Override,
+              progress: Callable[[str, int, int], None]) -> None:
+        previous = state.stored_override(folder, job.segment)
+        done = retake(folder, job.segment, override, self.cache_dir, self.log, progress,
+                      keep_previous=True, engines=self.engines)
+        state.set_pending(folder, job.segment, done, previous)
 
     async def get_job(self, request: web.Request) -> web.StreamResponse:
         job = self.jobs.get(request.match_info["ident"])
         if job is None:
             raise web.HTTPNotFound(text="no such job")
         if request.query.get("wait"):          # a long poll: answer when the job moves on (or after 2 s)
-            seen, until = (job.state, job.stage, job.done), time.monotonic() + WAIT_S
-            while job.state == "running" and (job.state, job.stage, job.done) == seen and time.monotonic() < until:
+            seen, until = (job.state, job.feed, job.stage, job.done), time.monotonic() + WAIT_S
+            while job.feed == "waiting" and (job.state, job.feed, job.stage, job.done) == seen \
+                    and time.monotonic() < until:
                 await asyncio.sleep(0.02)
         return web.json_response(job.to_json())
 

@@ -141,15 +141,17 @@ def _owner_running(name: str, mtime: float) -> bool:
     return True
 
 
-def sweep_parts(folder: Path, older_than: float | None = None) -> int:
-    """Remove the ``.part`` files an interrupted run left in *folder* (and below) that are older than
-    *older_than* (a time; default: now), never one a running process is writing (another build into the
-    same folder or cache).  Returns how many went."""
+def sweep_parts(folder: Path, older_than: float | None = None, deep: bool = True) -> int:
+    """Remove the ``.part`` files an interrupted run left in *folder* (and below, when *deep*) that are
+    older than *older_than* (a time; default: now), never one a running process is writing (another build
+    into the same folder or cache).  Returns how many went."""
     limit = time.time() if older_than is None else older_than
     removed = 0
     if not folder.is_dir():
         return 0
-    for root, _dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder):
+        if not deep:
+            dirs.clear()
         for name in files:
             if name.startswith(".") and name.endswith(PART_SUFFIX):
                 path = Path(root) / name
@@ -290,7 +292,14 @@ def held(lock_file: Path, busy: Callable[[str], AudiopipeError] | None = None) -
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_lock(folder: Path, what: str) -> contextlib.AbstractContextManager[None]:
-    """*folder*'s build lock (``.build.lock``): when another process holds it, one line naming it, at once."""
-    return held(folder / ".build.lock", lambda holder: AudiopipeError(
-        f"{folder}: {what} is being built by {holder} right now; wait for it to finish, or build into another --out"))
+@contextlib.contextmanager
+def build_lock(folder: Path, what: str, log: Callable[[str], None] = lambda message: None) -> Iterator[None]:
+    """*folder*'s build lock (``.build.lock``): when another process holds it, one line naming it, at once.
+    Once held, the ``.part`` files an interrupted run left in the folder go (*log* says how many)."""
+    with held(folder / ".build.lock", lambda holder: AudiopipeError(
+            f"{folder}: {what} is being built by {holder} right now; wait for it to finish, or build into another "
+            "--out")):
+        removed = sweep_parts(folder)
+        if removed:
+            log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
+        yield
