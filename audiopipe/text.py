@@ -198,3 +198,34 @@ def script_runs(text: str, lang: str) -> list[tuple[str, str]]:
     if pos < len(text):
         runs.append((text[pos:], lang))
     return [(t, lng) for t, lng in runs if t]
+
+
+# ---- what a feed carries ------------------------------------------------------------------------
+
+MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary; podcast:txt's too
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text XML 1.0 can carry: control characters removed."""
+    return _XML_INVALID.sub("", text)
+
+
+def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
+    """At most *limit* UTF-8 bytes, cut at a character boundary and marked with an ellipsis."""
+    text = clean(text)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", "ignore")
+    return cut.rstrip() + "…"
+
+
+def disclosed(text: str, sentence: str) -> str:
+    """*text* (a description) followed by the disclosure *sentence* after a blank line (a space where the
+    text is read as HTML), unless it says it already; *text* is cut so that the sentence always fits."""
+    text = clean(text)
+    if sentence in text:
+        return truncate_bytes(text)
+    tail = f"\n\n{clean(sentence)}"
+    room = MAX_DESCRIPTION_BYTES - len(tail.encode("utf-8"))
+    return (truncate_bytes(text, room) if room > 0 else "") + tail if text else truncate_bytes(sentence)

@@ -14,6 +14,7 @@ import feedparser
 import pytest
 
 from audiopipe.cli import main
+from audiopipe.publish.credentials import SOURCE_TYPE
 from tests.builds import SHOW, build, built_once, episode, one_error_line
 from tests.conftest import cache_root, id3, read_json, write
 
@@ -82,11 +83,18 @@ def test_the_tags_and_the_feeds_say_the_voices_are_synthetic(tmp_path: Path,
         root = ET.fromstring(raw)
         channel = root.find(f"channel/{PODCAST}txt")
         item = root.find(f"channel/item/{PODCAST}txt")
-        assert channel is not None and channel.get("purpose") == "ai-content" and channel.text == said
-        assert item is not None and item.get("purpose") == "ai-content" and item.text is not None
-        assert item.text.startswith(f"{said} Voices: espeak")
+        # podcast:txt carries a value a machine matches (the namespace defines none for this purpose: the
+        # IPTC digital source type of the content credentials); the sentences are in the descriptions
+        for txt in (channel, item):
+            assert txt is not None and txt.get("purpose") == "ai-content" and txt.text == SOURCE_TYPE
+        assert (root.findtext("channel/description") or "").endswith(f"\n\n{said}")
+        assert (root.findtext("channel/item/description") or "").endswith(
+            {"feed.xml": f"\n\n{voices}", "feed-en.xml": f"\n\n{said} Voices: espeak en-us (en).",
+             "feed-zh.xml": f"\n\n{said} Voices: espeak cmn (zh)."}[feed])
         parsed = feedparser.parse(raw)
         assert not parsed.bozo and parsed.feed["podcast_txt"]["purpose"] == "ai-content"
+        assert parsed.entries[0].summary.endswith({"feed.xml": voices, "feed-en.xml": "espeak en-us (en).",
+                                                   "feed-zh.xml": "espeak cmn (zh)."}[feed])
 
 
 def test_one_audio_byte_changed_fails_qa_and_the_feed_keeps_the_signed_file(

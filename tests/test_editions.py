@@ -17,6 +17,7 @@ import pytest
 
 from audiopipe.cli import main
 from audiopipe.dsp import loudness
+from audiopipe.publish.credentials import SOURCE_TYPE
 from audiopipe.tools import ffmpeg
 from tests.builds import served_file
 from tests.conftest import REPO, decode_seconds, id3, raw_frames, read_json, write
@@ -165,7 +166,9 @@ def test_one_feed_per_language(built: Path, lang: str, title: str, language: str
     han = re.compile(r"[\u4e00-\u9fff]")
     assert bool(han.search(fp.feed.description)) == (lang == "zh") and bool(han.search(episode["title"])) == (lang == "zh")
     assert fp.entries[0].description == {"en": "Markets, shipping and a battery plant.",
-                                         "zh": "市场、航运和一座电池工厂。"}[lang]
+                                         "zh": "市场、航运和一座电池工厂。"}[lang] + \
+        "\n\nEvery voice in this show is synthetic: the scripts are read by text-to-speech software. Voices: " + \
+        {"en": "espeak en-us (en).", "zh": "espeak cmn (zh)."}[lang]        # its own voices only
     uslt = id3(built / "three" / edition["file"]).getall("USLT")[0]
     assert uslt.lang == {"en": "eng", "zh": "zho"}[lang]
     assert [link.href for link in fp.entries[0].links if link.rel == "enclosure"] == [url]
@@ -241,7 +244,8 @@ def test_podcast_partytime_reads_the_editions_transcripts_and_disclosure(built: 
         ("en", "captions", "text/vtt"), ("zh-CN", "captions", "text/vtt"), ("mul", "captions", "text/vtt"),
         ("mul", "captions", "application/srt")]          # our application/x-subrip, read as the namespace's SRT
     assert [t["purpose"] for t in feed["txt"] + item["txt"]] == ["ai-content", "ai-content"]
-    assert item["txt"][0]["value"].endswith("Voices: espeak en-us (en), espeak cmn (zh).")
+    assert item["txt"][0]["value"] == feed["txt"][0]["value"] == SOURCE_TYPE
+    assert item["description"].endswith("Voices: espeak en-us (en), espeak cmn (zh).")
 
 
 def test_a_chinese_title_is_not_cut_inside_a_figure() -> None:

@@ -19,7 +19,6 @@ from PIL import Image
 
 from audiopipe.cli import main
 from audiopipe.config.show import load_show
-from audiopipe.publish.feed import truncate_bytes
 from audiopipe.publish.guids import podcast_guid
 from audiopipe.publish.record import (
     BuildInfo,
@@ -27,6 +26,7 @@ from audiopipe.publish.record import (
     EpisodeInfo,
     EpisodeRecord,
 )
+from audiopipe.text import disclosed, truncate_bytes
 from tests.builds import built_once, served_file
 from tests.conftest import TWO_STORIES, id3, raw_frames, read_json, write
 
@@ -150,7 +150,9 @@ def test_feed_read_by_podcastparser_and_feedparser(published: Path) -> None:
     assert episode["guid"] == report["guid"] and episode["number"] == 7
     # descriptions are HTML to podcast apps: the markup-like text arrives escaped, so it is shown as text
     item = ET.fromstring(raw).find("channel/item")
-    assert item is not None and item.findtext("description") == "A short test episode & its <description>."
+    assert item is not None and item.findtext("description") == "A short test episode & its <description>.\n\n" \
+        "Every voice in this show is synthetic: the scripts are read by text-to-speech software. Voices: espeak " \
+        "en-us (en), espeak cmn (zh)."
     assert b"A short test episode &amp; its &lt;description&gt;." in raw
 
     fp = feedparser.parse(raw)
@@ -257,12 +259,15 @@ def test_hostile_titles_and_descriptions_stay_valid(tmp_path: Path) -> None:
     clean = hostile.replace("\x07", "")
     assert item.findtext("title") == clean
     description = item.findtext("description") or ""
-    assert len(description.encode("utf-8")) <= 4000 and description.endswith("…")
+    said = "Every voice in this show is synthetic: the scripts are read by text-to-speech software."
+    assert len(description.encode("utf-8")) <= 4000 and description.endswith(f"…\n\n{said}")   # cut before it
     assert description.startswith("长长长")
     fp = feedparser.parse(raw)
     assert not fp.bozo and fp.entries[0].title == clean
     assert podcastparser.parse("x", io.BytesIO(raw))["episodes"][0]["title"] == " ".join(clean.split())
     assert truncate_bytes("ab", 4000) == "ab"
+    assert disclosed("Said already. Synthetic voices.", "Synthetic voices.") == "Said already. Synthetic voices."
+    assert disclosed("", "Synthetic voices.") == "Synthetic voices."
 
 
 @pytest.mark.e2e
@@ -348,7 +353,8 @@ def test_descriptions_are_plain_or_simple_html(tmp_path: Path, description: str,
     raw = write_feed(out, show, "artwork.png").read_text(encoding="utf-8")
     assert "CDATA" not in raw                         # the XML library escapes every text itself
     item = raw.split("<item>")[1].split("</description>")[0]
-    assert item.endswith(html.escape(description, quote=False)), "exactly the text, escaped once"
+    assert f"<description>{html.escape(description, quote=False)}\n\nEvery voice in this show is synthetic" \
+        in item, "exactly the text, escaped once, then the disclosure"
     parsed = feedparser.parse(raw.encode("utf-8"))
     assert parsed["bozo"] == 0 and parsed["feed"]["rights"] == "© 2026 Test Desk"
     entry = parsed["entries"][0]
@@ -390,7 +396,7 @@ def test_any_title_text_reaches_the_feed_exactly_and_private_use_is_refused(
     assert parsed["bozo"] == 0 and b"<injected" not in raw
     assert parsed["entries"][0]["title"] == title
     description = ET.fromstring(raw).find("channel/item/description")
-    assert description is not None and description.text == "]]></description><injected/>"
+    assert description is not None and (description.text or "").startswith("]]></description><injected/>\n\nEvery voice")
     bad = write(tmp_path / "pua.yaml", 'title: "Hidden \ue000cdata\ue001 marker"\ndate: 2026-11-20\nstories:\n'
                 '  - en: "Hi."\n    zh: "你好。"\n')
     assert main(["build", str(bad), "--show", str(show), "--engine", "espeak", "--out", str(tmp_path / "x")]) == 2

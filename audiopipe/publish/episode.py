@@ -184,7 +184,8 @@ def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str
         feed.require_publishable(show)
         art = cover(show, out_dir)
         art_url = feed.artwork_url(out_dir, show, art.name)
-        index = FeedIndex.load(out_dir, {"audiopipe": __version__, "show": _show_key(show), "artwork": art_url})
+        index = FeedIndex.load(out_dir, {"audiopipe": __version__, "writer": indexed.writer_code(),
+                                         "show": _show_key(show), "artwork": art_url})
         if full:
             index = FeedIndex(index.path, index.header)
         langs: tuple[str | None, ...] = (None, "en", "zh") if show.editions else (None,)

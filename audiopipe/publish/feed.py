@@ -13,7 +13,6 @@ import copy
 import datetime as dt
 import email.utils
 import hashlib
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from urllib.parse import quote
 from audiopipe import __version__
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
+from audiopipe.publish.credentials import SOURCE_TYPE
 from audiopipe.publish.guids import episode_guid, podcast_guid
 from audiopipe.publish.record import (
     EDITION_NAMES,
@@ -33,34 +33,19 @@ from audiopipe.publish.record import (
     disclosure,
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
-from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX
+from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX, clean, disclosed
 from audiopipe.tools.fsutil import atomic_open, read_json
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-MAX_DESCRIPTION_BYTES = 4000        # Apple's limit for description / itunes:summary; podcast:txt's too
-AI_CONTENT = "ai-content"           # podcast:txt's purpose for the disclosure that the voices are synthetic
+AI_CONTENT = "ai-content"
+"""podcast:txt's purpose for the disclosure that the voices are synthetic.  The namespace defines no purpose
+or value for it (a purpose is free-form, at most 128 characters): the value is the IPTC digital source type
+the content credentials carry, a term a machine can match; the sentence for people is in the description."""
 
 for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
     ET.register_namespace(_prefix, _uri)
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(text: str) -> str:
-    """Text XML 1.0 can carry: control characters removed."""
-    return _XML_INVALID.sub("", text)
-
-
-def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
-    """At most *limit* UTF-8 bytes, cut at a character boundary and marked with an ellipsis."""
-    text = clean(text)
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    cut = text.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", "ignore")
-    return cut.rstrip() + "…"
-
 
 def pub_date(date_iso: str, time_hhmm: str) -> str:
     day = dt.date.fromisoformat(date_iso)
@@ -168,7 +153,7 @@ def _item(record: EpisodeRecord, show: Show, served: Served, artwork_url: str, t
     if show.link or show.base_url:
         _sub(item, "link", show.link or show.base_url)
     description = ep.description or "; ".join(c.title for c in record.chapters) or ep.title
-    _sub(item, "description", truncate_bytes(description))   # escaped by ElementTree: HTML stays HTML
+    _sub(item, "description", disclosed(description, disclosure(show, record)))   # escaped: HTML stays HTML
     _sub(item, "pubDate", pub_date(ep.date, show.publish_time))
     _sub(item, "guid", record.guid or episode_guid(show.feed, slug), isPermaLink="false")
     _sub(item, "enclosure", url=served.url(show, ep.file), length=str(mp3.stat().st_size), type="audio/mpeg")
@@ -179,7 +164,7 @@ def _item(record: EpisodeRecord, show: Show, served: Served, artwork_url: str, t
     _sub(item, f"{{{ITUNES}}}episodeType", "full")
     _sub(item, f"{{{ITUNES}}}explicit", "true" if show.explicit else "false")
     _sub(item, f"{{{ITUNES}}}image", href=artwork_url)
-    _sub(item, f"{{{PODCAST}}}txt", truncate_bytes(disclosure(show, record)), purpose=AI_CONTENT)
+    _sub(item, f"{{{PODCAST}}}txt", SOURCE_TYPE, purpose=AI_CONTENT)
     if not transcripts:
         return item
     for name, mime, lang in TRANSCRIPTS:      # each language's cues first, then both (`mul`)
@@ -316,7 +301,7 @@ def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.
     _sub(channel, "title", title)
     _sub(channel, "link", show.link or show.base_url)
     _sub(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
-    _sub(channel, "description", truncate_bytes(description))
+    _sub(channel, "description", disclosed(description, disclosure(show)))
     _sub(channel, "language", BCP47[lang] if lang else BCP47.get(show.language, show.language))
     if show.copyright:
         _sub(channel, "copyright", show.copyright)
@@ -333,7 +318,7 @@ def channel_of(show: Show, lang: str | None, artwork_url: str, ordered: list[ET.
     _sub(channel, f"{{{ITUNES}}}type", "episodic")
     _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
     _sub(channel, f"{{{PODCAST}}}locked", "yes" if show.locked else "no", owner=show.owner_email)
-    _sub(channel, f"{{{PODCAST}}}txt", truncate_bytes(disclosure(show)), purpose=AI_CONTENT)
+    _sub(channel, f"{{{PODCAST}}}txt", SOURCE_TYPE, purpose=AI_CONTENT)
     image = _sub(channel, "image")
     _sub(image, "url", artwork_url)
     _sub(image, "title", title)                     # RSS: the image's title is the channel's

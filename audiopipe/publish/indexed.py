@@ -28,6 +28,22 @@ from audiopipe.publish.index import FeedIndex, Item, Written
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.tools.fsutil import atomic_open, identity
 
+_WRITER: str | None = None
+
+
+def writer_code() -> str:
+    """The digest of the modules that shape a kept item (in the index's header: a change to how items are
+    written, even under the same version number, writes every item again)."""
+    global _WRITER
+    if _WRITER is None:
+        from audiopipe import text
+        from audiopipe.publish import feed, guids, index, record
+        digest = hashlib.sha256()
+        for module in (feed, guids, index, record, text):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        _WRITER = digest.hexdigest()[:16]
+    return _WRITER
+
 
 def _disagreements(name: str, found: list[tuple[dt.datetime, int, str]]) -> list[str]:
     """Where a feed's episode numbers and dates disagree, from (date, number, title) of its numbered items:

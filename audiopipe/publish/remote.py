@@ -224,11 +224,33 @@ def _groups(send: list[Item]) -> list[list[Item]]:
     return list(groups.values())
 
 
+LOCKED_WAITS_S = (1.0, 2.0, 4.0)
+"""How long publishing waits before it sends again what a remote refused as locked (WebDAV's 423: a lock a
+killed upload left on the server lasts until the server notices), three times, before it gives up."""
+_LOCKED = re.compile(r"\b423\b|\blocked\b", re.IGNORECASE)
+
+
 def _send(group: list[Item], out_dir: Path, dest: str, outcome: Outcome, tick: Callable[[], object]) -> None:
+    """*group* sent by one rclone run; what a locked file kept back is sent again after a wait."""
     first = group[0]
     headers = ["--header-upload", f"Content-Type: {CONTENT_TYPES.get(first.local.suffix, 'application/octet-stream')}",
                "--header-upload", f"Cache-Control: {CACHE_CONTROL[first.kind]}"]
     by_name = {item.remote: item for item in group}
+    for wait in (*LOCKED_WAITS_S, None):
+        code, said = _send_once(by_name, out_dir, dest, headers, outcome, tick)
+        if code == 0 and not by_name:
+            return
+        if wait is None or not _LOCKED.search(_why(said, code)):
+            break
+        time.sleep(wait)
+    raise AudiopipeError(f"publish: {dest}: {_why(said, code)}; {len(outcome.sent)} file(s) were sent, "
+                         f"{len(by_name)} of this batch ({first.local.suffix}) and what follows were not: the remote "
+                         "feed is as it was; run `audiopipe publish` again to resume")
+
+
+def _send_once(by_name: dict[str, Item], out_dir: Path, dest: str, headers: list[str], outcome: Outcome,
+               tick: Callable[[], object]) -> tuple[int, str]:
+    """One rclone run over what *by_name* holds (each file it sent is taken out); its exit code and report."""
     proc = subprocess.Popen([rclone(), *RETRIES, "copy", "--no-check-dest", "--files-from-raw", "-", "-v", *headers,
                              str(out_dir), dest], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, errors="replace")
@@ -244,10 +266,7 @@ def _send(group: list[Item], out_dir: Path, dest: str, outcome: Outcome, tick: C
             outcome.sent.append(item)
             outcome.bytes_sent += item.local.stat().st_size
             tick()
-    if proc.wait() != 0 or by_name:
-        raise AudiopipeError(f"publish: {dest}: {_why(''.join(said), proc.returncode)}; {len(outcome.sent)} file(s) "
-                             f"were sent, {len(by_name)} of this batch ({first.local.suffix}) and what follows were "
-                             "not: the remote feed is as it was; run `audiopipe publish` again to resume")
+    return proc.wait(), "".join(said)
 
 
 def _prune(stale: list[str], dest: str) -> None:

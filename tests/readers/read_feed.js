@@ -14,6 +14,7 @@ process.stdout.write(JSON.stringify({
   txt: feed.podcastTxt || [],
   items: feed.items.map((item) => ({
     title: item.title,
+    description: item.description,
     enclosure: item.enclosure,
     alternates: item.alternativeEnclosures || [],
     transcripts: item.podcastTranscripts || [],
