@@ -123,6 +123,26 @@ def join_text(parts: list[str], lang: str) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|(?<=[。！？；])\s*|\n\s*\n")
 
 
+SIGN_OFF = r"\s[–—-]\s?[A-Z][\w&.]*(?:\s[A-Z][\w&.]*){0,3}"
+"""A byline or a source tag closing an English line: "… hire again. —Mei Tang", "… campus -TechNode CN"
+(the importer's items end at one; the lexicon drops one with ``bylines: drop``)."""
+_HEADLINE = re.compile(r"\s*(?P<head>[^\n]+?)[ \t]*\n\s*\n(?P<rest>.*\S.*)", re.S)
+_ENDED = re.compile(r"[.!?;:。！？；：…]['\"’”)）]*$")
+HEADLINE_MAX_WORDS = 20
+
+
+def headline_split(text: str) -> tuple[str, str] | None:
+    """A text that opens with a headline: a first paragraph of one line, at most 20 words (60 characters
+    of Chinese), that ends without a sentence's punctuation, then more text: (headline, the rest)."""
+    m = _HEADLINE.fullmatch(text)
+    if m is None or _ENDED.search(m["head"]):
+        return None
+    head = m["head"]
+    if len(head.split()) > HEADLINE_MAX_WORDS or len(HAN.findall(head)) > 3 * HEADLINE_MAX_WORDS:
+        return None
+    return head, m["rest"].strip()
+
+
 def split_sentences(text: str) -> list[str]:
     """Split at sentence ends (Latin and Chinese punctuation); joining the parts gives the text back."""
     parts: list[str] = []

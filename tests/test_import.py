@@ -142,6 +142,12 @@ def test_bylines_are_in_the_transcript_and_spoken_only_when_asked(tmp_path: Path
     assert [s["text"].endswith(("Lin Qiao", "Mei Tang", "Zhou Wen")) for s in segments] == [True] * 3
     spoken = [s["spoken_text"].endswith(("Lin Qiao", "Mei Tang", "Zhou Wen")) for s in segments]
     assert spoken == [bylines == "read"] * 3
+    # the English headlines are said first, alone (a take of their own), their source tags as the bylines
+    heads = [s["spoken_text"].split("\n\n")[0] for s in segments[:2]]
+    assert heads == (["Tencent's meeting app adds live translation", "Kr Space opens second Shanghai campus"]
+                     if bylines == "drop" else ["Tencent's meeting app adds live translation – Harbor News",
+                                                 "Kr Space opens second Shanghai campus -TechNode CN"])
+    assert "\n\n" not in segments[2]["spoken_text"]             # a Chinese headline over English: not said
     vtt = (out / "newsletter" / "transcript.vtt").read_text(encoding="utf-8")
     assert all(name in vtt for name in ("Lin", "Qiao", "Mei", "Tang", "Zhou", "Wen"))    # a cue may part them
 

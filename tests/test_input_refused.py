@@ -122,7 +122,8 @@ def test_import_splits_a_headline_from_the_paragraph_right_under_it(tmp_path: Pa
     assert text.count("  - title:") == 3                                   # three stories, not one
     for i in range(1, 4):
         assert f'  - title: "Port volumes rise in week {i}"' in text
-        assert f'    en: "Container traffic at the port rose for week {i}."' in text   # the headline is not spoken
+        # the headline is its own paragraph (said alone, a pause after it), never glued to the story's first line
+        assert f'    en: "Port volumes rise in week {i}\\n\\nContainer traffic at the port rose for week {i}."' in text
 
 
 

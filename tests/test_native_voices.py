@@ -160,7 +160,24 @@ def test_pinyin_words_are_found_by_syllable(word: str, syllables: list[str] | No
 def test_pinyin_names_get_mandarin_phonemes_and_english_words_keep_theirs() -> None:
     assert pinyin.phonemes("Huabei") == "hwˌɑbˈA"          # stress marks stand before the vowel, as Kokoro reads them
     assert pinyin.phonemes("Zhao") == "ʤˈW" and pinyin.phonemes("yuan") is not None
-    assert pinyin.phonemes("Tencent") is None and pinyin.phonemes("huabei") is None
+    assert pinyin.phonemes("Huawei") is not None and pinyin.phonemes("huabei") is None
+    assert pinyin.phonemes("Geely") is None               # espeak-ng's JEE-lee is right: not in the table
+
+
+@pytest.mark.parametrize("word", sorted(pinyin.BRANDS))
+def test_every_brand_reading_is_needed(word: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A brand of the table is what Kokoro is given, where espeak-ng (or the pinyin rule) would give it
+    something else."""
+    pytest.importorskip("onnxruntime", reason="the kokoro extra is not installed")
+    from audiopipe.engines.kokoro import KokoroEngine
+    from tests.conftest import make_engine
+    engine = make_engine("kokoro")
+    assert isinstance(engine, KokoroEngine)
+    reading = pinyin.BRANDS[word]
+    assert engine._english(f"{word} said.") == f"{reading} sˈɛd."
+    monkeypatch.delitem(pinyin.BRANDS, word)
+    plain = engine._english(f"{word} said.")
+    assert plain != f"{reading} sˈɛd.", f"{word}: it is read this way without the table; take it out"
     if pinyin.english_lexicon():                  # misaki's lexicon (the kokoro extra): English readings win
         assert pinyin.phonemes("Long") == pinyin.english_lexicon()["long"]
 

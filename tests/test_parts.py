@@ -98,3 +98,35 @@ def test_without_a_limit_a_segment_is_one_take(tmp_path: Path, capsys: pytest.Ca
     report = read_json(tmp_path / "out" / "long" / "report.json")
     pcm = ffmpeg.decode_file(tmp_path / "out" / "long" / report["segments"][0]["file"])
     assert np.abs(signal.to_float(pcm)).max() > 0.1
+
+
+def test_a_headline_is_a_first_line_without_a_sentence_end() -> None:
+    from audiopipe.text import headline_split
+    assert headline_split("Copper hits a six-month high\n\nCopper rose 2%. It fell later.") == \
+        ("Copper hits a six-month high", "Copper rose 2%. It fell later.")
+    assert headline_split("小米汽车交付量创新高\n\n小米十一月交付量创新高。") == \
+        ("小米汽车交付量创新高", "小米十一月交付量创新高。")
+    assert headline_split("Copper rose.\n\nIt fell later.") is None            # a sentence, not a headline
+    assert headline_split("Copper hits a high") is None                        # nothing after it
+    assert headline_split("A first line\nand a second\n\nbody.") is None       # not one line
+    assert headline_split(" ".join(["word"] * 21) + "\n\nbody.") is None       # too long for a headline
+
+
+@pytest.mark.e2e
+def test_a_headline_is_said_alone_with_a_headline_pause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The headline is a take of its own, never run into the story; the pause after it is the headline's
+    (0.65 s of silence in the MP3), longer than the pauses between the story's sentences."""
+    headline = "Copper hits a six-month high"
+    manifest = _episode(tmp_path, 0, f"{headline}\\n\\nCopper rose to 9,850 dollars a tonne in London. "
+                                    "Traders expect new grid spending to lift it further.")
+    log = _build(tmp_path, manifest, capsys)
+    assert "takes: 3 synthesized" in log                      # the headline, the English story, the Chinese
+    en = read_json(tmp_path / "out" / "long" / "report.json")["segments"][0]
+    assert en["spoken_text"].startswith(f"{headline}\n\nCopper rose to nine thousand")
+    assert [w["text"] for w in en["words"][:6]] == [*headline.split(), "Copper"]
+    audio = signal.to_float(ffmpeg.decode_file(tmp_path / "out" / "long" / en["file"]))
+    frame = WORK_RATE // 100              # the silences of 150 ms or more inside the segment, in 10 ms frames
+    quiet = [float(np.abs(audio[i:i + frame]).max()) < 0.01 for i in range(0, len(audio) - frame, frame)]
+    runs = [len(r) * 10 for r in "".join("q" if q else "s" for q in quiet).strip("q").split("s") if len(r) >= 15]
+    assert runs and abs(runs[0] - 650) <= 40, runs             # after the headline
+    assert all(r < 600 for r in runs[1:]), runs                # between the story's sentences: shorter

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from audiopipe import figures
-from audiopipe.config import yamlio
+from audiopipe.config import polyphones, yamlio
 from audiopipe.errors import AudiopipeError, InputError
-from audiopipe.text import HAN_CLASS, LANGS
+from audiopipe.text import HAN_CLASS, LANGS, SIGN_OFF
 
 
 class LexiconError(InputError):
@@ -66,14 +66,17 @@ class Rule:
 GLOSS = {"en": re.compile(f" ?[(（][{HAN_CLASS}][^()（）]*[)）]"),
          "zh": re.compile(r" ?[(（][A-Za-z][^()（）]*[)）]")}
 """A parenthesized gloss in the other language's script: "Lingkun (灵鲲)", "灵鲲（Lingkun）"."""
-BYLINE = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}[ \t]*$", re.M)
-"""A byline at the end of an English paragraph: "… hire again. —Mei Tang", "… target. – Lin Qiao"."""
+BYLINE = re.compile(SIGN_OFF + r"[ \t]*$", re.M)
+"""A byline or a source tag at the end of an English paragraph or headline: "… hire again. —Mei Tang",
+"… target. – Lin Qiao", "… Shanghai campus -TechNode CN"."""
 
 
 @dataclass(frozen=True)
 class Lexicon:
     rules: Mapping[str, tuple[Rule, ...]]
     numbers: bool = True
+    readings: Mapping[str, tuple[str, ...]] = field(default_factory=polyphones.house)
+    """Mandarin words and the syllables they are read with (the house list, then the show's `pinyin:`)."""
     drop_glosses: bool = False          # show.yaml `glosses: drop`: glosses are kept in the script only
     drop_bylines: bool = False          # show.yaml `bylines: drop`: a paragraph's byline is kept in the script only
 
@@ -167,6 +170,7 @@ def load_lexicon(path: Path | None) -> Lexicon:
     if not isinstance(numbers, bool):
         raise LexiconError(path, "numbers: must be true or false", line=data.line_of("numbers"))
     rules: dict[str, tuple[Rule, ...]] = {}
+    readings = polyphones.house()
     for lang in LANGS:
         entries = data.get(lang) or []
         if not isinstance(entries, list):
@@ -177,7 +181,11 @@ def load_lexicon(path: Path | None) -> Lexicon:
             if not isinstance(entry, yamlio.LineDict):
                 raise LexiconError(path, f"{lang}[{i}]: must be a mapping like {{match: CFETS, say: C F E T S}}",
                                    line=data.line_of(lang))
-            yamlio.check_keys(path, entry, ("match", "say", "regex"), where, LexiconError)
+            yamlio.check_keys(path, entry, ("match", "say", "regex", *(("pinyin",) if lang == "zh" else ())), where,
+                              LexiconError)
+            if "pinyin" in entry:
+                readings[_reading(path, entry, where)] = polyphones.parse(str(entry["pinyin"])) or ()
+                continue
             match, say = entry.get("match"), entry.get("say")
             if not isinstance(match, str) or not match or not isinstance(say, str):
                 raise LexiconError(path, f"{where}match/say: both must be text", line=entry.line)
@@ -198,7 +206,25 @@ def load_lexicon(path: Path | None) -> Lexicon:
                 say = say.replace("\\", "\\\\")
             out.append(Rule(pattern, say, f"{path}:{entry.line}: {where}", timed))
         rules[lang] = tuple(out)
-    return Lexicon(rules, numbers)
+    return Lexicon(rules, numbers, readings)
+
+
+def _reading(path: Path, entry: yamlio.LineDict, where: str) -> str:
+    """The word of a ``{match: 上调, pinyin: shang4 tiao2}`` entry, checked: Chinese characters only, one
+    syllable of numbered pinyin each."""
+    match, said = entry.get("match"), entry.get("pinyin")
+    syllables = polyphones.parse(said) if isinstance(said, str) else None
+    if not isinstance(match, str) or not match or HAN_ONLY.fullmatch(match) is None or "say" in entry or \
+            "regex" in entry:
+        raise LexiconError(path, f"{where}match: a reading needs a word of Chinese characters (and no say/regex), "
+                           "e.g. {match: 上调, pinyin: shang4 tiao2}", line=entry.line)
+    if syllables is None or len(syllables) != len(match):
+        raise LexiconError(path, f"{where}pinyin: {said!r} is not {len(match)} syllable(s) of numbered pinyin for "
+                           f"{match} (e.g. shang4 tiao2; 5 for the neutral tone)", line=entry.line_of("pinyin"))
+    return match
+
+
+HAN_ONLY = re.compile(f"[{HAN_CLASS}]+")
 
 
 NUMBER_READERS: dict[str, Callable[[str], str]] = {lang: partial(figures.read, lang=lang) for lang in LANGS}

@@ -33,6 +33,7 @@ class VoiceSettings:
     volume: int = 0    # percent
     voice_file: str = ""   # a file of voices (kokoro) as "path|content hash"
     other: str = ""        # the voice for stretches in the other language's script ("": the engine's default)
+    readings: str = ""     # Mandarin readings the text uses (kokoro: config/polyphones.relevant, "上调=shang4 tiao2")
 
     def other_voice(self, lang: str, default: str) -> str:
         """The voice that speaks a run in *lang*: this voice for its own language, else the other one."""
@@ -95,6 +96,8 @@ class Engine(abc.ABC):
 
     take_retries: int = 1
     """How often a take that fails its check (silent, cut short) is made again before the build stops."""
+    reads_pinyin = False
+    """Whether it takes Mandarin readings (VoiceSettings.readings) for the words its dictionary misreads."""
 
     def __init__(self, parallel: int = 1) -> None:
         self.parallel = max(1, parallel)

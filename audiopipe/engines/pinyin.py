@@ -94,8 +94,16 @@ def acronym(word: str) -> str | None:
     return english_lexicon().get(word)
 
 
+BRANDS = {"Tencent": "tˈɛnsˌɛnt", "Temu": "tˈimˌu", "Kweichow": "ɡwˈAʤˌO"}
+"""Chinese brands and names in English whose reading neither espeak-ng nor the pinyin rule gets: Tencent
+is TEN-sent (espeak: TEN-sunt, heard as "Tensin"), Temu TEE-moo (not the pinyin te-mu), Kweichow (of
+Kweichow Moutai, the old spelling of Guizhou) GWAY-joe."""
+
+
 def phonemes(word: str) -> str | None:
-    """Kokoro phonemes for a capitalized pinyin name, or None when *word* is not one."""
+    """Kokoro phonemes for a capitalized pinyin name or a brand of :data:`BRANDS`, or None otherwise."""
+    if word in BRANDS:
+        return BRANDS[word]
     if not _WORD.fullmatch(word):
         return None
     syllables = split(word)

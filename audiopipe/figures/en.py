@@ -200,6 +200,8 @@ RULES: list[Rule] = [
      lambda m: f"{w.decimal(m[1])} {SCALE_WORDS[m['s']]}"),
     (re.compile(r"\b(\d{1,2})([A-Z])\b"), lambda m: f"{w.cardinal(int(m[1]))} {m[2]}"),
     (re.compile(r"\b([A-Za-z]+)-?(\d{1,4})\b"), lambda m: f"{m[1]} {w.code_number(m[2])}"),
+    (re.compile(r"\b([A-Za-z]+)(\d{1,4})([A-Za-z]+)\b"), lambda m: f"{m[1]} {w.code_number(m[2])} {m[3]}"),   # B2B
+    (re.compile(r"\b(\d{1,4})(?=[A-Za-z]{2,}\b)"), lambda m: f"{w.cardinal(int(m[1]))} "),   # 36Kr, 16Pro
     (re.compile(rf"(?i:\b(?P<pre>{YEAR_BEFORE})|(?<=\w)(?P<pos>['’]s))\s+(?P<y1>{YEAR})\b(?![,.]\d)"
                 rf"(?:\s*(?P<sep>-|–|to|and|through|until|or)\s*(?P<y2>{YEAR})\b(?![,.]\d))?"),
      lambda m: _year_span(m) if m["pre"] else m["pos"] + " " + _year_span_bare(m)),

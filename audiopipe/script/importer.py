@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiopipe.config.yamlio import read_text_file
 from audiopipe.errors import AudiopipeError
-from audiopipe.text import HAN, LANGS, dominant_lang, join_text
+from audiopipe.text import HAN, LANGS, SIGN_OFF, dominant_lang, join_text
 
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                         "september", "october", "november", "december"], start=1)}
@@ -36,7 +36,7 @@ SECTION = re.compile(r"^(?:【[^】]{1,12}】|\[[^\]]{1,20}\]|[A-Z][A-Z &/-]{2,3
 HEADING_MD = re.compile(r"^#{1,6}\s+(.+)$")
 BYLINE_END = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}$")
 """A line that ends an item with its byline: "… hire again. —Mei Tang"."""
-SOURCE_TAG = re.compile(r"\s[–—-]\s?[A-Z][\w&.]*(?:\s[A-Z][\w&.]*){0,3}$")
+SOURCE_TAG = re.compile(SIGN_OFF + "$")
 """A headline's trailing source tag: "… campus -TechNode CN", "… app – SCMP"."""
 META = re.compile(r"^(title|标题|题目|date|日期)\s*[:：]\s*(.+)$", re.I)
 FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
@@ -256,10 +256,15 @@ def to_yaml(imp: Imported, today: dt.date | None = None) -> str:
     if len(spoken) == 1:
         out.append(f"order: [{spoken[0]}]  # only {spoken[0]} paragraphs are spoken (the other language is "
                    "in headlines only)")
+    said = _spoken_headlines(imp) if "en" in spoken else {}
+    if said:
+        out.append("# An English headline is also spoken, as the first paragraph of its story: a pause follows it.")
     if imp.bilingual:
         out.append("stories:")
-        for block in imp.blocks:
+        for number, block in enumerate(imp.blocks):
             texts = {lang: join_text([t for la, t in block.paragraphs if la == lang], lang) for lang in LANGS}
+            if number in said:
+                texts["en"] = f"{said[number]}\n\n{texts['en']}"
             first = True
             if block.titles:
                 out.append(f"  - title: {_q(' / '.join(block.titles))}")
@@ -271,16 +276,24 @@ def to_yaml(imp: Imported, today: dt.date | None = None) -> str:
         out.append("# Some stretches are in one language only, so this is a free script: paragraphs are")
         out.append("# split by script, and each `## headline` starts a chapter.")
         out.append("script: |")
-        for block in imp.blocks:
+        for number, block in enumerate(imp.blocks):
             if block.titles:
                 out.append(f"  ## {' / '.join(block.titles)}")
                 out.append("")
+            if number in said:
+                out += [f"  {said[number]}", ""]
             for _, text in block.paragraphs:
                 out.append(f"  {text}")
                 out.append("")
         while out[-1] == "":
             out.pop()
     return "\n".join(out) + "\n"
+
+
+def _spoken_headlines(imp: Imported) -> dict[int, str]:
+    """The English headline of each block with English paragraphs (by block number): said before them."""
+    return {number: title for number, block in enumerate(imp.blocks)
+            for title in block.titles[:1] if dominant_lang(title) == "en" and "en" in block.langs()}
 
 
 def checked_yaml(imported: Imported, source: Path, target: Path) -> str:

@@ -33,13 +33,16 @@ def default_cache_dir() -> Path:
 
 
 def take_key(settings: VoiceSettings, engine_version: str, text: str) -> str:
-    chosen = {k: v for k, v in asdict(settings).items() if k != "other" or v}   # keys made before `other` stay
+    chosen = {k: v for k, v in asdict(settings).items()       # keys made before `other` and `readings` stay
+              if k not in ("other", "readings") or v}
     fields = {"format": CACHE_FORMAT, "rate_hz": WORK_RATE, "engine_version": engine_version,
               **chosen, "text": text}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 
+HEADLINE_PAUSE_MS = 650
+"""The pause after a headline spoken before its story (a paragraph's pause, longer than a sentence's)."""
 JOIN_PAUSE_MS = (300, 700)
 """The pause between two sentence groups of one segment (synth.run.join): the voice's own (the silence
 after the one and before the other) kept within these bounds, as between sentences inside a take."""

@@ -10,12 +10,13 @@ from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
 from audiopipe.config.voices import VoiceProfile
 from audiopipe.engines import AUTO, Engines, VoiceSettings
+from audiopipe.engines.mandarin import relevant
 from audiopipe.errors import AudiopipeError, EngineError
 from audiopipe.script.segments import Segment
 from audiopipe.synth.cache import joined_key, take_key
 from audiopipe.synth.override import Override as Override  # a reviewer's choice: its own light module
 from audiopipe.synth.timing import DEFAULT_UNITS_PER_MIN, rate_factor, speed_to_rate, units
-from audiopipe.text import split_sentences, spoken_text
+from audiopipe.text import headline_split, split_sentences, spoken_text
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Job:
     backup: Job | None = None        # --fallback: the same segment by the fallback engine
     spans: tuple[tuple[str, str], ...] = ()   # (script words, spoken words): what the lexicon made of what
     parts: tuple[Job, ...] = ()      # a long segment: its takes, one per sentence group (synth.run joins them)
+    headline: bool = False           # its first part is a headline: a headline's pause follows it
 
     @property
     def part_keys(self) -> tuple[str, ...]:
@@ -60,18 +62,30 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
             profile = dataclasses.replace(profile, rate=override.rate)
         asked = override.engine or engine_override or profile.engine
         engine_name = engines.resolve(asked)
-        spans = (lexicon or EMPTY_LEXICON).spans(spoken_text(seg.text), seg.lang)
+        spans = _spans(lexicon or EMPTY_LEXICON, seg)
         text = "".join(spoken for _, spoken in spans)
         other = _other_profile(seg, profiles, hosts)
-        job = _job(seg, profile, engines, engine_name, text, speed, checked, log, take_max_s, other)
+        readings = relevant((lexicon or EMPTY_LEXICON).readings, text)
+        job = _job(seg, profile, engines, engine_name, text, speed, checked, log, take_max_s, other, readings)
         job = dataclasses.replace(job, spans=spans)
         if asked == AUTO and engines.auto_offline is not None:
             job = dataclasses.replace(job, by_fallback=True)
         if fallback_engine is not None and fallback_engine != engine_name:
-            backup = _job(seg, profile, engines, fallback_engine, text, speed, checked, log, take_max_s, other)
+            backup = _job(seg, profile, engines, fallback_engine, text, speed, checked, log, take_max_s, other,
+                          readings)
             job = dataclasses.replace(job, backup=dataclasses.replace(backup, by_fallback=True, spans=spans))
         jobs.append(job)
     return jobs
+
+
+def _spans(lexicon: Lexicon, seg: Segment) -> tuple[tuple[str, str], ...]:
+    """What the lexicon makes of the segment's text (whitespace collapsed), a headline kept apart by its
+    blank line (a take of its own: :func:`_job`)."""
+    head = headline_split(seg.text)
+    if head is None:
+        return lexicon.spans(spoken_text(seg.text), seg.lang)
+    return (*lexicon.spans(spoken_text(head[0]), seg.lang), ("\n\n", "\n\n"),
+            *lexicon.spans(spoken_text(head[1]), seg.lang))
 
 
 def _other_profile(seg: Segment, profiles: Mapping[str, VoiceProfile],
@@ -106,9 +120,10 @@ def sentence_groups(text: str, lang: str, rate: int, max_s: float) -> list[str]:
 
 def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str, text: str, speed: float,
          checked: set[tuple[str, str]], log: Callable[[str], None], take_max_s: float,
-         other: VoiceProfile | None = None) -> Job:
+         other: VoiceProfile | None = None, readings: str = "") -> Job:
     """One segment's job on *engine_name* (in parts when its text runs past *take_max_s*); its voice
-    and the voice of the other language's stretches are checked once per run."""
+    and the voice of the other language's stretches are checked once per run; an engine that reads
+    pinyin gets the Mandarin *readings* the text uses (in the take's key)."""
     engine = engines.get(engine_name)
     voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
     rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
@@ -119,6 +134,8 @@ def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str
                              voice_file=profile.voice_file)      # as the engine maps it (kokoro's fallback)
     if theirs.voice != engine.default_voice(other_lang):
         settings = dataclasses.replace(settings, other=theirs.voice)
+    if readings and engine.reads_pinyin:
+        settings = dataclasses.replace(settings, readings=readings)
     named = profile if profile.other.get(engine_name) else other or profile
     for checking, owner in ((settings, profile), (theirs if settings.other else settings, named)):
         if checking.voice and (engine_name, checking.voice) not in checked:
@@ -133,8 +150,11 @@ def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str
             checked.add(("note", note))
             log(f"note: {note}")
     version = engine.version()
-    groups = sentence_groups(text, seg.lang, settings.rate, take_max_s)
+    head = headline_split(text)          # a headline is a take of its own, a headline's pause after it
+    groups = sentence_groups(head[1] if head else text, seg.lang, settings.rate, take_max_s)
+    groups = [head[0], *groups] if head else groups
     if len(groups) < 2:
         return Job(seg, settings, text, take_key(settings, version, text))
     parts = tuple(Job(seg, settings, group, take_key(settings, version, group)) for group in groups)
-    return Job(seg, settings, text, joined_key(tuple(p.key for p in parts)), parts=parts)
+    return Job(seg, settings, text, joined_key(tuple(p.key for p in parts) + (("headline",) if head else ())),
+               parts=parts, headline=bool(head))

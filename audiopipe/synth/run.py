@@ -16,7 +16,7 @@ from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import Samples
 from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
-from audiopipe.synth.cache import JOIN_PAUSE_MS, TakeCache, TakeInfo, joined_key
+from audiopipe.synth.cache import HEADLINE_PAUSE_MS, JOIN_PAUSE_MS, TakeCache, TakeInfo, joined_key
 from audiopipe.synth.plan import Job
 from audiopipe.synth.timing import Calibration
 from audiopipe.text import chunk_text
@@ -251,7 +251,7 @@ def join(job: Job, parts: Sequence[Result], cache: TakeCache) -> Result:
     lo, hi = (ms * WORK_RATE // 1000 for ms in JOIN_PAUSE_MS)
     for i in range(1, len(parts)):
         trail, lead = edges[i - 1][1], edges[i][0]
-        pause = min(max(trail + lead, lo), hi)
+        pause = min(max(trail + lead, lo), hi) if i > 1 or not job.headline else HEADLINE_PAUSE_MS * WORK_RATE // 1000
         kept_trail = min(trail, pause // 2)
         kept_lead = min(lead, pause - kept_trail)
         cut[i - 1][1] = len(audio[i - 1]) - (trail - kept_trail)
