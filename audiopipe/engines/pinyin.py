@@ -116,3 +116,15 @@ def phonemes(word: str) -> str | None:
     sounds = [SYLLABLES[s] for s in syllables]
     marks = ["ˌ"] * (len(sounds) - 1) + ["ˈ"]          # Kokoro marks stress just before the vowel
     return "".join(_VOWEL.sub(mark + r"\g<0>", sound, count=1) for sound, mark in zip(sounds, marks))
+
+
+READING_RULES = 2
+"""The version of how audiopipe turns text into Kokoro's phonemes (these rules, the brands, the Mandarin
+readings, the sentence ends): in Kokoro's engine version, so a take made by older rules is made again."""
+_DOTTED = re.compile(r"\b((?:[A-Z]\.){2,})(?=\s+[a-z0-9]|[,;:])")
+
+
+def undotted(text: str) -> str:
+    """Initials inside a sentence without their dots ("U.S. dollars" -> "US dollars"): each dot would be a
+    clause's end to the voice, a pause and a fall in pitch between two letters; at a sentence's end they stay."""
+    return _DOTTED.sub(lambda m: m[1].replace(".", ""), text)

@@ -138,6 +138,8 @@ RULES: list[Rule] = [
     (re.compile(r"(?<!\d)(\d{4})\s*([-–~至到])\s*(\d{4})(?=年|财年)"),
      lambda m: digits(m[1]) + ("至" if m[2] == "至" else "到") + digits(m[3])),
     (re.compile(r"(?<!\d)(\d{4})(?=年|财年)"), lambda m: digits(m[1])),
+    (re.compile(r"(?<![\d.])(\d{1,2})\s*[-–—~～至到]\s*(\d{1,2})(?=月)"),        # 1—8月: January to August
+     lambda m: f"{ordinal(int(m[1]))}至{ordinal(int(m[2]))}"),
     (re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})([日号])"), lambda m: f"{ordinal(int(m[1]))}月{ordinal(int(m[2]))}{m[3]}"),
     (re.compile(r"(?<!\d)(\d{1,2})(?=月)"), lambda m: ordinal(int(m[1]))),
     (re.compile(r"(?<![\d.])(\d{1,2})(?=[日号])"), lambda m: ordinal(int(m[1]))),
@@ -158,7 +160,7 @@ RULES: list[Rule] = [
      + ("元人民币" if m["code"] in ("CNY", "RMB") else CURRENCIES[m["code"]])),
     (re.compile(r"(?<!\d)(\d{1,3})/(\d{1,3})(?![\d/])"), lambda m: integer(int(m[2])) + "分之" + integer(int(m[1]))),
     (re.compile(r"第(\d+)"), lambda m: "第" + ordinal(int(m[1]))),
-    (re.compile(rf"(?<![0-9A-Za-z.])({NUM})\s*[-–~]\s*({NUM})(?![\d.])"), lambda m: decimal(m[1]) + "到" + decimal(m[2])),
+    (re.compile(rf"(?<![0-9A-Za-z.])({NUM})\s*[-–—~～]\s*({NUM})(?![\d.])"), lambda m: decimal(m[1]) + "到" + decimal(m[2])),
     (re.compile(rf"(?<![0-9.])(?:(?<![A-Za-z])(?P<sign>[-−](?=\d)))?(?P<n>{NUM})(?![\d.])(?=(?P<after>.?))", re.S),
      _count),
     (re.compile(r"\d"), lambda m: DIGITS[int(m.group(0))]),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiopipe.config.yamlio import read_text_file
 from audiopipe.errors import AudiopipeError
-from audiopipe.text import HAN, LANGS, SIGN_OFF, dominant_lang, join_text
+from audiopipe.text import HAN, LANGS, SIGN_OFF, SOURCE_NOTE, dominant_lang, join_text
 
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                         "september", "october", "november", "december"], start=1)}
@@ -36,6 +36,8 @@ SECTION = re.compile(r"^(?:【[^】]{1,12}】|\[[^\]]{1,20}\]|[A-Z][A-Z &/-]{2,3
 HEADING_MD = re.compile(r"^#{1,6}\s+(.+)$")
 BYLINE_END = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}$")
 """A line that ends an item with its byline: "… hire again. —Mei Tang"."""
+ITEM_END = re.compile(f"(?:{BYLINE_END.pattern}|{SOURCE_NOTE}$)")
+"""A paragraph that closes a newsletter's item: its byline, or its source in parentheses ("(Reuters $)")."""
 SOURCE_TAG = re.compile(SIGN_OFF + "$")
 """A headline's trailing source tag: "… campus -TechNode CN", "… app – SCMP"."""
 META = re.compile(r"^(title|标题|题目|date|日期)\s*[:：]\s*(.+)$", re.I)
@@ -47,6 +49,8 @@ FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (
 class Block:
     titles: list[str] = field(default_factory=list)
     paragraphs: list[tuple[str, str]] = field(default_factory=list)   # (lang, text)
+    closed: bool = False         # its last paragraph closed a newsletter's item: what follows is another story
+    named: bool = False          # its title was taken from its first words (the item had no headline)
 
     def langs(self) -> set[str]:
         return {lang for lang, _ in self.paragraphs}
@@ -112,7 +116,7 @@ def _headline_over_text(line: str, following: str) -> bool:
 
 
 def _is_headline(text: str, lang: str | None) -> bool:
-    if "\n" in text:
+    if "\n" in text or re.search(SOURCE_NOTE + "$", text):     # a sentence and its source: an item
         return False
     if lang == "zh":
         return len(text) <= 30 and not re.search(r"[。！？；：.!?;]$", text)
@@ -224,12 +228,29 @@ def _blocks(items: list[tuple[int, str]]) -> tuple[str | None, dt.date | None, l
             blocks[-1].titles.append(headline)
             continue
         seen_content = True
+        if blocks[-1].closed:
+            blocks.append(Block())
         blocks[-1].paragraphs.append((lang, item))
+        blocks[-1].closed = bool(ITEM_END.search(item))
     blocks = [b for b in blocks if b.paragraphs or b.titles]
+    if sum(bool(b.paragraphs) for b in blocks) > 1 and any(b.closed for b in blocks):
+        for b in blocks:                # a digest's items without a headline: titled by their first words
+            if b.paragraphs and not b.titles:
+                b.titles, b.named = [_first_words(b.paragraphs[0][1])], True
     for b in blocks:
         if b.titles and not b.paragraphs:
             dropped.append((0, "headline without text", " / ".join(b.titles)))
     return title, date, [b for b in blocks if b.paragraphs], dropped
+
+
+def _first_words(text: str, words: int = 8) -> str:
+    """A chapter title from a paragraph: its first sentence, or its first *words* words and an ellipsis
+    (Chinese: its first 16 characters)."""
+    sentence = re.split(r"(?<=[.!?])\s+|(?<=[。！？])", text.strip(), maxsplit=1)[0]
+    if dominant_lang(sentence) == "zh":
+        return sentence if len(sentence) <= 16 else sentence[:16] + "…"
+    parts = sentence.split()
+    return sentence.rstrip(".") if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:—-") + "…"
 
 
 def _q(text: str) -> str:
@@ -292,7 +313,7 @@ def to_yaml(imp: Imported, today: dt.date | None = None) -> str:
 
 def _spoken_headlines(imp: Imported) -> dict[int, str]:
     """The English headline of each block with English paragraphs (by block number): said before them."""
-    return {number: title for number, block in enumerate(imp.blocks)
+    return {number: title for number, block in enumerate(imp.blocks) if not block.named
             for title in block.titles[:1] if dominant_lang(title) == "en" and "en" in block.langs()}
 
 
