@@ -181,3 +181,20 @@ def test_a_digest_of_numbered_items_closed_by_their_sources_is_one_story_per_ite
     assert drop.apply("It expects to hire 800 people. (Coastal Daily)", "en") == \
         "It expects to hire eight hundred people."
     assert drop.apply("Orders rose (slightly) this week.", "en") == "Orders rose (slightly) this week."
+
+
+def test_a_chinese_morning_brief_has_a_story_per_headline(tmp_path: Path) -> None:
+    """Chinese headlines of news length (a colon, a comma, up to 40 characters) right over their paragraph:
+    each starts a story; two lines of one wrapped paragraph (the same width) stay one paragraph."""
+    script = write(tmp_path / "brief.txt", "港口早报\n\n"
+                   "港务集团：集装箱吞吐量连续第三周上升，出口商赶在节前发货\n"
+                   "港务集团周二表示，本周集装箱吞吐量比上周增长百分之四，为连续第三周上升，多家出口商赶在节日前把订单发出。\n\n"
+                   "北部新电池工厂开工，预计招聘八百人\n"
+                   "一家电池制造商表示，将在北部新区建设工厂，明年投产后预计招聘八百名员工。（海港日报）\n\n"
+                   "渡轮公司合并后的第一周，两条航线的\n"
+                   "班次都没有变化，票价也保持不变。\n")
+    imported = parse(script)
+    assert [b.titles for b in imported.blocks] == [["港务集团：集装箱吞吐量连续第三周上升，出口商赶在节前发货"],
+                                                   ["北部新电池工厂开工，预计招聘八百人"], []][:len(imported.blocks)]
+    assert len(imported.blocks) == 2 and imported.blocks[1].paragraphs[-1][1].endswith(
+        "渡轮公司合并后的第一周，两条航线的班次都没有变化，票价也保持不变。")

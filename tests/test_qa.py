@@ -231,3 +231,11 @@ def test_scoring_is_tone_aware_and_forgives_homophones() -> None:
     assert s["cer"] == pytest.approx(1 / 6, abs=0.01) and s["syllable_er"] == 0.0
     # a wrong tone is a syllable error
     assert asr.score("zh", "买", "卖")["syllable_er"] == 1.0
+
+
+def test_the_recognizer_s_spelling_of_a_compound_is_not_an_error() -> None:
+    from audiopipe.review.asr import english_words, score
+    assert english_words("Baidu's answer to ChatGPT and eSports") == ["baidu's", "answer", "to", "chat", "gpt",
+                                                                     "and", "e", "sports"]
+    assert score("en", "Baidu's answer to ChatGPT, in e-sports.", "Baidu's answer to chat GPT in eSports")["wer"] == 0
+    assert score("en", "Baidu's answer to ChatGPT.", "Baidu's answer to chat, GBT.")["wer"] > 0     # a real slip

@@ -94,10 +94,10 @@ def acronym(word: str) -> str | None:
     return english_lexicon().get(word)
 
 
-BRANDS = {"Tencent": "tˈɛnsˌɛnt", "Temu": "tˈimˌu", "Kweichow": "ɡwˈAʤˌO"}
+BRANDS = {"Tencent": "tˈɛnsˌɛnt", "Temu": "tˈimˌu", "Kweichow": "ɡwˈAʤˌO", "Shein": "ʃˈiɪn"}
 """Chinese brands and names in English whose reading neither espeak-ng nor the pinyin rule gets: Tencent
 is TEN-sent (espeak: TEN-sunt, heard as "Tensin"), Temu TEE-moo (not the pinyin te-mu), Kweichow (of
-Kweichow Moutai, the old spelling of Guizhou) GWAY-joe."""
+Kweichow Moutai, the old spelling of Guizhou) GWAY-joe, Shein SHE-in (heard as "Shane" in a real digest)."""
 
 
 def phonemes(word: str) -> str | None:

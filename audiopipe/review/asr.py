@@ -107,7 +107,9 @@ def error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
 
 
 def english_words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    """The words of *text* for scoring, a compound split where its case changes ("ChatGPT" and "chat GPT",
+    "eSports" and "e-sports" are the same words: the recognizer's spelling is not the voice's error)."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", unicodedata.normalize("NFKC", text)).lower().replace("’", "'")
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)
 
 

@@ -109,8 +109,9 @@ def _headline_over_text(line: str, following: str) -> bool:
     lang = dominant_lang(line)
     if not following or lang is None or not _is_headline(line, lang) or BULLET.match(following):
         return False
-    if lang == "zh":           # a wrapped Chinese line runs on mid-clause, after a comma or near full width
-        return len(line) <= 20 and "，" not in line and "、" not in line
+    if lang == "zh":           # a wrapped Chinese line runs on mid-clause, after a comma or near full width;
+        # a headline is short and plain, or its paragraph is a line much longer than it (not the same width)
+        return (len(line) <= 20 and "，" not in line and "、" not in line) or len(following) >= len(line) + 10
     starts_sentence = following[:1].isupper() or bool(HAN.match(following[:1])) or following[:1].isdigit()
     return starts_sentence and not re.search(r"\b(and|or|the|a|an|of|to|in|on|at|for|with|by|from)$", line, re.I)
 
@@ -119,7 +120,7 @@ def _is_headline(text: str, lang: str | None) -> bool:
     if "\n" in text or re.search(SOURCE_NOTE + "$", text):     # a sentence and its source: an item
         return False
     if lang == "zh":
-        return len(text) <= 30 and not re.search(r"[。！？；：.!?;]$", text)
+        return len(text) <= 40 and not re.search(r"[。！？；：.!?;]$", text)
     return len(text) <= 90 and not re.search(r"[.!?;:,…\"”]$", text) and len(text.split()) <= 14
 
 
