@@ -239,3 +239,21 @@ def test_the_recognizer_s_spelling_of_a_compound_is_not_an_error() -> None:
                                                                      "and", "e", "sports"]
     assert score("en", "Baidu's answer to ChatGPT, in e-sports.", "Baidu's answer to chat GPT in eSports")["wer"] == 0
     assert score("en", "Baidu's answer to ChatGPT.", "Baidu's answer to chat, GBT.")["wer"] > 0     # a real slip
+
+
+def test_a_piece_whisper_hears_in_a_loop_is_heard_again_with_repeats_held_back() -> None:
+    """A real bulletin's segment was heard as "巴 巴 巴 …" to the end (syllable error 89%: QA failed a good
+    take); the piece is transcribed once more with a repetition penalty, still without sampling."""
+    from types import SimpleNamespace
+
+    from audiopipe.review.asr import looped, transcribe_pieces
+    assert looped("华为 巴 巴 巴 巴 巴 巴 巴 巴 巴") and looped("哈哈哈哈哈哈哈哈") and not looped("the the market")
+    calls: list[dict[str, object]] = []
+
+    class Heard:
+        def transcribe(self, piece: object, **options: object) -> tuple[list[SimpleNamespace], None]:
+            calls.append(options)
+            said = "八系列 巴 巴 巴 巴 巴 巴 巴 巴" if len(calls) == 1 else "八系列手机"
+            return [SimpleNamespace(text=said)], None
+    assert transcribe_pieces(Heard(), np.zeros(16000, np.float32), "zh") == "八系列手机"
+    assert len(calls) == 2 and calls[1]["temperature"] == 0.0 and calls[1]["no_repeat_ngram_size"] == 4

@@ -155,13 +155,26 @@ def pieces_at_pauses(samples: Any, rate: int) -> list[Any]:
     return out
 
 
+def looped(text: str) -> bool:
+    """Whether Whisper went round in a loop (one token said eight times or more in a row: "巴 巴 巴 …"),
+    which says nothing about the voice."""
+    return re.search(r"(\S{1,12}?)(?:[\s,，、]*\1){7,}", text) is not None
+
+
 def transcribe_pieces(model: Any, samples: Any, lang: str) -> str:
-    """What Whisper (a faster-whisper model) hears in *samples* (16 kHz), piece by piece."""
+    """What Whisper (a faster-whisper model) hears in *samples* (16 kHz), piece by piece; a piece it heard
+    in a loop is heard again with repeats held back (deterministic: still no sampling)."""
     texts = []
     for piece in pieces_at_pauses(samples, 16000):     # Whisper hears 30 s at a time
         segments, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
                                        condition_on_previous_text=False, without_timestamps=True)
-        texts.append("".join(s.text for s in segments).strip())
+        text = "".join(s.text for s in segments).strip()
+        if looped(text):
+            segments, _ = model.transcribe(piece, language=lang, beam_size=1, temperature=0.0,
+                                           condition_on_previous_text=False, without_timestamps=True,
+                                           repetition_penalty=1.3, no_repeat_ngram_size=4)
+            text = "".join(s.text for s in segments).strip()
+        texts.append(text)
     return ("" if lang == "zh" else " ").join(t for t in texts if t)
 
 
