@@ -15,7 +15,7 @@ OUT    ?= output
 # CPU hog: 330 s -> 288 s, the three workers ending within 2 s of each other).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
-.PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster
+.PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster docs
 
 # Installs go through uv (from PyPI, into the venv) when it can be had: it installs the kokoro
 # extra in about 8 s where pip takes about 47 s (measured on a fresh clone here); pip is the fallback.
@@ -92,6 +92,10 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+# The reference in docs/ as a site in site/ (mkdocs, strict: a broken link or anchor is an error).
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP) $(RUN_STAMP) voices
 	$(BIN)/python bench/run.py

@@ -1,7 +1,7 @@
 """Text normalizers measured on the golden readings corpus (tests/data/readings/*.tsv).
 
 Run it with the Python of an environment that has the candidates installed (they are not
-audiopipe's dependencies; see the README's "Figures" section for the environment):
+audiopipe's dependencies; see "Figures" in docs/pronunciation.md for the environment):
 
     python bench/normalizers.py
 

@@ -5,7 +5,7 @@
 For every Kokoro voice (the native ones of the installed voice pack in the language they speak, the
 five Japanese-trained ones in both), it synthesizes the spoken text of each segment of the episodes
 (by default the demo and two dense-figure ones; pass a script of your own that none of our files
-contain to measure as the README's table does), transcribes every take with the project's recognizer
+contain to measure as the table in docs/voices.md does), transcribes every take with the project's recognizer
 (Whisper base, in pieces cut at pauses, as `audiopipe qa --asr` hears it) and scores it against the
 script's text with its figures read out: English word error rate, Mandarin tone-aware pinyin
 syllable error rate.  espeak is measured alongside as the floor.  Every take's speech length goes into

