@@ -241,11 +241,8 @@ def _print_findings(findings: Sequence[Finding]) -> None:
 
 
 def _episode_folder(slug: str, out: Path) -> Path:
-    folder = Path(slug) if Path(slug).is_dir() and (Path(slug) / "report.json").is_file() else out / slug
-    if not (folder / "report.json").is_file():
-        raise AudiopipeError(f"{folder}: no built episode here (no report.json); build it first with "
-                             f"`audiopipe build episodes/{Path(slug).name}.yaml`")
-    return folder
+    from audiopipe.publish.record import episode_folder
+    return episode_folder(slug, out)
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import MasterStore
 from audiopipe.publish import credentials, editions
 from audiopipe.publish import episode as publish
-from audiopipe.publish.record import BuildInfo, EpisodeRecord, RecordedOptions, make_record
+from audiopipe.publish.record import QA_FILE, BuildInfo, EpisodeRecord, RecordedOptions, make_record
 from audiopipe.review import figures as figures_check
 from audiopipe.review import measured, retakes
 from audiopipe.review.findings import Finding
@@ -289,7 +289,7 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
 def write_record(folder: Path, record: EpisodeRecord) -> None:
     """The sidecars and report.json; the last QA's verdict (of the build before) goes, so that a build
     without QA is never published on an older pass."""
-    (folder / "qa.json").unlink(missing_ok=True)
+    (folder / QA_FILE).unlink(missing_ok=True)
     publish.write_sidecars(folder, record)
     record.write(folder)
 

@@ -27,7 +27,21 @@ if TYPE_CHECKING:           # what a build hands make_record: a record read back
 SCHEMA = 2
 """Version of report.json's layout (1: before the records; 2: adds ``schema`` and ``build.options``)."""
 FILE = "report.json"
+QA_FILE = "qa.json"
+REVIEW_FILE = "review.json"
+"""The episode folder's records, named here only: the build's, QA's verdict (review/qarecord) and the
+reviewer's (review/verdicts); published/published.json is publish/feed's."""
 
+
+
+def episode_folder(slug: str, out: Path) -> Path:
+    """The built episode *slug* of the output folder *out* (or *slug* itself, an episode folder's path);
+    one line when there is none."""
+    folder = Path(slug) if Path(slug).is_dir() and (Path(slug) / FILE).is_file() else out / slug
+    if not (folder / FILE).is_file():
+        raise AudiopipeError(f"{folder}: no built episode here (no {FILE}); build it first with "
+                             f"`audiopipe build episodes/{Path(slug).name}.yaml`")
+    return folder
 
 @dataclass(frozen=True)
 class SegmentRecord:

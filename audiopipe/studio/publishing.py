@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiopipe.errors import AudiopipeError
+from audiopipe.publish.record import FILE as RECORD_FILE
 
 if TYPE_CHECKING:
     from audiopipe.config.show import Show
@@ -117,7 +118,7 @@ def publish_show(out_dir: Path, show: Any, dest: str, dry_run: bool = False, pru
     from audiopipe.progress import Progress
     from audiopipe.publish import remote
     from audiopipe.review.release import refresh_feed
-    if not any(out_dir.glob("*/report.json")):
+    if not any(out_dir.glob(f"*/{RECORD_FILE}")):
         raise AudiopipeError(f"publish: {out_dir} holds no built episode; give --out the folder you build into "
                              "(nothing was sent)")
     if show.base_url and refresh:
@@ -189,7 +190,7 @@ def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]
     if proved is None:
         stamp.forget(folder)                    # until this build ends well, no stamp holds
         return False
-    episode = json.loads((folder / "report.json").read_text(encoding="utf-8"))["episode"]
+    episode = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))["episode"]
     print(built_line(folder / episode["file"], episode["duration_ms"], episode["loudness_lufs"],
                      episode["true_peak_dbtp"], time.perf_counter() - started, "unchanged"))
     _say(f"unchanged: the inputs, choices and audiopipe are those of the last build, and its {proved} files are as "

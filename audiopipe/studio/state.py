@@ -10,6 +10,7 @@ from audiopipe.config.show import Show, load_show
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions, Choices
 from audiopipe.pipeline import load
+from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import release as release_gate
 from audiopipe.review import retakes, verdicts
@@ -21,14 +22,14 @@ from audiopipe.synth.override import Override
 
 def episodes(out_dir: Path, only: list[str] | None = None) -> list[str]:
     """The built episodes of *out_dir* (folders with a report.json), or those of *only* among them."""
-    found = sorted(p.parent.name for p in Path(out_dir).glob("*/report.json"))
+    found = sorted(p.parent.name for p in Path(out_dir).glob(f"*/{RECORD_FILE}"))
     return [s for s in found if only is None or s in only]
 
 
 def stamp(folder: Path) -> str:
     """Changes whenever the episode is rebuilt or its review changes (the page's reload prompt)."""
     parts = []
-    for name in ("report.json", verdicts.FILE):
+    for name in (RECORD_FILE, verdicts.FILE):
         try:
             st = (folder / name).stat()
             parts.append(f"{st.st_mtime_ns}-{st.st_size}")
