@@ -57,9 +57,10 @@ def _add_build(sub: Any) -> None:
     build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
     build.add_argument("--quiet", action="store_true", help="no progress display")
-    build.add_argument("--engine", metavar="NAME", help="use this engine for every segment: espeak, edge, "
-                       "or auto (edge when its service answers, else espeak with a warning); default: each "
-                       "voice profile's engine")
+    build.add_argument("--engine", metavar="NAME", help="use this engine for every segment: kokoro, espeak, "
+                       "edge, offline (the best offline engine installed: kokoro with its extra, else espeak) or "
+                       "auto (edge when its service answers, else offline, with a warning); default: each voice "
+                       "profile's engine (offline when it names none)")
     build.add_argument("--cache", type=Path, metavar="DIR",
                        help="take cache folder (default: $AUDIOPIPE_CACHE or .cache/audiopipe)")
     build.add_argument("--voices", type=Path, metavar="DIR", help="voice profile folder (default: voices/)")

@@ -43,6 +43,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.delenv("AUDIOPIPE_SHOW", raising=False)
     monkeypatch.delenv("AUDIOPIPE_VOICES", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # the suite's builds speak with the instant engine; tests of the default itself unset this
+    monkeypatch.setenv("AUDIOPIPE_OFFLINE_ENGINE", "espeak")
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", CLOSED_PORT_WSS)
     monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", CLOSED_PORT_VOICES)
 

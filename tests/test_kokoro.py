@@ -106,3 +106,25 @@ def test_draft_uses_espeak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["build", str(manifest), "--draft", "--out", str(tmp_path / "o"), "--no-qa"]) == 0
     assert {s["engine"] for s in read_json(tmp_path / "o" / "d" / "report.json")["segments"]} == {"espeak"}
     capsys.readouterr()
+
+
+@pytest.mark.e2e
+def test_a_build_without_an_engine_speaks_with_the_best_offline_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The repository's profiles say `engine: offline`: Kokoro when its extra is installed (and the build says
+    so), espeak with a note on how to get Kokoro when it is not; $AUDIOPIPE_OFFLINE_ENGINE names one."""
+    import sys
+    monkeypatch.delenv("AUDIOPIPE_OFFLINE_ENGINE")
+    manifest = write(tmp_path / "d.yaml", 'title: "D"\ndate: 2026-11-20\nstories:\n  - en: "Hi there."\n    zh: "你好。"\n')
+    assert main(["build", str(manifest), "--out", str(tmp_path / "o"), "--no-qa", "--quiet"]) == 0
+    assert {s["engine"] for s in read_json(tmp_path / "o" / "d" / "report.json")["segments"]} == {"kokoro"}
+    assert "engine: kokoro (the best offline engine installed; --draft for the instant espeak)" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)     # as if the extra were not installed
+    assert main(["build", str(manifest), "--out", str(tmp_path / "p"), "--no-qa", "--quiet"]) == 0
+    assert {s["engine"] for s in read_json(tmp_path / "p" / "d" / "report.json")["segments"]} == {"espeak"}
+    assert "note: the kokoro extra is not installed, so the robotic espeak voices speak" in capsys.readouterr().err
+    monkeypatch.setenv("AUDIOPIPE_OFFLINE_ENGINE", "edge")
+    assert main(["build", str(manifest), "--out", str(tmp_path / "q"), "--no-qa", "--quiet"]) == 2
+    assert capsys.readouterr().err == ("error: $AUDIOPIPE_OFFLINE_ENGINE: 'edge' is not an offline engine; name one "
+                                       "of kokoro, espeak or unset it\n")
+    assert not (tmp_path / "q").exists()

