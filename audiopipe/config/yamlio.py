@@ -133,3 +133,12 @@ def find_upwards(start: Path | None, name: str, env: str, folder: bool = False, 
             if candidate.is_dir() if folder else candidate.is_file():
                 return candidate
     return None
+
+
+def plain_data(path: Path) -> Any:
+    """*path* parsed as YAML without line numbers or checks, or None when it does not parse (for a caller
+    that only looks through what a file names: the build refuses a bad file with its own line)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception:    # noqa: BLE001 - any file that does not parse names nothing
+        return None

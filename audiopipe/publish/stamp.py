@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from audiopipe.config import yamlio
 from audiopipe.publish import record
 from audiopipe.tools.fsutil import read_json
 
@@ -57,10 +58,8 @@ def _named_files(yaml_file: Path | None) -> list[Path]:
     artwork, credentials."""
     if yaml_file is None or not yaml_file.is_file():
         return []
-    import yaml
-    try:
-        data = yaml.safe_load(yaml_file.read_text(encoding="utf-8"))
-    except Exception:    # noqa: BLE001 - any file the build will refuse with its own line: it names itself only
+    data = yamlio.plain_data(yaml_file)
+    if data is None:                # a file the build will refuse with its own line: it names itself only
         return [yaml_file]
     found = [yaml_file]
     seen: set[int] = set()         # YAML aliases share nodes: each is walked once (an alias bomb is a few nodes)
