@@ -127,3 +127,16 @@ def test_each_outside_tool_is_imported_only_where_the_map_says() -> None:
         wrong += [f"{module} in {where} ({tool}: the map says {sorted(allowed)})"
                   for module in modules for where in sorted(imported.get(module, ())) if where not in allowed]
     assert wrong == []
+
+
+def test_the_modules_that_catch_an_audiopipe_error_are_the_ones_the_map_lists() -> None:
+    import re
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    said = text.split("Elsewhere an AudiopipeError is caught", 1)[1].split("the test", 1)[0]
+    listed = {f"{m}.py" for m in re.findall(r"\b([a-z]+/[a-z_]+)\b", said)} | {"batch.py", "cli.py"}
+    catching = set()
+    for path, source in _sources():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None and "AudiopipeError" in ast.unparse(node.type):
+                catching.add(str(path.relative_to(PACKAGE)))
+    assert catching == listed, (sorted(catching - listed), sorted(listed - catching))
