@@ -168,7 +168,7 @@ def sweep_served(out_dir: Path, folders: list[Path] | None = None) -> None:
                 path.unlink(missing_ok=True)
 
 
-def refresh_feed(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None,
+def write_feeds(out_dir: Path, show: Show, hold: HoldRule, held: list[tuple[str, str]] | None = None,
                  watched: tuple[str, ...] = (), full: bool = False, notes: list[str] | None = None) -> Path:
     """Promote every built episode *hold* lets through, then write out_dir/feed.xml (and the language
     feeds) from the published episodes and the items of episodes gone from disk; an episode held now keeps

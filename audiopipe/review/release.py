@@ -9,7 +9,7 @@ from pathlib import Path
 
 from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
-from audiopipe.publish.episode import refresh_feed as write_feed
+from audiopipe.publish.episode import write_feeds
 from audiopipe.publish.record import EpisodeRecord
 from audiopipe.review import verdicts
 from audiopipe.review.qarecord import QA_FILE, QaRecord
@@ -59,7 +59,7 @@ def refresh_feed(out_dir: Path, show: Show, full: bool = False,
     them is not judged again (*full*: every folder is); *notes*: published copies found changed, and what
     became of them."""
     held: list[tuple[str, str]] = []
-    return write_feed(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held,
+    return write_feeds(out_dir, show, lambda folder, record: hold_reason(folder, record, show), held,
                       (QA_FILE, verdicts.FILE), full, notes), held
 
 

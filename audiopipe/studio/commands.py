@@ -42,7 +42,7 @@ def _folder(slug: str, out: Path) -> Path:
 def _cmd_release(args: argparse.Namespace) -> int:
     from audiopipe.studio import state
     folder = _folder(args.slug, args.out)
-    blockers = state.release(folder)
+    blockers = state.release_folder(folder)
     if blockers:
         _say(f"error: {args.slug} is not released: {len(blockers)} thing(s) stand in the way:")
         for line in blockers:

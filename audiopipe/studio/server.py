@@ -259,7 +259,7 @@ class Studio:
             if job.error:
                 job.feed = "unchanged"
                 return
-            problem = _failure(lambda: state.refresh_feed(folder))
+            problem = _failure(lambda: state.refresh_after_change(folder))
             if problem:
                 job.error = f"the take is kept, but the feed was not refreshed: {problem}"
                 self.log(f"re-take of {job.slug} segment {job.segment}: {job.error}")
@@ -294,7 +294,7 @@ class Studio:
         def choose() -> None:
             with self.build_lock(slug):
                 if keep_ab(folder, index, str(keep), self.cache_dir, self.log) is not None:
-                    state.refresh_feed(folder)
+                    state.refresh_after_change(folder)
         try:
             await asyncio.to_thread(choose)
         except AudiopipeError as exc:
@@ -304,7 +304,7 @@ class Studio:
     async def release(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
         folder = self.folder(slug)
-        blockers = await asyncio.to_thread(state.release, folder)
+        blockers = await asyncio.to_thread(state.release_folder, folder)
         if blockers:
             return web.json_response({"released": False, "blockers": blockers}, status=409)
         try:                                         # then to where listeners are, if show.yaml says where

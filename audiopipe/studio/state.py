@@ -120,14 +120,14 @@ def set_pending(folder: Path, index: int, done: Retaken, previous_override: Over
     verdicts.update(folder, change)
 
 
-def refresh_feed(folder: Path) -> None:
+def refresh_after_change(folder: Path) -> None:
     """After the episode changed (a re-take, an A/B choice): the feeds carry what may be published now."""
     show = _show(EpisodeRecord.load(folder))
     if show.base_url:
         release_gate.refresh_feed(folder.parent, show)
 
 
-def release(folder: Path) -> list[str]:
+def release_folder(folder: Path) -> list[str]:
     record = EpisodeRecord.load(folder)
     return release_gate.release(folder, _show(record))
 
