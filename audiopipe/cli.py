@@ -247,11 +247,12 @@ def _episode_folder(slug: str, out: Path) -> Path:
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.config.show import load_show, locate_show
+    from audiopipe.publish.record import EpisodeRecord
     from audiopipe.review import checks
     from audiopipe.synth.cache import default_cache_dir
     folder = _episode_folder(args.slug, args.out)
-    show = load_show(args.show or find_show_file(Path.cwd()))
+    show = load_show(locate_show(args.show, recorded=EpisodeRecord.load(folder).build.options.show))
     findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say,
                                    _progress(args), args.strict)
     _print_findings(findings)

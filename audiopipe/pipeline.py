@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audiopipe.config.lexicon import Lexicon, load_lexicon
-from audiopipe.config.show import Show, find_show_file, load_show
+from audiopipe.config.show import Show, load_show, locate_show
 from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import Engines
@@ -85,7 +85,7 @@ def load(manifest_path: Path, options: BuildOptions) -> Loaded:
     """Read and validate the show, the voice profiles, the lexicon, the manifest and the reviewer's
     re-takes kept beside the episode (review.json); writes nothing."""
     start = Path(manifest_path).parent
-    show_file = options.choices.show_file or find_show_file(start)
+    show_file = locate_show(options.choices.show_file, start)
     voices_dir = options.choices.voices_dir or find_voices_dir(start)
     show = load_show(show_file)
     profiles = load_profiles(voices_dir)

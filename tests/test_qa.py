@@ -257,3 +257,22 @@ def test_a_piece_whisper_hears_in_a_loop_is_heard_again_with_repeats_held_back()
             return [SimpleNamespace(text=said)], None
     assert transcribe_pieces(Heard(), np.zeros(16000, np.float32), "zh") == "八系列手机"
     assert len(calls) == 2 and calls[1]["temperature"] == 0.0 and calls[1]["no_repeat_ngram_size"] == 4
+
+
+@pytest.mark.e2e
+def test_qa_reads_the_show_the_episode_was_built_with(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One rule finds show.yaml (config/show.locate_show): `audiopipe qa` from another folder judges an
+    episode by the show it was built with (its report.json names it), not by a show.yaml it happens to be
+    near; `--show` still wins."""
+    show = write(tmp_path / "shows" / "short.yaml", "title: Short\ntarget_seconds: 20\ntolerance_pct: 10\n")
+    manifest = write(tmp_path / "m.yaml", 'title: "M"\ndate: 2026-11-20\nstories:\n  - en: "Hi there."\n'
+                     '    zh: "你好。"\n')
+    out = tmp_path / "out"
+    assert main(["build", str(manifest), "--show", str(show), "--out", str(out), "--no-qa", "--quiet",
+                 "--no-feed"]) == 0
+    capsys.readouterr()
+    main(["qa", "m", "--out", str(out), "--quiet"])          # run from the repository, beside its show.yaml
+    assert "outside 0:18-0:22" in capsys.readouterr().err
+    other = write(tmp_path / "shows" / "long.yaml", "title: Long\ntarget_seconds: 40\ntolerance_pct: 10\n")
+    main(["qa", "m", "--out", str(out), "--show", str(other), "--quiet"])
+    assert "outside 0:36-0:44" in capsys.readouterr().err

@@ -132,6 +132,17 @@ def find_show_file(start: Path | None) -> Path | None:
     return yamlio.find_upwards(start, "show.yaml", "AUDIOPIPE_SHOW")
 
 
+def locate_show(given: Path | None, start: Path | None = None, recorded: str | None = None) -> Path | None:
+    """The show.yaml a command reads, by one rule: the one it was given (``--show``), else the one an episode
+    was built with (*recorded* in its report.json, when that file is still there), else ``$AUDIOPIPE_SHOW``
+    or ``show.yaml`` at or above *start* (a manifest's folder for a build, the current folder otherwise)."""
+    if given is not None:
+        return given
+    if recorded and Path(recorded).is_file():
+        return Path(recorded)
+    return find_show_file(start if start is not None else Path.cwd())
+
+
 BOOL_KEYS = ("explicit", "locked", "editions")
 REVIEW_CHOICES = ("optional", "required")
 CHOICES = {

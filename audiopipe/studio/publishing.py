@@ -44,9 +44,9 @@ def _say(message: str) -> None:
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.config.show import load_show, locate_show
     from audiopipe.review.release import refresh_feed
-    show = load_show(args.show or find_show_file(Path.cwd()))
+    show = load_show(locate_show(args.show))
     notes: list[str] = []
     _feed_said(*refresh_feed(args.out, show, notes=notes), "wrote", notes)
     return 0
@@ -56,12 +56,12 @@ def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> 
     """After a build or a re-take: rewrite the feed with every episode that may be published, say which are
     held and why; with ``--publish``, send what the feeds serve to show.yaml's destination.  The show when
     the feed was refreshed, else None."""
-    from audiopipe.config.show import find_show_file, load_show
+    from audiopipe.config.show import load_show, locate_show
     from audiopipe.review.release import refresh_feed
     publish = getattr(args, "publish", False)
     if getattr(args, "no_feed", False) and not publish:
         return None
-    show = load_show(getattr(args, "show", None) or find_show_file(start or Path.cwd()))
+    show = load_show(locate_show(getattr(args, "show", None), start))
     if publish and not (show.publish_to and show.base_url):
         raise AudiopipeError(f"--publish: {show.path or 'show.yaml'} names no destination; add `publish: {{to: "
                              "REMOTE:PATH, base_url: https://…/}}` to it (the episode is built; run `audiopipe "
@@ -99,8 +99,8 @@ def _feed_said(path: Path, held: list[tuple[str, str]], done: str, notes: list[s
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import find_show_file, load_show
-    show = load_show(args.show or find_show_file(Path.cwd()))
+    from audiopipe.config.show import load_show, locate_show
+    show = load_show(locate_show(args.show))
     dest = args.to or show.publish_to
     if not dest:
         raise AudiopipeError("publish: no destination; give --to REMOTE:PATH, or `publish: {to: REMOTE:PATH}` in "
@@ -169,13 +169,13 @@ def made_from(args: argparse.Namespace) -> tuple[Path, dict[str, Any]] | None:
     a batch or --remaster (always made)."""
     if len(args.manifests) != 1 or args.remaster:
         return None
-    from audiopipe.config.show import find_show_file
+    from audiopipe.config.show import locate_show
     from audiopipe.config.voices import find_voices_dir
     from audiopipe.publish import stamp
     manifest = Path(args.manifests[0])
     folder = Path(args.out) / manifest.stem
     choices = stamp.choices_of((key, getattr(args, key, None)) for key in STAMPED)
-    return folder, stamp.inputs(manifest, args.show or find_show_file(manifest.parent),
+    return folder, stamp.inputs(manifest, locate_show(args.show, manifest.parent),
                                 args.voices or find_voices_dir(manifest.parent), folder, choices)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from audiopipe.config.show import Show, load_show
+from audiopipe.config.show import Show, load_show, locate_show
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions, Choices
 from audiopipe.pipeline import load
@@ -39,8 +39,8 @@ def stamp(folder: Path) -> str:
 
 
 def _show(record: EpisodeRecord) -> Show:
-    recorded = record.build.options
-    return load_show(Path(recorded.show) if recorded.show else None)
+    recorded = record.build.options.show          # None: it was built with the defaults, and still is
+    return load_show(locate_show(None, recorded=recorded) if recorded else None)
 
 
 def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str]]]:
