@@ -18,7 +18,7 @@ from audiopipe.pipeline import (
     finish,
     prepare_folders,
 )
-from audiopipe.review.findings import failed
+from audiopipe.qa.findings import failed
 from audiopipe.synth import cluster
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.run import Result

@@ -21,7 +21,7 @@ from audiopipe.studio import commands, publishing
 from audiopipe.tools import memory
 
 if TYPE_CHECKING:
-    from audiopipe.review.findings import Finding
+    from audiopipe.qa.findings import Finding
 
 
 class _Parser(argparse.ArgumentParser):
@@ -184,7 +184,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from audiopipe.engines import check_name
     from audiopipe.options import BuildOptions, Choices, Run
     from audiopipe.pipeline import build
-    from audiopipe.review.findings import failed, summary
+    from audiopipe.qa.findings import failed, summary
     if args.engine is not None:
         check_name(args.engine, allow_auto=True)   # an unknown name fails before anything else
     if args.fallback is not None:
@@ -249,7 +249,7 @@ def _episode_folder(slug: str, out: Path) -> Path:
 def _cmd_qa(args: argparse.Namespace) -> int:
     from audiopipe.config.show import load_show, locate_show
     from audiopipe.publish.record import EpisodeRecord
-    from audiopipe.review import checks
+    from audiopipe.qa import checks
     from audiopipe.synth.cache import default_cache_dir
     folder = _episode_folder(args.slug, args.out)
     show = load_show(locate_show(args.show, recorded=EpisodeRecord.load(folder).build.options.show))
@@ -264,7 +264,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
 
 
 def _cmd_retake(args: argparse.Namespace) -> int:
-    from audiopipe.review.findings import failed, summary
+    from audiopipe.qa.findings import failed, summary
     from audiopipe.studio.retake import retake
     from audiopipe.synth.override import Override
     folder = _episode_folder(args.slug, args.out)

@@ -29,9 +29,10 @@ from audiopipe.produce.store import MasterStore
 from audiopipe.publish import credentials, editions
 from audiopipe.publish import episode as publish
 from audiopipe.publish.record import QA_FILE, BuildInfo, EpisodeRecord, RecordedOptions, make_record
-from audiopipe.review import figures as figures_check
-from audiopipe.review import measured, retakes
-from audiopipe.review.findings import Finding
+from audiopipe.qa import figures as figures_check
+from audiopipe.qa import measured
+from audiopipe.qa.findings import Finding
+from audiopipe.review import retakes
 from audiopipe.script.manifest import Manifest, load_manifest
 from audiopipe.script.segments import Segment, segments_of
 from audiopipe.synth import cluster, timing
@@ -356,9 +357,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
         produced, record = _write_episode(p, timed, folder, mp3, options)
         findings: list[Finding] = []
         if options.choices.qa:
-            from audiopipe.review import (
-                checks,  # the checks, the page and the recognizer: only with QA
-            )
+            from audiopipe.qa import checks  # only with QA: the checks, the page and the recognizer
             findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr, options.run.log,
                                             options.run.progress)
     b = record.build

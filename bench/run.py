@@ -259,7 +259,7 @@ def figures_speed(manifest: Path, rounds: int = 20) -> dict[str, Any]:
     """The figures check over an episode's stories, in this process: the first run (its patterns
     compiled) and the median of *rounds* more, in milliseconds."""
     from audiopipe.config.voices import load_profiles
-    from audiopipe.review.figures import story_figures
+    from audiopipe.qa.figures import story_figures
     from audiopipe.script.manifest import load_manifest
     from audiopipe.script.segments import segments_of
     loaded = load_manifest(manifest, load_profiles(REPO / "voices"))

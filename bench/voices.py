@@ -73,7 +73,7 @@ def transcribe(model: Any, path: str, lang: str) -> str:
     """As QA's recognizer hears it: in pieces cut at pauses, each under Whisper's 30 s window."""
     from faster_whisper.audio import decode_audio
 
-    from audiopipe.review.asr import transcribe_pieces
+    from audiopipe.qa.asr import transcribe_pieces
     return transcribe_pieces(model, decode_audio(path, sampling_rate=16000), lang)
 
 
@@ -97,7 +97,7 @@ def main() -> int:
     from audiopipe.dsp.signal import edge_silence_ms
     from audiopipe.engines import EngineOptions, Engines, kokoro
     from audiopipe.figures import read
-    from audiopipe.review.asr import model_dir, score
+    from audiopipe.qa.asr import model_dir, score
     from audiopipe.synth.cache import default_cache_dir
     from audiopipe.synth.timing import units
     if args.pause is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.review.asr import english_words
+from audiopipe.qa.asr import english_words
 from tests.conftest import read_json, write
 
 SENTENCES = [
@@ -35,7 +35,7 @@ SENTENCES = [
 @pytest.mark.asr
 @pytest.mark.e2e
 def test_every_sentence_of_a_two_minute_segment_is_heard(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from audiopipe.review import asr
+    from audiopipe.qa import asr
     reason = asr.unavailable(Path(os.environ["AUDIOPIPE_CACHE"]))
     if reason:
         pytest.skip(f"speech recognition unavailable: {reason}")
@@ -63,7 +63,7 @@ def test_every_sentence_of_a_two_minute_segment_is_heard(tmp_path: Path, capsys:
 def test_long_audio_is_cut_at_its_pauses_into_pieces_whisper_hears_whole() -> None:
     import numpy as np
 
-    from audiopipe.review.asr import PIECE_S, pieces_at_pauses
+    from audiopipe.qa.asr import PIECE_S, pieces_at_pauses
     rate = 16000
     rng = np.random.default_rng(7)
     speech = [rng.normal(0, 0.1, int(rate * s)).astype(np.float32) for s in (9.0, 8.5, 7.0, 9.5, 8.0, 6.0, 9.0, 4.0)]

@@ -206,7 +206,7 @@ def test_figures_key_is_checked(tmp_path: Path) -> None:
 
 
 def test_json_round_trip_keeps_the_table(tmp_path: Path) -> None:
-    from audiopipe.review.figures import story_figures, table
+    from audiopipe.qa.figures import story_figures, table
     results = story_figures([(1, "en", "It rose 2.5%."), (1, "zh", "上涨2.5%。"), (2, "en", "Only English 5%.")], ())
     assert json.loads(json.dumps(table(results))) == [
         {"story": 1, "accepted": False, "pairs": [{"status": "match", "why": "", "kind": "percent", "accepted": False,
@@ -222,7 +222,7 @@ def test_json_round_trip_keeps_the_table(tmp_path: Path) -> None:
     ("zh", "出口同比增长-2.5%。", "出口同比增长2.5%", ["-2.5%"]),             # the minus sign was not heard
 ])
 def test_figures_heard_by_the_recognizer(lang: str, script: str, transcript: str, missed: list[str]) -> None:
-    from audiopipe.review.figures import heard_misses
+    from audiopipe.qa.figures import heard_misses
     assert heard_misses(lang, script, transcript) == missed
 
 

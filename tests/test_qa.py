@@ -147,7 +147,7 @@ def test_good_episode_passes_and_qa_needs_a_build(episode: tuple[Path, Path], tm
 @pytest.mark.e2e
 def test_asr_without_the_extra_says_why(episode: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from audiopipe.review import asr
+    from audiopipe.qa import asr
     monkeypatch.setattr(asr, "unavailable", lambda cache_dir: "faster-whisper is not installed (pip install 'audiopipe[asr]')")
     _, out = episode
     assert main(["qa", "qa-test", "--out", str(out), "--asr"]) == 0
@@ -198,7 +198,7 @@ def test_page_is_self_contained_and_escaped(episode: tuple[Path, Path]) -> None:
 @pytest.mark.e2e
 def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from audiopipe.review import asr
+    from audiopipe.qa import asr
     if asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE'])):
         pytest.skip(f"speech recognition unavailable: {asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE']))}")
     voices = tmp_path / "voices"
@@ -221,7 +221,7 @@ def test_speech_recognition_scores_and_catches_a_swapped_voice(tmp_path: Path,
 
 
 def test_scoring_is_tone_aware_and_forgives_homophones() -> None:
-    from audiopipe.review import asr
+    from audiopipe.qa import asr
     reason = asr.unavailable(Path(os.environ['AUDIOPIPE_CACHE']))
     if reason and "pypinyin" in reason:
         pytest.skip("pypinyin missing")
@@ -234,7 +234,7 @@ def test_scoring_is_tone_aware_and_forgives_homophones() -> None:
 
 
 def test_the_recognizer_s_spelling_of_a_compound_is_not_an_error() -> None:
-    from audiopipe.review.asr import english_words, score
+    from audiopipe.qa.asr import english_words, score
     assert english_words("Baidu's answer to ChatGPT and eSports") == ["baidu's", "answer", "to", "chat", "gpt",
                                                                      "and", "e", "sports"]
     assert score("en", "Baidu's answer to ChatGPT, in e-sports.", "Baidu's answer to chat GPT in eSports")["wer"] == 0
@@ -246,7 +246,7 @@ def test_a_piece_whisper_hears_in_a_loop_is_heard_again_with_repeats_held_back()
     take); the piece is transcribed once more with a repetition penalty, still without sampling."""
     from types import SimpleNamespace
 
-    from audiopipe.review.asr import looped, transcribe_pieces
+    from audiopipe.qa.asr import looped, transcribe_pieces
     assert looped("华为 巴 巴 巴 巴 巴 巴 巴 巴 巴") and looped("哈哈哈哈哈哈哈哈") and not looped("the the market")
     calls: list[dict[str, object]] = []
 

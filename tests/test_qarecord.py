@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from audiopipe.review.asr import Heard
-from audiopipe.review.findings import Finding
-from audiopipe.review.qarecord import QA_SCHEMA, QaRecord
+from audiopipe.qa.asr import Heard
+from audiopipe.qa.findings import Finding
+from audiopipe.qa.qarecord import QA_SCHEMA, QaRecord
 
 
 def test_a_record_round_trips_and_names_the_mp3_by_content(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import SCHEMA, EpisodeRecord, RecordedOptions
-from audiopipe.review.findings import Finding
-from audiopipe.review.page import render
+from audiopipe.qa.findings import Finding
+from audiopipe.qa.page import render
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "data" / "golden" / "two-stories"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.review import measured
+from audiopipe.qa import measured
 from tests.builds import PLAIN, SHOW, build, built_episode
 from tests.conftest import REPO, cache_root, unsigned, write
 

@@ -34,7 +34,7 @@ from audiopipe.publish.record import (
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX, clean, disclosed
-from audiopipe.tools.fsutil import atomic_open, read_json
+from audiopipe.tools.fsutil import atomic_open, read_json, sha256_of
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -183,6 +183,12 @@ English cues), and both languages in VTT and SRT."""
 
 SERVED = "published.json"
 """In published/: the record of the published build and the published name of each of its files."""
+
+
+def serves(served: Served, folder: Path, record: EpisodeRecord) -> bool:
+    """Does *served* hold this build's MP3 (the same SHA-256)?"""
+    published, mine = served.path(record.episode.file), folder / record.episode.file
+    return published is not None and mine.is_file() and sha256_of(published) == sha256_of(mine)
 
 
 def read_served(folder: Path) -> tuple[EpisodeRecord, Served] | None:

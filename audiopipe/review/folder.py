@@ -9,11 +9,10 @@ from pathlib import Path
 
 from audiopipe.config.show import Show
 from audiopipe.publish.episode import published_at
-from audiopipe.publish.feed import Served, read_served
+from audiopipe.publish.feed import Served, read_served, serves
 from audiopipe.publish.record import PUBLISHED, EpisodeRecord
+from audiopipe.qa.qarecord import QaRecord
 from audiopipe.review import release, verdicts
-from audiopipe.review.qarecord import QaRecord
-from audiopipe.tools.fsutil import sha256_of
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,3 @@ class EpisodeFolder:
     def this_build_published(self) -> bool:
         """Is this build the one the feed serves (its MP3, byte for byte)?"""
         return self.published is not None and serves(self.published.served, self.folder, self.record)
-
-
-def serves(served: Served, folder: Path, record: EpisodeRecord) -> bool:
-    """Does *served* hold this build's MP3 (the same SHA-256)?"""
-    published, mine = served.path(record.episode.file), folder / record.episode.file
-    return published is not None and mine.is_file() and sha256_of(published) == sha256_of(mine)

@@ -11,8 +11,8 @@ from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.episode import write_feeds
 from audiopipe.publish.record import EpisodeRecord
+from audiopipe.qa.qarecord import QA_FILE, QaRecord
 from audiopipe.review import verdicts
-from audiopipe.review.qarecord import QA_FILE, QaRecord
 
 
 def qa_hold(folder: Path, record: EpisodeRecord, qa: QaRecord | None = None) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from audiopipe.review.page import CSS as QA_CSS
+from audiopipe.qa.page import CSS as QA_CSS
 
 CSS = QA_CSS + """
 .bar { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:10px; }

@@ -12,8 +12,8 @@ from audiopipe.errors import ToolError
 from audiopipe.produce.mix import layout
 from audiopipe.publish.record import EditionRecord, EpisodeRecord
 from audiopipe.publish.tags import Chapter, read_tags
-from audiopipe.review.findings import Finding
-from audiopipe.review.measured import listened
+from audiopipe.qa.findings import Finding
+from audiopipe.qa.measured import listened
 from audiopipe.text import ISO639_2
 from audiopipe.tools.wav import WORK_RATE
 

@@ -12,8 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from audiopipe.publish import record
-from audiopipe.review.asr import Heard
-from audiopipe.review.findings import Finding, failed
+from audiopipe.qa.asr import Heard
+from audiopipe.qa.findings import Finding, failed
 from audiopipe.tools.fsutil import read_json, sha256_of, write_text
 
 QA_FILE = record.QA_FILE

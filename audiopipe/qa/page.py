@@ -13,11 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from audiopipe.publish.feed import read_served
+from audiopipe.publish.feed import read_served, serves
 from audiopipe.publish.record import PUBLISHED, EpisodeRecord
-from audiopipe.review.asr import Heard
-from audiopipe.review.findings import Finding
-from audiopipe.review.folder import serves
+from audiopipe.qa.asr import Heard
+from audiopipe.qa.findings import Finding
 from audiopipe.tools.fsutil import write_text
 
 WIDTH, WAVE_H, LOUD_H = 1000, 90, 70

@@ -13,7 +13,7 @@ from audiopipe.figures import read
 from audiopipe.figures.check import Pair, StoryFigures, check_stories
 from audiopipe.figures.extract import chinese, english
 from audiopipe.figures.values import Figure
-from audiopipe.review.findings import Finding
+from audiopipe.qa.findings import Finding
 from audiopipe.script.manifest import Manifest
 from audiopipe.script.segments import Segment
 from audiopipe.text import HAN

@@ -21,13 +21,13 @@ from audiopipe.errors import ToolError
 from audiopipe.publish import credentials
 from audiopipe.publish.record import EpisodeRecord, SegmentRecord
 from audiopipe.publish.tags import Chapter, read_tags
-from audiopipe.review import asr as asr_module
-from audiopipe.review import editions as editions_check
-from audiopipe.review import figures as figures_check
-from audiopipe.review.findings import Finding, failed, summary
-from audiopipe.review.measured import listened, measured
-from audiopipe.review.page import write_page
-from audiopipe.review.qarecord import QaRecord
+from audiopipe.qa import asr as asr_module
+from audiopipe.qa import editions as editions_check
+from audiopipe.qa import figures as figures_check
+from audiopipe.qa.findings import Finding, failed, summary
+from audiopipe.qa.measured import listened, measured
+from audiopipe.qa.page import write_page
+from audiopipe.qa.qarecord import QaRecord
 from audiopipe.synth import timing
 from audiopipe.text import LANG_NAMES
 from audiopipe.tools import ffmpeg
@@ -102,7 +102,7 @@ class Checker:
 
     def decodes(self) -> Iterator[Finding]:
         """Decode end to end, streaming (constant memory): the page's waveform and the loudness come from
-        the same pass (:func:`audiopipe.review.measured.listened`, which the build made already)."""
+        the same pass (:func:`audiopipe.qa.measured.listened`, which the build made already)."""
         try:
             decoded = listened(self.cache_root, self.mp3)
         except ToolError as exc:
@@ -189,7 +189,7 @@ class Checker:
             yield Finding("true-peak", "pass", f"true peak {loud.true_peak_dbtp:.1f} dBTP")
 
     def editions(self) -> Iterator[Finding]:
-        """Each language edition: length, loudness, tags (review/editions.py)."""
+        """Each language edition: length, loudness, tags (qa/editions.py)."""
         yield from editions_check.findings(self.folder, self.record, self.show, self.cache_root)
 
     def duration(self) -> Iterator[Finding]:
