@@ -142,8 +142,9 @@ def prepare_folders(options: BuildOptions) -> None:
 def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: Mapping[int, Override], engines: Engines,
               options: BuildOptions, speed: float, log: Callable[[str], None]) -> list[Job]:
     """Every segment's take decided (synth.plan), at *speed*, with the show's limit on one take."""
-    return synth_plan.plan(segments, loaded.profiles, engines, options.choices.engine, speed, log, overrides,
-                           loaded.lexicon, options.choices.fallback_engine, loaded.show.take_max_s, loaded.manifest.voices)
+    return synth_plan.plan(segments, loaded.profiles, engines, synth_plan.Asked(
+        options.choices.engine, speed, options.choices.fallback_engine, loaded.show.take_max_s, loaded.manifest.voices,
+        overrides, loaded.lexicon), log)
 
 
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:

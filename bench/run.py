@@ -147,7 +147,7 @@ def edge_concurrency(work: Path, segments: int, runs: int, latency_s: float = 0.
         for attempt in range(runs):
             for connections in (4, 1):
                 engines = Engines(EngineOptions(work / "edge-engine", connections=connections))
-                jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, "edge")
+                jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, plan.Asked("edge"))
                 cache = TakeCache(work / f"edge-cache-{connections}-{attempt}")
                 t0 = time.perf_counter()
                 run.run(jobs, engines, cache, workers=connections)
@@ -176,7 +176,7 @@ def engine_synthesis(manifest: Path, work: Path, espeak_only: bool = False) -> d
             out[engine] = {"skipped": "make bench-full measures it"}
             continue
         try:
-            jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, engine)
+            jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, plan.Asked(engine))
         except Exception as exc:  # noqa: BLE001 - the extra may be missing
             out[engine] = {"skipped": str(exc)}
             continue
@@ -213,7 +213,7 @@ def kokoro_speed(manifest: Path, work: Path, rounds: int = 2) -> dict[str, Any]:
         return {"skipped": str(exc)}
     loaded = load(manifest, BuildOptions())
     engines = Engines(EngineOptions(work / "kokoro-speed"))
-    jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, "kokoro")
+    jobs = plan.plan(segments_of(loaded.manifest), loaded.profiles, engines, plan.Asked("kokoro"))
     ours = engines.get("kokoro")
     assert isinstance(ours, KokoroEngine)
     ours._load()

@@ -63,8 +63,8 @@ def _plan_english(tmp_path: Path, profile: str, hosts: dict[str, str] | None = N
     write(voices / "en-p.yaml", profile)
     write(voices / "zh-other.yaml", "language: zh\nvoices: {espeak: cmn-latn-pinyin}\n")
     seg = Segment(1, "en", "The system is called Lingkun (灵鲲).", "en-p", 1, None)
-    return plan.plan([seg], load_profiles(voices), Engines(EngineOptions(tmp_path / "c")), "espeak",
-                     hosts=hosts or {"en": "en-p", "zh": "zh-host"})
+    return plan.plan([seg], load_profiles(voices), Engines(EngineOptions(tmp_path / "c")),
+                     plan.Asked("espeak", hosts=hosts or {"en": "en-p", "zh": "zh-host"}))
 
 
 def test_the_other_script_takes_the_profiles_other_voice_else_the_other_hosts(tmp_path: Path) -> None:

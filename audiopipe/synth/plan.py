@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
@@ -39,43 +39,66 @@ class Job:
         return tuple(part.key for part in self.parts) or (self.key,)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a run asks of every take: the engine (``--engine``), the speaking-rate scale (``--fit``), the
+    fallback engine, the longest take, the episode's hosts (language -> profile: who says the other
+    language's words), the reviewer's per-segment choices and the lexicon."""
+
+    engine: str | None = None
+    speed: float = 1.0
+    fallback: str | None = None
+    take_max_s: float = 0
+    hosts: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[int, Override] = field(default_factory=dict)
+    lexicon: Lexicon = EMPTY_LEXICON
+
+
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engines: Engines,
-         engine_override: str | None = None, speed: float = 1.0,
-         log: Callable[[str], None] = lambda message: None,
-         overrides: Mapping[int, Override] | None = None,
-         lexicon: Lexicon | None = None, fallback_engine: str | None = None, take_max_s: float = 0,
-         hosts: Mapping[str, str] | None = None) -> list[Job]:
+         asked: Asked | None = None, log: Callable[[str], None] = lambda message: None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
-    *speed* scales every profile's speaking rate (``--fit``); with *fallback_engine*, every job carries a
-    backup job for that engine, made when the primary engine cannot make the take.  A segment whose
-    text runs longer than *take_max_s* is made as several takes (:func:`sentence_groups`).  A stretch
-    in the other language's script is spoken by the profile's ``other:`` voice, else by the voice of
-    the episode's host for that language (*hosts*: language -> profile name), on the same engine.
+    ``asked.speed`` scales every profile's speaking rate (``--fit``); with ``asked.fallback``, every job
+    carries a backup job for that engine, made when the primary engine cannot make the take.  A segment
+    whose text runs longer than ``asked.take_max_s`` is made as several takes (:func:`sentence_groups`).
+    A stretch in the other language's script is spoken by the profile's ``other:`` voice, else by the
+    voice of the episode's host for that language, on the same engine.
     """
+    asked = asked or Asked()
     jobs = []
     checked: set[tuple[str, str]] = set()
     for seg in segments:
-        override = (overrides or {}).get(seg.index, Override())
+        override = asked.overrides.get(seg.index, Override())
         profile = profiles[override.profile or seg.profile]
         if override.rate is not None:
             profile = dataclasses.replace(profile, rate=override.rate)
-        asked = override.engine or engine_override or profile.engine
-        engine_name = engines.resolve(asked)
-        spans = _spans(lexicon or EMPTY_LEXICON, seg)
+        wanted = override.engine or asked.engine or profile.engine
+        engine_name = engines.resolve(wanted)
+        spans = _spans(asked.lexicon, seg)
         text = "".join(spoken for _, spoken in spans)
-        other = _other_profile(seg, profiles, hosts)
-        readings = relevant((lexicon or EMPTY_LEXICON).readings, text)
-        job = _job(seg, profile, engines, engine_name, text, speed, checked, log, take_max_s, other, readings)
+        take = _Take(seg, profile, text, _other_profile(seg, profiles, asked.hosts),
+                     relevant(asked.lexicon.readings, text))
+        job = _job(take, engines, engine_name, asked, checked, log)
         job = dataclasses.replace(job, spans=spans)
-        if asked == AUTO and engines.auto_offline is not None:
+        if wanted == AUTO and engines.auto_offline is not None:
             job = dataclasses.replace(job, by_fallback=True)
-        if fallback_engine is not None and fallback_engine != engine_name:
-            backup = _job(seg, profile, engines, fallback_engine, text, speed, checked, log, take_max_s, other,
-                          readings)
+        if asked.fallback is not None and asked.fallback != engine_name:
+            backup = _job(take, engines, asked.fallback, asked, checked, log)
             job = dataclasses.replace(job, backup=dataclasses.replace(backup, by_fallback=True, spans=spans))
         jobs.append(job)
     return jobs
+
+
+@dataclass(frozen=True)
+class _Take:
+    """One segment's take as asked: its profile, the spoken text, who says the other language's words, and
+    the Mandarin readings its text uses."""
+
+    seg: Segment
+    profile: VoiceProfile
+    text: str
+    other: VoiceProfile | None
+    readings: str
 
 
 def _spans(lexicon: Lexicon, seg: Segment) -> tuple[tuple[str, str], ...]:
@@ -118,12 +141,12 @@ def sentence_groups(text: str, lang: str, rate: int, max_s: float) -> list[str]:
     return groups
 
 
-def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str, text: str, speed: float,
-         checked: set[tuple[str, str]], log: Callable[[str], None], take_max_s: float,
-         other: VoiceProfile | None = None, readings: str = "") -> Job:
-    """One segment's job on *engine_name* (in parts when its text runs past *take_max_s*); its voice
+def _job(take: _Take, engines: Engines, engine_name: str, asked: Asked, checked: set[tuple[str, str]],
+         log: Callable[[str], None]) -> Job:
+    """One segment's job on *engine_name* (in parts when its text runs past ``asked.take_max_s``); its voice
     and the voice of the other language's stretches are checked once per run; an engine that reads
-    pinyin gets the Mandarin *readings* the text uses (in the take's key)."""
+    pinyin gets the Mandarin readings the text uses (in the take's key)."""
+    seg, profile, text, other, readings, speed = take.seg, take.profile, take.text, take.other, take.readings, asked.speed
     engine = engines.get(engine_name)
     voice = profile.voice_for(engine_name) or engine.default_voice(seg.lang)
     rate = profile.rate if speed == 1.0 else speed_to_rate(profile.rate, speed)
@@ -151,7 +174,7 @@ def _job(seg: Segment, profile: VoiceProfile, engines: Engines, engine_name: str
             log(f"note: {note}")
     version = engine.version()
     head = headline_split(text)          # a headline is a take of its own, a headline's pause after it
-    groups = sentence_groups(head[1] if head else text, seg.lang, settings.rate, take_max_s)
+    groups = sentence_groups(head[1] if head else text, seg.lang, settings.rate, asked.take_max_s)
     groups = [head[0], *groups] if head else groups
     if len(groups) < 2:
         return Job(seg, settings, text, take_key(settings, version, text))
