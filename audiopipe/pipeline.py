@@ -280,8 +280,8 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     guid = publish.episode_guid(p.show, p.manifest.slug, folder)
     signing = credentials.load(p.show.title, p.show.credentials, p.cache.root, options.run.log)
-    made = editions.publish(rendered, p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers,
-                            folder, options.run.out_dir, p.cache.root, signing)
+    made = editions.publish(rendered, editions.Publishing(p.manifest.slug, p.show, produced.segment_files, build_info,
+                                                          guid, speakers, folder, options.run.out_dir, p.cache.root, signing))
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
                          build_info, guid, speakers, made, p.calibration.estimate_ms)
     publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root, signing)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from audiopipe.config.show import Show
@@ -33,27 +34,40 @@ def remove(folder: Path, slug: str, keep: Sequence[str] = ()) -> None:
                 (folder / name).unlink(missing_ok=True)
 
 
-def publish(rendered: Sequence[Edition], slug: str, show: Show, segment_files: Mapping[int, SegmentFile],
-            build: BuildInfo, guid: str, speakers: Mapping[str, str], folder: Path, out_dir: Path,
-            cache_root: Path, signing: Credentials) -> tuple[EditionRecord, ...]:
+@dataclass(frozen=True)
+class Publishing:
+    """What a build's files are published with: its slug and show, the segment files and build info the
+    records carry, its guid and speakers, where it is written, the cache and who signs."""
+
+    slug: str
+    show: Show
+    segment_files: Mapping[int, SegmentFile]
+    build: BuildInfo
+    guid: str
+    speakers: Mapping[str, str]
+    folder: Path
+    out_dir: Path
+    cache_root: Path
+    signing: Credentials
+
+
+def publish(rendered: Sequence[Edition], how: Publishing) -> tuple[EditionRecord, ...]:
     """Every rendered edition tagged (its MP3 written by the caller once the build is whole), with its
     transcript and chapters; the files of editions the episode no longer has removed."""
-    remove(folder, slug, keep=[e.lang for e in rendered])
-    return tuple(_publish(e, slug, show, segment_files, build, guid, speakers, folder, out_dir, cache_root, signing)
-                 for e in rendered)
+    remove(how.folder, how.slug, keep=[e.lang for e in rendered])
+    return tuple(_publish(e, how) for e in rendered)
 
 
-def _publish(edition: Edition, slug: str, show: Show, segment_files: Mapping[int, SegmentFile], build: BuildInfo,
-             guid: str, speakers: Mapping[str, str], folder: Path, out_dir: Path, cache_root: Path,
-             signing: Credentials) -> EditionRecord:
-    mp3_name, vtt_name, chapters_name = files_of(slug, edition.lang)
-    own = edition_guid(guid, edition.lang)
-    record = make_record(edition.manifest, show, edition.timeline, edition.loudness, segment_files, build, own,
-                         speakers)
+def _publish(edition: Edition, how: Publishing) -> EditionRecord:
+    mp3_name, vtt_name, chapters_name = files_of(how.slug, edition.lang)
+    own = edition_guid(how.guid, edition.lang)
+    record = make_record(edition.manifest, how.show, edition.timeline, edition.loudness, how.segment_files, how.build,
+                         own, how.speakers)
     record = dataclasses.replace(record, episode=dataclasses.replace(record.episode, file=mp3_name))
-    episode.tag_episode(edition.mp3, record, show, out_dir, cache_root, signing, feed_url_of(show, edition.lang))
-    write_text(folder / vtt_name, transcript.to_vtt(transcript.cues_of(record)))
-    write_text(folder / chapters_name, transcript.chapters_json(record))
+    episode.tag_episode(edition.mp3, record, how.show, how.out_dir, how.cache_root, how.signing,
+                        feed_url_of(how.show, edition.lang))
+    write_text(how.folder / vtt_name, transcript.to_vtt(transcript.cues_of(record)))
+    write_text(how.folder / chapters_name, transcript.chapters_json(record))
     return EditionRecord(edition.lang, mp3_name, edition.manifest.title, own, record.episode.duration_ms,
                          edition.loudness.integrated_lufs, edition.loudness.true_peak_dbtp,
                          tuple(seg.index for seg in record.segments), record.chapters, vtt_name, chapters_name,
