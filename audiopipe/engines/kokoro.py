@@ -349,7 +349,7 @@ class KokoroEngine(Engine):
         """Sentence by sentence; a stretch in the other language's script (灵鲲 in English, iPhone in
         Chinese) is spoken by that language's voice (``settings.other``, else the default), joined without a
         pause and levelled."""
-        lang = settings.lang
+        lang, readings = settings.lang, mandarin.unpack(settings.readings)
         with self._lock:              # phonemes first (espeak and misaki are not for two threads at once)
             self._load()
             styles = {lang: self.style(settings)}
@@ -361,7 +361,7 @@ class KokoroEngine(Engine):
                         styles[run_lang] = self.style(VoiceSettings(
                             self.name, settings.other_voice(run_lang, self.default_voice(run_lang)), run_lang,
                             voice_file=settings.voice_file))
-                    said = self.phonemes(run, run_lang, mandarin.unpack(settings.readings))
+                    said = self.phonemes(run, run_lang, readings)
                     parts += [(run_lang, chunk) for chunk in pieces.chunks(said, MAX_TOKENS)]
                 plan.append((sentence, parts))
         speed = max(0.5, 1 + settings.rate / 100)

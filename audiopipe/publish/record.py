@@ -29,9 +29,8 @@ SCHEMA = 2
 FILE = "report.json"
 QA_FILE = "qa.json"
 REVIEW_FILE = "review.json"
-"""The episode folder's records, named here only: the build's, QA's verdict (review/qarecord) and the
+"""The episode folder's records, named here only: the build's, QA's verdict (qa/qarecord) and the
 reviewer's (review/verdicts); published/published.json is publish/feed's."""
-
 
 
 def episode_folder(slug: str, out: Path) -> Path:
@@ -42,6 +41,7 @@ def episode_folder(slug: str, out: Path) -> Path:
         raise AudiopipeError(f"{folder}: no built episode here (no {FILE}); build it first with "
                              f"`audiopipe build episodes/{Path(slug).name}.yaml`")
     return folder
+
 
 @dataclass(frozen=True)
 class SegmentRecord:

@@ -36,7 +36,9 @@ SECTION = re.compile(r"^(?:【[^】]{1,12}】|\[[^\]]{1,20}\]|[A-Z][A-Z &/-]{2,3
 HEADING_MD = re.compile(r"^#{1,6}\s+(.+)$")
 BYLINE_END = re.compile(r"\s[–—-]\s?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}$")
 """A line that ends an item with its byline: "… hire again. —Mei Tang"."""
-ITEM_END = re.compile(f"(?:{BYLINE_END.pattern}|{SOURCE_NOTE}$)")
+SOURCED = re.compile(SOURCE_NOTE + "$")
+"""A paragraph whose last sentence is followed by its source in parentheses ("… bedbugs. (Reuters $)")."""
+ITEM_END = re.compile(f"(?:{BYLINE_END.pattern}|{SOURCED.pattern})")
 """A paragraph that closes a newsletter's item: its byline, or its source in parentheses ("(Reuters $)")."""
 SOURCE_TAG = re.compile(SIGN_OFF + "$")
 """A headline's trailing source tag: "… campus -TechNode CN", "… app – SCMP"."""
@@ -117,7 +119,7 @@ def _headline_over_text(line: str, following: str) -> bool:
 
 
 def _is_headline(text: str, lang: str | None) -> bool:
-    if "\n" in text or re.search(SOURCE_NOTE + "$", text):     # a sentence and its source: an item
+    if "\n" in text or SOURCED.search(text):     # a sentence and its source: an item
         return False
     if lang == "zh":
         return len(text) <= 40 and not re.search(r"[。！？；：.!?;]$", text)
