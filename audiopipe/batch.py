@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from audiopipe import logs
 from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions
@@ -36,7 +37,7 @@ def build_many(paths: Sequence[Path], options: BuildOptions) -> list[Outcome]:
     """Build every manifest; the outcomes come back in the order given."""
     engines = options.engines()              # one set of engines (and connections) for the whole batch
     prepare_folders(options)
-    with cluster.connected(options.run.scheduler, engines, options.run.log) as remote:
+    with cluster.connected(options.run.scheduler, engines) as remote:
         return _build_many(paths, dataclasses.replace(options, run=dataclasses.replace(options.run, remote=remote)), engines)
 
 
@@ -80,7 +81,8 @@ def _build_many(paths: Sequence[Path], options: BuildOptions, engines: Engines) 
         i, results = item
         quiet = fitted[i].quiet()
         try:
-            return i, Outcome(paths[i], plans[i].manifest.slug, episode=finish(plans[i], results, quiet))
+            with logs.quiet():
+                return i, Outcome(paths[i], plans[i].manifest.slug, episode=finish(plans[i], results, quiet))
         except AudiopipeError as exc:
             return i, Outcome(paths[i], plans[i].manifest.slug, error=exc.message)
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from audiopipe import __version__
+from audiopipe import __version__, logs
 from audiopipe.errors import AudiopipeError
 from audiopipe.progress import Progress
 from audiopipe.studio import commands, publishing
@@ -158,10 +158,6 @@ def _add_voices(sub: Any) -> None:
     voices.set_defaults(func=_cmd_voices)
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 _REPORTERS: list[Progress] = []
 
 
@@ -201,7 +197,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 remaster=args.remaster, fallback_engine=args.fallback, publish_fallback=args.publish_fallback,
                 qa=not args.no_qa, asr=args.asr),
         Run(out_dir=args.out, cache_dir=args.cache, workers=max(1, args.jobs), connections=args.connections,
-            retries=args.retries, scheduler=args.scheduler, log=_say, progress=_progress(args)))
+            retries=args.retries, scheduler=args.scheduler, progress=_progress(args)))
     if len(args.manifests) > 1:
         from audiopipe.batch import build_many
         from audiopipe.batch import summary as batch_summary
@@ -218,7 +214,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                                 episode.loudness.true_peak_dbtp, episode.seconds,
                                 f"{episode.synthesized} synthesized, {episode.cached} cached"))
     for warning in episode.warnings:
-        _say(f"warning: {warning}")
+        logs.say(f"warning: {warning}")
     if episode.findings:
         _print_findings(episode.findings)
         print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
@@ -226,7 +222,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             from audiopipe.publish.episode import published_at
             stays = (" (the feed keeps the build published before, in published/)"
                      if published_at(episode.folder) else "")
-            _say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
+            logs.say(f"error: QA failed: the episode was built but not published to the feed{stays}; fix it and "
                  "rebuild (or `audiopipe retake`)")
             return 1
     show = publishing.refresh_and_publish(args, Path(args.manifests[0]).parent)
@@ -238,22 +234,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _print_findings(findings: Sequence[Finding]) -> None:
     for f in findings:
         if f.status in ("fail", "warn"):
-            _say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
-
-
-def _episode_folder(slug: str, out: Path) -> Path:
-    from audiopipe.publish.record import episode_folder
-    return episode_folder(slug, out)
+            logs.say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import load_show, locate_show
-    from audiopipe.publish.record import EpisodeRecord
     from audiopipe.qa import checks
     from audiopipe.synth.cache import default_cache_dir
-    folder = _episode_folder(args.slug, args.out)
-    show = load_show(locate_show(args.show, recorded=EpisodeRecord.load(folder).build.options.show))
-    findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr, _say,
+    from audiopipe.workspace import Workspace
+    workspace = Workspace(args.out, args.show)
+    episode = workspace.episode(args.slug)
+    folder, show = episode.folder, workspace.show_of(episode)
+    findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr,
                                    _progress(args), args.strict)
     _print_findings(findings)
     print(f"{checks.summary(findings)}; page: {page}")
@@ -267,10 +258,11 @@ def _cmd_retake(args: argparse.Namespace) -> int:
     from audiopipe.qa.findings import failed, summary
     from audiopipe.studio.retake import retake
     from audiopipe.synth.override import Override
-    folder = _episode_folder(args.slug, args.out)
+    from audiopipe.workspace import Workspace
+    folder = Workspace(args.out).episode(args.slug).folder
     chosen = args.voice or args.rate is not None or args.engine
     done = retake(folder, args.segment, Override(args.voice, args.rate, args.engine) if chosen else None,
-                  args.cache, _say, _progress(args))
+                  args.cache, _progress(args))
     episode = done.episode
     print(f"re-took segment {args.segment}; rebuilt {episode.mp3} in {episode.seconds:.1f} s "
           f"({episode.synthesized} synthesized, {episode.cached} cached)")
@@ -314,10 +306,11 @@ def _cmd_voices(args: argparse.Namespace) -> int:
         from audiopipe.engines import voicepack
         print(voicepack.install(args.tarball))    # no network: a note, and kokoro's Japanese-trained voices
         return 0
-    from audiopipe.config.voices import find_voices_dir, load_profiles
+    from audiopipe.config.voices import load_profiles
     from audiopipe.engines import ENGINE_NAMES, EngineOptions, Engines
     from audiopipe.synth.cache import default_cache_dir
-    profiles = load_profiles(args.voices or find_voices_dir(Path.cwd()))
+    from audiopipe.workspace import Workspace
+    profiles = load_profiles(Workspace(voices_given=args.voices).voices_dir(Path.cwd()))
     print("profiles:")
     for name, p in sorted(profiles.items()):
         where = p.path or "built-in"
@@ -345,18 +338,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     memory.limit_arenas()             # a batch's peak memory stays flat (see tools/memory.py)
+    logs.console()                    # audiopipe's log lines on stderr
     try:
         code: int = args.func(args)
         return code
     except AudiopipeError as exc:
-        _say(f"error: {exc.message}")
+        logs.say(f"error: {exc.message}")
         return 2
     except OSError as exc:            # the machine, not a bug: a full disk, a read-only folder, a lost file
         from audiopipe.tools.fsutil import os_error
-        _say(f"error: {os_error(exc, what='failed').message}")
+        logs.say(f"error: {os_error(exc, what='failed').message}")
         return 2
     except KeyboardInterrupt:
-        _say("interrupted; finished takes are cached, so a re-run continues where this stopped")
+        logs.say("interrupted; finished takes are cached, so a re-run continues where this stopped")
         return 130
     finally:
         while _REPORTERS:

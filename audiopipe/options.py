@@ -11,6 +11,7 @@ from pathlib import Path
 from audiopipe.engines import EngineOptions, Engines
 from audiopipe.synth.cache import default_cache_dir
 from audiopipe.synth.run import Remote
+from audiopipe.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,6 @@ class Run:
     retries: int | None = None           # edge: retries of a failed chunk
     scheduler: str | None = None         # a Dask scheduler's address: takes not in the cache are made there
     remote: Remote | None = None         # the connected cluster (set by build / build_many)
-    log: Callable[[str], None] = field(default=lambda message: None)
     progress: Callable[[str, int, int], None] | None = None   # (stage, done, total) of long stages
 
     @property
@@ -58,8 +58,13 @@ class BuildOptions:
     run: Run = field(default_factory=Run)
 
     def quiet(self) -> BuildOptions:
-        """The same build, telling no one (a batch's inner steps)."""
-        return replace(self, run=replace(self.run, log=lambda message: None, progress=None))
+        """The same build without progress bars (a batch's inner steps; their lines are silenced by
+        ``logs.quiet``)."""
+        return replace(self, run=replace(self.run, progress=None))
+
+    def workspace(self) -> Workspace:
+        """Where this build's show, voices and episode folder are."""
+        return Workspace(self.run.out_dir, self.choices.show_file, self.choices.voices_dir)
 
     def engine_options(self) -> EngineOptions:
         run = self.run
@@ -67,7 +72,7 @@ class BuildOptions:
 
     def engines(self) -> Engines:
         """The engines of one run, built from these options."""
-        return Engines(self.engine_options(), self.run.log)
+        return Engines(self.engine_options())
 
 
 class Stopwatch:

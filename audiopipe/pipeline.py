@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from audiopipe import logs
 from audiopipe.config.lexicon import Lexicon, load_lexicon
-from audiopipe.config.show import Show, load_show, locate_show
-from audiopipe.config.voices import VoiceProfile, find_voices_dir, load_profiles
+from audiopipe.config.show import Show, load_show
+from audiopipe.config.voices import VoiceProfile, load_profiles
 from audiopipe.dsp.loudness import Loudness
 from audiopipe.engines import Engines
 from audiopipe.errors import AudiopipeError
@@ -38,14 +39,7 @@ from audiopipe.script.segments import Segment, segments_of
 from audiopipe.synth import cluster, timing
 from audiopipe.synth import plan as synth_plan
 from audiopipe.synth import run as synth_run
-from audiopipe.synth.budget import (
-    MAX_EPISODE_S,
-    Budget,
-    estimate,
-    fit_before_synthesis,
-    print_budget,
-    running_lines,
-)
+from audiopipe.synth.budget import MAX_EPISODE_S, Budget, estimate, fit_before_synthesis, print_budget, running_lines
 from audiopipe.synth.cache import TakeCache
 from audiopipe.synth.plan import Job, Override
 from audiopipe.synth.run import Result
@@ -85,15 +79,14 @@ class Loaded:
 def load(manifest_path: Path, options: BuildOptions) -> Loaded:
     """Read and validate the show, the voice profiles, the lexicon, the manifest and the reviewer's
     re-takes kept beside the episode (review.json); writes nothing."""
-    start = Path(manifest_path).parent
-    show_file = locate_show(options.choices.show_file, start)
-    voices_dir = options.choices.voices_dir or find_voices_dir(start)
+    start, workspace = Path(manifest_path).parent, options.workspace()
+    show_file, voices_dir = workspace.show_file(start), workspace.voices_dir(start)
     show = load_show(show_file)
     profiles = load_profiles(voices_dir)
     lexicon = load_lexicon(voices_dir / "lexicon.yaml" if voices_dir else None)
     lexicon = replace(lexicon, drop_glosses=show.glosses == "drop", drop_bylines=show.bylines == "drop")
     manifest = load_manifest(Path(manifest_path), profiles)
-    overrides = retakes.load(options.run.out_dir / manifest.slug, profiles, segments_of(manifest))
+    overrides = retakes.load(workspace.folder(manifest.slug).folder, profiles, segments_of(manifest))
     return Loaded(show, profiles, lexicon, manifest, show_file, voices_dir, overrides)
 
 
@@ -136,15 +129,15 @@ def prepare_folders(options: BuildOptions) -> None:
         check_writable(folder, what)
         removed = sweep_parts(folder, time.time(), deep=folder != options.run.out_dir)
         if removed:
-            options.run.log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
+            logs.say(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
 
 
 def plan_jobs(loaded: Loaded, segments: Sequence[Segment], overrides: Mapping[int, Override], engines: Engines,
-              options: BuildOptions, speed: float, log: Callable[[str], None]) -> list[Job]:
+              options: BuildOptions, speed: float) -> list[Job]:
     """Every segment's take decided (synth.plan), at *speed*, with the show's limit on one take."""
     return synth_plan.plan(segments, loaded.profiles, engines, synth_plan.Asked(
         options.choices.engine, speed, options.choices.fallback_engine, loaded.show.take_max_s, loaded.manifest.voices,
-        overrides, loaded.lexicon), log)
+        overrides, loaded.lexicon))
 
 
 def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = None) -> Plan:
@@ -154,16 +147,16 @@ def plan(manifest_path: Path, options: BuildOptions, engines: Engines | None = N
     manifest = loaded.manifest
     segments = segments_of(manifest)
     if manifest.date > dt.date.today():
-        options.run.log(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
-                        "will carry it with that pubDate (apps list it from then on); check the date")
+        logs.say(f"warning: {manifest.path}: date {manifest.date.isoformat()} is in the future; the feed "
+                 "will carry it with that pubDate (apps list it from then on); check the date")
     overrides = dict(loaded.overrides)
     segments = [replace(s, text=overrides[s.index].text or s.text) if s.index in overrides else s for s in segments]
     if overrides:
-        options.run.log(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
-                        f"({options.run.out_dir / manifest.slug / retakes.FILE})")
+        logs.say(f"retakes: {len(overrides)} segment(s) keep the voice, rate or text a reviewer chose "
+                 f"({options.run.out_dir / manifest.slug / retakes.FILE})")
     engines = engines or options.engines()
-    jobs = plan_jobs(loaded, segments, overrides, engines, options, options.choices.speed, options.run.log)
-    cache = TakeCache(options.run.cache_root, on_damage=options.run.log)
+    jobs = plan_jobs(loaded, segments, overrides, engines, options, options.choices.speed)
+    cache = TakeCache(options.run.cache_root)
     levels = MasterStore(cache.root)
     result = Plan(loaded, tuple(segments), overrides, tuple(jobs), engines, cache, levels,
                   timing.Calibration(cache.root), mix.stinger_clip(manifest.intro, "intro", loaded.show, levels),
@@ -218,13 +211,13 @@ def fit(p: Plan, results: list[Result], options: BuildOptions) -> Timed:
                 break   # at the bounds: nothing more to gain
             speed, gaps = new_speed, new_gaps
             if abs(speed - 1.0) > 1e-3:
-                jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, speed, options.run.log)
+                jobs = plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, speed)
                 results = synth_run.run(jobs, p.engines, p.cache, options.run.workers, options.run.progress, p.calibration,
                                         options.run.remote)
                 made += [r for r in results if not r.cached]
             timeline = mix.build_timeline(results, p.cache, p.levels, show, p.intro, p.outro, gap_scale=gaps)
-            options.run.log(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
-                            f"{timing.mmss(timeline.duration_ms / 1000)}")
+            logs.say(f"fit: speech x{speed:.3f} speed, gaps x{gaps:.2f} -> "
+                     f"{timing.mmss(timeline.duration_ms / 1000)}")
     warnings = _duration_warnings(p, timeline, results, options)
     return Timed(timeline, results, made, speed, gaps, tuple(warnings))
 
@@ -279,7 +272,7 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
                            produced.reused, recorded)
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     guid = publish.episode_guid(p.show, p.manifest.slug, folder)
-    signing = credentials.load(p.show.title, p.show.credentials, p.cache.root, options.run.log)
+    signing = credentials.load(p.show.title, p.show.credentials, p.cache.root)
     made = editions.publish(rendered, editions.Publishing(p.manifest.slug, p.show, produced.segment_files, build_info,
                                                           guid, speakers, folder, options.run.out_dir, p.cache.root, signing))
     record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
@@ -309,10 +302,13 @@ def before_synthesis(manifest_path: Path, options: BuildOptions, engines: Engine
         raise AudiopipeError(f"{p.manifest.path}: would run about {timing.mmss(estimate.total_s)}; an episode runs "
                              f"at most {timing.mmss(MAX_EPISODE_S)}: split it into several episodes (nothing was made)")
     if not in_batch:
-        print_budget(estimate, options.run.log)
-    figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict, options.run.log)
-    credentials.ready(p.show.title, p.show.credentials, p.show.path, p.cache.root, options.run.log)
-    return fit_estimate(p, options.quiet() if in_batch else options)
+        print_budget(estimate)
+    figures_check.before_synthesis(p.manifest, p.segments, options.choices.strict)
+    credentials.ready(p.show.title, p.show.credentials, p.show.path, p.cache.root)
+    if not in_batch:
+        return fit_estimate(p, options)
+    with logs.quiet():
+        return fit_estimate(p, options.quiet())
 
 
 def build(manifest_path: Path, options: BuildOptions | None = None, engines: Engines | None = None) -> Episode:
@@ -320,7 +316,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None, engines: Eng
     options = options or BuildOptions()
     prepare_folders(options)
     p, options = before_synthesis(manifest_path, options, engines)
-    with cluster.connected(options.run.scheduler, p.engines, options.run.log) as remote:
+    with cluster.connected(options.run.scheduler, p.engines) as remote:
         options = replace(options, run=replace(options.run, remote=remote))
         return finish(p, synthesize(p, options), options)
 
@@ -350,16 +346,16 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     p.stage("synthesize")
     timed = fit(p, results, options)
     p.stage("timeline")
-    options.run.log(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
-                    f"{sum(r.cached for r in timed.results)} from cache")
+    logs.say(f"takes: {len({key for r in timed.made for key in r.made_keys})} synthesized, "
+             f"{sum(r.cached for r in timed.results)} from cache")
     folder = options.run.out_dir / p.manifest.slug
     mp3 = folder / f"{p.manifest.slug}.mp3"
-    with build_lock(folder, f"episode {p.manifest.slug!r}", options.run.log):     # one build of it at a time
+    with build_lock(folder, f"episode {p.manifest.slug!r}"):     # one build of it at a time
         produced, record = _write_episode(p, timed, folder, mp3, options)
         findings: list[Finding] = []
         if options.choices.qa:
             from audiopipe.qa import checks  # only with QA: the checks, the page and the recognizer
-            findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr, options.run.log,
+            findings, _page = checks.review(folder, p.show, p.cache.root, options.choices.asr,
                                             options.run.progress)
     b = record.build
     return Episode(p.manifest.slug, folder, mp3, timed.timeline.duration_ms, b.synthesized, b.cached,
@@ -388,10 +384,10 @@ def fit_estimate(p: Plan, options: BuildOptions) -> tuple[Plan, BuildOptions]:
                       gap_scale=min(max(options.choices.gap_scale * step.gap_scale, timing.GAP_SCALE_RANGE[0]),
                                     timing.GAP_SCALE_RANGE[1])))
     chosen = options.choices
-    p = replace(p, jobs=tuple(plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, chosen.speed,
-                                        lambda message: None)))
-    options.run.log(f"fit (before synthesis): speech x{chosen.speed:.3f} speed, gaps x{chosen.gap_scale:.2f} -> "
-                    f"{timing.mmss(budget(p).total_s)} estimated")
+    with logs.quiet():                 # its notes were said when the build planned at the first rate
+        p = replace(p, jobs=tuple(plan_jobs(p.loaded, p.segments, p.overrides, p.engines, options, chosen.speed)))
+    logs.say(f"fit (before synthesis): speech x{chosen.speed:.3f} speed, gaps x{chosen.gap_scale:.2f} -> "
+             f"{timing.mmss(budget(p).total_s)} estimated")
     return p, options
 
 

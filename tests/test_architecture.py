@@ -8,6 +8,7 @@ import ast
 from pathlib import Path
 
 import grimp
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audiopipe"
 MAX_MODULE_LINES = 400
@@ -140,3 +141,30 @@ def test_the_modules_that_catch_an_audiopipe_error_are_the_ones_the_map_lists() 
             if isinstance(node, ast.ExceptHandler) and node.type is not None and "AudiopipeError" in ast.unparse(node.type):
                 catching.add(str(path.relative_to(PACKAGE)))
     assert catching == listed, (sorted(catching - listed), sorted(listed - catching))
+
+
+def test_every_line_for_the_producer_goes_through_the_one_logger() -> None:
+    """No ``log`` callable passed down, no ``_say`` helper, nothing printed to stderr but by logs.py (and the
+    argument parser's own lines in cli.py)."""
+    found = []
+    for path, source in _sources():
+        name = str(path.relative_to(PACKAGE))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                params = [a.arg for a in (*node.args.args, *node.args.kwonlyargs)]
+                if "log" in params or node.name == "_say":
+                    found.append(f"{name}: {node.name}")
+            if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.stderr" \
+                    and name not in ("logs.py", "cli.py", "progress.py"):
+                found.append(f"{name}:{node.lineno} writes to sys.stderr")
+    assert found == []
+
+
+def test_the_console_prints_said_lines_and_quiet_silences_them(capsys: pytest.CaptureFixture[str]) -> None:
+    from audiopipe import logs
+    logs.console()
+    logs.say("note: one")
+    with logs.quiet():
+        logs.say("note: never")
+    logs.say("note: two")
+    assert capsys.readouterr().err == "note: one\nnote: two\n"

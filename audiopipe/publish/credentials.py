@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiopipe import __version__
+from audiopipe import __version__, logs
 from audiopipe.errors import AudiopipeError
 from audiopipe.tools.fsutil import atomic_path, held, publish_file, sha256_of, write_bytes, write_text
 
@@ -70,9 +70,9 @@ def _alg(key_pem: bytes, where: Path) -> str:
                          "or RSA")
 
 
-def load(show_title: str, files: tuple[Path, Path] | None, cache_root: Path, log: Any = None) -> Credentials:
+def load(show_title: str, files: tuple[Path, Path] | None, cache_root: Path) -> Credentials:
     """The show's credentials (*files*: its certificate chain and key), else its self-issued ones, made
-    on first use (and *log* told where)."""
+    on first use (and the log told where)."""
     if files is not None:
         chain, key = (path.read_bytes() for path in files)
         return Credentials(chain, key, _alg(key, files[1]), False, files[0])
@@ -85,19 +85,18 @@ def load(show_title: str, files: tuple[Path, Path] | None, cache_root: Path, log
             write_bytes(key_file, key)
             key_file.chmod(0o600)
             write_bytes(chain_file, chain)
-        if made and log is not None:
-            log(f"note: content credentials: made a self-issued certificate for {show_title!r} in {folder} "
+        if made:
+            logs.say(f"note: content credentials: made a self-issued certificate for {show_title!r} in {folder} "
                 "(readers show its signature as valid but unverified); to sign as your organisation, name your "
                 "certificate and key in show.yaml (credentials: {certificate: …, key: …})")
     key = key_file.read_bytes()
     return Credentials(chain_file.read_bytes(), key, _alg(key, key_file), True, chain_file)
 
 
-def ready(show_title: str, files: tuple[Path, Path] | None, show_file: Path | None, cache_root: Path,
-          log: Any = None) -> None:
+def ready(show_title: str, files: tuple[Path, Path] | None, show_file: Path | None, cache_root: Path) -> None:
     """Before anything is made: the show's credentials exist (self-issued ones are made now) and c2pa can
     sign with them (a trial signing, once per certificate), so a build never stops half-way on them."""
-    signing = load(show_title, files, cache_root, log)
+    signing = load(show_title, files, cache_root)
     checked = cache_root / FOLDER / "checked" / signing.fingerprint
     if signing.self_issued or checked.is_file():      # made here to c2pa's rules, or tried before
         return

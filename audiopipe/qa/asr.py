@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from audiopipe import logs
 from audiopipe.figures import read
 from audiopipe.publish.record import SegmentRecord
 from audiopipe.text import HAN
@@ -201,7 +202,6 @@ def _worker(model_path: str, jobs: Any, results: Any) -> None:   # pragma: no co
 
 
 def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_dir: Path, timeout_s: float,
-                        log: Callable[[str], None] = lambda m: None,
                         progress: Callable[[str, int, int], None] | None = None) -> dict[int, Heard]:
     """Transcribe each segment file; score it against its text.  Results by segment index."""
     total = sum(1 for s in segments if s.file)
@@ -237,7 +237,7 @@ def transcribe_segments(folder: Path, segments: Sequence[SegmentRecord], cache_d
                 rates = score(lang, seg.spoken_text, read(result["transcript"], lang))
                 out[index] = Heard(result["transcript"], heard, result["p_en"], result["p_zh"], rates.get("wer", 0.0),
                                    rates.get("cer", 0.0), rates.get("syllable_er", 0.0))
-                log(f"asr: segment {index} ({seg.lang}): {result['transcript'][:60]}")
+                logs.say(f"asr: segment {index} ({seg.lang}): {result['transcript'][:60]}")
             else:
                 jobs.put(None)
         finally:

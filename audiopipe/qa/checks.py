@@ -39,14 +39,12 @@ __all__ = ["Checker", "Finding", "failed", "review", "summary"]
 
 class Checker:
     def __init__(self, folder: Path, show: Show, cache_root: Path, asr: bool = False,
-                 log: Callable[[str], None] = lambda m: None,
                  progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> None:
         self.folder = folder
         self.show = show
         self.limits = show.qa
         self.cache_root = cache_root            # the recognizer's model, and what was measured before
         self.asr = asr
-        self.log = log
         self.progress = progress
         self.record = EpisodeRecord.load(folder)
         self.mp3 = folder / self.record.episode.file
@@ -268,7 +266,7 @@ class Checker:
             yield Finding("asr", "skip", f"speech recognition skipped: {reason}")
             return
         results = asr_module.transcribe_segments(self.folder, self.record.segments, self.cache_root,
-                                                 self.limits.asr_timeout_s, self.log, self.progress)
+                                                 self.limits.asr_timeout_s, self.progress)
         self.asr_results = results
         for seg in self.record.segments:
             r = results.get(seg.index)
@@ -297,11 +295,10 @@ def _collect(check: Callable[[], Iterator[Finding]]) -> list[Finding]:
 
 
 def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
-           log: Callable[[str], None] = lambda m: None,
            progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> tuple[list[Finding], Path]:
     """Run every check on a built episode; write qa.json and qa.html.  Returns findings and the page.
     *strict*: a figure in doubt fails."""
-    checker = Checker(folder, show, cache_root, asr, log, progress, strict)
+    checker = Checker(folder, show, cache_root, asr, progress, strict)
     findings = checker.run()
     QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures)).write(folder)
     return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,

@@ -5,9 +5,10 @@ whole story (`figures: accept`) or single figures (`figures: {accept: ["15 month
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from audiopipe import logs
 from audiopipe.errors import AudiopipeError
 from audiopipe.figures import read
 from audiopipe.figures.check import Pair, StoryFigures, check_stories
@@ -89,15 +90,14 @@ def summary_lines(results: list[StoryFigures]) -> list[str]:
     return lines
 
 
-def before_synthesis(manifest: Manifest, segments: Iterable[Segment], strict: bool,
-                     log: Callable[[str], None]) -> list[StoryFigures]:
+def before_synthesis(manifest: Manifest, segments: Iterable[Segment], strict: bool) -> list[StoryFigures]:
     """The check as the build runs it before synthesis: its lines go under the budget; with *strict*, a
     contradiction or a doubt that the manifest does not accept is an error and nothing is made."""
     results = story_figures(((s.story, s.lang, s.text) for s in segments),
                             {st.number for st in manifest.stories if st.figures_accepted},
                             {st.number: st.figures_accept for st in manifest.stories if st.figures_accept})
     for line in summary_lines(results):
-        log(line)
+        logs.say(line)
     problems = open_problems(results, strict)
     if problems and strict:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+from audiopipe import logs
 
 
 def add(sub: Any) -> None:
@@ -35,8 +32,8 @@ def add(sub: Any) -> None:
 
 
 def _folder(slug: str, out: Path) -> Path:
-    from audiopipe.publish.record import episode_folder
-    return episode_folder(slug, out)
+    from audiopipe.workspace import Workspace
+    return Workspace(out).episode(slug).folder
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
@@ -44,10 +41,10 @@ def _cmd_release(args: argparse.Namespace) -> int:
     folder = _folder(args.slug, args.out)
     blockers = state.release_folder(folder)
     if blockers:
-        _say(f"error: {args.slug} is not released: {len(blockers)} thing(s) stand in the way:")
+        logs.say(f"error: {args.slug} is not released: {len(blockers)} thing(s) stand in the way:")
         for line in blockers:
-            _say(f"  {line}")
-        _say(f"approve them in `audiopipe review {args.slug}` (or fix QA), then release again")
+            logs.say(f"  {line}")
+        logs.say(f"approve them in `audiopipe review {args.slug}` (or fix QA), then release again")
         return 1
     print(f"released {args.slug}: every segment approved, QA passed; the feed carries it")
     for line in state.publish_released(folder):      # where show.yaml names a destination
@@ -66,13 +63,13 @@ def _cmd_review(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise AudiopipeError("--port: use 1..65535, or 0 for any free port")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        _say(f"warning: listening on {args.host}: anyone who can reach it and has the URL (with its token) can "
+        logs.say(f"warning: listening on {args.host}: anyone who can reach it and has the URL (with its token) can "
              "approve, re-take and release; the token is the only lock")
-    studio = Studio(args.out, args.cache, new_token(), [args.slug] if args.slug else None, _say)
+    studio = Studio(args.out, args.cache, new_token(), [args.slug] if args.slug else None)
 
     def ready(url: str) -> None:
         print(url, flush=True)                      # the first line on stdout: the page, with its token
-        _say("review server running; Ctrl-C stops it")
+        logs.say("review server running; Ctrl-C stops it")
         if not args.no_browser:
             import webbrowser
             webbrowser.open(url)
@@ -81,5 +78,5 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
         asyncio.run(serve(studio, args.host, args.port, ready))
     except KeyboardInterrupt:
-        _say("review server stopped")
+        logs.say("review server stopped")
     return 0

@@ -4,10 +4,10 @@ the show's remote through rclone, with a summary; also the feed refresh (and ``-
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audiopipe import logs
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import FILE as RECORD_FILE
 
@@ -39,14 +39,10 @@ def add(sub: Any) -> None:
     feed.set_defaults(func=_cmd_feed)
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 def _cmd_feed(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import load_show, locate_show
     from audiopipe.review.release import refresh_feed
-    show = load_show(locate_show(args.show))
+    from audiopipe.workspace import Workspace
+    show = Workspace(args.out, args.show).show()
     notes: list[str] = []
     _feed_said(*refresh_feed(args.out, show, notes=notes), "wrote", notes)
     return 0
@@ -56,18 +52,18 @@ def refresh_and_publish(args: argparse.Namespace, start: Path | None = None) -> 
     """After a build or a re-take: rewrite the feed with every episode that may be published, say which are
     held and why; with ``--publish``, send what the feeds serve to show.yaml's destination.  The show when
     the feed was refreshed, else None."""
-    from audiopipe.config.show import load_show, locate_show
     from audiopipe.review.release import refresh_feed
+    from audiopipe.workspace import Workspace
     publish = getattr(args, "publish", False)
     if getattr(args, "no_feed", False) and not publish:
         return None
-    show = load_show(locate_show(getattr(args, "show", None), start))
+    show = Workspace(args.out, getattr(args, "show", None)).show(start)
     if publish and not (show.publish_to and show.base_url):
         raise AudiopipeError(f"--publish: {show.path or 'show.yaml'} names no destination; add `publish: {{to: "
                              "REMOTE:PATH, base_url: https://…/}}` to it (the episode is built; run `audiopipe "
                              "publish` once it is there)")
     if not show.base_url:
-        _say("note: feed.xml not refreshed: show.yaml has no base_url")
+        logs.say("note: feed.xml not refreshed: show.yaml has no base_url")
         return None
     notes: list[str] = []
     _feed_said(*refresh_feed(args.out, show, notes=notes), "feed:", notes)
@@ -89,18 +85,18 @@ def _feed_said(path: Path, held: list[tuple[str, str]], done: str, notes: list[s
     """What a feed refresh has to say: published copies found changed, each build held back and why,
     numbering that disagrees with dates."""
     for line in notes or []:
-        _say(f"note: {line}")
+        logs.say(f"note: {line}")
     from audiopipe.publish.indexed import numbering_warnings
     for slug, reason in held:
-        _say(f"note: {slug}: this build is not published: {reason}")
+        logs.say(f"note: {slug}: this build is not published: {reason}")
     for line in numbering_warnings(path):
-        _say(f"warning: {line}")
+        logs.say(f"warning: {line}")
     print(f"{done} {path}")
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from audiopipe.config.show import load_show, locate_show
-    show = load_show(locate_show(args.show))
+    from audiopipe.workspace import Workspace
+    show = Workspace(args.out, args.show).show()
     dest = args.to or show.publish_to
     if not dest:
         raise AudiopipeError("publish: no destination; give --to REMOTE:PATH, or `publish: {to: REMOTE:PATH}` in "
@@ -125,7 +121,7 @@ def publish_show(out_dir: Path, show: Any, dest: str, dry_run: bool = False, pru
         notes: list[str] = []
         refresh_feed(out_dir, show, notes=notes)   # the gate first: only what passed is published
         for line in notes:
-            _say(f"note: {line}")
+            logs.say(f"note: {line}")
     reporter = None if quiet else Progress()
     try:
         outcome = remote.publish(out_dir, dest, dry_run, prune, progress=reporter)
@@ -169,14 +165,14 @@ def made_from(args: argparse.Namespace) -> tuple[Path, dict[str, Any]] | None:
     a batch or --remaster (always made)."""
     if len(args.manifests) != 1 or args.remaster:
         return None
-    from audiopipe.config.show import locate_show
-    from audiopipe.config.voices import find_voices_dir
     from audiopipe.publish import stamp
+    from audiopipe.workspace import Workspace
     manifest = Path(args.manifests[0])
-    folder = Path(args.out) / manifest.stem
+    workspace = Workspace(Path(args.out), args.show, args.voices)
+    folder = workspace.folder(manifest.stem).folder
     choices = stamp.choices_of((key, getattr(args, key, None)) for key in STAMPED)
-    return folder, stamp.inputs(manifest, locate_show(args.show, manifest.parent),
-                                args.voices or find_voices_dir(manifest.parent), folder, choices)
+    return folder, stamp.inputs(manifest, workspace.show_file(manifest.parent), workspace.voices_dir(manifest.parent),
+                                folder, choices)
 
 
 def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]) -> bool:
@@ -193,7 +189,7 @@ def nothing_to_do(args: argparse.Namespace, folder: Path, inputs: dict[str, Any]
     episode = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))["episode"]
     print(built_line(folder / episode["file"], episode["duration_ms"], episode["loudness_lufs"],
                      episode["true_peak_dbtp"], time.perf_counter() - started, "unchanged"))
-    _say(f"unchanged: the inputs, choices and audiopipe are those of the last build, and its {proved} files are as "
+    logs.say(f"unchanged: the inputs, choices and audiopipe are those of the last build, and its {proved} files are as "
          "it wrote them (hashed): nothing to do (--remaster makes it all again)")
     if args.publish:
         refresh_and_publish(args, Path(args.manifests[0]).parent)

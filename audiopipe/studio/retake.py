@@ -32,14 +32,14 @@ class Retaken:
 
 
 def options_for(record: EpisodeRecord, out_dir: Path, cache_dir: Path | None, segment: int,
-                log: Callable[[str], None], progress: Callable[[str, int, int], None] | None) -> BuildOptions:
+                progress: Callable[[str, int, int], None] | None) -> BuildOptions:
     """The options the episode was built with, forcing *segment* to be made again."""
     recorded = record.build.options
     return BuildOptions(Choices(engine=recorded.engine, show_file=Path(recorded.show) if recorded.show else None,
                                 voices_dir=Path(recorded.voices) if recorded.voices else None,
                                 speed=recorded.speed, gap_scale=recorded.gap_scale, fallback_engine=recorded.fallback,
                                 publish_fallback=recorded.publish_fallback, force=frozenset({segment})),
-                        Run(out_dir=out_dir, cache_dir=cache_dir, log=log, progress=progress))
+                        Run(out_dir=out_dir, cache_dir=cache_dir, progress=progress))
 
 
 def segment_of(record: EpisodeRecord, index: int, folder: Path) -> SegmentRecord:
@@ -50,14 +50,13 @@ def segment_of(record: EpisodeRecord, index: int, folder: Path) -> SegmentRecord
 
 
 def retake(folder: Path, index: int, override: Override | None, cache_dir: Path | None = None,
-           log: Callable[[str], None] = lambda message: None,
            progress: Callable[[str, int, int], None] | None = None, keep_previous: bool = False,
            engines: Callable[[BuildOptions], Engines] | None = None) -> Retaken:
     """Make segment *index* again (with *override* saved first, when given) and rebuild the episode; the
     review server passes *engines*, which keeps one loaded set of engines between re-takes."""
     record = EpisodeRecord.load(folder)
     before = segment_of(record, index, folder)
-    options = options_for(record, folder.parent, cache_dir, index, log, progress)
+    options = options_for(record, folder.parent, cache_dir, index, progress)
     manifest = Path(record.episode.manifest)
     if override is not None:
         loaded = load(manifest, options)      # check the choice against today's profiles before saving it
@@ -81,8 +80,7 @@ def _keep(folder: Path, seg: SegmentRecord) -> str | None:
     return name
 
 
-def keep_ab(folder: Path, index: int, keep: str, cache_dir: Path | None = None,
-            log: Callable[[str], None] = lambda message: None) -> Episode | None:
+def keep_ab(folder: Path, index: int, keep: str, cache_dir: Path | None = None) -> Episode | None:
     """The reviewer's A/B choice: ``new`` keeps the re-take; ``previous`` goes back to the previous
     override (its take is in the cache, so nothing is synthesized) and rebuilds."""
     pending = verdicts.update(folder, lambda review: (review.with_pending(index, None), review.pending.get(index)))
@@ -92,6 +90,6 @@ def keep_ab(folder: Path, index: int, keep: str, cache_dir: Path | None = None,
         return None
     retakes.save(folder, index, pending.previous_override or Override())
     record = EpisodeRecord.load(folder)
-    options = options_for(record, folder.parent, cache_dir, index, log, None)
+    options = options_for(record, folder.parent, cache_dir, index, None)
     unforced = dataclasses.replace(options.choices, force=frozenset())
     return build(Path(record.episode.manifest), dataclasses.replace(options, choices=unforced))

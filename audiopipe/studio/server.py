@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from audiopipe import logs
 from audiopipe.engines import EngineOptions, Engines
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions
@@ -92,13 +93,11 @@ SECURITY_HEADERS = {
 class Studio:
     """The server's state: the output folder, the token, the jobs, one build lock per episode."""
 
-    def __init__(self, out_dir: Path, cache_dir: Path | None, token: str, slugs: list[str] | None = None,
-                 log: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, out_dir: Path, cache_dir: Path | None, token: str, slugs: list[str] | None = None) -> None:
         self.out_dir = Path(out_dir).resolve()
         self.cache_dir = cache_dir
         self.token = token
         self.slugs = slugs
-        self.log = log
         self.origin = ""                       # set once the port is known
         self.jobs: dict[str, RetakeJob] = {}
         self._builds: dict[str, threading.Lock] = {}
@@ -254,7 +253,7 @@ class Studio:
             job.error = _failure(lambda: self._take(job, folder, override, progress))
             job.state = "failed" if job.error else "done"
             job.seconds = time.perf_counter() - job.started
-            self.log(f"re-take of {job.slug} segment {job.segment}: {job.state} in {job.seconds:.1f} s"
+            logs.say(f"re-take of {job.slug} segment {job.segment}: {job.state} in {job.seconds:.1f} s"
                      + (f" ({job.error})" if job.error else ""))
             if job.error:
                 job.feed = "unchanged"
@@ -262,13 +261,13 @@ class Studio:
             problem = _failure(lambda: state.refresh_after_change(folder))
             if problem:
                 job.error = f"the take is kept, but the feed was not refreshed: {problem}"
-                self.log(f"re-take of {job.slug} segment {job.segment}: {job.error}")
+                logs.say(f"re-take of {job.slug} segment {job.segment}: {job.error}")
             job.feed = "failed" if problem else "written"
 
     def _take(self, job: RetakeJob, folder: Path, override: Override,
               progress: Callable[[str, int, int], None]) -> None:
         previous = state.stored_override(folder, job.segment)
-        done = retake(folder, job.segment, override, self.cache_dir, self.log, progress,
+        done = retake(folder, job.segment, override, self.cache_dir, progress,
                       keep_previous=True, engines=self.engines)
         state.set_pending(folder, job.segment, done, previous)
 
@@ -293,7 +292,7 @@ class Studio:
 
         def choose() -> None:
             with self.build_lock(slug):
-                if keep_ab(folder, index, str(keep), self.cache_dir, self.log) is not None:
+                if keep_ab(folder, index, str(keep), self.cache_dir) is not None:
                     state.refresh_after_change(folder)
         try:
             await asyncio.to_thread(choose)

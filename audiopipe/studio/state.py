@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from audiopipe.config.show import Show, load_show, locate_show
+from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.options import BuildOptions, Choices
 from audiopipe.pipeline import load
@@ -18,6 +18,7 @@ from audiopipe.review.folder import EpisodeFolder
 from audiopipe.script.segments import segments_of
 from audiopipe.studio.retake import Retaken, segment_of
 from audiopipe.synth.override import Override
+from audiopipe.workspace import EpisodeFiles, Workspace
 
 
 def episodes(out_dir: Path, only: list[str] | None = None) -> list[str]:
@@ -38,9 +39,8 @@ def stamp(folder: Path) -> str:
     return "/".join(parts)
 
 
-def _show(record: EpisodeRecord) -> Show:
-    recorded = record.build.options.show          # None: it was built with the defaults, and still is
-    return load_show(locate_show(None, recorded=recorded) if recorded else None)
+def _show(folder: Path) -> Show:
+    return Workspace(folder.parent).show_of(EpisodeFiles(folder))
 
 
 def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str]]]:
@@ -62,7 +62,7 @@ def _manifest(record: EpisodeRecord) -> tuple[dict[int, str], dict[str, list[str
 def episode_state(folder: Path) -> dict[str, Any]:
     """Everything the page shows of the episode in *folder*."""
     loaded = EpisodeRecord.load(folder)
-    show = _show(loaded)
+    show = _show(folder)
     episode = EpisodeFolder.of(folder, loaded, show)
     record, review, qa, hold = episode.record, episode.review, episode.qa, episode.hold
     texts, profiles = _manifest(record)
@@ -122,20 +122,19 @@ def set_pending(folder: Path, index: int, done: Retaken, previous_override: Over
 
 def refresh_after_change(folder: Path) -> None:
     """After the episode changed (a re-take, an A/B choice): the feeds carry what may be published now."""
-    show = _show(EpisodeRecord.load(folder))
+    show = _show(folder)
     if show.base_url:
         release_gate.refresh_feed(folder.parent, show)
 
 
 def release_folder(folder: Path) -> list[str]:
-    record = EpisodeRecord.load(folder)
-    return release_gate.release(folder, _show(record))
+    return release_gate.release(folder, _show(folder))
 
 
 def publish_released(folder: Path) -> list[str]:
     """After a release: where show.yaml names a destination (``publish: {to: …}``), what the feeds serve is sent
     there (the summary lines); else nothing."""
     from audiopipe.studio.publishing import publish_show
-    show = _show(EpisodeRecord.load(folder))
+    show = _show(folder)
     return publish_show(folder.parent, show, show.publish_to, quiet=True) if show.publish_to else []
 

@@ -4,9 +4,10 @@ build synthesizes each take once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from audiopipe import logs
 from audiopipe.config.show import Show
 from audiopipe.synth import timing
 from audiopipe.synth.plan import Job
@@ -49,14 +50,14 @@ def estimate(jobs: Sequence[Job], calibration: timing.Calibration, show: Show, f
     return Budget(named, frame_s, show.target_seconds)
 
 
-def print_budget(b: Budget, log: Callable[[str], None]) -> None:
-    log("budget (estimated before synthesis):")
+def print_budget(b: Budget) -> None:
+    logs.say("budget (estimated before synthesis):")
     for name, st in b.stories:
         detail = " + ".join(f"{lang} {timing.mmss(s)}" for lang, s in st.parts)
-        log(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
+        logs.say(f"  {name:<44} {timing.mmss(st.seconds):>5}  ({detail})")
     diff = b.total_s - b.target_s
-    log(f"  {'episode':<44} {timing.mmss(b.total_s):>5}  (target {timing.mmss(b.target_s)}, "
-        f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
+    logs.say(f"  {'episode':<44} {timing.mmss(b.total_s):>5}  (target {timing.mmss(b.target_s)}, "
+             f"{'+' if diff >= 0 else '-'}{abs(round(diff))} s)")
 
 
 def running_lines(b: Budget) -> list[str]:

@@ -14,11 +14,11 @@ import io
 import json
 import os
 import wave
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from audiopipe import logs
 from audiopipe.engines.base import Timings, VoiceSettings, Word
 from audiopipe.tools.fsutil import write_bytes, write_text
 from audiopipe.tools.wav import WORK_RATE, wav_bytes
@@ -91,12 +91,11 @@ class TakeCache:
 
     Every read is checked against the length and content hash stored when the take was written (a file
     whose length and modification time are as written is not hashed again); a take that does not match
-    (cut short, overwritten, emptied, missing) is a miss, so it is made again, and *on_damage* hears of it.
+    (cut short, overwritten, emptied, missing) is a miss, so it is made again, and the log says so.
     """
 
-    def __init__(self, root: Path, on_damage: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.on_damage = on_damage
 
     def _base(self, key: str) -> Path:
         return self.root / "takes" / key[:2] / key
@@ -148,7 +147,7 @@ class TakeCache:
         return checked
 
     def _damaged(self, key: str, why: str) -> None:
-        self.on_damage(f"note: cached take {key[:12]}… is damaged ({why}); making it again")
+        logs.say(f"note: cached take {key[:12]}… is damaged ({why}); making it again")
         self.remove(key)
         return None
 

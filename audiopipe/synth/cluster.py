@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from audiopipe import __version__
+from audiopipe import __version__, logs
 from audiopipe.dsp import signal
 from audiopipe.engines import EngineOptions, Engines, VoiceSettings, Word
 from audiopipe.errors import AudiopipeError, EngineError
@@ -102,14 +102,13 @@ def worker_versions(names: Sequence[str], connections: int | None, retries: int 
 class Cluster:
     """A connection to a Dask scheduler for one run (a build or a batch)."""
 
-    def __init__(self, address: str, engines: Engines, log: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, address: str, engines: Engines) -> None:
         try:
             import distributed
         except ImportError:
             raise AudiopipeError(MISSING) from None
         self.address = address
         self.engines = engines
-        self.log = log
         self._checked: set[str] = set()
         for name in ["distributed", *[n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]]:
             logging.getLogger(name).setLevel(logging.CRITICAL)          # its reconnect chatter is not ours
@@ -271,8 +270,8 @@ class _ClusterRun:
     def _fail(self, job: Job, ids: list[int], error: AudiopipeError) -> Job | None:
         """A take that cannot be made: its --fallback backup is tried, else the error stands."""
         if job.backup is not None:
-            self.cluster.log(f"warning: {error.message}; made by the fallback engine "
-                             f"({job.backup.settings.engine}) instead")
+            logs.say(f"warning: {error.message}; made by the fallback engine "
+                     f"({job.backup.settings.engine}) instead")
             self.cluster.check_versions({job.backup.settings.engine})
             return job.backup
         if self.stop_on_error:
@@ -284,19 +283,18 @@ class _ClusterRun:
 
 
 @contextlib.contextmanager
-def connected(address: str | None, engines: Engines,
-              log: Callable[[str], None] = lambda message: None) -> Iterator[Cluster | None]:
+def connected(address: str | None, engines: Engines) -> Iterator[Cluster | None]:
     """A :class:`Cluster` on *address* for the run inside (None without an address), closed after it."""
     if not address:
         yield None
         return
-    cluster = Cluster(address, engines, log)
+    cluster = Cluster(address, engines)
     try:
         info = cluster.client.scheduler_info()
         workers = info.get("workers", {})
         threads = sum(int(w.get("nthreads", 0)) for w in workers.values())
-        log(f"cluster: {address}, {len(workers)} worker(s), {threads} thread(s); takes not in the cache are "
-            "made there")
+        logs.say(f"cluster: {address}, {len(workers)} worker(s), {threads} thread(s); takes not in the cache are "
+                 "made there")
         yield cluster
     finally:
         cluster.close()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from audiopipe import logs
 from audiopipe.config.lexicon import EMPTY as EMPTY_LEXICON
 from audiopipe.config.lexicon import Lexicon
 from audiopipe.config.voices import VoiceProfile
@@ -55,7 +56,7 @@ class Asked:
 
 
 def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engines: Engines,
-         asked: Asked | None = None, log: Callable[[str], None] = lambda message: None) -> list[Job]:
+         asked: Asked | None = None) -> list[Job]:
     """Decide engine, voice and cache key for every segment; check every voice first.
 
     ``asked.speed`` scales every profile's speaking rate (``--fit``); with ``asked.fallback``, every job
@@ -78,12 +79,12 @@ def plan(segments: Sequence[Segment], profiles: Mapping[str, VoiceProfile], engi
         text = "".join(spoken for _, spoken in spans)
         take = _Take(seg, profile, text, _other_profile(seg, profiles, asked.hosts),
                      relevant(asked.lexicon.readings, text))
-        job = _job(take, engines, engine_name, asked, checked, log)
+        job = _job(take, engines, engine_name, asked, checked)
         job = dataclasses.replace(job, spans=spans)
         if wanted == AUTO and engines.auto_offline is not None:
             job = dataclasses.replace(job, by_fallback=True)
         if asked.fallback is not None and asked.fallback != engine_name:
-            backup = _job(take, engines, asked.fallback, asked, checked, log)
+            backup = _job(take, engines, asked.fallback, asked, checked)
             job = dataclasses.replace(job, backup=dataclasses.replace(backup, by_fallback=True, spans=spans))
         jobs.append(job)
     return jobs
@@ -141,8 +142,7 @@ def sentence_groups(text: str, lang: str, rate: int, max_s: float) -> list[str]:
     return groups
 
 
-def _job(take: _Take, engines: Engines, engine_name: str, asked: Asked, checked: set[tuple[str, str]],
-         log: Callable[[str], None]) -> Job:
+def _job(take: _Take, engines: Engines, engine_name: str, asked: Asked, checked: set[tuple[str, str]]) -> Job:
     """One segment's job on *engine_name* (in parts when its text runs past ``asked.take_max_s``); its voice
     and the voice of the other language's stretches are checked once per run; an engine that reads
     pinyin gets the Mandarin readings the text uses (in the take's key)."""
@@ -171,7 +171,7 @@ def _job(take: _Take, engines: Engines, engine_name: str, asked: Asked, checked:
         note = engine.note
         if note and ("note", note) not in checked:
             checked.add(("note", note))
-            log(f"note: {note}")
+            logs.say(f"note: {note}")
     version = engine.version()
     head = headline_split(text)          # a headline is a take of its own, a headline's pause after it
     groups = sentence_groups(head[1] if head else text, seg.lang, settings.rate, asked.take_max_s)

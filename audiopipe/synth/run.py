@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from audiopipe import logs
 from audiopipe.dsp import loudness, signal
 from audiopipe.dsp.signal import Samples
 from audiopipe.engines import Engine, Engines, Timings, VoiceSettings, Word
@@ -98,7 +99,7 @@ def make(job: Job, engines: Engines, cache: TakeCache, calibration: Calibration 
     except AudiopipeError as exc:
         if job.backup is None:
             raise
-        engines.log(f"warning: {exc.message}; made by the fallback engine ({job.backup.settings.engine}) instead")
+        logs.say(f"warning: {exc.message}; made by the fallback engine ({job.backup.settings.engine}) instead")
         return make(job.backup, engines, cache, calibration, short_ratio)
 
 

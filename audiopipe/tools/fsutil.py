@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from audiopipe import logs
 from audiopipe.errors import AudiopipeError, ToolError
 
 PART_SUFFIX = ".part"
@@ -292,14 +293,17 @@ def held(lock_file: Path, busy: Callable[[str], AudiopipeError] | None = None) -
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+BUILD_LOCK = ".build.lock"
+
+
 @contextlib.contextmanager
-def build_lock(folder: Path, what: str, log: Callable[[str], None] = lambda message: None) -> Iterator[None]:
+def build_lock(folder: Path, what: str) -> Iterator[None]:
     """*folder*'s build lock (``.build.lock``): when another process holds it, one line naming it, at once.
-    Once held, the ``.part`` files an interrupted run left in the folder go (*log* says how many)."""
-    with held(folder / ".build.lock", lambda holder: AudiopipeError(
+    Once held, the ``.part`` files an interrupted run left in the folder go (the log says how many)."""
+    with held(folder / BUILD_LOCK, lambda holder: AudiopipeError(
             f"{folder}: {what} is being built by {holder} right now; wait for it to finish, or build into another "
             "--out")):
         removed = sweep_parts(folder)
         if removed:
-            log(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
+            logs.say(f"note: removed {removed} unfinished file(s) an interrupted run left in {folder}")
         yield
