@@ -168,3 +168,50 @@ def test_the_console_prints_said_lines_and_quiet_silences_them(capsys: pytest.Ca
         logs.say("note: never")
     logs.say("note: two")
     assert capsys.readouterr().err == "note: one\nnote: two\n"
+
+
+def _defined(path: Path, names: list[str]) -> bool:
+    """*names* (a top-level name, then attributes of it) are defined in the module at *path*."""
+    scope: list[ast.stmt] = ast.parse(path.read_text(encoding="utf-8")).body
+    for name in names:
+        found: ast.stmt | None = None
+        for node in scope:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                found = node
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                    found = node
+        if found is None:
+            return False
+        scope = found.body if isinstance(found, ast.ClassDef) else []
+    return True
+
+
+def _resolves(token: str) -> bool | None:
+    """Whether a name the map gives (``publish/episode.promote``, ``qa.checks.review``, ``tools/ffmpeg.py``)
+    exists; None for a name outside the project (``dataclasses.replace``)."""
+    root = PACKAGE.parent
+    if token.endswith(".py") or token.endswith(".json") and "/" in token:
+        return (PACKAGE / token).exists() or (root / token).exists() if token.endswith(".py") else None
+    parts = [p for p in token.replace("/", ".").split(".") if p]
+    bases = [PACKAGE, root] + sorted(p.parent for p in PACKAGE.rglob(f"{parts[0]}.py"))
+    found = [_defined(module, parts[i:]) for base in bases for i in range(len(parts), 0, -1)
+             if (module := base.joinpath(*parts[:i]).with_suffix(".py")).is_file()]
+    if found:
+        return any(found)
+    return False if (PACKAGE / parts[0]).is_dir() or (PACKAGE / f"{parts[0]}.py").is_file() else None
+
+
+def test_every_module_and_name_the_map_gives_exists() -> None:
+    """ARCHITECTURE.md's claims that name code (a module, a function, a record, a test file, the stages'
+    functions in its picture) name code that is there."""
+    import re
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    picture = text.split("```", 2)[1]
+    tokens = set(re.findall(r"`([a-z_][\w/]*(?:\.[A-Za-z_]\w*)+)`", text))
+    tokens |= set(re.findall(r"\b((?:[a-z_]+\.)+[a-z_]+)\b(?=\s+->)", picture))
+    tokens |= set(re.findall(r"\b([a-z_]+\.[a-z_]+\.[a-z_]+)\b", picture))
+    missing = sorted(t for t in tokens if _resolves(t) is False)
+    checked = [t for t in tokens if _resolves(t)]
+    assert missing == [] and len(checked) > 60, (missing, len(checked))
