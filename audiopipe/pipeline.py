@@ -29,7 +29,8 @@ from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import MasterStore
 from audiopipe.publish import credentials, editions
 from audiopipe.publish import episode as publish
-from audiopipe.publish.record import QA_FILE, BuildInfo, EpisodeRecord, RecordedOptions, make_record
+from audiopipe.publish.making import Publishing, episode_record
+from audiopipe.publish.record import QA_FILE, BuildInfo, EpisodeRecord, RecordedOptions
 from audiopipe.qa import figures as figures_check
 from audiopipe.qa import measured
 from audiopipe.qa.findings import Finding
@@ -273,10 +274,10 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     guid = publish.episode_guid(p.show, p.manifest.slug, folder)
     signing = credentials.load(p.show.title, p.show.credentials, p.cache.root)
-    made = editions.publish(rendered, editions.Publishing(p.manifest.slug, p.show, produced.segment_files, build_info,
-                                                          guid, speakers, folder, options.run.out_dir, p.cache.root, signing))
-    record = make_record(p.manifest, p.show, timed.timeline, produced.loudness, produced.segment_files,
-                         build_info, guid, speakers, made, p.calibration.estimate_ms)
+    how = Publishing(p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers, folder,
+                     options.run.out_dir, p.cache.root, signing)
+    made = editions.publish(rendered, how)
+    record = episode_record(p.manifest, timed.timeline, produced.loudness, how, guid, made, p.calibration.estimate_ms)
     publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root, signing)
     return record
 

@@ -10,7 +10,7 @@ import pytest
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish.record import SCHEMA, EpisodeRecord, RecordedOptions
 from audiopipe.qa.findings import Finding
-from audiopipe.qa.page import render
+from audiopipe.qa.page import Observed, render
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "data" / "golden" / "two-stories"
@@ -78,7 +78,7 @@ def test_a_missing_report_says_build_first(tmp_path: Path) -> None:
 def test_page_has_a_row_per_segment_flags_failures_and_escapes(tmp_path: Path) -> None:
     record = golden()
     findings = [Finding("silent", "fail", "segment 2 (zh) is <silent>", 2), Finding("order", "pass", "ok")]
-    page = render(tmp_path, record, findings)
+    page = render(tmp_path, record, Observed(findings))
     assert page.count('<tr class="seg') == len(record.segments)
     assert page.count('<tr class="seg flagged"') == 1 and 'data-index="2"' in page
     assert "segment 2 (zh) is &lt;silent&gt;" in page and "<silent>" not in page

@@ -423,3 +423,18 @@ def test_the_feed_refresh_follows_a_retake_and_its_failure_reaches_the_page(tmp_
                              "regular file (a FIFO, a device or a folder); move it away, then run `audiopipe feed` "
                              "(nothing was written)"), last
     assert read_json(out / "ep" / "report.json")["segments"][0]["rate"] == 30      # the take was made and kept
+
+
+def test_a_failure_of_the_machine_reaches_the_page_as_the_cli_says_it() -> None:
+    """A full disk during a re-take once reached the page as "No space left on device: /out/ep/ep.mp3",
+    with no fix; now it is the CLI's line."""
+    import errno
+
+    from audiopipe.studio.server import _failure
+    from audiopipe.tools.fsutil import os_error
+
+    def full() -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/out/ep/ep.mp3")
+    said = _failure(full)
+    assert said == "/out/ep/ep.mp3: failed (disk full); free some space and run it again"
+    assert said == os_error(OSError(errno.ENOSPC, "x", "/out/ep/ep.mp3"), what="failed").message

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from audiopipe.config.show import Show
 from audiopipe.produce.editions import Edition, files_of
-from audiopipe.produce.master import SegmentFile
 from audiopipe.publish import episode, transcript
-from audiopipe.publish.credentials import Credentials
 from audiopipe.publish.feed import feed_url_of
-from audiopipe.publish.record import EDITION_NAMES, BuildInfo, EditionRecord, make_record
+from audiopipe.publish.making import Publishing, episode_record
+from audiopipe.publish.record import EDITION_NAMES, EditionRecord
 from audiopipe.tools.fsutil import write_text
 
 
@@ -34,23 +31,6 @@ def remove(folder: Path, slug: str, keep: Sequence[str] = ()) -> None:
                 (folder / name).unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class Publishing:
-    """What a build's files are published with: its slug and show, the segment files and build info the
-    records carry, its guid and speakers, where it is written, the cache and who signs."""
-
-    slug: str
-    show: Show
-    segment_files: Mapping[int, SegmentFile]
-    build: BuildInfo
-    guid: str
-    speakers: Mapping[str, str]
-    folder: Path
-    out_dir: Path
-    cache_root: Path
-    signing: Credentials
-
-
 def publish(rendered: Sequence[Edition], how: Publishing) -> tuple[EditionRecord, ...]:
     """Every rendered edition tagged (its MP3 written by the caller once the build is whole), with its
     transcript and chapters; the files of editions the episode no longer has removed."""
@@ -61,8 +41,7 @@ def publish(rendered: Sequence[Edition], how: Publishing) -> tuple[EditionRecord
 def _publish(edition: Edition, how: Publishing) -> EditionRecord:
     mp3_name, vtt_name, chapters_name = files_of(how.slug, edition.lang)
     own = edition_guid(how.guid, edition.lang)
-    record = make_record(edition.manifest, how.show, edition.timeline, edition.loudness, how.segment_files, how.build,
-                         own, how.speakers)
+    record = episode_record(edition.manifest, edition.timeline, edition.loudness, how, own)
     record = dataclasses.replace(record, episode=dataclasses.replace(record.episode, file=mp3_name))
     episode.tag_episode(edition.mp3, record, how.show, how.out_dir, how.cache_root, how.signing,
                         feed_url_of(how.show, edition.lang))

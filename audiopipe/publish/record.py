@@ -6,23 +6,16 @@ options — as frozen records, written once as ``report.json`` and read back by 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from audiopipe import __version__
 from audiopipe.config.show import Show
-from audiopipe.engines import Timings, VoiceSettings, Word
+from audiopipe.engines import Timings, Word
 from audiopipe.errors import AudiopipeError
 from audiopipe.tools.fsutil import read_json, write_text
-from audiopipe.tools.wav import WORK_RATE
-
-if TYPE_CHECKING:           # what a build hands make_record: a record read back needs none of it (nor numpy)
-    from audiopipe.dsp.loudness import Loudness
-    from audiopipe.produce.master import SegmentFile
-    from audiopipe.produce.mix import Timeline
-    from audiopipe.script.manifest import Manifest
 
 SCHEMA = 2
 """Version of report.json's layout (1: before the records; 2: adds ``schema`` and ``build.options``)."""
@@ -347,54 +340,3 @@ def previous_guid(folder: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return guid if isinstance(guid, str) and guid else None
-
-
-def make_record(manifest: Manifest, show: Show, timeline: Timeline, loudness: Loudness,
-                segment_files: Mapping[int, SegmentFile], build: BuildInfo, guid: str,
-                speakers: Mapping[str, str] | None = None, editions: tuple[EditionRecord, ...] = (),
-                expected_ms: Callable[[str, VoiceSettings], int] | None = None) -> EpisodeRecord:
-    """The episode's record, built once from its timeline and files; *expected_ms* says how long a text
-    takes at a voice's calibrated pace (what QA measures a take against)."""
-    segments: list[SegmentRecord] = []
-    chapters: list[tuple[int, str, int]] = []
-    for clip in timeline.speech():
-        assert clip.result is not None
-        job, info = clip.result.job, clip.result.info
-        seg = job.segment
-        shift = clip.start_ms - clip.trimmed_ms    # word times are relative to the untrimmed take
-        seg_file = segment_files.get(seg.index)
-        segments.append(SegmentRecord(
-            index=seg.index, lang=seg.lang, story=seg.story, chapter=seg.chapter,
-            voice_profile=seg.profile, engine=info.engine, voice=info.voice, rate=job.settings.rate,
-            text=seg.text, spoken_text=job.text, start_ms=clip.start_ms, end_ms=clip.end_ms,
-            cached=clip.result.cached, take=info.key,
-            loudness_lufs=seg_file.loudness.integrated_lufs if seg_file else None,
-            true_peak_dbtp=seg_file.loudness.true_peak_dbtp if seg_file else None,
-            gain_db=clip.gain_db, take_loudness_lufs=info.loudness_lufs, take_true_peak_dbtp=info.true_peak_dbtp,
-            lead_silence_ms=info.lead_ms, trail_silence_ms=info.trail_ms,
-            file=f"segments/{seg_file.path.name}" if seg_file else None,
-            word_timings=info.timings,
-            words=tuple(Word(w.start_ms + shift, w.end_ms + shift, w.text) for w in info.words),
-            fallback=job.by_fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
-            worker=None if clip.result.cached else clip.result.worker,
-            take_clip_run=info.clip_run if info.clip_run >= 0 else None,
-            expected_ms=expected_ms(job.text, job.settings) if expected_ms else None))
-        if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
-            chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
-    starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro
-    ends = [*starts[1:], timeline.duration_ms]
-    lo, hi = show.window
-    return EpisodeRecord(
-        EpisodeInfo(manifest.slug, manifest.title, manifest.date.isoformat(), manifest.episode,
-                    manifest.description, str(manifest.path), f"{manifest.slug}.mp3", tuple(manifest.order),
-                    "stories" if manifest.stories else "script", timeline.duration_ms,
-                    loudness.integrated_lufs, loudness.true_peak_dbtp, show.target_lufs, show.true_peak_dbtp,
-                    (round(lo, 1), round(hi, 1)), tuple(st.number for st in manifest.stories if st.figures_accepted),
-                    tuple((st.number, name) for st in manifest.stories for name in st.figures_accept)),
-        build,
-        tuple(ChapterRecord(story, title, s, e) for (story, title, _), s, e in zip(chapters, starts, ends)),
-        tuple(StingerRecord(c.kind, c.start_ms, c.end_ms, c.gain_db)
-              for c in timeline.clips if c.kind != "speech"),
-        None if timeline.bed is None else BedRecord(str(show.bed), timeline.bed.start * 1000 // WORK_RATE,
-                                                    timeline.bed.end * 1000 // WORK_RATE),
-        tuple(segments), guid, editions=editions)

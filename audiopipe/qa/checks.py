@@ -26,7 +26,7 @@ from audiopipe.qa import editions as editions_check
 from audiopipe.qa import figures as figures_check
 from audiopipe.qa.findings import Finding, failed, summary
 from audiopipe.qa.measured import listened, measured
-from audiopipe.qa.page import write_page
+from audiopipe.qa.page import Observed, write_page
 from audiopipe.qa.qarecord import QaRecord
 from audiopipe.synth import timing
 from audiopipe.text import LANG_NAMES
@@ -301,5 +301,5 @@ def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
     checker = Checker(folder, show, cache_root, asr, progress, strict)
     findings = checker.run()
     QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures)).write(folder)
-    return findings, write_page(folder, checker.record, findings, checker.asr_results, checker.waveform,
-                                checker.loudness_curve, figures_check.table(checker.figures))
+    return findings, write_page(folder, checker.record, Observed(findings, checker.asr_results, checker.waveform,
+                                                                checker.loudness_curve, figures_check.table(checker.figures)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -184,12 +185,21 @@ def _figures(figures: list[dict[str, Any]]) -> str:
             f'<th>Chinese</th><th>check</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def render(folder: Path, record: EpisodeRecord, findings: list[Finding],
-           asr: dict[int, Heard] | None = None,
-           waveform: tuple[list[float], list[float]] | None = None,
-           short_term: list[tuple[float, float]] | None = None,
-           figures: list[dict[str, Any]] | None = None) -> str:
-    """The page.  The waveform (per-bin peaks) and short-term loudness come from the QA pass."""
+@dataclass(frozen=True)
+class Observed:
+    """What the QA pass found and measured of an episode, as its page shows it: the findings, what the
+    recognizer heard, the waveform (per-bin peaks), the short-term loudness and the figures' table."""
+
+    findings: list[Finding]
+    asr: dict[int, Heard] | None = None
+    waveform: tuple[list[float], list[float]] | None = None
+    short_term: list[tuple[float, float]] | None = None
+    figures: list[dict[str, Any]] | None = None
+
+
+def render(folder: Path, record: EpisodeRecord, seen: Observed) -> str:
+    """The page."""
+    findings, asr, waveform, short_term, figures = seen.findings, seen.asr, seen.waveform, seen.short_term, seen.figures
     ep = record.episode
     esc = html.escape
     total_ms = max(1, ep.duration_ms)
@@ -254,11 +264,7 @@ def _published(folder: Path, record: EpisodeRecord, failed: bool) -> str:
             f'Published: <audio controls preload="none" src="{html.escape(src)}"></audio></div>')
 
 
-def write_page(folder: Path, record: EpisodeRecord, findings: list[Finding],
-               asr: dict[int, Heard] | None = None,
-               waveform: tuple[list[float], list[float]] | None = None,
-               short_term: list[tuple[float, float]] | None = None,
-               figures: list[dict[str, Any]] | None = None) -> Path:
+def write_page(folder: Path, record: EpisodeRecord, seen: Observed) -> Path:
     path = folder / "qa.html"
-    write_text(path, render(folder, record, findings, asr, waveform, short_term, figures))
+    write_text(path, render(folder, record, seen))
     return path

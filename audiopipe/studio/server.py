@@ -32,6 +32,7 @@ from audiopipe.studio import page, state
 from audiopipe.studio.retake import keep_ab, retake
 from audiopipe.synth.override import Override
 from audiopipe.text import MAX_SEGMENT_CHARS
+from audiopipe.tools.fsutil import os_error
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,8 +71,8 @@ def _failure(step: Callable[[], None]) -> str:
         step()
     except AudiopipeError as exc:
         return exc.message
-    except OSError as exc:
-        return f"{exc.strerror or exc}: {exc.filename or ''}".strip()
+    except OSError as exc:               # the same line the CLI gives: where, why, and the fix
+        return os_error(exc, what="failed").message
     except Exception as exc:  # noqa: BLE001 - the page must hear of any failure, not wait forever
         return f"{type(exc).__name__}: {exc}"
     return ""
