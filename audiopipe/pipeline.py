@@ -37,7 +37,7 @@ from audiopipe.qa.findings import Finding
 from audiopipe.review import retakes
 from audiopipe.script.manifest import Manifest, load_manifest
 from audiopipe.script.segments import Segment, segments_of
-from audiopipe.synth import cluster, timing
+from audiopipe.synth import cluster, scored, timing
 from audiopipe.synth import plan as synth_plan
 from audiopipe.synth import run as synth_run
 from audiopipe.synth.budget import MAX_EPISODE_S, Budget, estimate, fit_before_synthesis, print_budget, running_lines
@@ -274,8 +274,9 @@ def publish_episode(p: Plan, timed: Timed, produced: Produced, rendered: Sequenc
     speakers = {name: profile.speaker or p.show.author or name for name, profile in p.loaded.profiles.items()}
     guid = publish.episode_guid(p.show, p.manifest.slug, folder)
     signing = credentials.load(p.show.title, p.show.credentials, p.cache.root)
+    scores = scored.naturalness(timed.results, p.cache, options.run.progress) if options.choices.qa else {}
     how = Publishing(p.manifest.slug, p.show, produced.segment_files, build_info, guid, speakers, folder,
-                     options.run.out_dir, p.cache.root, signing)
+                     options.run.out_dir, p.cache.root, signing, scores)
     made = editions.publish(rendered, how)
     record = episode_record(p.manifest, timed.timeline, produced.loudness, how, guid, made, p.calibration.estimate_ms)
     publish.tag_episode(mp3, record, p.show, options.run.out_dir, p.cache.root, signing)

@@ -45,6 +45,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     # the suite's builds speak with the instant engine; tests of the default itself unset this
     monkeypatch.setenv("AUDIOPIPE_OFFLINE_ENGINE", "espeak")
+    # nor score each take's naturalness (about 0.25 CPU-s per 7.7 s of audio): tests of the score turn it on
+    monkeypatch.setenv("AUDIOPIPE_NATURALNESS", "off")
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", CLOSED_PORT_WSS)
     monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", CLOSED_PORT_VOICES)
 

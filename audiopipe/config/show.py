@@ -34,6 +34,8 @@ class Thresholds:
     asr_max_wer: float = 0.5            # English word error rate
     asr_max_syllable_er: float = 0.6    # Chinese tone-aware pinyin syllable error rate
     asr_timeout_s: float = 60.0
+    naturalness_warn: float = 3.5       # a take's predicted listener score (1..5) under this warns
+    naturalness_fail: float = 2.0       # ... and under this fails
 
 
 
@@ -110,6 +112,7 @@ class Show:
 THRESHOLD_RANGES: dict[str, tuple[float, float]] = {
     "silent_lufs": (-90, -20), "clip_run": (1, 44100), "short_ratio": (0, 1), "max_inner_silence_ms": (100, 60000),
     "loudness_tolerance_lu": (0.1, 20), "asr_max_wer": (0, 1), "asr_max_syllable_er": (0, 1),
+    "naturalness_warn": (1, 5), "naturalness_fail": (1, 5),
     "asr_timeout_s": (1, 3600),
 }
 """The range of each QA threshold (``qa:`` in show.yaml)."""
@@ -241,7 +244,11 @@ def _thresholds(path: Path, value: Any, line: int | None) -> Thresholds:
             raise ShowError(path, f"qa.{key}: {number} is out of range; use {lo:g}..{hi:g}", line=where)
         if isinstance(getattr(Thresholds(), key), int) and number != int(number):
             raise ShowError(path, f"qa.{key}: must be a whole number, got {number!r}", line=where)
-    return Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+    limits = Thresholds(**{k: type(getattr(Thresholds(), k))(v) for k, v in value.items()})
+    if limits.naturalness_fail > limits.naturalness_warn:
+        raise ShowError(path, f"qa.naturalness_fail: {limits.naturalness_fail:g} is above naturalness_warn "
+                        f"({limits.naturalness_warn:g}); a take must warn before it fails: lower it", line=line)
+    return limits
 
 
 def _publishing(path: Path, name: str, value: Any, line: int | None) -> Any:

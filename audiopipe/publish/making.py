@@ -4,7 +4,7 @@ for each language edition, with :class:`Publishing`, what every published file o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,8 @@ if TYPE_CHECKING:           # the build's own records (a caller has them; import
 @dataclass(frozen=True)
 class Publishing:
     """What a build's files are published with: its slug and show, the segment files and build info the
-    records carry, its guid and speakers, where it is written, the cache and who signs."""
+    records carry, its guid and speakers, where it is written, the cache, who signs and how natural each take
+    sounds."""
 
     slug: str
     show: Show
@@ -45,6 +46,7 @@ class Publishing:
     out_dir: Path
     cache_root: Path
     signing: Credentials
+    naturalness: Mapping[str, float] = field(default_factory=dict)   # each take's score, by its key
 
 
 def episode_record(manifest: Manifest, timeline: Timeline, loudness: Loudness, how: Publishing, guid: str,
@@ -77,7 +79,8 @@ def episode_record(manifest: Manifest, timeline: Timeline, loudness: Loudness, h
             fallback=job.by_fallback, speaker=(speakers or {}).get(seg.profile, seg.profile), spans=job.spans,
             worker=None if clip.result.cached else clip.result.worker,
             take_clip_run=info.clip_run if info.clip_run >= 0 else None,
-            expected_ms=expected_ms(job.text, job.settings) if expected_ms else None))
+            expected_ms=expected_ms(job.text, job.settings) if expected_ms else None,
+            naturalness=how.naturalness.get(info.key)))
         if seg.story is not None and (not chapters or chapters[-1][0] != seg.story):
             chapters.append((seg.story, seg.chapter or f"Story {seg.story}", clip.start_ms))
     starts = [0, *(start for _, _, start in chapters[1:])]        # the first chapter takes in the intro

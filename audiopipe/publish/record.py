@@ -68,6 +68,7 @@ class SegmentRecord:
     worker: str | None = None          # where a take made by this build was made: "local" or a Dask worker
     take_clip_run: int | None = None   # the take's longest run of samples at full scale (QA's clip check)
     expected_ms: int | None = None     # how long its text takes at the voice's calibrated pace (QA's cut-short check)
+    naturalness: float | None = None   # the take's predicted listener score, 1..5 (dsp/naturalness; None: not scored)
 
     @property
     def duration_ms(self) -> int:
@@ -89,7 +90,7 @@ class SegmentRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentRecord:
-        optional = ("fallback", "speaker", "spans", "worker", "take_clip_run", "expected_ms")
+        optional = ("fallback", "speaker", "spans", "worker", "take_clip_run", "expected_ms", "naturalness")
         values = {k: data[k] for k in cls.__dataclass_fields__ if k != "words" and (k in data or k not in optional)}
         if "spans" in values:
             values["spans"] = tuple((str(a), str(b)) for a, b in values["spans"])

@@ -24,6 +24,7 @@ from audiopipe.publish.tags import Chapter, read_tags
 from audiopipe.qa import asr as asr_module
 from audiopipe.qa import editions as editions_check
 from audiopipe.qa import figures as figures_check
+from audiopipe.qa import naturalness as naturalness_check
 from audiopipe.qa.findings import Finding, failed, summary
 from audiopipe.qa.measured import listened, measured
 from audiopipe.qa.page import Observed, write_page
@@ -58,7 +59,7 @@ class Checker:
     def run(self) -> list[Finding]:
         checks = (self.order, self.figures_agree, self.decodes, self.tags, self.content_credentials,
                   self.episode_loudness, self.duration, self.segments, self.editions, self.voice_language,
-                  self.speech_recognition)
+                  self.naturalness, self.speech_recognition)
         heavy = (self.decodes, self.episode_loudness, self.segments, self.editions)   # mostly ffmpeg processes
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             running = {check: pool.submit(_collect, check) for check in heavy}
@@ -257,6 +258,9 @@ class Checker:
         if not bad:
             yield Finding("language", "pass", "every segment's voice speaks its language")
 
+    def naturalness(self) -> Iterator[Finding]:
+        yield from naturalness_check.findings(self.record.segments, self.limits)
+
     def speech_recognition(self) -> Iterator[Finding]:
         if not self.asr:
             yield Finding("asr", "skip", "speech recognition not run (run `audiopipe qa SLUG --asr`)")
@@ -300,6 +304,7 @@ def review(folder: Path, show: Show, cache_root: Path, asr: bool = False,
     *strict*: a figure in doubt fails."""
     checker = Checker(folder, show, cache_root, asr, progress, strict)
     findings = checker.run()
-    QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures)).write(folder)
+    QaRecord.of(findings, checker.mp3, checker.asr_results, figures_check.table(checker.figures),
+                checker.record.segments).write(folder)
     return findings, write_page(folder, checker.record, Observed(findings, checker.asr_results, checker.waveform,
                                                                 checker.loudness_curve, figures_check.table(checker.figures)))

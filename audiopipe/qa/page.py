@@ -18,6 +18,7 @@ from audiopipe.publish.feed import read_served, serves
 from audiopipe.publish.record import PUBLISHED, EpisodeRecord
 from audiopipe.qa.asr import Heard
 from audiopipe.qa.findings import Finding
+from audiopipe.qa.naturalness import summary as naturalness_summary
 from audiopipe.tools.fsutil import write_text
 
 WIDTH, WAVE_H, LOUD_H = 1000, 90, 70
@@ -150,10 +151,21 @@ def _rows(record: EpisodeRecord, findings: list[Finding], asr: dict[int, Heard] 
             f'{asr_html}{"".join(f"<span class=flag>⚑ {esc(f.message)}</span>" for f in flags)}</td>'
             f'<td><button class="seek" data-start="{seg.start_ms / 1000:.3f}">{_mmss(seg.start_ms)}</button></td>'
             f'<td><audio controls preload="metadata" src="{esc(seg.file or "")}"></audio></td>'
+            f'<td class="mos" title="predicted listener score, 1 (bad) to 5 (excellent)">{_mos(seg.naturalness)}</td>'
             f'<td>{seg.duration_ms / 1000:.1f} s</td>'
             f'<td>{"–" if loud is None else f"{loud:.1f} LUFS"}</td>'
             f'<td class="cached">{"cache" if seg.cached else "new"}</td></tr>')
     return rows
+
+
+def _natural(record: EpisodeRecord) -> str:
+    about = naturalness_summary(record.segments)
+    return "" if about is None else (f' · <span class="mos">natural {about["mean"]:.2f} (lowest {about["lowest"]:.2f},'
+                                     f' segment {about["lowest_segment"]})</span>')
+
+
+def _mos(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _figures(figures: list[dict[str, Any]]) -> str:
@@ -223,7 +235,7 @@ def render(folder: Path, record: EpisodeRecord, seen: Observed) -> str:
 <body data-report="{data}">
 <header><h1>{title}</h1>
 <div class="meta">{esc(ep.date)} · {_mmss(ep.duration_ms)} · {ep.loudness_lufs:.1f} LUFS ·
-true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments</div>
+true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments{_natural(record)}</div>
 <div class="summary">QA: {summary}</div>{_editions(record)}{_published(folder, record, bool(failed))}
 <div class="player"><audio id="episode" controls preload="metadata" src="{esc(ep.file)}"></audio></div></header>
 <main>
@@ -238,7 +250,7 @@ true peak {ep.true_peak_dbtp:.1f} dBTP · {len(record.segments)} segments</div>
 <div class="meta">Click the pictures to seek. Waveform (English blue, Chinese orange, chapters in yellow) and
 short-term loudness (3 s) against the target.</div></div>
 {f'<ul class="findings">{items}</ul>' if items else ''}
-<table><thead><tr><th>#</th><th>lang</th><th>voice</th><th>text</th><th>start</th><th>listen</th><th>length</th>
+<table><thead><tr><th>#</th><th>lang</th><th>voice</th><th>text</th><th>start</th><th>listen</th><th>natural</th><th>length</th>
 <th>loudness</th><th>take</th></tr></thead><tbody>
 {"".join(rows)}
 </tbody></table>

@@ -103,6 +103,8 @@ function card(g) {
   if (g.text_edited) c.append(el('div', {class: 'manifest'}, 'manifest: ' + g.manifest_text));
   c.append(el('div', {class: 'msg'}, g.profile + ' · ' + g.engine + ' ' + g.voice + ' · rate ' + g.rate + '% as spoken' + (g.by ? ' · ' + g.status + ' by ' + g.by + ' ' + g.at : '')));
   if (g.file) c.append(el('audio', {controls: '', preload: 'metadata', src: fileUrl(g.file, g.take)}));
+  if (g.naturalness !== null) c.append(el('div', {class: 'natural', title: 'predicted listener score, 1 (bad) to 5 (excellent)'},
+    'natural ' + g.naturalness.toFixed(2) + ' of 5'));
   const act = (action, body) => async () => {
     try { const r = await post('/api/e/' + encodeURIComponent(slug) + '/' + action, Object.assign({segment: g.index}, body || {})); await load(); return r; }
     catch (e) { say(e.message); }

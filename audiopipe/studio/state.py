@@ -76,7 +76,7 @@ def episode_state(folder: Path) -> dict[str, Any]:
             "text": seg.text, "manifest_text": texts.get(seg.index, seg.text),
             "text_edited": "text" in override, "profile": seg.voice_profile, "voice": seg.voice,
             "engine": seg.engine, "rate": seg.rate, "take": seg.take, "file": seg.file,
-            "duration_ms": seg.duration_ms, "status": status, "why": why, "override": override,
+            "duration_ms": seg.duration_ms, "naturalness": seg.naturalness, "status": status, "why": why, "override": override,
             "by": verdict.by if verdict else "", "at": verdict.at if verdict else "",
             "pending": review.pending[seg.index].to_json() if seg.index in review.pending else None})
     published = episode.published

@@ -74,6 +74,8 @@ class TakeInfo:
     size: int = 0               # the WAV file's length in bytes
     mtime_ns: int = 0           # when it was written: unchanged size and time skip re-hashing it
     clip_run: int = -1          # the longest run of samples at full scale (-1: written before it was measured)
+    naturalness: float = -1.0   # its predicted listener score, 1..5 (-1: not scored), by ...
+    naturalness_method: str = ""   # ... this model, resampler and windowing (dsp/naturalness.METHOD)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -164,6 +166,10 @@ class TakeCache:
                                      mtime_ns=wav.stat().st_mtime_ns, clip_run=_clip_run(pcm))
         self._write_info(stored)
         return stored
+
+    def update(self, info: TakeInfo) -> None:
+        """A cached take's record rewritten with what was measured of it since (its audio unchanged)."""
+        self._write_info(info)
 
     def _write_info(self, info: TakeInfo) -> None:
         write_text(self._base(info.key).with_suffix(".json"), json.dumps(info.to_json(), ensure_ascii=False))
