@@ -86,7 +86,8 @@ def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not() -> None:
     power = float(np.mean(take[np.abs(take) > 1e-3] ** 2))
 
     def noisy(snr_db: float) -> np.ndarray:
-        return (take + rng.standard_normal(len(take)).astype(np.float32) * math.sqrt(power / 10 ** (snr_db / 10)))
+        noise = rng.standard_normal(len(take)).astype(np.float32) * math.sqrt(power / 10 ** (snr_db / 10))
+        return np.asarray(take + noise, np.float32)
 
     fast = take[::2].copy()            # twice as fast and an octave up: a rate gone wrong
     scores = {name: naturalness.score(audio, WORK_RATE) for name, audio in
