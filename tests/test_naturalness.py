@@ -75,8 +75,8 @@ def _kokoro_take(text: str, voice: str, lang: str) -> np.ndarray:
 
 
 def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not() -> None:
-    """Calibrated on takes measured here: Kokoro 4.4-4.7 clean, 3.2-3.3 with noise at 20 dB SNR, 1.8-2.0 at
-    0 dB; the default thresholds warn under 3.5 and fail under 2.0."""
+    """Calibrated on takes measured here: Kokoro 4.4-4.7 clean, 3.2-3.3 with noise at 20 dB SNR, 1.9 at 0 dB,
+    1.4 at -5 dB; the default thresholds warn under 3.5 and fail under 1.8."""
     from audiopipe.publish.record import SegmentRecord
     from audiopipe.qa.naturalness import findings
     from audiopipe.tools.wav import WORK_RATE
@@ -91,7 +91,7 @@ def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not() -> None:
 
     fast = take[::2].copy()            # twice as fast and an octave up: a rate gone wrong
     scores = {name: naturalness.score(audio, WORK_RATE) for name, audio in
-              (("clean", take), ("noise 20 dB", noisy(20)), ("noise 0 dB", noisy(0)), ("fast", fast))}
+              (("clean", take), ("noise 20 dB", noisy(20)), ("noise -5 dB", noisy(-5)), ("fast", fast))}
     assert scores["clean"] >= 4.0, scores
     assert naturalness.score(take, WORK_RATE) == scores["clean"]          # the same to the hundredth, again
     segment = {"lang": "en", "story": 1, "chapter": None, "voice_profile": "p", "engine": "kokoro", "voice": "v",
@@ -103,7 +103,7 @@ def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not() -> None:
                 for i, value in enumerate(scores.values(), 1)]
     statuses = {f.segment: f.status for f in findings(segments, Thresholds())}
     assert statuses == {2: "warn", 3: "fail", 4: statuses[4]} and statuses[4] in ("warn", "fail"), (scores, statuses)
-    relaxed = {f.segment: f.status for f in findings(segments, Thresholds(naturalness_warn=3.0, naturalness_fail=1.0))}
+    relaxed = {f.segment: f.status for f in findings(segments, Thresholds(naturalness_warn=3.0, naturalness_fail=1.2))}
     assert relaxed.get(2) is None and relaxed[3] == "warn", (scores, relaxed)
 
 
@@ -123,7 +123,7 @@ def test_each_take_is_scored_once_kept_and_shown(tmp_path: Path, monkeypatch: py
     code = build(manifest, out)
     report = read_json(out / "two-stories" / "report.json")
     scores = [s["naturalness"] for s in report["segments"]]
-    assert code == 0 and min(scores) >= 2.0, scores      # espeak sounds robotic: QA warns (2.3-3.5 here), passes
+    assert code == 0 and min(scores) >= 1.8, scores      # espeak sounds robotic: QA warns (2.3-3.5 here), passes
     assert len(calls) == 4 and all(1 <= s <= 5 for s in scores), scores
     english = [s["naturalness"] for s in report["segments"] if s["lang"] == "en"]
     assert max(english) < 3.5                           # espeak's English: under the warning line

@@ -35,7 +35,7 @@ class Thresholds:
     asr_max_syllable_er: float = 0.6    # Chinese tone-aware pinyin syllable error rate
     asr_timeout_s: float = 60.0
     naturalness_warn: float = 3.5       # a take's predicted listener score (1..5) under this warns
-    naturalness_fail: float = 2.0       # ... and under this fails
+    naturalness_fail: float = 1.8       # ... and under this fails
 
 
 

@@ -3,9 +3,11 @@ would find it, not what it says) against the show's thresholds, and the episode'
 
 The scores come with the episode (report.json's segments, scored by the build from each take's audio:
 :mod:`audiopipe.synth.scored`); QA reads no audio for them.  A take under ``qa: {naturalness_warn}``
-(3.5) warns, one under ``naturalness_fail`` (2.0) fails.  Calibrated on takes measured here: Kokoro's
-native voices 4.4–4.7; espeak-ng 2.1–2.4 (English) and 3.0–3.3 (Mandarin); a Kokoro take with noise at
-20 dB SNR 3.2–3.3, at 0 dB 1.8–2.0; a Kokoro take played twice as fast 2.0–3.7.
+(3.5) warns, one under ``naturalness_fail`` (1.8) fails.  Calibrated on takes measured here: Kokoro's
+native voices 4.4–4.7; espeak-ng 1.9–2.4 (English) and 3.0–3.3 (Mandarin); a Kokoro take with noise at
+20 dB SNR 3.2–3.3, at 0 dB 1.9, at −5 dB 1.4; a Kokoro take played twice as fast 2.0–3.7.  So the warning
+line is under every native Kokoro take and over every espeak or noisy one, and the failing line under
+every take of a working engine: what is left under it is speech buried in noise, or garbled.
 """
 
 from __future__ import annotations
