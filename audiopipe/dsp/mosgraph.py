@@ -96,78 +96,104 @@ def _batch_norm(w: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.nda
     return scale, w[f"{name}.bias"] - w[f"{name}.running_mean"] * scale
 
 
-def graph(w: dict[str, np.ndarray]) -> bytes:
-    """The serialized ONNX model: input ``spec`` (windows, 2, 161, 768), output ``mos`` (windows,)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+class _Graph:
+    """The nodes and weights of an ONNX graph as it is written, node by node."""
 
-    nodes: list[onnx.NodeProto] = []
-    inits: list[onnx.TensorProto] = []
+    def __init__(self) -> None:
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
 
-    def const(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+    def const(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def node(op: str, inputs: list[str], name: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+    def node(self, op: str, inputs: list[str], name: str, **attrs: Any) -> str:
+        from onnx import helper
+        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
+    def linear(self, x: str, w: dict[str, np.ndarray], prefix: str, name: str) -> str:
+        """x·Wᵀ + b of the torch Linear *prefix*."""
+        product = self.node("MatMul", [x, self.const(f"{name}.w", w[f"{prefix}.weight"].T)], f"{name}.mm")
+        return self.node("Add", [product, self.const(f"{name}.b", w[f"{prefix}.bias"])], name)
+
+    def layer_norm(self, x: str, w: dict[str, np.ndarray], prefix: str, name: str) -> str:
+        return self.node("LayerNormalization", [x, self.const(f"{name}.w", w[f"{prefix}.weight"]),
+                                                self.const(f"{name}.b", w[f"{prefix}.bias"])], name, axis=-1, epsilon=1e-5)
+
+
+def _encoder_layer(g: _Graph, w: dict[str, np.ndarray], n: int, x: str) -> str:
+    """One post-norm transformer encoder layer (self-attention, then a ReLU feed-forward)."""
+    q = f"transformer_pool_attn.transformer.transformer_encoder.layers.{n}."
+    qkv = g.node("Add", [g.node("MatMul", [x, g.const(f"l{n}.in.w", w[q + "self_attn.in_proj_weight"].T)], f"l{n}.in"),
+                         g.const(f"l{n}.in.b", w[q + "self_attn.in_proj_bias"])], f"l{n}.qkv")
+    from onnx import helper
+    g.nodes.append(helper.make_node("Split", [qkv, g.const(f"l{n}.split", np.array([DIM] * 3, np.int64))],
+                                    [f"l{n}.q", f"l{n}.k", f"l{n}.v"], name=f"l{n}.split", axis=-1))
+    heads = g.const(f"l{n}.heads", np.array([0, FRAMES, HEADS, DIM // HEADS], np.int64))
+    qh, kh, vh = (g.node("Transpose", [g.node("Reshape", [f"l{n}.{t}", heads], f"l{n}.{t}r")], f"l{n}.{t}h",
+                         perm=[0, 2, 1, 3]) for t in "qkv")
+    kt = g.node("Transpose", [kh], f"l{n}.kt", perm=[0, 1, 3, 2])
+    logits = g.node("Mul", [g.node("MatMul", [qh, kt], f"l{n}.qk"),
+                            g.const(f"l{n}.scale", np.array(1 / np.sqrt(DIM // HEADS), np.float32))], f"l{n}.logits")
+    attended = g.node("MatMul", [g.node("Softmax", [logits], f"l{n}.att", axis=-1), vh], f"l{n}.attended")
+    merged = g.node("Reshape", [g.node("Transpose", [attended], f"l{n}.back", perm=[0, 2, 1, 3]),
+                                g.const(f"l{n}.merged", np.array([0, FRAMES, DIM], np.int64))], f"l{n}.merge")
+    x = g.layer_norm(g.node("Add", [x, g.linear(merged, w, q + "self_attn.out_proj", f"l{n}.sa")], f"l{n}.res1"),
+                     w, q + "norm1", f"l{n}.norm1")
+    hidden = g.node("Relu", [g.linear(x, w, q + "linear1", f"l{n}.f1")], f"l{n}.relu")
+    return g.layer_norm(g.node("Add", [x, g.linear(hidden, w, q + "linear2", f"l{n}.f2")], f"l{n}.res2"),
+                        w, q + "norm2", f"l{n}.norm2")
+
+
+def _features(g: _Graph, w: dict[str, np.ndarray]) -> str:
+    """The six convolutions over the spectrogram, then the frames of 1,024 features brought to 200: the two
+    batch norms and the down-projection folded into one matrix, the position table into its bias."""
     x = "spec"
     for i, layer in enumerate((0, 2, 4, 6, 8, 10)):
-        conv = node("Conv", [x, const(f"c{i}.w", w[f"cnn.cnn.{layer}.weight"]), const(f"c{i}.b", w[f"cnn.cnn.{layer}.bias"])],
-                    f"conv{i}", kernel_shape=[3, 3], pads=[0, 1, 0, 1], strides=[2 if i else 1, 2 if i == 5 else 1])
-        x = node("LeakyRelu", [conv], f"act{i}", alpha=0.1)
-    x = node("Reshape", [x, const("shape.flat", np.array([0, FEATURES, FRAMES], np.int64))], "flat")
-    x = node("Transpose", [x], "frames", perm=[0, 2, 1])
+        weight, bias = g.const(f"c{i}.w", w[f"cnn.cnn.{layer}.weight"]), g.const(f"c{i}.b", w[f"cnn.cnn.{layer}.bias"])
+        conv = g.node("Conv", [x, weight, bias], f"conv{i}", kernel_shape=[3, 3], pads=[0, 1, 0, 1],
+                      strides=[2 if i else 1, 2 if i == 5 else 1])
+        x = g.node("LeakyRelu", [conv], f"act{i}", alpha=0.1)
+    x = g.node("Reshape", [x, g.const("shape.flat", np.array([0, FEATURES, FRAMES], np.int64))], "flat")
+    x = g.node("Transpose", [x], "frames", perm=[0, 2, 1])
     p = "transformer_pool_attn."
     s1, b1 = _batch_norm(w, p + "norm_input")
     s2, b2 = _batch_norm(w, p + "transformer.norm")
-    proj, bias = w[p + "transformer.linear_proj.weight"], w[p + "transformer.linear_proj.bias"]
-    scale, shift = s1 * s2, b1 * s2 + b2                    # the two norms, then the projection: one matrix
-    x = node("MatMul", [x, const("proj.w", (proj * scale).T.astype(np.float32))], "proj")
-    table = (shift @ proj.T + bias)[None, None, :] + w[p + "transformer.position_encoding.pe"]
-    x = node("Add", [x, const("proj.b", table.astype(np.float32))], "embedded")
-    heads = const("shape.heads", np.array([0, FRAMES, HEADS, DIM // HEADS], np.int64))
-    merged = const("shape.merged", np.array([0, FRAMES, DIM], np.int64))
-    for n in range(LAYERS):
-        q = f"{p}transformer.transformer_encoder.layers.{n}."
-        qkv = node("Add", [node("MatMul", [x, const(f"l{n}.in.w", w[q + "self_attn.in_proj_weight"].T)], f"l{n}.in"),
-                           const(f"l{n}.in.b", w[q + "self_attn.in_proj_bias"])], f"l{n}.qkv")
-        nodes.append(helper.make_node("Split", [qkv, const(f"l{n}.split", np.array([DIM] * 3, np.int64))],
-                                      [f"l{n}.q", f"l{n}.k", f"l{n}.v"], name=f"l{n}.split", axis=-1))
-        qh, kh, vh = (node("Transpose", [node("Reshape", [f"l{n}.{t}", heads], f"l{n}.{t}r")], f"l{n}.{t}h",
-                           perm=[0, 2, 1, 3]) for t in "qkv")
-        kt = node("Transpose", [kh], f"l{n}.kt", perm=[0, 1, 3, 2])
-        logits = node("Mul", [node("MatMul", [qh, kt], f"l{n}.qk"),
-                              const(f"l{n}.scale", np.array(1 / np.sqrt(DIM // HEADS), np.float32))], f"l{n}.logits")
-        attended = node("MatMul", [node("Softmax", [logits], f"l{n}.att", axis=-1), vh], f"l{n}.attended")
-        back = node("Reshape", [node("Transpose", [attended], f"l{n}.back", perm=[0, 2, 1, 3]), merged], f"l{n}.merged")
-        out = node("Add", [node("MatMul", [back, const(f"l{n}.out.w", w[q + "self_attn.out_proj.weight"].T)], f"l{n}.out"),
-                           const(f"l{n}.out.b", w[q + "self_attn.out_proj.bias"])], f"l{n}.sa")
-        x = node("LayerNormalization", [node("Add", [x, out], f"l{n}.res1"), const(f"l{n}.n1.w", w[q + "norm1.weight"]),
-                                        const(f"l{n}.n1.b", w[q + "norm1.bias"])], f"l{n}.norm1", axis=-1, epsilon=1e-5)
-        hidden = node("Relu", [node("Add", [node("MatMul", [x, const(f"l{n}.f1.w", w[q + "linear1.weight"].T)], f"l{n}.f1"),
-                                            const(f"l{n}.f1.b", w[q + "linear1.bias"])], f"l{n}.f1b")], f"l{n}.relu")
-        ff = node("Add", [node("MatMul", [hidden, const(f"l{n}.f2.w", w[q + "linear2.weight"].T)], f"l{n}.f2"),
-                          const(f"l{n}.f2.b", w[q + "linear2.bias"])], f"l{n}.ff")
-        x = node("LayerNormalization", [node("Add", [x, ff], f"l{n}.res2"), const(f"l{n}.n2.w", w[q + "norm2.weight"]),
-                                        const(f"l{n}.n2.b", w[q + "norm2.bias"])], f"l{n}.norm2", axis=-1, epsilon=1e-5)
+    proj, offset = w[p + "transformer.linear_proj.weight"], w[p + "transformer.linear_proj.bias"]
+    scale, shift = s1 * s2, b1 * s2 + b2
+    x = g.node("MatMul", [x, g.const("proj.w", (proj * scale).T.astype(np.float32))], "proj")
+    table = (shift @ proj.T + offset)[None, None, :] + w[p + "transformer.position_encoding.pe"]
+    return g.node("Add", [x, g.const("proj.b", table.astype(np.float32))], "embedded")
+
+
+def _score(g: _Graph, w: dict[str, np.ndarray], x: str) -> str:
+    """A batch norm, attention pooling over the frames, a sigmoid scaled to 1..5."""
+    p = "transformer_pool_attn."
     s3, b3 = _batch_norm(w, p + "norm_trans")
-    x = node("Add", [node("Mul", [x, const("nt.s", s3)], "nt.mul"), const("nt.b", b3)], "normed")
-    hidden = node("Relu", [node("Add", [node("MatMul", [x, const("pool1.w", w[p + "pool.linear1.weight"].T)], "pool1"),
-                                        const("pool1.b", w[p + "pool.linear1.bias"])], "pool1b")], "pool.relu")
-    att = node("Add", [node("MatMul", [hidden, const("pool2.w", w[p + "pool.linear2.weight"].T)], "pool2"),
-                       const("pool2.b", w[p + "pool.linear2.bias"])], "pool.att")
-    weights = node("Softmax", [node("Transpose", [att], "pool.t", perm=[0, 2, 1])], "pool.weights", axis=2)
-    pooled = node("MatMul", [weights, x], "pooled")
-    score = node("Add", [node("MatMul", [pooled, const("pool3.w", w[p + "pool.linear3.weight"].T)], "pool3"),
-                         const("pool3.b", w[p + "pool.linear3.bias"])], "quality")
-    scaled = node("Add", [node("Mul", [node("Sigmoid", [score], "sigmoid"), const("four", np.array(4, np.float32))],
-                               "times4"), const("one", np.array(1, np.float32))], "scaled")
-    node("Reshape", [scaled, const("shape.out", np.array([-1], np.int64))], "mos")
+    x = g.node("Add", [g.node("Mul", [x, g.const("nt.s", s3)], "nt.mul"), g.const("nt.b", b3)], "normed")
+    hidden = g.node("Relu", [g.linear(x, w, p + "pool.linear1", "pool1")], "pool.relu")
+    att = g.linear(hidden, w, p + "pool.linear2", "pool2")
+    weights = g.node("Softmax", [g.node("Transpose", [att], "pool.t", perm=[0, 2, 1])], "pool.weights", axis=2)
+    quality = g.linear(g.node("MatMul", [weights, x], "pooled"), w, p + "pool.linear3", "quality")
+    scaled = g.node("Add", [g.node("Mul", [g.node("Sigmoid", [quality], "sigmoid"), g.const("four", np.array(4, np.float32))],
+                                   "times4"), g.const("one", np.array(1, np.float32))], "scaled")
+    return g.node("Reshape", [scaled, g.const("shape.out", np.array([-1], np.int64))], "mos")
+
+
+def graph(w: dict[str, np.ndarray]) -> bytes:
+    """The serialized ONNX model: input ``spec`` (windows, 2, 161, 768), output ``mos`` (windows,)."""
+    from onnx import TensorProto, helper
+    g = _Graph()
+    x = _features(g, w)
+    for n in range(LAYERS):
+        x = _encoder_layer(g, w, n, x)
+    _score(g, w, x)
     model = helper.make_model(
-        helper.make_graph(nodes, "distillmos_v7", [helper.make_tensor_value_info("spec", TensorProto.FLOAT, [None, 2, 161, 768])],
-                          [helper.make_tensor_value_info("mos", TensorProto.FLOAT, [None])], inits),
+        helper.make_graph(g.nodes, "distillmos_v7",
+                          [helper.make_tensor_value_info("spec", TensorProto.FLOAT, [None, 2, 161, 768])],
+                          [helper.make_tensor_value_info("mos", TensorProto.FLOAT, [None])], g.inits),
         opset_imports=[helper.make_opsetid("", 17)], producer_name="audiopipe")
     model.ir_version = 8
     return bytes(model.SerializeToString())
