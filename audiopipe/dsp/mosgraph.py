@@ -19,7 +19,6 @@ built in memory and never written out.
 from __future__ import annotations
 
 import collections
-import hashlib
 import importlib.util
 import pickle
 import zipfile
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from audiopipe.errors import AudiopipeError
+from audiopipe.tools.fsutil import sha256_of
 
 PACKAGE, VERSION = "distillmos", "0.9.1"
 WEIGHTS = "weights/distill_mos_v7.pt"
@@ -48,17 +48,9 @@ def weights_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def state(path: Path) -> dict[str, np.ndarray]:
     """The checkpoint's tensors by name, read without PyTorch (after its SHA-256 is checked)."""
-    if _sha256(path) != WEIGHTS_SHA256:
+    if sha256_of(path) != WEIGHTS_SHA256:
         raise AudiopipeError(f"{path}: not the Distill-MOS checkpoint of {PACKAGE} {VERSION} (its SHA-256 "
                              f"differs); reinstall it: pip install --no-deps --force-reinstall {PACKAGE}=={VERSION}")
     with zipfile.ZipFile(path) as archive:

@@ -27,7 +27,7 @@ from typing import Any
 
 from audiopipe.config import yamlio
 from audiopipe.publish import record
-from audiopipe.tools.fsutil import BUILD_LOCK, read_json
+from audiopipe.tools.fsutil import BUILD_LOCK, read_json, sha256_of
 
 STAMP = ".stamp.json"
 SCHEMA = 1
@@ -46,11 +46,7 @@ _CODE: str | None = None
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 MAX_NODES = 100_000
