@@ -27,6 +27,7 @@ import archive as archive_bench  # noqa: E402  (bench/archive.py)
 import cluster as cluster_bench  # noqa: E402  (bench/cluster.py)
 import naturalness as naturalness_bench  # noqa: E402  (bench/naturalness.py)
 import retake as retake_bench  # noqa: E402  (bench/retake.py)
+import video as video_bench  # noqa: E402  (bench/video.py)
 
 DEMO = REPO / "episodes" / "morning-ledger.yaml"
 
@@ -409,6 +410,8 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     out["offline_engines"] = engine_synthesis(demo, work, not full)
     out["figures_check"] = figures_speed(demo)
     out["naturalness"] = naturalness_bench.measure(work / "out-0" / demo.stem, work / "cache-0")
+    out["video"] = video_bench.in_process_of_its_own(work / "out-0" / demo.stem, work / "out-0" / "artwork.png",
+                                                     "The Morning Ledger")
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
     out["retake"] = {"skipped": "smoke mode"} if smoke else retake_bench.measure(demo, work)
     # a daily show after N days: the demo as built (QA passed, published) copied under N dates, kept in
@@ -438,6 +441,11 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
             out["naturalness"]["first_cpu_s"] <= 10 if "first_cpu_s" in out["naturalness"] and not smoke else None,
         "  and nothing again (kept with the takes)":
             out["naturalness"]["again_cpu_s"] < 0.1 if "first_cpu_s" in out["naturalness"] else None,
+        "video edition of the demo in <= 0.15x its length": out["video"]["episode_ratio"] <= 0.15
+            if "episode_ratio" in out["video"] and not smoke else None,
+        "  its vertical clips in <= 0.1x their length": out["video"]["clips_ratio"] <= 0.1
+            if "clips_ratio" in out["video"] and not smoke else None,
+        "  peak memory <= 400 MB": out["video"]["peak_mb"] <= 400 if "peak_mb" in out["video"] else None,
         "feed refresh at 1,000 episodes, one changed, <= 0.5 s (in the process)":
             out["archive"][str(sizes[-1])]["refresh_one_changed_s"] <= 0.5 if not smoke else None,
         "  and <= 0.1 s when nothing changed (in the process)":
@@ -509,6 +517,8 @@ def _print(r: dict[str, Any]) -> None:
     print(f"figures check: {f['stories']} stories, {f['figures']} figure pairs: {f['first_ms']:.1f} ms the first "
           f"time (patterns compiled), {f['ms']:.1f} ms after")
     for line in naturalness_bench.lines(r.get("naturalness", {"skipped": "not measured"})):
+        print(line)
+    for line in video_bench.lines(r.get("video", {"skipped": "not measured"})):
         print(line)
     t = r.get("retake", {})
     if "skipped" in t:
