@@ -173,7 +173,7 @@ def test_the_youtube_chapters_need_three_of_ten_seconds() -> None:
 
 
 @pytest.mark.browser
-def test_chromium_plays_the_video_to_the_end(browser: str, tmp_path: Path) -> None:  # noqa: F811
+def test_chromium_plays_the_video_to_the_end(browser: str, tmp_path: Path) -> None:
     folder = built(tmp_path) / "three"
     page_file = write(folder / "play.html", '<video id="v" muted src="three.mp4"></video>')
 
