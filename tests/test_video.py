@@ -190,3 +190,14 @@ def test_chromium_plays_the_video_to_the_end(browser: str, tmp_path: Path) -> No
     result = asyncio.run(play())
     assert result["error"] == 0 and result["width"] == 1920
     assert abs(result["duration"] - streams(folder / "three.mp3")[0]) <= 0.1
+
+
+def test_audiopipe_publish_sends_the_video(tmp_path: Path) -> None:
+    out = built(tmp_path)
+    target = tmp_path / "site"
+    target.mkdir()
+    assert main(["publish", "--out", str(out), "--to", str(target), "--show", str(tmp_path / "episodes" / "show.yaml"),
+                 "--no-check", "--quiet"]) == 0
+    sent = list((target / "three" / "published").glob("three.*.mp4"))
+    assert len(sent) == 1 and sent[0].read_bytes() == (out / "three" / "three.mp4").read_bytes()
+    assert sent[0].name in (target / "feed.xml").read_text(encoding="utf-8")
