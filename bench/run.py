@@ -410,13 +410,13 @@ def _measure(work: Path, runs: int, scales: list[float], mode: str) -> dict[str,
     out["offline_engines"] = engine_synthesis(demo, work, not full)
     out["figures_check"] = figures_speed(demo)
     out["naturalness"] = naturalness_bench.measure(work / "out-0" / demo.stem, work / "cache-0")
-    out["video"] = video_bench.in_process_of_its_own(work / "out-0" / demo.stem, work / "out-0" / "artwork.png",
-                                                     "The Morning Ledger")
+    out["video"] = {"skipped": "smoke mode (tests/test_video.py makes videos)"} if smoke else \
+        video_bench.in_process_of_its_own(work / "out-0" / demo.stem, work / "out-0" / "artwork.png", "The Morning Ledger")
     out["kokoro_speed"] = kokoro_speed(demo, work) if full else {"skipped": f"{mode} mode (make bench-full)"}
     out["retake"] = {"skipped": "smoke mode"} if smoke else retake_bench.measure(demo, work)
     # a daily show after N days: the demo as built (QA passed, published) copied under N dates, kept in
     # .cache/bench between runs; what a refresh, a new episode's build and a re-take cost beside it
-    sizes = (1, 20) if smoke else (1, 1000)
+    sizes = (1, 5) if smoke else (1, 1000)
     keep = work / "archive-keep" if smoke else REPO / ".cache" / "bench"     # a smoke run (the test) keeps nothing
     out["archive"] = archive_bench.measure(work / "out-0" / demo.stem, demo, REPO / "show.yaml", work, keep,
                                            1 if smoke else runs, sizes)

@@ -5,7 +5,7 @@ The scores come with the episode (report.json's segments, scored by the build fr
 :mod:`audiopipe.synth.scored`); QA reads no audio for them.  A take under ``qa: {naturalness_warn}``
 (3.5) warns, one under ``naturalness_fail`` (1.8) fails.  Calibrated on takes measured here: Kokoro's
 native voices 4.4–4.7; espeak-ng 1.9–2.4 (English) and 3.0–3.3 (Mandarin); a Kokoro take with noise at
-20 dB SNR 3.2–3.3, at 0 dB 1.9, at −5 dB 1.4; a Kokoro take played twice as fast 2.0–3.7.  So the warning
+20 dB SNR 3.2–3.6, at 0 dB 1.9, at −5 dB 1.4; a Kokoro take played twice as fast 2.0–3.7.  So the warning
 line is under every native Kokoro take and over every espeak or noisy one, and the failing line under
 every take of a working engine: what is left under it is speech buried in noise, or garbled.
 """
