@@ -38,23 +38,67 @@ def build(manifest: Path, out: Path, *extra: str) -> int:
 
 
 _BUILT: dict[str, Path] = {}
+SHARED = "audiopipe-built-{pid}"
+"""Under the temporary folder: the builds shared by the pytest-xdist workers of one run (named by the pid
+of the run's main process, which removes it when the session ends: conftest.pytest_sessionfinish)."""
+
+
+def _shared() -> Path | None:
+    """The folder the workers of this run share, or None outside pytest-xdist."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    root = Path(tempfile.gettempdir()) / SHARED.format(pid=os.getppid())
+    root.mkdir(exist_ok=True)
+    return root
+
+
+def _make(folder: Path, make: Callable[[Path], None]) -> None:
+    cache = os.environ["AUDIOPIPE_CACHE"]
+    os.environ["AUDIOPIPE_CACHE"] = str(folder / ".cache")
+    try:
+        make(folder)
+    finally:
+        os.environ["AUDIOPIPE_CACHE"] = cache
+
+
+def _shared_build(shared: Path, key: str, make: Callable[[Path], None]) -> Path:
+    """*key*'s build in the shared folder: made by the worker that claims it first (the claim is a file
+    created exclusively: not a lock held open, which the processes a build forks, such as espeak's zygote,
+    would inherit and hold for ever); the others wait for its `.done`, or build it themselves if the
+    claimer gave up."""
+    import time
+    folder, claim, done = shared / key, shared / f"{key}.claim", shared / f"{key}.done"
+    while not done.is_file():
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            time.sleep(0.2)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            _make(folder, make)
+            done.touch()
+        finally:
+            if not done.is_file():
+                claim.unlink(missing_ok=True)        # failed: another worker may try
+    return folder
 
 
 def built_once(tmp_path: Path, key: str, make: Callable[[Path], None]) -> None:
     """What *make(folder)* builds, copied into *tmp_path* and this test's take cache.  The first test of
-    this worker to ask for *key* builds it (into a folder of its own, with a take cache of its own);
-    later ones get a copy of the same bytes instead of building the same episode again.  For tests
-    whose subject is what they do to a built episode, not the build."""
+    the run to ask for *key* builds it (into a folder of its own, with a take cache of its own; the other
+    workers wait for it); later ones get a copy of the same bytes instead of building the
+    same episode again.  For tests whose subject is what they do to a built episode, not the build."""
     if key not in _BUILT:
-        folder = Path(tempfile.mkdtemp(prefix=f"built-{key}-"))
-        cache = os.environ["AUDIOPIPE_CACHE"]
-        os.environ["AUDIOPIPE_CACHE"] = str(folder / ".cache")
-        try:
-            make(folder)
-        finally:
-            os.environ["AUDIOPIPE_CACHE"] = cache
+        shared = _shared()
+        if shared is None:
+            folder = Path(tempfile.mkdtemp(prefix=f"built-{key}-"))
+            _make(folder, make)
+            atexit.register(shutil.rmtree, folder, True)
+        else:
+            folder = _shared_build(shared, key, make)
         _BUILT[key] = folder
-        atexit.register(shutil.rmtree, folder, True)
     shutil.copytree(_BUILT[key] / ".cache", os.environ["AUDIOPIPE_CACHE"], dirs_exist_ok=True)
     shutil.copytree(_BUILT[key], tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache"))
 
@@ -64,7 +108,7 @@ def built_episode(tmp_path: Path, show: str = PLAIN) -> tuple[Path, Path]:
     of this worker's first such build: see `built_once`); its manifest and output folder."""
     def make(folder: Path) -> None:
         assert build(episode(folder, show=show), folder / "out") == 0
-    built_once(tmp_path, f"two-stories-{hash(show)}", make)
+    built_once(tmp_path, f"two-stories-{hashlib.sha256(show.encode()).hexdigest()[:12]}", make)
     return tmp_path / "episodes" / "two-stories.yaml", tmp_path / "out"
 
 

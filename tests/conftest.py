@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import textwrap
@@ -19,6 +20,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 CLOSED_PORT_WSS = "ws://127.0.0.1:9/edge/v1?TrustedClientToken=x"
 CLOSED_PORT_VOICES = "http://127.0.0.1:9/voices/list?trustedclienttoken=x"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's main process removes the builds its workers shared (tests/builds.built_once)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        shutil.rmtree(Path(tempfile.gettempdir()) / f"audiopipe-built-{os.getpid()}", ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
