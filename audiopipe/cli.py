@@ -107,9 +107,8 @@ def _add_qa(sub: Any) -> None:
                         description="Run the QA checks on DIR/SLUG (languages in order, silence, clipping, "
                         "cut-short takes, loudness, duration, decoding, tags and chapters, voice language, and "
                         "with --asr speech recognition) and rewrite DIR/SLUG/qa.html.")
-    qa.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
-    qa.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
-    qa.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: show.yaml)")
+    from audiopipe.studio.commands import episode_arguments
+    episode_arguments(qa)
     qa.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     qa.add_argument("--asr", action="store_true", help="transcribe every segment and score it against its text")
     qa.add_argument("--strict", action="store_true", help="a figure in doubt (a warning of the figures check) fails "

@@ -41,9 +41,8 @@ def add(sub: Any) -> None:
                            description="Write DIR/SLUG/SLUG.mp4 (1920x1080, the captions burned in), one vertical "
                            "clip per story and chapters-youtube.txt, check them with QA and refresh the feeds (the "
                            "video reaches the feed when QA passes). show.yaml `video: true` makes them on every build.")
-    video.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
-    video.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
-    video.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: the episode's)")
+    from audiopipe.studio.commands import episode_arguments
+    episode_arguments(video)
     video.set_defaults(func=_cmd_video)
 
 
