@@ -107,7 +107,7 @@ def _add_qa(sub: Any) -> None:
                         description="Run the QA checks on DIR/SLUG (languages in order, silence, clipping, "
                         "cut-short takes, loudness, duration, decoding, tags and chapters, voice language, and "
                         "with --asr speech recognition) and rewrite DIR/SLUG/qa.html.")
-    from audiopipe.studio.commands import episode_arguments
+    from audiopipe.workspace import episode_arguments
     episode_arguments(qa)
     qa.add_argument("--cache", type=Path, metavar="DIR", help="take cache folder (default: .cache/audiopipe)")
     qa.add_argument("--asr", action="store_true", help="transcribe every segment and score it against its text")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from audiopipe.config.show import Show, load_show, locate_show
 from audiopipe.config.voices import find_voices_dir
@@ -90,3 +91,11 @@ class Workspace:
         """A built episode: *slug* in the output folder, or a path to an episode folder (one line when there
         is none)."""
         return EpisodeFiles(record.episode_folder(slug, self.out_dir))
+
+
+def episode_arguments(parser: Any, show: bool = True) -> None:
+    """The arguments of a command on one built episode: the episode, the output folder, the show."""
+    parser.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
+    parser.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
+    if show:
+        parser.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: the episode's)")

@@ -26,16 +26,10 @@ def add(sub: Any) -> None:
                              description="Publish the episode when QA passed and every segment is approved for "
                              "its present take (show.yaml `review: required` keeps it out of the feed until then). "
                              "Exit 1 lists what is not approved.")
+    from audiopipe.workspace import episode_arguments
     episode_arguments(release, show=False)
     release.set_defaults(func=_cmd_release)
 
-
-def episode_arguments(parser: Any, show: bool = True) -> None:
-    """The arguments of a command on one built episode: the episode, the output folder, the show."""
-    parser.add_argument("slug", help="the episode (its manifest's file stem), or its output folder")
-    parser.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output)")
-    if show:
-        parser.add_argument("--show", type=Path, metavar="FILE", help="show settings (default: the episode's)")
 
 
 def _folder(slug: str, out: Path) -> Path:

@@ -41,7 +41,7 @@ def add(sub: Any) -> None:
                            description="Write DIR/SLUG/SLUG.mp4 (1920x1080, the captions burned in), one vertical "
                            "clip per story and chapters-youtube.txt, check them with QA and refresh the feeds (the "
                            "video reaches the feed when QA passes). show.yaml `video: true` makes them on every build.")
-    from audiopipe.studio.commands import episode_arguments
+    from audiopipe.workspace import episode_arguments
     episode_arguments(video)
     video.set_defaults(func=_cmd_video)
 
