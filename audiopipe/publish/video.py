@@ -264,11 +264,12 @@ def render(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) ->
         write_text(script, wide_script(record, show_title))
         _encode(wide, mp3, script, folder / file_of(record.episode.slug), record.episode.duration_ms)
         written.append(folder / file_of(record.episode.slug))
+        cues = cues_of(record, two_lines)                   # once: every clip's captions come from them
+        tall = still(cover, TALL, TALL_COVER, work / "tall.png")       # and the same picture
         for clip in clips_of(record):
-            tall = still(cover, TALL, TALL_COVER, work / "tall.png")
             script = work / f"clip-{clip.story}.ass"
             title = _title(0, clip.end_ms - clip.start_ms, show_title, two_titles_of(record, clip.story), 140, 90)
-            write_text(script, TALL_LAYOUT.header() + title + captions(cues_of(record, two_lines), TALL_LAYOUT,
+            write_text(script, TALL_LAYOUT.header() + title + captions(cues, TALL_LAYOUT,
                                                                        clip.start_ms, clip.end_ms))
             _encode(tall, mp3, script, folder / clip.file, clip.end_ms - clip.start_ms, clip.start_ms)
             written.append(folder / clip.file)

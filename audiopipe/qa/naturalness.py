@@ -12,7 +12,6 @@ every take of a working engine: what is left under it is speech buried in noise,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from audiopipe.synth import scored
 
 
 def _not_scored() -> str:
-    if os.environ.get("AUDIOPIPE_NATURALNESS", "").strip().lower() in scored.OFF:
+    if scored.switched_off():
         return "naturalness not scored ($AUDIOPIPE_NATURALNESS is off)"
     from audiopipe.dsp.naturalness import unavailable
     reason = unavailable()

@@ -77,7 +77,8 @@ def findings(folder: Path, record: EpisodeRecord, show: Show) -> Iterator[Findin
         inside, pause = (frame(mp4, at, (480, 270)) for at in moments)
         if float(np.abs(inside - pause)[150:].mean()) < 0.5:
             problems.append(f"no caption drawn at {moments[0]:.1f} s")
-    for clip in video.clips_of(record):
+    clips = video.clips_of(record)
+    for clip in clips:
         path = folder / clip.file
         if not path.is_file():
             problems.append(f"clip {clip.file} is missing")
@@ -89,4 +90,4 @@ def findings(folder: Path, record: EpisodeRecord, show: Show) -> Iterator[Findin
         yield Finding("video", "fail", f"{mp4.name}: {'; '.join(problems)}; make it again: `audiopipe video {slug}`")
     else:
         yield Finding("video", "pass", f"{mp4.name}: H.264 1920x1080 + AAC, {duration:.2f} s as the MP3, captions "
-                      f"drawn; {len(video.clips_of(record))} vertical clip(s)")
+                      f"drawn; {len(clips)} vertical clip(s)")

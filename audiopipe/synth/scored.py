@@ -18,8 +18,13 @@ from audiopipe.tools.wav import WORK_RATE, read_wav
 OFF = ("0", "off", "no", "false")
 
 
+def switched_off() -> bool:
+    """``$AUDIOPIPE_NATURALNESS`` says off."""
+    return os.environ.get("AUDIOPIPE_NATURALNESS", "").strip().lower() in OFF
+
+
 def enabled() -> bool:
-    return os.environ.get("AUDIOPIPE_NATURALNESS", "").strip().lower() not in OFF and model.unavailable() is None
+    return not switched_off() and model.unavailable() is None
 
 
 def naturalness(results: Sequence[Result], cache: TakeCache,
