@@ -36,6 +36,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "goals:" in proc.stdout and "cold build" in proc.stdout
     figures = result["figures_check"]
     assert figures["stories"] >= 1 and 0 < figures["ms"] <= figures["first_ms"] * 5 and "figures check: " in proc.stdout
+    archive = result["archive"]["3"]                  # a show of three episodes: refreshed, built beside, re-taken
+    assert 0 < archive["feed_unchanged_s"] and 0 < archive["new_build_s"] and 0 < archive["retake_s"]
     assert result["mode"] == "smoke" and result["kokoro_speed"] == {"skipped": "smoke mode (make bench-full)"}
     change = proc.stdout[proc.stdout.index("against the previous bench.json:"):]
     assert f"9.99 -> {demo['warm_vs_bare']}" in change and f"1.0 -> {demo['cold']['realtime_factor']}" in change

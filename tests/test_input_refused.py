@@ -258,12 +258,17 @@ def test_a_voice_tarball_that_is_huge_or_not_a_file_is_refused_without_reading_i
     from audiopipe.engines import voicepack
     from audiopipe.errors import AudiopipeError
     huge = tmp_path / "huge.tgz"
-    with open(huge, "wb") as fh:                      # 3 GB, sparse: hashed in blocks, never held
+    with open(huge, "wb") as fh:                      # 3 GB, sparse: refused from its size, never read
         fh.truncate(3 << 30)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(AudiopipeError, match="is not the pinned"):
+    before, cpu = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.process_time()
+    with pytest.raises(AudiopipeError, match=r"huge.tgz: 3072 MB is not the pinned kokoro-js 1.2.1 tarball"):
         voicepack.fetch(tmp_path / "voices", tarball=huge)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000     # KB: not 3 GB resident
+    assert time.process_time() - cpu < 1.0           # hashing 3 GB takes about 10 CPU-s here
+    with open(huge, "r+b") as fh:                     # under the limit but not the release: hashed, refused
+        fh.truncate(1 << 20)
+    with pytest.raises(AudiopipeError, match="SHA-256 .* is not the pinned"):
+        voicepack.fetch(tmp_path / "voices", tarball=huge)
     fifo = tmp_path / "fifo.tgz"
     os.mkfifo(fifo)
     with pytest.raises(AudiopipeError, match="not a regular file"):

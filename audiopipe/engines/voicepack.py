@@ -204,7 +204,11 @@ def fetch(dest: Path, tarball: Path | None = None, registry: str | None = None, 
             if not tarball.is_file():
                 raise AudiopipeError(f"{where}: not a regular file (a FIFO, a device or a folder); give the "
                                      f"{PACKAGE} {VERSION} tarball itself")
-            digest = sha256_of(tarball)            # streamed: a 3 GB file is hashed in blocks, never held
+            size = tarball.stat().st_size
+            if size > MAX_TARBALL:                 # refused from its size: a 3 GB file is not read at all
+                raise AudiopipeError(f"{where}: {size >> 20} MB is not the pinned {PACKAGE} {VERSION} tarball (it is "
+                                     f"under {MAX_TARBALL >> 20} MB); give the tarball itself")
+            digest = sha256_of(tarball)            # streamed, in blocks
         except OSError as exc:
             raise os_error(exc, tarball, "cannot read") from None
         if digest != sha256:
