@@ -61,24 +61,28 @@ def test_a_cluster_build_is_the_local_build(tmp_path: Path, capsys: pytest.Captu
     assert _workers(tmp_path / "remote" / "small") == [None] * 4
 
 
-SEASON = ("earnings-day.yaml", "economy-week.yaml")
+SEASON = {
+    "monday": [("Copper rose on Monday.", "周一铜价上涨。"), ("The port was busy.", "港口很繁忙。"),
+               ("A bakery opened early.", "一家面包店提早开门。"), ("Rain is due tonight.", "今晚有雨。")],
+    "tuesday": [("Rice prices held on Tuesday.", "周二米价持平。"), ("A ferry was delayed.", "一艘渡轮延误了。"),
+                ("The library stays open late.", "图书馆延长开放。"), ("Wind eases by noon.", "中午风势减弱。")],
+}
+"""Two short episodes of four stories each: sixteen takes, each its own (the takes are the subject)."""
 
 
 def _season(folder: Path) -> tuple[list[Path], int]:
-    """Two of the repository's episodes with its show (without editions) and voices, and how many takes
-    they need (each segment its own take)."""
-    from audiopipe.config.voices import load_profiles
+    """The two episodes of SEASON with the repository's show (without editions), and how many takes they
+    need (each segment its own take)."""
     from audiopipe.script.manifest import load_manifest
     from audiopipe.script.segments import segments_of
-    show = (REPO / "show.yaml").read_text(encoding="utf-8")       # without editions: the takes are the subject
+    show = (REPO / "show.yaml").read_text(encoding="utf-8")
     (folder / "show.yaml").write_text(show + "\neditions: false\n", encoding="utf-8")
-    shutil.copytree(REPO / "voices", folder / "voices")
     paths = []
-    for name in SEASON:
-        paths.append(folder / name)
-        shutil.copy(REPO / "episodes" / name, paths[-1])
-    profiles = load_profiles(folder / "voices")
-    return paths, sum(len(segments_of(load_manifest(p, profiles))) for p in paths)
+    for slug, stories in SEASON.items():
+        lines = [f'title: "{slug.title()}"', "date: 2026-11-20", "intro: false", "outro: false", "stories:"]
+        lines += [f'  - {{en: "{en}", zh: "{zh}"}}' for en, zh in stories]
+        paths.append(write(folder / f"{slug}.yaml", "\n".join(lines) + "\n"))
+    return paths, sum(len(segments_of(load_manifest(p, {}))) for p in paths)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
