@@ -7,13 +7,14 @@ RUN_STAMP := $(VENV)/.installed-run
 ENGINE ?= kokoro
 EPISODE ?= episodes/morning-ledger.yaml
 OUT    ?= output
-# One pytest worker more than the cores: a third of the suite's time is spent waiting (ffmpeg and build
-# subprocesses, servers, a recognizer in its own process), which the extra worker fills (two cores:
-# 272 s with two workers, 242 s with three, measured here). Work stealing: xdist's default hands each
-# worker a fixed quarter of the suite at the start, so one ran the slow tests for 280 s while another
-# sat idle after 86 s; with --dist worksteal an idle worker takes half of a busy one's queue (under a
-# CPU hog: 330 s -> 288 s, the three workers ending within 2 s of each other).
-WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+# Two pytest workers more than the cores: much of the suite's time is spent waiting (ffmpeg and build
+# subprocesses, servers, a recognizer in its own process), which the extra workers fill, and on a machine
+# with another busy process the suite's share of the cores grows with its runnable workers (two cores, the
+# same commit: 261 s quiet with four workers; with a CPU-bound process on one core, 350 s with three and
+# 292 s with four). Work stealing: xdist's default hands each worker a fixed share of the suite at the
+# start, so one ran the slow tests for 280 s while another sat idle after 86 s; with --dist worksteal
+# an idle worker takes half of a busy one's queue (the four workers end within 4 s of each other).
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 2)')
 
 .PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster docs
 
