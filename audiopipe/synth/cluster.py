@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -113,6 +114,7 @@ class Cluster:
         for name in ["distributed", *[n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]]:
             logging.getLogger(name).setLevel(logging.CRITICAL)          # its reconnect chatter is not ours
         try:
+            _knock(address)                      # nothing listening: said at once, not after the client's retries
             self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise AudiopipeError(self._down(f"cannot be reached ({_reason(exc)})")) from None
@@ -162,6 +164,15 @@ class Cluster:
             calibration: Calibration | None, stop_on_error: bool) -> list[Result | AudiopipeError]:
         """Every job's take: from the cache here, or made on the cluster; results in job order."""
         return _ClusterRun(self, jobs, cache, progress, calibration, stop_on_error).run()
+
+
+def _knock(address: str) -> None:
+    """A TCP connection to a ``tcp://host:port`` scheduler, closed at once: OSError when nothing listens there
+    (Dask's client would try again until its timeout).  Other schemes are left to the client."""
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme == "tcp" and host and port.isdigit():
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
 
 
 def _reason(exc: BaseException) -> str:
