@@ -65,10 +65,14 @@ episode: $(RUN_STAMP) voices
 test: $(STAMP) voices
 	-@$(MAKE) --no-print-directory browser readers
 	@$(BIN)/python -m compileall -q audiopipe tests bench >/dev/null
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
-	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m mypy
-	$(BIN)/ruff check audiopipe tests bench
+	@# the static checks run beside the suite (mypy's 8 s of one core overlap the workers' waits); their
+	@# output follows the suite's; either failing fails the target
+	@{ $(BIN)/lint-imports --no-cache && $(BIN)/python -m mypy && $(BIN)/ruff check audiopipe tests bench; } \
+	  > $(VENV)/static-checks.log 2>&1 & checks=$$!; \
+	echo "$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal (lint-imports, mypy and ruff beside it)"; \
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal; tests=$$?; \
+	wait $$checks; static=$$?; cat $(VENV)/static-checks.log; \
+	exit $$(( tests || static ))
 
 # The unit tier only (no whole builds, browser, speech recognition or bench): a few seconds.
 test-fast: $(STAMP)

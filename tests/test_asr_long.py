@@ -1,5 +1,6 @@
-"""The recognizer hears a long segment whole: every sentence of a two-minute take is in its transcript
-(Whisper's long-form decoding needs timestamps; without them it skipped passages)."""
+"""The recognizer hears a long segment whole: every sentence of a take over a minute long (three of the
+pieces under 30 s that the recognizer is given) is in its transcript (Whisper's long-form decoding needs
+timestamps; without them it skipped passages)."""
 
 from __future__ import annotations
 
@@ -18,23 +19,17 @@ SENTENCES = [
     "A farmer from the valley says apple prices doubled after the early frost.",
     "The city library will stay open until midnight during the examination season.",
     "Engineers tested a quiet electric ferry that crosses the river in nine minutes.",
-    "A bakery near the station sold every loaf before seven in the morning.",
     "The weather service expects heavy rain along the northern coast this weekend.",
     "Shipping firms asked the government to dredge the channel before the summer.",
-    "A small software company hired forty graduates from the technical college.",
     "Copper prices fell for a second week as factories waited for new orders.",
-    "The museum will lend its oldest map to a gallery in the capital next spring.",
-    "Students built a solar powered boat and raced it across the lake on Sunday.",
     "The airport plans a second runway, but residents worry about the noise.",
-    "A cyclist rode from the mountains to the sea to raise money for the hospital.",
-    "The central market added a row of stalls for fishermen from the islands.",
     "Finally, the orchestra announced a free concert in the park on Friday evening.",
 ]
 
 
 @pytest.mark.asr
 @pytest.mark.e2e
-def test_every_sentence_of_a_two_minute_segment_is_heard(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_sentence_of_a_segment_over_a_minute_long_is_heard(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from audiopipe.qa import asr
     reason = asr.unavailable(Path(os.environ["AUDIOPIPE_CACHE"]))
     if reason:
@@ -48,7 +43,7 @@ def test_every_sentence_of_a_two_minute_segment_is_heard(tmp_path: Path, capsys:
     assert main(["build", str(manifest), "--out", str(out), "--no-qa", "--voices", str(voices)]) == 0
     record = read_json(out / "long" / "report.json")
     en = record["segments"][0]
-    assert en["duration_ms"] >= 100_000, "a segment of about two minutes"
+    assert en["duration_ms"] >= 60_000, "a segment over a minute long: three pieces for the recognizer"
     main(["qa", "long", "--out", str(out), "--asr"])
     capsys.readouterr()
     heard = set(english_words(read_json(out / "long" / "qa.json")["asr"]["1"]["transcript"]))
