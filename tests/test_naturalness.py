@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,17 @@ def test_without_scores_the_check_says_why(monkeypatch: pytest.MonkeyPatch) -> N
     assert [(f.status, f.message) for f in said] == [("skip", "naturalness not scored ($AUDIOPIPE_NATURALNESS is off)")]
     monkeypatch.delenv("AUDIOPIPE_NATURALNESS")
     assert "--no-qa" in next(iter(findings([], Thresholds()))).message
+
+
+def test_an_install_whose_onnx_cannot_be_imported_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """unavailable() finds the packages without importing them (onnx takes 0.8 s); one found but broken is
+    the same error as one missing, when the score is first asked for."""
+    from audiopipe.errors import AudiopipeError
+    write(tmp_path / "onnx" / "__init__.py", 'raise ImportError("libonnx.so: cannot open shared object file")\n')
+    monkeypatch.syspath_prepend(str(tmp_path))                # an onnx that is there but does not import
+    for name in [n for n in sys.modules if n == "onnx" or n.startswith("onnx.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(naturalness, "_SESSION", None)
+    assert naturalness.unavailable() is None
+    with pytest.raises(AudiopipeError, match=r"naturalness needs onnxruntime and onnx"):
+        naturalness.score(np.full(16_000, 0.1, np.float32), 16_000)

@@ -109,14 +109,18 @@ def _session() -> Any:
             reason = unavailable()
             if reason:
                 raise AudiopipeError(reason)
-            import onnxruntime
             path = mosgraph.weights_file()
             assert path is not None
+            # found by unavailable(), imported here: a broken install is the same one line as a missing one
+            try:
+                import onnxruntime
+                graph = mosgraph.graph(mosgraph.state(path))
+            except ImportError:
+                raise AudiopipeError(MISSING) from None
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = os.cpu_count() or 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            _SESSION = onnxruntime.InferenceSession(mosgraph.graph(mosgraph.state(path)), options,
-                                                    providers=["CPUExecutionProvider"])
+            _SESSION = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         return _SESSION
 
 
