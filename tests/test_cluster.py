@@ -149,6 +149,21 @@ def test_a_scheduler_that_is_down_is_one_line(two_stories: Path, tmp_path: Path,
     assert not list((tmp_path / "o").glob("*/*"))
 
 
+def test_the_knock_at_the_scheduler_is_tcp_only() -> None:
+    import socket
+
+    from audiopipe.synth.cluster import _knock
+    port = free_port()
+    for address in (f"tcp://127.0.0.1:{port}", f"127.0.0.1:{port}"):
+        with pytest.raises(ConnectionRefusedError):
+            _knock(address)
+    _knock(f"tls://127.0.0.1:{port}")                         # left to Dask's client
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        _knock(f"tcp://127.0.0.1:{listening.getsockname()[1]}")
+
+
 def test_a_worker_of_another_version_is_refused(two_stories: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     other = tmp_path / "other-install"

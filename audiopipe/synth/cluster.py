@@ -167,11 +167,11 @@ class Cluster:
 
 
 def _knock(address: str) -> None:
-    """A TCP connection to a ``tcp://host:port`` scheduler, closed at once: OSError when nothing listens there
-    (Dask's client would try again until its timeout).  Other schemes are left to the client."""
-    scheme, _, rest = address.partition("://")
+    """A TCP connection to a ``tcp://host:port`` (or ``host:port``) scheduler, closed at once: OSError when
+    nothing listens there (Dask's client would try again until its timeout).  Other schemes: the client's."""
+    scheme, _, rest = address.rpartition("://")
     host, _, port = rest.rpartition(":")
-    if scheme == "tcp" and host and port.isdigit():
+    if scheme in ("tcp", "") and host and port.isdigit():
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
 
 
