@@ -354,7 +354,7 @@ def finish(p: Plan, results: list[Result], options: BuildOptions) -> Episode:
     mp3 = folder / f"{p.manifest.slug}.mp3"
     with build_lock(folder, f"episode {p.manifest.slug!r}"):     # one build of it at a time
         produced, record = _write_episode(p, timed, folder, mp3, options)
-        video.write(folder, record, p.show, publish.cover(p.show, options.run.out_dir, p.cache.root))
+        video.write(folder, record, p.show, lambda: publish.cover(p.show, options.run.out_dir, p.cache.root))
         findings: list[Finding] = []
         if options.choices.qa:
             from audiopipe.qa import checks  # only with QA: the checks, the page and the recognizer

@@ -24,7 +24,7 @@ import importlib.util
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,8 +287,8 @@ def render(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) ->
 
 
 def remove(folder: Path, slug: str) -> None:
-    """The video files of an episode (video turned off)."""
-    for path in [folder / file_of(slug), folder / YOUTUBE_FILE, *folder.glob(f"{slug}-clip-*.mp4")]:
+    """The video files of an episode and what they were made from (video turned off)."""
+    for path in [folder / KEY_FILE, folder / file_of(slug), folder / YOUTUBE_FILE, *folder.glob(f"{slug}-clip-*.mp4")]:
         path.unlink(missing_ok=True)
 
 
@@ -302,21 +302,21 @@ def _key(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) -> s
     return digest.hexdigest()
 
 
-def write(folder: Path, record: EpisodeRecord, show: Show, cover: Path) -> list[Path]:
+def write(folder: Path, record: EpisodeRecord, show: Show, cover_of: Callable[[], Path]) -> list[Path]:
     """After a build: the video files when show.yaml says ``video: true`` (made again only when what they
-    are made from changed), else none (old ones removed)."""
+    are made from changed), else none (old ones removed).  *cover_of* gives the show's cover, asked for only
+    when there is a video to make."""
     slug = record.episode.slug
     stamp = folder / KEY_FILE
     if not show.video:
         remove(folder, slug)
-        stamp.unlink(missing_ok=True)
         return []
+    cover = cover_of()
     key = _key(folder, record, show.title, cover)
     clips = [folder / clip.file for clip in clips_of(record)]
     made = [folder / file_of(slug), *clips]
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == key and all(p.is_file() for p in made):
         return made
-    stamp.unlink(missing_ok=True)
     remove(folder, slug)
     started = time.perf_counter()
     written = render(folder, record, show.title, cover)

@@ -59,7 +59,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
     built = workspace.episode(args.slug)
     show = dataclasses.replace(workspace.show_of(built), video=True)
     record = built.built()
-    for path in video.write(built.folder, record, show, episode.cover(show, args.out, default_cache_dir())):
+    for path in video.write(built.folder, record, show, lambda: episode.cover(show, args.out, default_cache_dir())):
         print(f"wrote {path}")
     findings, page = checks.review(built.folder, show, default_cache_dir())
     for f in findings:
