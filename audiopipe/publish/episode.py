@@ -15,7 +15,7 @@ from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.publish import artwork, credentials, guids, transcript
 from audiopipe.publish.index import Entry, FeedIndex, Item, fingerprint
-from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, voices_of
+from audiopipe.publish.record import FILE, PUBLISHED, EpisodeRecord, disclosure, previous_guid, video_file, voices_of
 from audiopipe.publish.tags import Chapter, EpisodeTags, write_tags
 from audiopipe.text import ISO639_2, LANGS
 from audiopipe.tools.fsutil import (
@@ -103,7 +103,7 @@ def published_files(record: EpisodeRecord) -> list[str]:
              "chapters.json"]
     for edition in record.editions:
         names += [edition.file, edition.transcript, edition.chapters_file]
-    return [*names, f"{record.episode.slug}.mp4"]          # the video edition, when show.yaml asks for it
+    return [*names, video_file(record.episode.slug)]          # the video edition, when show.yaml asks for it
 
 
 def served_name(name: str, digest: str) -> str:

@@ -31,6 +31,7 @@ from audiopipe.publish.record import (
     EditionRecord,
     EpisodeRecord,
     disclosure,
+    video_file,
 )
 from audiopipe.publish.record import FILE as RECORD_FILE
 from audiopipe.text import BCP47, BILINGUAL, TITLE_SUFFIX, clean, disclosed
@@ -100,7 +101,8 @@ def item_for(record: EpisodeRecord, show: Show, served: Served, artwork_url: str
     if edition is not None:
         return _edition_item(record, edition, show, served, artwork_url)
     item = _item(record, show, served, artwork_url)
-    video = served.path(f"{record.episode.slug}.mp4")
+    name = video_file(record.episode.slug)
+    video = served.path(name)
     if record.editions or video is not None:   # Podcasting 2.0: the bilingual file (the enclosure) and each
         _alternate(item, show, served, record.episode.file, "", default=True)   # language's own cut
     for ed in record.editions:
@@ -110,7 +112,6 @@ def item_for(record: EpisodeRecord, show: Show, served: Served, artwork_url: str
         bitrate = round(video.stat().st_size * 8 / max(1.0, record.episode.duration_ms / 1000))
         alt = _sub(item, f"{{{PODCAST}}}alternateEnclosure", type="video/mp4", length=str(video.stat().st_size),
                    bitrate=str(bitrate), height="1080", title="Video")
-        name = f"{record.episode.slug}.mp4"
         _sub(alt, f"{{{PODCAST}}}source", uri=served.url(show, name))
         _sub(alt, f"{{{PODCAST}}}integrity", type="sri", value=served.integrity.get(served.names[name]) or sri(video))
     return item

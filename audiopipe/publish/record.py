@@ -334,6 +334,11 @@ PUBLISHED = "published"
 (publish/episode.promote)."""
 
 
+def video_file(slug: str) -> str:
+    """The video edition's file in an episode's folder (made by publish/video.py, served beside the MP3s)."""
+    return f"{slug}.mp4"
+
+
 def previous_guid(folder: Path) -> str | None:
     """The guid the episode in *folder* was first published with (kept across rebuilds), if any."""
     try:

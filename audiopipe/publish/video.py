@@ -33,7 +33,7 @@ from audiopipe.config.show import Show
 from audiopipe.errors import AudiopipeError
 from audiopipe.produce.editions import first_clause
 from audiopipe.publish.artwork import still
-from audiopipe.publish.record import ChapterRecord, EpisodeRecord
+from audiopipe.publish.record import ChapterRecord, EpisodeRecord, video_file
 from audiopipe.publish.transcript import SRT_WIDTH, Cue, cues_of, two_lines, wrap
 from audiopipe.tools import ffmpeg
 from audiopipe.tools.fsutil import atomic_path, sha256_of, write_text
@@ -47,14 +47,12 @@ FONT_SHA256 = "d3d8256cdec8dbcb3552284bc6b20c734dd60c2ee9df83b5758e34807c4bac32"
 YOUTUBE_FILE = "chapters-youtube.txt"
 KEY_FILE = ".video.key"
 MIN_CHAPTER_S = 10
+CARD_MS = 3500
+"""How long a story's title card shows as the story begins."""
 ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "28", "-pix_fmt", "yuv420p",
           "-x264-params", "rc-lookahead=4", "-threads", "2", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart"]
 MISSING_FONT = ("video: the captions' font is not installed; run `make install` (or pip install "
                 "'audiopipe[video]'), which installs Noto Sans CJK from the manimgx-fonts-cjk wheel")
-
-
-def file_of(slug: str) -> str:
-    return f"{slug}.mp4"
 
 
 def clip_name(slug: str, story: int, title: str) -> str:
@@ -178,7 +176,7 @@ def wide_script(record: EpisodeRecord, show_title: str) -> str:
     other = zh_titles(record)
     lines = [_title(0, end, show_title, record.episode.title, 880, 110)]
     for chapter in record.chapters:
-        lines.append(_event(chapter.start_ms, min(chapter.start_ms + 3500, chapter.end_ms), "card",
+        lines.append(_event(chapter.start_ms, min(chapter.start_ms + CARD_MS, chapter.end_ms), "card",
                             "{\\pos(1360,520)\\fad(250,250)}" + "\\N".join(_text(t) for t in two_titles(chapter, other)
                                                                             .split(" · ")), layer=2))
     return WIDE_LAYOUT.header() + "".join(lines) + captions(cues_of(record, two_lines), WIDE_LAYOUT)
@@ -262,8 +260,8 @@ def render(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) ->
         wide = still(cover, WIDE, WIDE_COVER, work / "wide.png")
         script = work / "wide.ass"
         write_text(script, wide_script(record, show_title))
-        _encode(wide, mp3, script, folder / file_of(record.episode.slug), record.episode.duration_ms)
-        written.append(folder / file_of(record.episode.slug))
+        _encode(wide, mp3, script, folder / video_file(record.episode.slug), record.episode.duration_ms)
+        written.append(folder / video_file(record.episode.slug))
         cues = cues_of(record, two_lines)                   # once: every clip's captions come from them
         tall = still(cover, TALL, TALL_COVER, work / "tall.png")       # and the same picture
         for clip in clips_of(record):
@@ -288,7 +286,7 @@ def render(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) ->
 
 def remove(folder: Path, slug: str) -> None:
     """The video files of an episode and what they were made from (video turned off)."""
-    for path in [folder / KEY_FILE, folder / file_of(slug), folder / YOUTUBE_FILE, *folder.glob(f"{slug}-clip-*.mp4")]:
+    for path in [folder / KEY_FILE, folder / video_file(slug), folder / YOUTUBE_FILE, *folder.glob(f"{slug}-clip-*.mp4")]:
         path.unlink(missing_ok=True)
 
 
@@ -314,12 +312,12 @@ def write(folder: Path, record: EpisodeRecord, show: Show, cover_of: Callable[[]
     cover = cover_of()
     key = _key(folder, record, show.title, cover)
     clips = [folder / clip.file for clip in clips_of(record)]
-    made = [folder / file_of(slug), *clips]
+    made = [folder / video_file(slug), *clips]
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == key and all(p.is_file() for p in made):
         return made
     remove(folder, slug)
     started = time.perf_counter()
     written = render(folder, record, show.title, cover)
     write_text(stamp, key)
-    logs.say(f"video: {file_of(slug)} and {len(clips)} clip(s) in {time.perf_counter() - started:.1f} s")
+    logs.say(f"video: {video_file(slug)} and {len(clips)} clip(s) in {time.perf_counter() - started:.1f} s")
     return written

@@ -14,7 +14,7 @@ import numpy as np
 from audiopipe.config.show import Show
 from audiopipe.errors import ToolError
 from audiopipe.publish import video
-from audiopipe.publish.record import EpisodeRecord
+from audiopipe.publish.record import EpisodeRecord, video_file
 from audiopipe.publish.transcript import cues_of, two_lines
 from audiopipe.qa.findings import Finding
 from audiopipe.tools import ffmpeg
@@ -42,7 +42,7 @@ def frame(path: Path, at_s: float, size: tuple[int, int]) -> np.ndarray:
 def caption_moments(record: EpisodeRecord) -> tuple[float, float] | None:
     """A moment inside a caption and one in a pause between two captions (no chapter card showing)."""
     cues = cues_of(record, two_lines)
-    cards = [(c.start_ms, c.start_ms + 3500) for c in record.chapters]
+    cards = [(c.start_ms, c.start_ms + video.CARD_MS) for c in record.chapters]
     for before, after in zip(cues, cues[1:]):
         gap = (before.end_ms + after.start_ms) / 2
         if after.start_ms - before.end_ms >= 700 and not any(a <= gap <= b for a, b in cards):
@@ -52,7 +52,7 @@ def caption_moments(record: EpisodeRecord) -> tuple[float, float] | None:
 
 def findings(folder: Path, record: EpisodeRecord, show: Show) -> Iterator[Finding]:
     slug = record.episode.slug
-    mp4 = folder / video.file_of(slug)
+    mp4 = folder / video_file(slug)
     if not show.video:
         yield Finding("video", "skip", "no video edition (show.yaml `video: true` makes one)")
         return
