@@ -12,16 +12,14 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from audiopipe import __version__, logs
 from audiopipe.errors import AudiopipeError
 from audiopipe.progress import Progress
+from audiopipe.qa.findings import say as say_findings
 from audiopipe.studio import commands, publishing
 from audiopipe.tools import memory
-
-if TYPE_CHECKING:
-    from audiopipe.qa.findings import Finding
 
 
 class _Parser(argparse.ArgumentParser):
@@ -215,7 +213,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     for warning in episode.warnings:
         logs.say(f"warning: {warning}")
     if episode.findings:
-        _print_findings(episode.findings)
+        say_findings(episode.findings)
         print(f"{summary(episode.findings)}; page: {episode.folder / 'qa.html'}")
         if failed(episode.findings):
             from audiopipe.publish.episode import published_at
@@ -230,12 +228,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_findings(findings: Sequence[Finding]) -> None:
-    for f in findings:
-        if f.status in ("fail", "warn"):
-            logs.say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
-
-
 def _cmd_qa(args: argparse.Namespace) -> int:
     from audiopipe.qa import checks
     from audiopipe.synth.cache import default_cache_dir
@@ -245,7 +237,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     folder, show = episode.folder, workspace.show_of(episode)
     findings, page = checks.review(folder, show, args.cache or default_cache_dir(), args.asr,
                                    _progress(args), args.strict)
-    _print_findings(findings)
+    say_findings(findings)
     print(f"{checks.summary(findings)}; page: {page}")
     if args.open:
         import webbrowser
@@ -266,7 +258,7 @@ def _cmd_retake(args: argparse.Namespace) -> int:
     print(f"re-took segment {args.segment}; rebuilt {episode.mp3} in {episode.seconds:.1f} s "
           f"({episode.synthesized} synthesized, {episode.cached} cached)")
     if episode.findings:
-        _print_findings(episode.findings)
+        say_findings(episode.findings)
         print(summary(episode.findings))
         if failed(episode.findings):
             return 1

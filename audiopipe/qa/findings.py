@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from audiopipe import logs
+
 Status = Literal["pass", "fail", "warn", "skip", "info"]
 
 
@@ -25,3 +27,10 @@ def summary(findings: Sequence[Finding]) -> str:
 
 def failed(findings: Sequence[Finding]) -> bool:
     return any(f.status == "fail" for f in findings)
+
+
+def say(findings: Sequence[Finding]) -> None:
+    """The failures and warnings among *findings*, one console line each."""
+    for f in findings:
+        if f.status in ("fail", "warn"):
+            logs.say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")

@@ -31,7 +31,6 @@ def add(sub: Any) -> None:
     release.set_defaults(func=_cmd_release)
 
 
-
 def _folder(slug: str, out: Path) -> Path:
     from audiopipe.workspace import Workspace
     return Workspace(out).episode(slug).folder

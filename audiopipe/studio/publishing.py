@@ -62,9 +62,8 @@ def _cmd_video(args: argparse.Namespace) -> int:
     for path in video.write(built.folder, record, show, lambda: episode.cover(show, args.out, default_cache_dir())):
         print(f"wrote {path}")
     findings, page = checks.review(built.folder, show, default_cache_dir())
-    for f in findings:
-        if f.status in ("fail", "warn"):
-            logs.say(f"qa {'FAIL' if f.status == 'fail' else 'warn'} [{f.check}] {f.message}")
+    from audiopipe.qa.findings import say
+    say(findings)
     print(f"{checks.summary(findings)}; page: {page}")
     if show.base_url:
         notes: list[str] = []
