@@ -11,9 +11,9 @@ OUT    ?= output
 # subprocesses, servers, a recognizer in its own process), which the extra workers fill, and on a machine
 # with another busy process the suite's share of the cores grows with its runnable workers. Two cores, one
 # commit: 229 s quiet with five workers; with a CPU-bound process on one core, 271 s with five and 280 s
-# with six (a commit or two before: 350 s with three, 292-295 s with four). Work stealing: xdist's default hands each
-# worker a fixed share of the suite at the start, so one ran the slow tests for 280 s while another sat
-# idle after 86 s; with --dist worksteal an idle worker takes half of a busy one's queue.
+# with six (a commit or two before: 350 s with three, 292-295 s with four). Work stealing: xdist's default
+# hands each worker a fixed share of the suite at the start, so one ran the slow tests for 280 s while
+# another sat idle after 86 s; with --dist worksteal an idle worker takes half of a busy one's queue.
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 3)')
 
 .PHONY: install voices episode season feed test test-fast browser readers bench bench-full typecheck lint clean cluster docs

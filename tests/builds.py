@@ -43,11 +43,16 @@ SHARED = "audiopipe-built-{pid}"
 of the run's main process, which removes it when the session ends: conftest.pytest_sessionfinish)."""
 
 
+def shared_folder(run_pid: int) -> Path:
+    """Where the workers of the run whose main process is *run_pid* share their builds."""
+    return Path(tempfile.gettempdir()) / SHARED.format(pid=run_pid)
+
+
 def _shared() -> Path | None:
     """The folder the workers of this run share, or None outside pytest-xdist."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return None
-    root = Path(tempfile.gettempdir()) / SHARED.format(pid=os.getppid())
+    root = shared_folder(os.getppid())
     root.mkdir(exist_ok=True)
     return root
 

@@ -25,7 +25,9 @@ CLOSED_PORT_VOICES = "http://127.0.0.1:9/voices/list?trustedclienttoken=x"
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The run's main process removes the builds its workers shared (tests/builds.built_once)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        shutil.rmtree(Path(tempfile.gettempdir()) / f"audiopipe-built-{os.getpid()}", ignore_errors=True)
+        # imported here, not at the top: tests.builds imports this module
+        from tests.builds import shared_folder
+        shutil.rmtree(shared_folder(os.getpid()), ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
