@@ -250,27 +250,37 @@ def _encode(picture: Path, audio: Path, script: Path, target: Path, duration_ms:
                     "-1" if offset_ms else "1", *ENCODE, "-f", "mp4", str(tmp)], what=f"video {target.name}")
 
 
+def episode_video(record: EpisodeRecord, show_title: str, cover: Path, mp3: Path, target: Path, work: Path) -> Path:
+    """The episode's 1920×1080 video of *mp3* into *target* (its picture and captions made in *work*)."""
+    wide = still(cover, WIDE, WIDE_COVER, work / "wide.png")
+    script = work / "wide.ass"
+    write_text(script, wide_script(record, show_title))
+    _encode(wide, mp3, script, target, record.episode.duration_ms)
+    return target
+
+
+def clip_videos(record: EpisodeRecord, show_title: str, cover: Path, mp3: Path, folder: Path, work: Path) -> list[Path]:
+    """Each story's vertical clip of *mp3* into *folder* (one picture and the cues made once, in *work*)."""
+    cues = cues_of(record, two_lines)
+    tall = still(cover, TALL, TALL_COVER, work / "tall.png")
+    written = []
+    for clip in clips_of(record):
+        script = work / f"clip-{clip.story}.ass"
+        title = _title(0, clip.end_ms - clip.start_ms, show_title, two_titles_of(record, clip.story), 140, 90)
+        write_text(script, TALL_LAYOUT.header() + title + captions(cues, TALL_LAYOUT, clip.start_ms, clip.end_ms))
+        _encode(tall, mp3, script, folder / clip.file, clip.end_ms - clip.start_ms, clip.start_ms)
+        written.append(folder / clip.file)
+    return written
+
+
 def render(folder: Path, record: EpisodeRecord, show_title: str, cover: Path) -> list[Path]:
     """The episode's video, its clips and chapters-youtube.txt, written into *folder*; their paths."""
     mp3 = folder / record.episode.file
     work = folder / ".video"
     work.mkdir(exist_ok=True)
-    written = []
     try:
-        wide = still(cover, WIDE, WIDE_COVER, work / "wide.png")
-        script = work / "wide.ass"
-        write_text(script, wide_script(record, show_title))
-        _encode(wide, mp3, script, folder / video_file(record.episode.slug), record.episode.duration_ms)
-        written.append(folder / video_file(record.episode.slug))
-        cues = cues_of(record, two_lines)                   # once: every clip's captions come from them
-        tall = still(cover, TALL, TALL_COVER, work / "tall.png")       # and the same picture
-        for clip in clips_of(record):
-            script = work / f"clip-{clip.story}.ass"
-            title = _title(0, clip.end_ms - clip.start_ms, show_title, two_titles_of(record, clip.story), 140, 90)
-            write_text(script, TALL_LAYOUT.header() + title + captions(cues, TALL_LAYOUT,
-                                                                       clip.start_ms, clip.end_ms))
-            _encode(tall, mp3, script, folder / clip.file, clip.end_ms - clip.start_ms, clip.start_ms)
-            written.append(folder / clip.file)
+        written = [episode_video(record, show_title, cover, mp3, folder / video_file(record.episode.slug), work),
+                   *clip_videos(record, show_title, cover, mp3, folder, work)]
     finally:
         for path in work.iterdir():
             path.unlink(missing_ok=True)
